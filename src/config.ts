@@ -1,0 +1,152 @@
+import * as v from 'valibot';
+import { Secret } from './auth/secret.js';
+
+/** Thrown for a bad environment: one line naming the variable and what it expects. */
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+}
+
+const LOG_LEVELS = ['debug', 'info', 'warn', 'error', 'silent'] as const;
+export type LogLevel = (typeof LOG_LEVELS)[number];
+
+const intIn = (min: number, max: number, expects: string) =>
+  v.pipe(
+    v.string(),
+    v.trim(),
+    v.regex(/^\d+$/, expects),
+    v.transform(Number),
+    v.number(),
+    v.minValue(min, expects),
+    v.maxValue(max, expects),
+  );
+
+const httpUrl = (expects: string) =>
+  v.pipe(
+    v.string(),
+    v.trim(),
+    v.url(expects),
+    v.check((s) => /^https?:\/\//.test(s), expects),
+    v.transform((s) => s.replace(/\/+$/, '')),
+  );
+
+const bool = (expects: string) =>
+  v.pipe(
+    v.string(),
+    v.trim(),
+    v.toLowerCase(),
+    v.picklist(['true', 'false', '1', '0', 'yes', 'no'], expects),
+    v.transform((s) => s === 'true' || s === '1' || s === 'yes'),
+  );
+
+const list = v.pipe(
+  v.string(),
+  v.transform((s) =>
+    s
+      .split(',')
+      .map((x) => x.trim())
+      .filter((x) => x.length > 0),
+  ),
+);
+
+const nonEmpty = (expects: string) => v.pipe(v.string(), v.trim(), v.minLength(1, expects));
+
+/** Every variable the server reads, with its default and what a valid value looks like. */
+const EnvSchema = v.object({
+  PORT: v.optional(intIn(0, 65535, 'a port number from 0 to 65535'), '8080'),
+  HOST: v.optional(nonEmpty('a listen address such as 127.0.0.1 or 0.0.0.0'), '127.0.0.1'),
+  FAL_KEY: v.optional(nonEmpty('a fal key (key-id:key-secret)')),
+  MCP_AUTH_TOKENS: v.optional(list),
+  INSECURE_ALLOW_SHARED_KEY_WITHOUT_AUTH: v.optional(bool('true or false'), 'false'),
+  FAL_API_URL: v.optional(httpUrl('an http(s) URL such as https://api.fal.ai/v1'), 'https://api.fal.ai/v1'),
+  FAL_QUEUE_URL: v.optional(httpUrl('an http(s) URL such as https://queue.fal.run'), 'https://queue.fal.run'),
+  FAL_STORAGE_URL: v.optional(httpUrl('an http(s) URL such as https://rest.fal.ai'), 'https://rest.fal.ai'),
+  MODEL_CACHE_TTL_SECONDS: v.optional(intIn(1, 7 * 24 * 3600, 'whole seconds from 1 to 604800'), '3600'),
+  ALLOWED_ORIGINS: v.optional(list),
+  ALLOWED_HOSTS: v.optional(list),
+  LOG_LEVEL: v.optional(
+    v.pipe(v.string(), v.trim(), v.toLowerCase(), v.picklist(LOG_LEVELS, `one of ${LOG_LEVELS.join(', ')}`)),
+    'info',
+  ),
+  MAX_BODY_BYTES: v.optional(intIn(1024, 64 * 1024 * 1024, 'bytes from 1024 to 67108864'), '4194304'),
+  UPSTREAM_TIMEOUT_MS: v.optional(intIn(100, 300_000, 'milliseconds from 100 to 300000'), '30000'),
+  WARM_CATALOGUE: v.optional(bool('true or false'), 'true'),
+});
+
+export type AuthPosture =
+  /** No operator key: every caller brings their own. */
+  | { kind: 'caller-key' }
+  /** Operator key, callers authenticate with one of the access tokens. */
+  | { kind: 'shared-key'; operatorKey: Secret; accessTokens: readonly Secret[] }
+  /** Operator key with no access control: the operator explicitly accepted the risk. */
+  | { kind: 'open-shared-key'; operatorKey: Secret };
+
+export interface Config {
+  port: number;
+  host: string;
+  auth: AuthPosture;
+  falApiUrl: string;
+  falQueueUrl: string;
+  falStorageUrl: string;
+  modelCacheTtlSeconds: number;
+  allowedOrigins: readonly string[];
+  allowedHosts: readonly string[];
+  logLevel: LogLevel;
+  maxBodyBytes: number;
+  upstreamTimeoutMs: number;
+  warmCatalogue: boolean;
+}
+
+/** Parse the environment once. Throws ConfigError with a single readable line. */
+export function loadConfig(env: Record<string, string | undefined>): Config {
+  const input: Record<string, string> = {};
+  for (const key of Object.keys(EnvSchema.entries)) {
+    const value = env[key];
+    // An empty variable means "unset", as in most twelve-factor tooling.
+    if (value !== undefined && value !== '') input[key] = value;
+  }
+  const parsed = v.safeParse(EnvSchema, input);
+  if (!parsed.success) {
+    const issue = parsed.issues[0];
+    const name = issue ? v.getDotPath(issue) : undefined;
+    // Never echo the received value: it may be a key.
+    throw new ConfigError(
+      name ? `${name}: expected ${issue?.message ?? 'a valid value'}` : 'invalid environment',
+    );
+  }
+  const e = parsed.output;
+  return {
+    port: e.PORT,
+    host: e.HOST,
+    auth: authPosture(e.FAL_KEY, e.MCP_AUTH_TOKENS ?? [], e.INSECURE_ALLOW_SHARED_KEY_WITHOUT_AUTH),
+    falApiUrl: e.FAL_API_URL,
+    falQueueUrl: e.FAL_QUEUE_URL,
+    falStorageUrl: e.FAL_STORAGE_URL,
+    modelCacheTtlSeconds: e.MODEL_CACHE_TTL_SECONDS,
+    allowedOrigins: e.ALLOWED_ORIGINS ?? [],
+    allowedHosts: e.ALLOWED_HOSTS ?? [],
+    logLevel: e.LOG_LEVEL,
+    maxBodyBytes: e.MAX_BODY_BYTES,
+    upstreamTimeoutMs: e.UPSTREAM_TIMEOUT_MS,
+    warmCatalogue: e.WARM_CATALOGUE,
+  };
+}
+
+function authPosture(falKey: string | undefined, tokens: string[], insecureOptOut: boolean): AuthPosture {
+  if (!falKey) {
+    if (tokens.length > 0) {
+      throw new ConfigError(
+        'MCP_AUTH_TOKENS: only used with FAL_KEY (shared-key mode); set FAL_KEY or unset it',
+      );
+    }
+    return { kind: 'caller-key' };
+  }
+  const operatorKey = new Secret(falKey);
+  if (tokens.length > 0) {
+    return { kind: 'shared-key', operatorKey, accessTokens: tokens.map((t) => new Secret(t)) };
+  }
+  if (insecureOptOut) return { kind: 'open-shared-key', operatorKey };
+  throw new ConfigError(
+    'MCP_AUTH_TOKENS: expected at least one access token when FAL_KEY is set, so strangers cannot spend your key ' +
+      '(or set INSECURE_ALLOW_SHARED_KEY_WITHOUT_AUTH=true to accept that risk)',
+  );
+}

@@ -1,0 +1,112 @@
+import { scrub } from '../log.js';
+
+export type FalErrorKind =
+  | 'auth' // 401/403: the key was refused or lacks a permission
+  | 'not_found' // 404
+  | 'validation' // 400/422: fal rejected the input
+  | 'rate_limited' // 429
+  | 'unavailable' // 5xx, timeout, connection failure
+  | 'bad_response'; // fal answered something we cannot read
+
+export interface FalFieldIssue {
+  field: string;
+  message: string;
+}
+
+/** The one error type the fal client throws. Tools map it to a message (mcp/errors.ts). */
+export class FalError extends Error {
+  override name = 'FalError';
+  readonly kind: FalErrorKind;
+  readonly status: number | undefined;
+  readonly falType: string | undefined;
+  readonly details: readonly FalFieldIssue[];
+  readonly retryAfterSeconds: number | undefined;
+
+  constructor(init: {
+    kind: FalErrorKind;
+    message: string;
+    status?: number | undefined;
+    falType?: string | undefined;
+    details?: readonly FalFieldIssue[];
+    retryAfterSeconds?: number | undefined;
+  }) {
+    // fal's own text can quote a request; scrub it so a key can never ride along.
+    super(scrub(init.message));
+    this.kind = init.kind;
+    this.status = init.status;
+    this.falType = init.falType;
+    this.details = init.details ?? [];
+    this.retryAfterSeconds = init.retryAfterSeconds;
+  }
+}
+
+export function kindForStatus(status: number): FalErrorKind {
+  if (status === 401 || status === 403) return 'auth';
+  if (status === 404) return 'not_found';
+  if (status === 400 || status === 422) return 'validation';
+  if (status === 429) return 'rate_limited';
+  if (status >= 500) return 'unavailable';
+  return 'bad_response';
+}
+
+/** Seconds from a Retry-After header (delta-seconds or HTTP date). */
+export function parseRetryAfter(header: string | null, now = Date.now()): number | undefined {
+  if (!header) return undefined;
+  const trimmed = header.trim();
+  if (/^\d+(\.\d+)?$/.test(trimmed)) return Math.ceil(Number(trimmed));
+  const date = Date.parse(trimmed);
+  if (Number.isNaN(date)) return undefined;
+  return Math.max(0, Math.ceil((date - now) / 1000));
+}
+
+/**
+ * Read fal's error bodies, which come in three dialects:
+ * Platform `{"error":{"type","message"}}`, model validation `{"detail":[{loc,msg,type}]}`,
+ * and infrastructure `{"detail":"…","error_type":"…"}` (+ X-Fal-Error-Type).
+ */
+export function falErrorFromResponse(status: number, headers: Headers, body: unknown): FalError {
+  const retryAfterSeconds = parseRetryAfter(headers.get('retry-after'));
+  let falType = headers.get('x-fal-error-type') ?? undefined;
+  let message: string | undefined;
+  const details: FalFieldIssue[] = [];
+
+  if (isRecord(body)) {
+    const err = body.error;
+    if (isRecord(err)) {
+      if (typeof err.type === 'string') falType = err.type;
+      if (typeof err.message === 'string') message = err.message;
+    } else if (typeof err === 'string') {
+      message = err;
+    }
+    if (typeof body.error_type === 'string') falType = body.error_type;
+    const detail = body.detail;
+    if (typeof detail === 'string') message = detail;
+    if (Array.isArray(detail)) {
+      for (const item of detail) {
+        if (!isRecord(item)) continue;
+        const loc = Array.isArray(item.loc) ? item.loc.filter((p) => p !== 'body').join('.') : '';
+        details.push({
+          field: loc || '(input)',
+          message: typeof item.msg === 'string' ? item.msg : 'invalid',
+        });
+      }
+      message ??= details.map((d) => `${d.field}: ${d.message}`).join('; ');
+    }
+    if (!message && typeof body.message === 'string') message = body.message;
+  } else if (typeof body === 'string' && body.trim()) {
+    message = body.trim().slice(0, 300);
+  }
+
+  return new FalError({
+    kind: kindForStatus(status),
+    status,
+    falType,
+    message: message || `fal answered HTTP ${status}`,
+    details,
+    retryAfterSeconds,
+  });
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}

@@ -1,0 +1,58 @@
+import * as v from 'valibot';
+import type { Secret } from '../auth/secret.js';
+import type { FalClient } from './client.js';
+import { type ModelEntry, ModelEntrySchema, ModelsPageSchema } from './schemas.js';
+
+export interface ModelsQuery {
+  cursor?: string | undefined;
+  limit?: number;
+  q?: string;
+  category?: string;
+  status?: 'active' | 'deprecated';
+  endpointIds?: readonly string[];
+  expandOpenApi?: boolean;
+}
+
+export interface ModelsPage {
+  models: ModelEntry[];
+  /** Entries that failed validation and were skipped. */
+  skipped: number;
+  nextCursor: string | undefined;
+  hasMore: boolean;
+}
+
+/** `GET /v1/models` in all three modes: list (cursor), find (endpoint_id) and search (q/category/status). */
+export async function fetchModelsPage(
+  fal: FalClient,
+  query: ModelsQuery,
+  key: Secret | undefined,
+  signal?: AbortSignal,
+): Promise<ModelsPage> {
+  const params = new URLSearchParams();
+  if (query.limit !== undefined) params.set('limit', String(query.limit));
+  if (query.cursor) params.set('cursor', query.cursor);
+  if (query.q) params.set('q', query.q);
+  if (query.category) params.set('category', query.category);
+  if (query.status) params.set('status', query.status);
+  for (const id of query.endpointIds ?? []) params.append('endpoint_id', id);
+  if (query.expandOpenApi) params.set('expand', 'openapi-3.0');
+
+  const page = await fal.request('platform', {
+    method: 'GET',
+    path: 'models',
+    searchParams: params,
+    key,
+    schema: ModelsPageSchema,
+    signal,
+  });
+  const models: ModelEntry[] = [];
+  let skipped = 0;
+  for (const raw of page.models) {
+    const entry = v.safeParse(ModelEntrySchema, raw);
+    if (entry.success) models.push(entry.output);
+    else skipped++;
+  }
+  const nextCursor = page.next_cursor ?? undefined;
+  // has_more is derived from next_cursor upstream; trust either signal to stop.
+  return { models, skipped, nextCursor, hasMore: Boolean(nextCursor) && page.has_more !== false };
+}

@@ -1,0 +1,39 @@
+import * as v from 'valibot';
+
+/** Optional field that falls back to undefined instead of failing the whole entry. */
+const soft = <T extends v.GenericSchema>(schema: T) => v.fallback(v.optional(v.nullable(schema)), undefined);
+
+const GroupSchema = v.object({ key: v.string(), label: v.optional(v.string()) });
+
+const MetadataSchema = v.looseObject({
+  display_name: soft(v.string()),
+  category: soft(v.string()),
+  description: soft(v.string()),
+  status: soft(v.string()),
+  tags: soft(v.array(v.string())),
+  updated_at: soft(v.string()),
+  date: soft(v.string()),
+  thumbnail_url: soft(v.string()),
+  model_url: soft(v.string()),
+  highlighted: soft(v.boolean()),
+  pinned: soft(v.boolean()),
+  group: soft(GroupSchema),
+  kind: soft(v.string()),
+  license_type: soft(v.string()),
+  duration_estimate: soft(v.number()),
+});
+
+/** One model as `GET /v1/models` sends it. Everything but the id lives under `metadata`. */
+export const ModelEntrySchema = v.looseObject({
+  endpoint_id: v.pipe(v.string(), v.regex(/^[\w.-]+(\/[\w.-]+)+$/, 'an endpoint id like owner/app/path')),
+  metadata: v.fallback(v.optional(v.nullable(MetadataSchema)), undefined),
+  openapi: v.optional(v.unknown()),
+});
+export type ModelEntry = v.InferOutput<typeof ModelEntrySchema>;
+
+/** A page is validated loosely; entries are validated one by one so one bad entry is not fatal. */
+export const ModelsPageSchema = v.looseObject({
+  models: v.array(v.unknown()),
+  next_cursor: v.optional(v.nullable(v.string())),
+  has_more: v.optional(v.boolean()),
+});

@@ -1,0 +1,87 @@
+import { Hono } from 'hono';
+import type { Config } from '../config.js';
+import { FalClient } from '../fal/client.js';
+import type { Logger } from '../log.js';
+import { createServerFactory } from '../mcp/server.js';
+import { buildToolTable } from '../mcp/tool-table.js';
+import { ModelRegistry } from '../registry/registry.js';
+import type { Services } from '../services.js';
+import { ALL_TOOLS } from '../tools/index.js';
+import type { AppEnv } from './env.js';
+import { jsonRpcErrorResponse } from './jsonrpc-error.js';
+import { accessLog } from './middleware/access-log.js';
+import { requestId } from './middleware/request-id.js';
+import { healthRoutes } from './routes/health.js';
+import { mcpRoute } from './routes/mcp.js';
+import { rootRoute } from './routes/root.js';
+
+export interface AppDeps {
+  config: Config;
+  logger: Logger;
+  /** Tests may swap the fetch the fal client uses; production uses the global one. */
+  fetch?: typeof fetch;
+}
+
+export interface BuiltApp {
+  app: Hono<AppEnv>;
+  services: Services;
+  /** Flip /ready to 503 before shutting down. */
+  startDraining(): void;
+}
+
+const LOOPBACK = new Set(['127.0.0.1', 'localhost', '::1', '[::1]']);
+
+/** Assemble the whole server. Reading top to bottom gives the request flow. */
+export function createApp({ config, logger, fetch }: AppDeps): BuiltApp {
+  const fal = new FalClient({
+    apiUrl: config.falApiUrl,
+    queueUrl: config.falQueueUrl,
+    storageUrl: config.falStorageUrl,
+    timeoutMs: config.upstreamTimeoutMs,
+    ...(fetch ? { fetch } : {}),
+  });
+  const crawlKey = config.auth.kind === 'caller-key' ? undefined : config.auth.operatorKey;
+  const registry = new ModelRegistry({ fal, crawlKey, ttlSeconds: config.modelCacheTtlSeconds, logger });
+  const services: Services = { registry, fal, logger };
+  const table = buildToolTable(ALL_TOOLS, services);
+  let draining = false;
+
+  const app = new Hono<AppEnv>();
+  app.use('*', requestId());
+  app.use('*', accessLog(logger));
+  app.route('/', healthRoutes({ registry, isDraining: () => draining }));
+  app.route(
+    '/',
+    rootRoute(
+      table.map((t) => t.name),
+      config.auth.kind === 'shared-key',
+    ),
+  );
+  app.route(
+    '/mcp',
+    mcpRoute({
+      factory: createServerFactory(table),
+      posture: config.auth,
+      policy: {
+        allowedOrigins: config.allowedOrigins,
+        allowedHosts: config.allowedHosts,
+        loopbackBind: LOOPBACK.has(config.host),
+      },
+      maxBodyBytes: config.maxBodyBytes,
+      logger,
+    }),
+  );
+  app.notFound(() => jsonRpcErrorResponse(404, 'Not found. The MCP endpoint is POST /mcp.'));
+  app.onError((error, c) => {
+    logger.error('unhandled error', { requestId: c.get('requestId'), error });
+    return jsonRpcErrorResponse(500, `Internal server error (request id ${c.get('requestId')}).`, {}, -32603);
+  });
+
+  return {
+    app,
+    services,
+    startDraining: () => {
+      draining = true;
+    },
+  };
+}

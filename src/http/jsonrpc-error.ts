@@ -1,0 +1,12 @@
+/** An HTTP-level refusal in the JSON-RPC shape MCP clients know how to show. */
+export function jsonRpcErrorResponse(
+  status: number,
+  message: string,
+  headers: Record<string, string> = {},
+  code = -32000,
+): Response {
+  return new Response(JSON.stringify({ jsonrpc: '2.0', error: { code, message }, id: null }), {
+    status,
+    headers: { 'content-type': 'application/json', ...headers },
+  });
+}

@@ -1,0 +1,24 @@
+import type { MiddlewareHandler } from 'hono';
+import type { Logger } from '../../log.js';
+import type { AppEnv } from '../env.js';
+
+/** One line per request. The path only: query strings may carry secrets. */
+export const accessLog =
+  (logger: Logger): MiddlewareHandler<AppEnv> =>
+  async (c, next) => {
+    const started = performance.now();
+    await next();
+    const path = c.req.path;
+    // Health probes arrive every few seconds; keep them out of info logs.
+    const quiet = path === '/health' || path === '/ready';
+    const fields = {
+      requestId: c.get('requestId'),
+      method: c.req.method,
+      path,
+      status: c.res.status,
+      ms: Math.round(performance.now() - started),
+      tenant: c.get('caller')?.tenant,
+    };
+    if (quiet) logger.debug('http', fields);
+    else logger.info('http', fields);
+  };

@@ -1,0 +1,54 @@
+import { createMcpHandler, type McpServerFactory } from '@modelcontextprotocol/server';
+import { Hono } from 'hono';
+import { bodyLimit } from 'hono/body-limit';
+import type { AuthPosture } from '../../config.js';
+import type { Logger } from '../../log.js';
+import type { RequestExtra } from '../../mcp/tool-table.js';
+import type { AppEnv } from '../env.js';
+import { jsonRpcErrorResponse } from '../jsonrpc-error.js';
+import { callerContext } from '../middleware/caller-context.js';
+import { type OriginHostPolicy, originHostValidation } from '../middleware/origin-host.js';
+
+export interface McpRouteOptions {
+  factory: McpServerFactory;
+  posture: AuthPosture;
+  policy: OriginHostPolicy;
+  maxBodyBytes: number;
+  logger: Logger;
+}
+
+/** POST /mcp for both protocol eras; GET and DELETE are 405 (stateless: no streams, no sessions). */
+export function mcpRoute(options: McpRouteOptions): Hono<AppEnv> {
+  const handler = createMcpHandler(options.factory, {
+    legacy: 'stateless',
+    maxRequestBodySize: options.maxBodyBytes,
+    onerror: (error) => options.logger.warn('mcp transport error', { error }),
+  });
+  const route = new Hono<AppEnv>();
+
+  route.use('*', originHostValidation(options.policy));
+  route.post(
+    '/',
+    bodyLimit({
+      maxSize: options.maxBodyBytes,
+      onError: () =>
+        jsonRpcErrorResponse(413, `Request body too large: the limit is ${options.maxBodyBytes} bytes.`),
+    }),
+    callerContext(options.posture),
+    (c) => {
+      const caller = c.get('caller');
+      const extra: RequestExtra = { caller, requestId: c.get('requestId') };
+      return handler.fetch(c.req.raw, {
+        // The SDK passes authInfo through untouched to tool handlers; the token
+        // field holds the tenant id, never the key.
+        authInfo: { token: caller.tenant, clientId: caller.tenant, scopes: [], extra: { ...extra } },
+      });
+    },
+  );
+  route.all('/', () =>
+    jsonRpcErrorResponse(405, 'Method not allowed: this server is stateless; send MCP messages with POST.', {
+      allow: 'POST',
+    }),
+  );
+  return route;
+}

@@ -1,0 +1,35 @@
+import { Hono } from 'hono';
+import { SERVER_NAME, SERVER_VERSION } from '../../version.js';
+import type { AppEnv } from '../env.js';
+
+/** GET /: what this is and how to connect, for people who curl the URL. */
+export function rootRoute(toolNames: readonly string[], sharedKey: boolean): Hono<AppEnv> {
+  const route = new Hono<AppEnv>();
+  route.get('/', (c) => {
+    const base = new URL(c.req.url).origin;
+    const auth = sharedKey
+      ? 'Send "Authorization: Bearer <access token>" from the operator; add "X-Fal-Key: <your key>" to use your own fal key.'
+      : 'Send your fal key as "X-Fal-Key: <key>" (or "Authorization: Bearer <key>"). Browsing models works without one.';
+    return c.json({
+      name: SERVER_NAME,
+      version: SERVER_VERSION,
+      description: "MCP server for fal.ai: discover, price and run fal's generative media models.",
+      mcp: {
+        endpoint: `${base}/mcp`,
+        transport: 'streamable-http (stateless; protocol 2026-07-28 and 2025-era clients)',
+        auth,
+      },
+      connect: {
+        claude_code: `claude mcp add --transport http fal ${base}/mcp --header "X-Fal-Key: $FAL_KEY"`,
+        mcp_json: {
+          mcpServers: {
+            fal: { type: 'http', url: `${base}/mcp`, headers: { 'X-Fal-Key': '<your fal key>' } },
+          },
+        },
+      },
+      tools: toolNames,
+      health: { liveness: `${base}/health`, readiness: `${base}/ready` },
+    });
+  });
+  return route;
+}

@@ -1,0 +1,69 @@
+import type { LogLevel } from './config.js';
+
+export type LogFields = Record<string, unknown>;
+
+export interface Logger {
+  debug(msg: string, fields?: LogFields): void;
+  info(msg: string, fields?: LogFields): void;
+  warn(msg: string, fields?: LogFields): void;
+  error(msg: string, fields?: LogFields): void;
+  child(fields: LogFields): Logger;
+}
+
+const ORDER: Record<LogLevel, number> = { debug: 10, info: 20, warn: 30, error: 40, silent: 100 };
+
+// Belt and braces: keys never reach the logger by design (Secret), but anything
+// shaped like a credential is scrubbed from every string before it is written.
+const CREDENTIAL_PATTERNS: RegExp[] = [
+  /\b(Key|Bearer|Basic)\s+[^\s"',]+/gi,
+  /\b[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}:[0-9a-f]{16,}\b/gi,
+  /([?&](?:key|token|api_key|apikey|access_token|fal_key)=)[^&\s"']+/gi,
+];
+const SENSITIVE_FIELD = /^(authorization|x-fal-key|cookie|set-cookie|fal_key|key|token|password|secret)$/i;
+
+export function scrub(text: string): string {
+  let out = text;
+  for (const pattern of CREDENTIAL_PATTERNS) {
+    out = out.replace(pattern, (_m, prefix: string) =>
+      prefix && /[?&]/.test(prefix) ? `${prefix}[redacted]` : `${prefix ? `${prefix} ` : ''}[redacted]`,
+    );
+  }
+  return out;
+}
+
+function sanitize(value: unknown, depth = 0): unknown {
+  if (typeof value === 'string') return scrub(value);
+  if (value instanceof Error) return { name: value.name, message: scrub(value.message) };
+  if (depth > 4 || value === null || typeof value !== 'object') return value;
+  if (Array.isArray(value)) return value.map((x) => sanitize(x, depth + 1));
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(value)) {
+    out[k] = SENSITIVE_FIELD.test(k) ? '[redacted]' : sanitize(v, depth + 1);
+  }
+  return out;
+}
+
+export type LogSink = (line: string) => void;
+
+const stderrSink: LogSink = (line) => {
+  process.stderr.write(`${line}\n`);
+};
+
+/** Structured JSON logs, one object per line, on stderr by default. */
+export function createLogger(level: LogLevel, sink: LogSink = stderrSink, base: LogFields = {}): Logger {
+  const threshold = ORDER[level];
+  const write = (lvl: Exclude<LogLevel, 'silent'>, msg: string, fields?: LogFields) => {
+    if (ORDER[lvl] < threshold) return;
+    const record = sanitize({ time: new Date().toISOString(), level: lvl, msg, ...base, ...fields });
+    sink(JSON.stringify(record));
+  };
+  return {
+    debug: (msg, fields) => write('debug', msg, fields),
+    info: (msg, fields) => write('info', msg, fields),
+    warn: (msg, fields) => write('warn', msg, fields),
+    error: (msg, fields) => write('error', msg, fields),
+    child: (fields) => createLogger(level, sink, { ...base, ...fields }),
+  };
+}
+
+export const silentLogger: Logger = createLogger('silent');

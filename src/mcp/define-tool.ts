@@ -1,0 +1,41 @@
+import type { ToolAnnotations } from '@modelcontextprotocol/server';
+import type * as v from 'valibot';
+import type { Caller } from '../auth/caller.js';
+import type { Logger } from '../log.js';
+import type { Services } from '../services.js';
+import type { ToolOutput } from './results.js';
+
+/** What a handler gets besides its arguments and caller. */
+export interface ToolContext {
+  services: Services;
+  requestId: string;
+  /** Aborted when the client cancels or disconnects. */
+  signal: AbortSignal;
+  logger: Logger;
+  /** Sends notifications/progress when the client asked for it; a no-op otherwise. */
+  progress(progress: number, total?: number, message?: string): Promise<void>;
+}
+
+export type ToolGroup = 'discovery' | 'execution' | 'media';
+
+export interface ToolDefinition<
+  I extends v.GenericSchema = v.GenericSchema,
+  O extends v.GenericSchema = v.GenericSchema,
+> {
+  name: string;
+  title: string;
+  group: ToolGroup;
+  /** Written for an LLM: purpose, when to use it (vs. its neighbours), what comes back. */
+  description: string;
+  input: I;
+  output: O;
+  annotations: ToolAnnotations;
+  handler(args: v.InferOutput<I>, caller: Caller, ctx: ToolContext): Promise<ToolOutput<v.InferInput<O>>>;
+}
+
+/** Identity function that gives each tool file full type inference. */
+export function defineTool<I extends v.GenericSchema, O extends v.GenericSchema>(
+  definition: ToolDefinition<I, O>,
+): ToolDefinition<I, O> {
+  return definition;
+}

@@ -1,0 +1,33 @@
+import type { CallToolResult } from '@modelcontextprotocol/server';
+
+export interface MediaLink {
+  url: string;
+  name: string;
+  mimeType?: string | undefined;
+  description?: string | undefined;
+}
+
+/** What a tool handler returns: data first, a compact text mirror, media as links. */
+export interface ToolOutput<T> {
+  structured: T;
+  text: string;
+  links?: readonly MediaLink[];
+}
+
+export function toCallToolResult<T>(output: ToolOutput<T>): CallToolResult {
+  const content: CallToolResult['content'] = [{ type: 'text', text: output.text }];
+  for (const link of output.links ?? []) {
+    content.push({
+      type: 'resource_link',
+      uri: link.url,
+      name: link.name,
+      ...(link.mimeType ? { mimeType: link.mimeType } : {}),
+      ...(link.description ? { description: link.description } : {}),
+    });
+  }
+  return { content, structuredContent: output.structured as Record<string, unknown> };
+}
+
+export function errorResult(text: string): CallToolResult {
+  return { content: [{ type: 'text', text }], isError: true };
+}

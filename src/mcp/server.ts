@@ -1,0 +1,26 @@
+import { McpServer, type McpServerFactory } from '@modelcontextprotocol/server';
+import { SERVER_NAME, SERVER_VERSION } from '../version.js';
+import type { ToolEntry } from './tool-table.js';
+
+const INSTRUCTIONS = [
+  'Tools for fal.ai generative media models (image, video, audio, speech, 3D).',
+  'Find a model with search_models, recommend_model or list_models; models are named by endpoint id',
+  "(fal-ai/flux/dev) or alias (flux_dev). Calls that run or price models need the caller's fal key",
+  'in the X-Fal-Key header.',
+].join(' ');
+
+/**
+ * The SDK asks for a fresh McpServer per request (sharing one across requests
+ * leaked responses between clients, CVE-2026-25536). Everything expensive is in
+ * the precomputed table, so this only registers.
+ */
+export function createServerFactory(table: readonly ToolEntry[]): McpServerFactory {
+  return () => {
+    const server = new McpServer(
+      { name: SERVER_NAME, title: 'fal.ai MCP server', version: SERVER_VERSION },
+      { capabilities: { tools: {} }, instructions: INSTRUCTIONS },
+    );
+    for (const entry of table) server.registerTool(entry.name, entry.config, entry.callback);
+    return server;
+  };
+}

@@ -1,0 +1,96 @@
+import type {
+  CallToolResult,
+  ServerContext,
+  StandardSchemaWithJSON,
+  ToolAnnotations,
+} from '@modelcontextprotocol/server';
+import { ANONYMOUS, type Caller, isCaller } from '../auth/caller.js';
+import type { Services } from '../services.js';
+import type { ToolContext, ToolDefinition, ToolGroup } from './define-tool.js';
+import { describeError } from './errors.js';
+import { precomputedSchema } from './json-schema.js';
+import { errorResult, toCallToolResult } from './results.js';
+
+/** One registered tool, ready to hand to McpServer.registerTool without further work. */
+export interface ToolEntry {
+  name: string;
+  group: ToolGroup;
+  config: {
+    title: string;
+    description: string;
+    inputSchema: StandardSchemaWithJSON;
+    outputSchema: StandardSchemaWithJSON;
+    annotations: ToolAnnotations;
+  };
+  callback: (args: unknown, ctx: ServerContext) => Promise<CallToolResult>;
+}
+
+/** Per-request facts the HTTP layer passes through the SDK's authInfo.extra. */
+export interface RequestExtra {
+  caller: Caller;
+  requestId: string;
+}
+
+export function requestExtraOf(ctx: ServerContext): RequestExtra {
+  const extra = ctx.http?.authInfo?.extra;
+  const caller = isCaller(extra?.caller) ? extra.caller : ANONYMOUS;
+  const requestId = typeof extra?.requestId === 'string' ? extra.requestId : 'unknown';
+  return { caller, requestId };
+}
+
+/** Computed once at start: schemas converted, callbacks bound to the services. */
+export function buildToolTable(tools: readonly ToolDefinition[], services: Services): readonly ToolEntry[] {
+  return tools.map((tool) => ({
+    name: tool.name,
+    group: tool.group,
+    config: {
+      title: tool.title,
+      description: tool.description,
+      inputSchema: precomputedSchema(tool.input),
+      outputSchema: precomputedSchema(tool.output),
+      annotations: tool.annotations,
+    },
+    callback: (args, ctx) => runTool(tool, args, ctx, services),
+  }));
+}
+
+async function runTool(
+  tool: ToolDefinition,
+  args: unknown,
+  ctx: ServerContext,
+  services: Services,
+): Promise<CallToolResult> {
+  const { caller, requestId } = requestExtraOf(ctx);
+  const logger = services.logger.child({ requestId, tenant: caller.tenant, tool: tool.name });
+  const progressToken = ctx.mcpReq._meta?.progressToken;
+  const toolCtx: ToolContext = {
+    services,
+    requestId,
+    signal: ctx.mcpReq.signal,
+    logger,
+    progress: async (progress, total, message) => {
+      if (progressToken === undefined) return;
+      await ctx.mcpReq.notify({
+        method: 'notifications/progress',
+        params: {
+          progressToken,
+          progress,
+          ...(total !== undefined ? { total } : {}),
+          ...(message ? { message } : {}),
+        },
+      });
+    },
+  };
+  const started = performance.now();
+  try {
+    const result = toCallToolResult(await tool.handler(args, caller, toolCtx));
+    logger.info('tool call', { ok: true, ms: Math.round(performance.now() - started) });
+    return result;
+  } catch (error) {
+    const report = describeError(error, requestId);
+    const fields = { ok: false, ms: Math.round(performance.now() - started), error };
+    if (report.internal) logger.error('tool call failed', fields);
+    else logger.info('tool call refused', fields);
+    return errorResult(report.text);
+  }
+}

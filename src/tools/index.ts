@@ -1,0 +1,5 @@
+import type { ToolDefinition } from '../mcp/define-tool.js';
+import { listModelsTool } from './list-models.js';
+
+/** Every tool the server offers, in the order agents see them. */
+export const ALL_TOOLS: readonly ToolDefinition[] = [listModelsTool] as unknown as readonly ToolDefinition[];

@@ -1,0 +1,47 @@
+import * as v from 'valibot';
+import { defineTool } from '../mcp/define-tool.js';
+import { listModels } from '../registry/list.js';
+import { CatalogueSourceFields, CategoryParam, limitParam, ModelSummary } from './params.js';
+import { fallbackFields, modelLines, summarizeModel } from './summaries.js';
+
+export const listModelsTool = defineTool({
+  name: 'list_models',
+  title: 'List fal models',
+  group: 'discovery',
+  description:
+    "Browse fal's model catalogue (1,000+ endpoints), optionally filtered by kind and a text filter. " +
+    'Use it to see what exists in a category; use search_models for a free-text need and recommend_model ' +
+    'to pick a model for a task. Returns endpoint ids (pass them to other tools), names, categories and aliases. ' +
+    'Needs no fal key.',
+  input: v.object({
+    category: v.optional(CategoryParam),
+    search: v.optional(
+      v.pipe(
+        v.string(),
+        v.trim(),
+        v.maxLength(200),
+        v.description('Text that must appear in the id, name or description.'),
+      ),
+    ),
+    limit: limitParam(50, 200),
+  }),
+  output: v.object({
+    models: v.array(ModelSummary),
+    total: v.pipe(v.number(), v.description('Models matching the filters, before the limit.')),
+    ...CatalogueSourceFields,
+  }),
+  annotations: { readOnlyHint: true, openWorldHint: true, idempotentHint: true, destructiveHint: false },
+  async handler(args, _caller, { services }) {
+    const catalogue = await services.registry.catalogue();
+    const { models, total } = listModels(catalogue, args);
+    const summaries = models.map((m) => summarizeModel(m, catalogue));
+    const fallback = fallbackFields(catalogue);
+    const header =
+      `${total} model(s) match; showing ${summaries.length}.` +
+      (fallback.used_fallback ? ` (fal unreachable: built-in list; ${fallback.fallback_reason})` : '');
+    return {
+      structured: { models: summaries, total, ...fallback },
+      text: `${header}\n${modelLines(summaries)}`,
+    };
+  },
+});

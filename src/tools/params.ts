@@ -1,0 +1,42 @@
+import * as v from 'valibot';
+
+/** Shared parameter and result pieces, so every tool describes one idea with the same words. */
+
+export const CategoryParam = v.pipe(
+  v.string(),
+  v.trim(),
+  v.toLowerCase(),
+  v.description(
+    'Model kind: image, video, audio, 3d, text, or a fal category such as text-to-image, image-to-video, text-to-speech.',
+  ),
+);
+
+export const limitParam = (fallback: number, max: number) =>
+  v.optional(
+    v.pipe(
+      v.number(),
+      v.integer(),
+      v.minValue(1),
+      v.maxValue(max),
+      v.description(`Maximum results (1-${max}).`),
+    ),
+    fallback,
+  );
+
+export const ModelSummary = v.object({
+  id: v.pipe(v.string(), v.description('Endpoint id to pass to other tools, e.g. fal-ai/flux/dev.')),
+  name: v.string(),
+  category: v.string(),
+  description: v.string(),
+  aliases: v.array(v.string()),
+  status: v.string(),
+});
+export type ModelSummary = v.InferOutput<typeof ModelSummary>;
+
+export const CatalogueSourceFields = {
+  used_fallback: v.pipe(
+    v.boolean(),
+    v.description('True when fal could not be reached and a cached or built-in list answered.'),
+  ),
+  fallback_reason: v.optional(v.string()),
+};

@@ -1,0 +1,143 @@
+import type { Context, MiddlewareHandler } from 'hono';
+
+/** Routes a fault can target. */
+export type RouteName =
+  | 'models'
+  | 'pricing'
+  | 'estimate'
+  | 'usage'
+  | 'queue.submit'
+  | 'queue.status'
+  | 'queue.result'
+  | 'queue.cancel'
+  | 'storage.initiate'
+  | 'storage.upload';
+
+export interface Fault {
+  /** Answer with this status and an error body in fal's dialect for the route. */
+  status?: number;
+  /** Seconds for a Retry-After header. */
+  retryAfter?: number;
+  /** Replace the error body. */
+  body?: unknown;
+  /** Wait before answering (or before failing); use with a small client timeout to simulate timeouts. */
+  delayMs?: number;
+  /** Answer 200 with a body that is not JSON. */
+  malformed?: boolean;
+  /** Close the connection without answering. */
+  drop?: boolean;
+  /** Only on the nth matching call and later (1-based). */
+  after?: number;
+  /** How many calls this fault applies to (default: all). */
+  times?: number;
+  /** Only calls matching this predicate. */
+  when?: (c: Context) => boolean;
+}
+
+export interface RecordedCall {
+  route: RouteName;
+  method: string;
+  path: string;
+  query: string;
+  /** The fal key the call carried (`Authorization: Key …`), or null. */
+  key: string | null;
+  at: number;
+}
+
+export class FaultBook {
+  #faults = new Map<RouteName, (Fault & { seen: number; used: number })[]>();
+  readonly calls: RecordedCall[] = [];
+
+  inject(route: RouteName, fault: Fault): void {
+    const list = this.#faults.get(route) ?? [];
+    list.push({ ...fault, seen: 0, used: 0 });
+    this.#faults.set(route, list);
+  }
+
+  clear(): void {
+    this.#faults.clear();
+    this.calls.length = 0;
+  }
+
+  callsTo(route: RouteName): RecordedCall[] {
+    return this.calls.filter((c) => c.route === route);
+  }
+
+  /** Middleware for one named route: record the call, then apply a matching fault. */
+  route(name: RouteName, errorBody: (status: number) => unknown): MiddlewareHandler {
+    return async (c, next) => {
+      const url = new URL(c.req.url);
+      this.calls.push({
+        route: name,
+        method: c.req.method,
+        path: url.pathname,
+        query: url.search,
+        key: keyOf(c.req.header('authorization')),
+        at: Date.now(),
+      });
+      const fault = this.#take(name, c);
+      if (!fault) return next();
+      if (fault.delayMs) await new Promise((r) => setTimeout(r, fault.delayMs));
+      if (fault.drop) {
+        // Destroy the socket under the response: the client sees a reset.
+        const incoming = (c.env as { incoming?: { socket?: { destroy(): void } } } | undefined)?.incoming;
+        incoming?.socket?.destroy();
+        return new Response(null, { status: 500 });
+      }
+      if (fault.malformed)
+        return c.body('{"models": [ this is not json', 200, { 'content-type': 'application/json' });
+      if (fault.status) {
+        const headers: Record<string, string> = { 'content-type': 'application/json' };
+        if (fault.retryAfter !== undefined) headers['retry-after'] = String(fault.retryAfter);
+        return c.body(JSON.stringify(fault.body ?? errorBody(fault.status)), fault.status as 400, headers);
+      }
+      return next();
+    };
+  }
+
+  #take(name: RouteName, c: Context): Fault | undefined {
+    for (const fault of this.#faults.get(name) ?? []) {
+      if (fault.when && !fault.when(c)) continue;
+      fault.seen++;
+      if (fault.after && fault.seen < fault.after) continue;
+      if (fault.times !== undefined && fault.used >= fault.times) continue;
+      fault.used++;
+      return fault;
+    }
+    return undefined;
+  }
+}
+
+function keyOf(header: string | undefined): string | null {
+  const m = header ? /^Key\s+(.+)$/i.exec(header.trim()) : null;
+  return m?.[1] ?? null;
+}
+
+const PLATFORM_TYPES: Record<number, string> = {
+  400: 'validation_error',
+  401: 'authorization_error',
+  403: 'authorization_error',
+  404: 'not_found',
+  422: 'validation_error',
+  429: 'rate_limited',
+};
+
+/** Platform API error dialect: `{"error":{"type","message"}}`. */
+export function platformError(status: number, message?: string): unknown {
+  return {
+    error: {
+      type: PLATFORM_TYPES[status] ?? 'server_error',
+      message: message ?? (status >= 500 ? 'Internal server error' : `Request failed with status ${status}`),
+    },
+  };
+}
+
+/** Queue/model error dialect: `{"detail": …}`. */
+export function queueError(status: number): unknown {
+  if (status === 422)
+    return { detail: [{ loc: ['body', 'prompt'], msg: 'field required', type: 'value_error.missing' }] };
+  return {
+    detail: status >= 500 ? 'Internal server error' : `Request failed with status ${status}`,
+    error_type: status >= 500 ? 'internal_error' : 'client_error',
+  };
+}

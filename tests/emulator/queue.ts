@@ -1,0 +1,175 @@
+import { type Context, Hono } from 'hono';
+import { type FaultBook, queueError, type RouteName } from './faults.js';
+import { sampleOutput, validateInput } from './sample.js';
+import type { EmulatorState, Job } from './state.js';
+
+/** fal's rule: the app is owner/alias, or three segments under workflows/ and comfy/. */
+export function appOf(endpointId: string): string {
+  const parts = endpointId.split('/');
+  const n = parts[0] === 'workflows' || parts[0] === 'comfy' ? 3 : 2;
+  return parts.slice(0, n).join('/');
+}
+
+type Phase = { status: 'IN_QUEUE'; position: number } | { status: 'IN_PROGRESS' } | { status: 'COMPLETED' };
+
+function phaseOf(job: Job, now: number): Phase {
+  if (job.cancelled) return { status: 'COMPLETED' };
+  const elapsed = now - job.submittedAt;
+  const { queueMs, runMs, queuePosition = 0 } = job.timing;
+  if (elapsed < queueMs) {
+    return { status: 'IN_QUEUE', position: Math.ceil(queuePosition * (1 - elapsed / Math.max(1, queueMs))) };
+  }
+  if (elapsed < queueMs + runMs) return { status: 'IN_PROGRESS' };
+  return { status: 'COMPLETED' };
+}
+
+const REQUEST_PATH = /^\/(.+)\/requests\/([^/]+)(\/status(\/stream)?|\/cancel)?$/;
+
+/** fal's queue (`queue.fal.run`): submit, status, result, cancel. */
+export function queueRoutes(state: EmulatorState, faults: FaultBook, origin: () => string): Hono {
+  const q = new Hono();
+  const err = (status: number) => queueError(status);
+  const logsOf = (job: Job, phase: Phase) =>
+    phase.status === 'IN_QUEUE'
+      ? []
+      : [
+          {
+            message: `Running ${job.endpointId}`,
+            level: 'INFO',
+            source: 'user',
+            timestamp: new Date(job.submittedAt).toISOString(),
+          },
+        ];
+
+  const requireKey = (key: string | null) =>
+    !key
+      ? { detail: 'Missing authorization header', status: 401 as const }
+      : !state.isValidKey(key)
+        ? { detail: 'Invalid key', status: 401 as const }
+        : undefined;
+
+  const find = (app: string, id: string, key: string | null): Job | undefined => {
+    const job = state.jobs.get(id);
+    // A request is visible only to the key that submitted it.
+    return job && job.app === app && job.key === key ? job : undefined;
+  };
+
+  /** Run a handler behind a route's fault injection and call recording. */
+  const guarded = async (c: Context, route: RouteName, handler: () => Response | Promise<Response>) => {
+    let res: Response | undefined;
+    const early = await faults.route(route, err)(c, async () => {
+      res = await handler();
+    });
+    return early ?? res ?? c.json({ detail: 'emulator: no response' }, 500);
+  };
+
+  const parse = (c: Context) => REQUEST_PATH.exec(new URL(c.req.url).pathname.replace(/^\/queue/, ''));
+
+  // Status and result: GET /{app}/requests/{id}[/status]
+  q.get('/*', (c) => {
+    const m = parse(c);
+    if (!m?.[1] || !m[2] || m[3] === '/cancel') return c.json({ detail: 'Not found' }, 404);
+    const [, app, id, suffix] = m as unknown as [string, string, string, string | undefined];
+    const isStatus = suffix?.startsWith('/status') ?? false;
+    return guarded(c, isStatus ? 'queue.status' : 'queue.result', () => {
+      const key = state.keyOf(c);
+      const denied = requireKey(key);
+      if (denied) return c.json({ detail: denied.detail }, denied.status);
+      // fal answers 405 when the full sub-path is used instead of the app.
+      if (app !== appOf(app)) return c.json({ detail: 'Method Not Allowed' }, 405);
+      const job = find(app, id, key);
+      if (!job) return c.json({ status: 'NOT_FOUND', detail: 'Request not found' }, 404);
+      const phase = phaseOf(job, Date.now());
+      if (isStatus) {
+        const withLogs = new URL(c.req.url).searchParams.get('logs') === '1';
+        const body: Record<string, unknown> = {
+          status: phase.status,
+          request_id: job.requestId,
+          response_url: `${origin()}/queue/${app}/requests/${id}`,
+          status_url: `${origin()}/queue/${app}/requests/${id}/status`,
+          cancel_url: `${origin()}/queue/${app}/requests/${id}/cancel`,
+          logs: withLogs ? logsOf(job, phase) : null,
+        };
+        if (phase.status === 'IN_QUEUE') body.queue_position = phase.position;
+        if (phase.status === 'COMPLETED') {
+          body.metrics = { inference_time: job.timing.runMs / 1000 };
+          if (job.cancelled)
+            Object.assign(body, { error: 'Request was cancelled', error_type: 'request_cancelled' });
+          else if (job.timing.fail)
+            Object.assign(body, { error: job.timing.fail.error, error_type: job.timing.fail.error_type });
+        }
+        return c.json(body, phase.status === 'COMPLETED' ? 200 : 202);
+      }
+      if (phase.status !== 'COMPLETED') return c.json({ detail: 'Request is still in progress' }, 400);
+      if (job.cancelled)
+        return c.json({ detail: 'Request was cancelled', error_type: 'request_cancelled' }, 400);
+      if (job.timing.fail) {
+        const { error, error_type, status = 500 } = job.timing.fail;
+        return c.json({ detail: error, error_type }, status as 500, { 'x-fal-error-type': error_type });
+      }
+      job.result ??= sampleOutput(state.byId.get(job.endpointId)?.output_schema ?? {}, {
+        cdn: `${origin()}/cdn`,
+        requestId: job.requestId,
+        input: job.input,
+      });
+      return c.json(job.result as Record<string, unknown>, 200, { 'x-fal-request-id': job.requestId });
+    });
+  });
+
+  // Cancel: PUT /{app}/requests/{id}/cancel
+  q.put('/*', (c) => {
+    const m = parse(c);
+    if (!m?.[1] || !m[2] || m[3] !== '/cancel') return c.json({ detail: 'Not found' }, 404);
+    const [, app, id] = m as unknown as [string, string, string];
+    return guarded(c, 'queue.cancel', () => {
+      const key = state.keyOf(c);
+      const denied = requireKey(key);
+      if (denied) return c.json({ detail: denied.detail }, denied.status);
+      const job = find(app, id, key);
+      if (!job) return c.json({ status: 'NOT_FOUND' }, 404);
+      if (phaseOf(job, Date.now()).status === 'COMPLETED')
+        return c.json({ status: 'ALREADY_COMPLETED' }, 400);
+      job.cancelled = true;
+      return c.json({ status: 'CANCELLATION_REQUESTED' }, 202);
+    });
+  });
+
+  // Submit: POST /{endpoint_id}
+  q.post('/*', faults.route('queue.submit', err), async (c) => {
+    const endpointId = new URL(c.req.url).pathname.replace(/^\/queue\//, '');
+    const key = state.keyOf(c);
+    const denied = requireKey(key);
+    if (denied) return c.json({ detail: denied.detail }, denied.status);
+    const model = state.byId.get(endpointId);
+    if (!model) return c.json({ detail: `Application '${endpointId}' not found` }, 404);
+    const input = await c.req.json().catch(() => undefined);
+    const issues = validateInput(model.input_schema, input);
+    if (issues.length > 0) return c.json({ detail: issues }, 422);
+    const requestId = state.nextRequestId();
+    const app = appOf(endpointId);
+    const timing = state.timingFor(endpointId);
+    state.jobs.set(requestId, {
+      requestId,
+      endpointId,
+      app,
+      key,
+      input: input as Record<string, unknown>,
+      submittedAt: Date.now(),
+      timing,
+      cancelled: false,
+      webhook: new URL(c.req.url).searchParams.get('fal_webhook') ?? undefined,
+      result: undefined,
+    });
+    const base = `${origin()}/queue/${app}/requests/${requestId}`;
+    return c.json({
+      status: 'IN_QUEUE',
+      request_id: requestId,
+      response_url: base,
+      status_url: `${base}/status`,
+      cancel_url: `${base}/cancel`,
+      queue_position: timing.queuePosition ?? 0,
+    });
+  });
+
+  return q;
+}

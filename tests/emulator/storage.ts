@@ -1,0 +1,51 @@
+import { randomUUID } from 'node:crypto';
+import { Hono } from 'hono';
+import { type FaultBook, platformError } from './faults.js';
+import type { EmulatorState } from './state.js';
+
+// A 1x1 PNG, served for generated media so clients that fetch links get real bytes.
+const PIXEL = Buffer.from(
+  'iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg==',
+  'base64',
+);
+
+/** fal's CDN upload flow (`rest.fal.ai`): initiate, then PUT the bytes; plus the CDN itself. */
+export function storageRoutes(state: EmulatorState, faults: FaultBook, origin: () => string): Hono {
+  const s = new Hono();
+  const err = (status: number) => platformError(status);
+
+  s.post('/storage-api/storage/upload/initiate', faults.route('storage.initiate', err), async (c) => {
+    const key = state.keyOf(c);
+    if (!key || !state.isValidKey(key)) return c.json(platformError(401, 'Invalid or missing key'), 401);
+    const body = (await c.req.json().catch(() => null)) as {
+      content_type?: string;
+      file_name?: string;
+    } | null;
+    if (!body?.content_type) return c.json(platformError(422, 'content_type is required'), 422);
+    const token = randomUUID();
+    const name = encodeURIComponent(body.file_name ?? 'upload.bin');
+    return c.json({
+      upload_url: `${origin()}/upload/${token}?name=${name}`,
+      file_url: `${origin()}/cdn/files/${token}/${name}`,
+    });
+  });
+
+  s.put('/upload/:token', faults.route('storage.upload', err), async (c) => {
+    const bytes = new Uint8Array(await c.req.arrayBuffer());
+    state.files.set(c.req.param('token'), {
+      bytes,
+      contentType: c.req.header('content-type') ?? 'application/octet-stream',
+    });
+    return c.body(null, 200);
+  });
+
+  s.get('/cdn/files/:token/:name', (c) => {
+    const file = state.files.get(c.req.param('token'));
+    if (!file) return c.json({ detail: 'Not found' }, 404);
+    return c.body(file.bytes as Uint8Array<ArrayBuffer>, 200, { 'content-type': file.contentType });
+  });
+
+  s.get('/cdn/:requestId/:name', (c) => c.body(PIXEL, 200, { 'content-type': 'image/png' }));
+
+  return s;
+}

@@ -1,0 +1,86 @@
+import {
+  Client as ModernClient,
+  StreamableHTTPClientTransport as ModernTransport,
+} from '@modelcontextprotocol/client';
+import { Client as LegacyClient } from '@modelcontextprotocol/sdk/client/index.js';
+import { StreamableHTTPClientTransport as LegacyTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
+
+export type Era = '2026-07-28' | '2025-11-25';
+
+export interface ToolCallResult {
+  content: { type: string; text?: string; uri?: string; mimeType?: string }[];
+  structuredContent?: Record<string, unknown> | undefined;
+  isError?: boolean | undefined;
+}
+
+/** The subset of both SDK clients the tests use, so each test runs against either era. */
+export interface TestClient {
+  era: Era;
+  listTools(): Promise<
+    { name: string; description?: string | undefined; inputSchema: unknown; outputSchema?: unknown }[]
+  >;
+  callTool(
+    name: string,
+    args: Record<string, unknown>,
+    onProgress?: (p: { progress: number; total?: number | undefined; message?: string | undefined }) => void,
+  ): Promise<ToolCallResult>;
+  close(): Promise<void>;
+}
+
+export interface ConnectOptions {
+  url: string;
+  headers?: Record<string, string>;
+  /** Route requests into the app in process instead of over a socket. */
+  fetch?: typeof fetch;
+}
+
+/** A 2026-07-28 client: `@modelcontextprotocol/client` pinned to the stateless protocol. */
+export async function connectModern(opts: ConnectOptions): Promise<TestClient> {
+  const client = new ModernClient(
+    { name: 'test-modern', version: '1.0.0' },
+    { versionNegotiation: { mode: { pin: '2026-07-28' } } },
+  );
+  const transport = new ModernTransport(new URL(opts.url), {
+    requestInit: { headers: opts.headers ?? {} },
+    ...(opts.fetch ? { fetch: opts.fetch } : {}),
+  });
+  await client.connect(transport);
+  return {
+    era: '2026-07-28',
+    listTools: async () => (await client.listTools()).tools,
+    callTool: async (name, args, onProgress) =>
+      (await client.callTool(
+        { name, arguments: args },
+        onProgress ? { onprogress: onProgress } : undefined,
+      )) as ToolCallResult,
+    close: () => client.close(),
+  };
+}
+
+/** A 2025-11-25 client: `@modelcontextprotocol/sdk` 1.x, initialize first. */
+export async function connectLegacy(opts: ConnectOptions): Promise<TestClient> {
+  const client = new LegacyClient({ name: 'test-legacy', version: '1.0.0' });
+  const transport = new LegacyTransport(new URL(opts.url), {
+    requestInit: { headers: opts.headers ?? {} },
+    ...(opts.fetch ? { fetch: opts.fetch } : {}),
+  });
+  await client.connect(transport);
+  return {
+    era: '2025-11-25',
+    listTools: async () => (await client.listTools()).tools,
+    callTool: async (name, args, onProgress) =>
+      (await client.callTool(
+        { name, arguments: args },
+        undefined,
+        onProgress ? { onprogress: onProgress } : undefined,
+      )) as ToolCallResult,
+    close: () => client.close(),
+  };
+}
+
+export const CLIENTS = { modern: connectModern, legacy: connectLegacy } as const;
+
+/** The text of a result's first text block. */
+export function textOf(result: ToolCallResult): string {
+  return result.content.find((c) => c.type === 'text')?.text ?? '';
+}

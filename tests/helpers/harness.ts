@@ -1,0 +1,64 @@
+import type { AddressInfo } from 'node:net';
+import { serve } from '@hono/node-server';
+import { loadConfig } from '../../src/config.js';
+import { type BuiltApp, createApp } from '../../src/http/app.js';
+import { createLogger } from '../../src/log.js';
+import { type RunningEmulator, startEmulator } from '../emulator/app.js';
+import type { EmulatorOptions } from '../emulator/state.js';
+
+export interface Harness extends BuiltApp {
+  emulator: RunningEmulator;
+  /** Every log line the server wrote, as parsed JSON. */
+  logRecords(): Record<string, unknown>[];
+  /** Raw log text, for "no key appears anywhere" checks. */
+  logText(): string;
+  /** fetch that goes straight into the Hono app, no socket. */
+  inProcessFetch: typeof fetch;
+  /** Start listening on a real loopback socket; returns the /mcp URL. */
+  listen(): Promise<string>;
+  close(): Promise<void>;
+}
+
+export async function startHarness(
+  opts: { env?: Record<string, string>; emulator?: EmulatorOptions } = {},
+): Promise<Harness> {
+  const emulator = await startEmulator(opts.emulator);
+  const config = loadConfig({
+    FAL_API_URL: emulator.apiUrl,
+    FAL_QUEUE_URL: emulator.queueUrl,
+    FAL_STORAGE_URL: emulator.storageUrl,
+    LOG_LEVEL: 'debug',
+    UPSTREAM_TIMEOUT_MS: '5000',
+    ...opts.env,
+  });
+  const lines: string[] = [];
+  const logger = createLogger(config.logLevel, (line) => lines.push(line));
+  const built = createApp({ config, logger });
+  const servers: { close(cb: () => void): void; closeAllConnections?(): void }[] = [];
+  const inProcessFetch = ((input: RequestInfo | URL, init?: RequestInit) =>
+    built.app.fetch(new Request(input, init))) as typeof fetch;
+
+  return {
+    ...built,
+    emulator,
+    logRecords: () => lines.map((l) => JSON.parse(l) as Record<string, unknown>),
+    logText: () => lines.join('\n'),
+    inProcessFetch,
+    async listen() {
+      const server = serve({ fetch: built.app.fetch, port: 0, hostname: '127.0.0.1' });
+      await new Promise<void>((resolve) => server.once('listening', () => resolve()));
+      servers.push(server as unknown as (typeof servers)[number]);
+      return `http://127.0.0.1:${(server.address() as AddressInfo).port}/mcp`;
+    },
+    async close() {
+      for (const s of servers) {
+        s.closeAllConnections?.();
+        await new Promise<void>((r) => s.close(() => r()));
+      }
+      await emulator.close();
+    },
+  };
+}
+
+/** In-process base URL: any loopback URL works, app.fetch never opens a socket. */
+export const IN_PROCESS_URL = 'http://127.0.0.1:8080/mcp';
