@@ -4,9 +4,10 @@ export default defineConfig({
   test: {
     include: ['tests/**/*.test.ts'],
     environment: 'node',
-    // e2e tests start real sockets; keep files in parallel but each file's tests in order.
     testTimeout: 20_000,
     hookTimeout: 20_000,
     pool: 'forks',
+    // The JSON report lets .ci/run print "N passed, N failed" from vitest's own counts.
+    reporters: ['default', ['json', { outputFile: '.cache/vitest-report.json' }]],
   },
 });

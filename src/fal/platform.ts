@@ -1,7 +1,7 @@
 import * as v from 'valibot';
 import type { Secret } from '../auth/secret.js';
 import type { FalClient } from './client.js';
-import { type ModelEntry, ModelEntrySchema, ModelsPageSchema } from './schemas.js';
+import { type ModelEntry, ModelEntrySchema, ModelsPageSchema, type Pricing, PricingSchema } from './schemas.js';
 
 export interface ModelsQuery {
   cursor?: string | undefined;
@@ -55,4 +55,24 @@ export async function fetchModelsPage(
   const nextCursor = page.next_cursor ?? undefined;
   // has_more is derived from next_cursor upstream; trust either signal to stop.
   return { models, skipped, nextCursor, hasMore: Boolean(nextCursor) && page.has_more !== false };
+}
+
+/** `GET /v1/models/pricing` with repeated endpoint_id (1–50). Prices are per account. */
+export async function fetchPricing(
+  fal: FalClient,
+  endpointIds: readonly string[],
+  key: Secret,
+  signal?: AbortSignal,
+): Promise<Pricing> {
+  if (endpointIds.length === 0) return { prices: [] };
+  const params = new URLSearchParams();
+  for (const id of endpointIds) params.append('endpoint_id', id);
+  return fal.request('platform', {
+    method: 'GET',
+    path: 'models/pricing',
+    searchParams: params,
+    key,
+    schema: PricingSchema,
+    signal,
+  });
 }

@@ -37,3 +37,17 @@ export const ModelsPageSchema = v.looseObject({
   next_cursor: v.optional(v.nullable(v.string())),
   has_more: v.optional(v.boolean()),
 });
+
+export const PricingSchema = v.looseObject({
+  prices: v.array(
+    v.looseObject({
+      endpoint_id: v.string(),
+      unit_price: v.number(),
+      unit: v.string(),
+      currency: v.string(),
+    }),
+  ),
+  next_cursor: v.optional(v.nullable(v.string())),
+  has_more: v.optional(v.boolean()),
+});
+export type Pricing = v.InferOutput<typeof PricingSchema>;

@@ -1,4 +1,5 @@
 import { FalError } from '../fal/errors.js';
+import { UnknownModelError } from '../registry/resolve.js';
 
 /** A mistake the caller can fix; its message is shown as is. */
 export class UserError extends Error {
@@ -43,7 +44,7 @@ export interface ErrorReport {
 }
 
 export function describeError(error: unknown, requestId: string): ErrorReport {
-  if (error instanceof UserError) return { text: error.message, internal: false };
+  if (error instanceof UserError || error instanceof UnknownModelError) return { text: error.message, internal: false };
   if (error instanceof FalError)
     return { text: describeFalError(error), internal: error.kind === 'bad_response' };
   return {

@@ -18,7 +18,7 @@ export function createServerFactory(table: readonly ToolEntry[]): McpServerFacto
   return () => {
     const server = new McpServer(
       { name: SERVER_NAME, title: 'fal.ai MCP server', version: SERVER_VERSION },
-      { capabilities: { tools: {} }, instructions: INSTRUCTIONS },
+      { capabilities: { tools: {}, logging: {} }, instructions: INSTRUCTIONS },
     );
     for (const entry of table) server.registerTool(entry.name, entry.config, entry.callback);
     return server;

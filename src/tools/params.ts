@@ -40,3 +40,11 @@ export const CatalogueSourceFields = {
   ),
   fallback_reason: v.optional(v.string()),
 };
+
+export const ModelNameParam = v.pipe(
+  v.string(),
+  v.trim(),
+  v.minLength(1, 'a model name is required'),
+  v.maxLength(200),
+  v.description('A fal endpoint id (fal-ai/flux/dev) or an alias (flux_dev).'),
+);

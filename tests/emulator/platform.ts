@@ -76,7 +76,7 @@ export function platformRoutes(state: EmulatorState, faults: FaultBook): Hono {
 
   api.get('/models/pricing', faults.route('pricing', err), (c) => {
     const key = state.keyOf(c);
-    if (!key) return c.json(platformError(401, 'Authentication required'), 401);
+    if (!key || !state.isValidKey(key)) return c.json(platformError(401, 'Invalid or missing API key'), 401);
     const url = new URL(c.req.url);
     const ids = url.searchParams
       .getAll('endpoint_id')
@@ -95,7 +95,7 @@ export function platformRoutes(state: EmulatorState, faults: FaultBook): Hono {
 
   api.post('/models/pricing/estimate', faults.route('estimate', err), async (c) => {
     const key = state.keyOf(c);
-    if (!key) return c.json(platformError(401, 'Authentication required'), 401);
+    if (!key || !state.isValidKey(key)) return c.json(platformError(401, 'Invalid or missing API key'), 401);
     const body = (await c.req.json().catch(() => null)) as {
       estimate_type?: string;
       endpoints?: Record<string, { call_quantity?: number; unit_quantity?: number }>;
@@ -121,7 +121,7 @@ export function platformRoutes(state: EmulatorState, faults: FaultBook): Hono {
 
   api.get('/models/usage', faults.route('usage', err), (c) => {
     const key = state.keyOf(c);
-    if (!key) return c.json(platformError(401, 'Authentication required'), 401);
+    if (!key || !state.isValidKey(key)) return c.json(platformError(401, 'Invalid or missing API key'), 401);
     if (!state.isAdminKey(key))
       return c.json(platformError(403, 'This endpoint requires an admin API key'), 403);
     const url = new URL(c.req.url);

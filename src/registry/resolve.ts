@@ -1,0 +1,90 @@
+import type { Catalogue, FalModel } from './types.js';
+
+export interface Resolution {
+  /** The endpoint id to call. */
+  id: string;
+  /** The model's catalogue entry, when the catalogue knows it. */
+  model: FalModel | undefined;
+  /** Set when the name needed explaining (a repaired alias, an id the catalogue lacks). */
+  note: string | undefined;
+}
+
+export class UnknownModelError extends Error {
+  override name = 'UnknownModelError';
+  constructor(
+    readonly input: string,
+    readonly suggestions: readonly string[],
+  ) {
+    super(
+      `Unknown model "${input}".` +
+        (suggestions.length > 0 ? ` Closest matches: ${suggestions.join(', ')}.` : '') +
+        ' Use search_models to find a model by what it does.',
+    );
+  }
+}
+
+/** Edit distance with an early exit once it exceeds `max`. */
+export function editDistance(a: string, b: string, max = Number.POSITIVE_INFINITY): number {
+  if (Math.abs(a.length - b.length) > max) return max + 1;
+  let prev = Array.from({ length: b.length + 1 }, (_, i) => i);
+  for (let i = 1; i <= a.length; i++) {
+    const cur = [i];
+    let rowMin = i;
+    for (let j = 1; j <= b.length; j++) {
+      const cost = a[i - 1] === b[j - 1] ? 0 : 1;
+      const v = Math.min((prev[j] ?? 0) + 1, (cur[j - 1] ?? 0) + 1, (prev[j - 1] ?? 0) + cost);
+      cur.push(v);
+      rowMin = Math.min(rowMin, v);
+    }
+    if (rowMin > max) return max + 1;
+    prev = cur;
+  }
+  return prev[b.length] ?? 0;
+}
+
+/** Closest ids and aliases to a name nobody knows: shared prefix/containment first, then edit distance. */
+export function closestNames(catalogue: Catalogue, input: string, limit = 5): string[] {
+  const needle = input.trim().toLowerCase();
+  const scored: { name: string; score: number }[] = [];
+  const consider = (name: string, id: string) => {
+    const hay = name.toLowerCase();
+    let score: number;
+    if (hay.includes(needle) || needle.includes(hay)) score = Math.abs(hay.length - needle.length) / 100;
+    else score = 1 + editDistance(needle, hay, 8);
+    if (score <= 9) scored.push({ name: id, score });
+  };
+  for (const m of catalogue.list) consider(m.id, m.id);
+  for (const [alias, id] of catalogue.aliases) consider(alias, id);
+  scored.sort((a, b) => a.score - b.score || a.name.localeCompare(b.name));
+  return [...new Set(scored.map((s) => s.name))].slice(0, limit);
+}
+
+/**
+ * A full id (contains "/") or an alias → the endpoint id to call. Unknown aliases
+ * throw with close matches; unknown ids pass through with a note when the
+ * catalogue is live (fal has private and brand-new apps we cannot see).
+ */
+export function resolveModel(catalogue: Catalogue, input: string): Resolution {
+  const name = input.trim();
+  if (name.includes('/')) {
+    const model = catalogue.models.get(name);
+    if (model || catalogue.source === 'fallback') return { id: name, model, note: undefined };
+    const close = closestNames(catalogue, name, 3);
+    return {
+      id: name,
+      model: undefined,
+      note: `"${name}" is not in fal's public catalogue${close.length ? ` (closest: ${close.join(', ')})` : ''}; it may be a private app.`,
+    };
+  }
+  const alias = name.toLowerCase();
+  const id = catalogue.aliases.get(alias);
+  if (!id) throw new UnknownModelError(name, closestNames(catalogue, name));
+  const repair = catalogue.repairs.get(alias);
+  return {
+    id,
+    model: catalogue.models.get(id),
+    note: repair
+      ? `Alias "${alias}" pointed at ${repair.staleTarget}, which fal no longer serves; using ${repair.resolvedTo} from the same family.`
+      : undefined,
+  };
+}

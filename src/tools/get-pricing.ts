@@ -1,0 +1,51 @@
+import * as v from 'valibot';
+import { defineTool } from '../mcp/define-tool.js';
+import { MissingKeyError } from '../mcp/errors.js';
+import { fetchPricing } from '../fal/platform.js';
+import { resolveModel } from '../registry/resolve.js';
+import { ModelNameParam } from './params.js';
+
+export const getPricingTool = defineTool({
+  name: 'get_pricing',
+  title: 'Get model prices',
+  group: 'discovery',
+  description:
+    "Unit prices of up to 50 models for the caller's fal account (price per image, megapixel, second, …). " +
+    'Use before running expensive models; use estimate_cost for the total of a planned batch. Needs a fal key.',
+  input: v.object({
+    models: v.pipe(
+      v.array(ModelNameParam),
+      v.minLength(1, 'give at least one model'),
+      v.maxLength(50, 'at most 50 models per call'),
+      v.description('Endpoint ids or aliases.'),
+    ),
+  }),
+  output: v.object({
+    prices: v.array(
+      v.object({
+        model: v.string(),
+        unit_price: v.number(),
+        unit: v.string(),
+        currency: v.string(),
+      }),
+    ),
+    notes: v.array(v.string()),
+  }),
+  annotations: { readOnlyHint: true, openWorldHint: true, idempotentHint: true, destructiveHint: false },
+  async handler(args, caller, { services, signal }) {
+    if (!caller.key) throw new MissingKeyError('get_pricing');
+    const catalogue = await services.registry.catalogue();
+    const resolved = args.models.map((m) => resolveModel(catalogue, m));
+    const ids = [...new Set(resolved.map((r) => r.id))];
+    const notes = resolved.flatMap((r) => (r.note ? [r.note] : []));
+    const pricing = await fetchPricing(services.fal, ids, caller.key, signal);
+    const prices = pricing.prices.map((p) => ({
+      model: p.endpoint_id,
+      unit_price: p.unit_price,
+      unit: p.unit,
+      currency: p.currency,
+    }));
+    const lines = prices.map((p) => `- ${p.model}: ${p.unit_price} ${p.currency} per ${p.unit}`);
+    return { structured: { prices, notes }, text: [...lines, ...notes].join('\n') };
+  },
+});

@@ -1,0 +1,63 @@
+import { inspect } from 'node:util';
+import { describe, expect, it } from 'vitest';
+import { Secret } from '../../src/auth/secret.js';
+import { createLogger, scrub } from '../../src/log.js';
+import { connectLegacy, connectModern } from '../helpers/clients.js';
+import { IN_PROCESS_URL, startHarness } from '../helpers/harness.js';
+
+const KEYS = ['hygiene-a-id:hygiene-a-secret', 'invalid-b-id:invalid-b-secret', 'operator-c-id:operator-c-secret'];
+const TOKEN = 'token-d-very-secret';
+
+describe('no key ever reaches a log line', () => {
+  it('across successful calls, refused keys, upstream faults and bad tokens', async () => {
+    const h = await startHarness({ env: { FAL_KEY: KEYS[2] as string, MCP_AUTH_TOKENS: TOKEN } });
+    try {
+      h.emulator.inject('pricing', { status: 500, times: 3 });
+      for (const connect of [connectModern, connectLegacy]) {
+        for (const key of KEYS.slice(0, 2)) {
+          const client = await connect({
+            url: IN_PROCESS_URL,
+            fetch: h.inProcessFetch,
+            headers: { Authorization: `Bearer ${TOKEN}`, 'X-Fal-Key': key as string },
+          });
+          await client.callTool('get_pricing', { models: ['flux_dev', 'no_such_alias'] });
+          await client.callTool('get_pricing', { models: ['flux_dev'] });
+          await client.close();
+        }
+      }
+      await h.app.request('/mcp?key=leaky', {
+        method: 'POST',
+        headers: { Authorization: 'Bearer wrong-token', 'X-Fal-Key': KEYS[0] as string },
+        body: '{}',
+      });
+
+      const text = h.logText();
+      expect(h.logRecords().length).toBeGreaterThan(10);
+      for (const secret of [...KEYS, TOKEN, 'leaky']) expect(text).not.toContain(secret);
+      // The log still says who called: by tenant fingerprint.
+      expect(h.logRecords().some((r) => typeof r.tenant === 'string' && /^t_[0-9a-f]{16}$/.test(r.tenant))).toBe(true);
+    } finally {
+      await h.close();
+    }
+  });
+
+  it('a Secret prints as [redacted] however it is printed', () => {
+    const s = new Secret('abc-id:abc-secret');
+    expect(String(s)).toBe('[redacted]');
+    expect(JSON.stringify({ s })).toBe('{"s":"[redacted]"}');
+    expect(inspect({ s })).not.toContain('abc');
+    expect(s.reveal()).toBe('abc-id:abc-secret');
+  });
+
+  it('the logger scrubs credential shapes from any field', () => {
+    const lines: string[] = [];
+    const log = createLogger('debug', (l) => lines.push(l));
+    log.info('upstream said Authorization: Key abc-id:abc-secret', {
+      headers: { authorization: 'Key xyz', 'x-fal-key': 'xyz' },
+      url: 'https://x.test/a?token=abc&b=1',
+      error: new Error('Bearer abc.def failed'),
+    });
+    expect(lines.join()).not.toMatch(/abc|xyz/);
+    expect(scrub('12345678-1234-1234-1234-123456789abc:0123456789abcdef0123456789abcdef')).toBe('[redacted]');
+  });
+});

@@ -1,0 +1,50 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { connectLegacy, connectModern, type TestClient } from '../helpers/clients.js';
+import { type Harness, startHarness } from '../helpers/harness.js';
+
+// Each tenant asks for a different model, so every upstream call says whose it was.
+const TENANTS = [
+  { key: 'tenant-a-id:tenant-a-secret', model: 'fal-ai/flux/dev', connect: connectModern },
+  { key: 'tenant-b-id:tenant-b-secret', model: 'fal-ai/flux/schnell', connect: connectLegacy },
+] as const;
+
+describe('two tenants calling at the same time', () => {
+  let h: Harness;
+  const clients: TestClient[] = [];
+
+  beforeAll(async () => {
+    h = await startHarness();
+    const url = await h.listen();
+    for (const t of TENANTS) clients.push(await t.connect({ url, headers: { 'X-Fal-Key': t.key } }));
+  });
+  afterAll(async () => {
+    for (const c of clients) await c.close();
+    await h.close();
+  });
+
+  it('every upstream call carries its own caller key, over 200 interleaved calls', async () => {
+    const perTenant = 110;
+    const calls: Promise<unknown>[] = [];
+    for (let i = 0; i < perTenant; i++) {
+      TENANTS.forEach((t, n) => {
+        calls.push(
+          (clients[n] as TestClient).callTool('get_pricing', { models: [t.model] }).then((r) => {
+            expect(r.isError).toBeFalsy();
+            expect((r.structuredContent as { prices: { model: string }[] }).prices[0]?.model).toBe(t.model);
+          }),
+        );
+      });
+    }
+    await Promise.all(calls);
+
+    const upstream = h.emulator.faults.callsTo('pricing');
+    expect(upstream).toHaveLength(perTenant * TENANTS.length);
+    for (const call of upstream) {
+      const asked = new URLSearchParams(call.query).get('endpoint_id');
+      const owner = TENANTS.find((t) => t.model === asked);
+      expect(call.key).toBe(owner?.key);
+    }
+    // The shared catalogue was crawled without anyone's key.
+    expect(h.emulator.faults.callsTo('models').every((c) => c.key === null)).toBe(true);
+  });
+});

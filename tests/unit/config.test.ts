@@ -1,0 +1,64 @@
+import { spawnSync } from 'node:child_process';
+import { describe, expect, it } from 'vitest';
+import { ConfigError, loadConfig } from '../../src/config.js';
+
+describe('configuration', () => {
+  it('has the documented defaults', () => {
+    const c = loadConfig({});
+    expect(c).toMatchObject({
+      port: 8080,
+      host: '127.0.0.1',
+      falApiUrl: 'https://api.fal.ai/v1',
+      falQueueUrl: 'https://queue.fal.run',
+      falStorageUrl: 'https://rest.fal.ai',
+      modelCacheTtlSeconds: 3600,
+      logLevel: 'info',
+      auth: { kind: 'caller-key' },
+    });
+  });
+
+  it.each([
+    [{ PORT: 'eighty' }, /^PORT: expected a port number/],
+    [{ PORT: '70000' }, /^PORT: /],
+    [{ FAL_API_URL: 'ftp://x' }, /^FAL_API_URL: expected an http\(s\) URL/],
+    [{ MODEL_CACHE_TTL_SECONDS: '-5' }, /^MODEL_CACHE_TTL_SECONDS: /],
+    [{ LOG_LEVEL: 'loud' }, /^LOG_LEVEL: expected one of debug, info/],
+    [{ MCP_AUTH_TOKENS: 'a,b' }, /^MCP_AUTH_TOKENS: only used with FAL_KEY/],
+  ])('%o is refused with one line naming the variable', (env, message) => {
+    expect(() => loadConfig(env)).toThrow(ConfigError);
+    expect(() => loadConfig(env)).toThrow(message);
+  });
+
+  it('never echoes a refused value', () => {
+    expect(() => loadConfig({ PORT: 'secret-looking-value' })).not.toThrow(/secret-looking-value/);
+  });
+
+  it('parses lists and trims URLs', () => {
+    const c = loadConfig({ ALLOWED_ORIGINS: ' https://a.test , https://b.test ', FAL_API_URL: 'http://127.0.0.1:9/v1/' });
+    expect(c.allowedOrigins).toEqual(['https://a.test', 'https://b.test']);
+    expect(c.falApiUrl).toBe('http://127.0.0.1:9/v1');
+  });
+
+  it('the process exits non-zero on a bad value, with one line on stderr', () => {
+    const run = spawnSync(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
+      env: { ...process.env, PORT: 'not-a-port' },
+      encoding: 'utf8',
+      timeout: 15_000,
+    });
+    expect(run.status).toBe(1);
+    expect(run.stderr.trim().split('\n')).toEqual([
+      'fal-mcp-server: invalid configuration: PORT: expected a port number from 0 to 65535',
+    ]);
+  });
+
+  it('the process refuses FAL_KEY without access tokens', () => {
+    const run = spawnSync(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
+      env: { ...process.env, FAL_KEY: 'op-id:op-secret', MCP_AUTH_TOKENS: '' },
+      encoding: 'utf8',
+      timeout: 15_000,
+    });
+    expect(run.status).toBe(1);
+    expect(run.stderr).toMatch(/MCP_AUTH_TOKENS/);
+    expect(run.stderr).not.toContain('op-secret');
+  });
+});

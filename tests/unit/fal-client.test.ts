@@ -1,0 +1,118 @@
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { Secret } from '../../src/auth/secret.js';
+import { FalClient } from '../../src/fal/client.js';
+import { FalError, parseRetryAfter } from '../../src/fal/errors.js';
+import { fetchModelsPage, fetchPricing } from '../../src/fal/platform.js';
+import { describeFalError } from '../../src/mcp/errors.js';
+import { type RunningEmulator, startEmulator } from '../emulator/app.js';
+
+const KEY = new Secret('unit-id:unit-secret');
+
+describe('the fal client against the emulator', () => {
+  let emu: RunningEmulator;
+  let fal: FalClient;
+  beforeAll(async () => {
+    emu = await startEmulator();
+    fal = new FalClient({
+      apiUrl: emu.apiUrl,
+      queueUrl: emu.queueUrl,
+      storageUrl: emu.storageUrl,
+      timeoutMs: 300,
+      backoffLimitMs: 50,
+    });
+  });
+  afterAll(() => emu.close());
+  beforeEach(() => emu.faults.clear());
+
+  const failure = async (p: Promise<unknown>): Promise<FalError> => {
+    const error = await p.then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    expect(error).toBeInstanceOf(FalError);
+    return error as FalError;
+  };
+
+  it('sends Authorization: Key and parses a page', async () => {
+    const page = await fetchModelsPage(fal, { limit: 10 }, KEY);
+    expect(page.models).toHaveLength(10);
+    expect(page.hasMore).toBe(true);
+    expect(emu.faults.calls.at(-1)?.key).toBe('unit-id:unit-secret');
+  });
+
+  it('retries a 429 after the Retry-After it was given, then succeeds', async () => {
+    emu.inject('models', { status: 429, retryAfter: 1, times: 1 });
+    const started = Date.now();
+    const page = await fetchModelsPage(fal, { limit: 1 }, undefined);
+    expect(page.models).toHaveLength(1);
+    expect(Date.now() - started).toBeGreaterThanOrEqual(900);
+    expect(emu.faults.callsTo('models')).toHaveLength(2);
+  });
+
+  it('gives up after the retry limit with a rate_limited error carrying retry-after', async () => {
+    emu.inject('pricing', { status: 429, retryAfter: 0 });
+    const error = await failure(fetchPricing(fal, ['fal-ai/flux/dev'], KEY));
+    expect(error).toMatchObject({ kind: 'rate_limited', status: 429, retryAfterSeconds: 0, falType: 'rate_limited' });
+    expect(emu.faults.callsTo('pricing')).toHaveLength(3);
+    expect(describeFalError(error)).toMatch(/rate limiting this key \(HTTP 429\)\. Retry after 0 seconds/);
+  });
+
+  it.each([
+    [401, 'auth', /fal refused the key \(HTTP 401\)/],
+    [403, 'auth', /fal refused the key/],
+    [404, 'not_found', /does not know this model/],
+    [422, 'validation', /fal rejected the input/],
+    [500, 'unavailable', /fal is unavailable right now \(HTTP 500\)/],
+    [502, 'unavailable', /unavailable/],
+    [503, 'unavailable', /unavailable/],
+  ] as const)('maps HTTP %i to %s with a message saying what to do', async (status, kind, message) => {
+    emu.inject('pricing', { status });
+    const error = await failure(fetchPricing(fal, ['fal-ai/flux/dev'], KEY));
+    expect(error.kind).toBe(kind);
+    expect(describeFalError(error)).toMatch(message);
+  });
+
+  it('reads the queue dialect of validation errors field by field', async () => {
+    emu.inject('pricing', {
+      status: 422,
+      body: { detail: [{ loc: ['body', 'image_size'], msg: 'invalid size', type: 'value_error' }] },
+    });
+    const error = await failure(fetchPricing(fal, ['fal-ai/flux/dev'], KEY));
+    expect(error.details).toEqual([{ field: 'image_size', message: 'invalid size' }]);
+    expect(describeFalError(error)).toMatch(/image_size: invalid size/);
+  });
+
+  it('turns malformed JSON into bad_response', async () => {
+    emu.inject('models', { malformed: true });
+    const error = await failure(fetchModelsPage(fal, {}, undefined));
+    expect(error.kind).toBe('bad_response');
+  });
+
+  it('turns a slow answer into a timeout', async () => {
+    emu.inject('pricing', { delayMs: 1_000 });
+    const error = await failure(fetchPricing(fal, ['fal-ai/flux/dev'], KEY));
+    expect(error).toMatchObject({ kind: 'unavailable', message: 'fal did not answer in time' });
+  });
+
+  it('turns a dropped connection into unavailable', async () => {
+    emu.inject('pricing', { drop: true });
+    const error = await failure(fetchPricing(fal, ['fal-ai/flux/dev'], KEY));
+    expect(error.kind).toBe('unavailable');
+  });
+
+  it('skips and counts a malformed entry instead of failing the page', async () => {
+    emu.inject('models', {
+      status: 200,
+      body: { models: [{ endpoint_id: 'fal-ai/ok', metadata: { display_name: 'OK' } }, { nope: 1 }], has_more: false },
+    });
+    const page = await fetchModelsPage(fal, {}, undefined);
+    expect(page.models.map((m) => m.endpoint_id)).toEqual(['fal-ai/ok']);
+    expect(page.skipped).toBe(1);
+  });
+
+  it('parses Retry-After as seconds or as an HTTP date', () => {
+    expect(parseRetryAfter('7')).toBe(7);
+    expect(parseRetryAfter(new Date(Date.now() + 5_000).toUTCString())).toBeGreaterThanOrEqual(4);
+    expect(parseRetryAfter('soon')).toBeUndefined();
+  });
+});
