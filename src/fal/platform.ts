@@ -1,7 +1,13 @@
 import * as v from 'valibot';
 import type { Secret } from '../auth/secret.js';
 import type { FalClient } from './client.js';
-import { type ModelEntry, ModelEntrySchema, ModelsPageSchema, type Pricing, PricingSchema } from './schemas.js';
+import {
+  type ModelEntry,
+  ModelEntrySchema,
+  ModelsPageSchema,
+  type Pricing,
+  PricingSchema,
+} from './schemas.js';
 
 export interface ModelsQuery {
   cursor?: string | undefined;

@@ -44,7 +44,8 @@ export interface ErrorReport {
 }
 
 export function describeError(error: unknown, requestId: string): ErrorReport {
-  if (error instanceof UserError || error instanceof UnknownModelError) return { text: error.message, internal: false };
+  if (error instanceof UserError || error instanceof UnknownModelError)
+    return { text: error.message, internal: false };
   if (error instanceof FalError)
     return { text: describeFalError(error), internal: error.kind === 'bad_response' };
   return {

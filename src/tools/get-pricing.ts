@@ -1,7 +1,7 @@
 import * as v from 'valibot';
+import { fetchPricing } from '../fal/platform.js';
 import { defineTool } from '../mcp/define-tool.js';
 import { MissingKeyError } from '../mcp/errors.js';
-import { fetchPricing } from '../fal/platform.js';
 import { resolveModel } from '../registry/resolve.js';
 import { ModelNameParam } from './params.js';
 

@@ -3,4 +3,7 @@ import { getPricingTool } from './get-pricing.js';
 import { listModelsTool } from './list-models.js';
 
 /** Every tool the server offers, in the order agents see them. */
-export const ALL_TOOLS: readonly ToolDefinition[] = [listModelsTool, getPricingTool] as unknown as readonly ToolDefinition[];
+export const ALL_TOOLS: readonly ToolDefinition[] = [
+  listModelsTool,
+  getPricingTool,
+] as unknown as readonly ToolDefinition[];

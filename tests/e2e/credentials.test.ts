@@ -92,7 +92,11 @@ describe('shared-key mode (FAL_KEY + MCP_AUTH_TOKENS)', () => {
   ])('%s gets 401 with a challenge', async (_case, headers: Record<string, string>) => {
     const res = await h.app.request('/mcp', {
       method: 'POST',
-      headers: { ...headers, 'content-type': 'application/json', accept: 'application/json, text/event-stream' },
+      headers: {
+        ...headers,
+        'content-type': 'application/json',
+        accept: 'application/json, text/event-stream',
+      },
       body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'tools/list' }),
     });
     expect(res.status).toBe(401);
@@ -110,7 +114,9 @@ describe('shared-key mode (FAL_KEY + MCP_AUTH_TOKENS)', () => {
 describe('start-up refusal', () => {
   it('refuses FAL_KEY without MCP_AUTH_TOKENS', () => {
     expect(() => loadConfig({ FAL_KEY: OPERATOR_KEY })).toThrow(ConfigError);
-    expect(() => loadConfig({ FAL_KEY: OPERATOR_KEY })).toThrow(/^MCP_AUTH_TOKENS: .*INSECURE_ALLOW_SHARED_KEY_WITHOUT_AUTH/);
+    expect(() => loadConfig({ FAL_KEY: OPERATOR_KEY })).toThrow(
+      /^MCP_AUTH_TOKENS: .*INSECURE_ALLOW_SHARED_KEY_WITHOUT_AUTH/,
+    );
   });
 
   it('accepts it when the operator opts out explicitly', () => {

@@ -46,24 +46,41 @@ describe('the HTTP surface', () => {
       body: INIT,
     });
     expect(res.status).toBe(403);
-    expect(await res.json()).toMatchObject({ jsonrpc: '2.0', error: { message: expect.stringMatching(/Origin/) }, id: null });
+    expect(await res.json()).toMatchObject({
+      jsonrpc: '2.0',
+      error: { message: expect.stringMatching(/Origin/) },
+      id: null,
+    });
   });
 
   it('a foreign Host gets 403 while bound to loopback', async () => {
-    const res = await h.app.request('http://evil.example.com/mcp', { method: 'POST', headers: MCP_HEADERS, body: INIT });
+    const res = await h.app.request('http://evil.example.com/mcp', {
+      method: 'POST',
+      headers: MCP_HEADERS,
+      body: INIT,
+    });
     expect(res.status).toBe(403);
   });
 
   it.each(['http://localhost:6274', 'http://127.0.0.1:3000', 'https://app.example.com'])(
     'Origin %s is allowed',
     async (origin) => {
-      const res = await h.app.request('/mcp', { method: 'POST', headers: { ...MCP_HEADERS, origin }, body: INIT });
+      const res = await h.app.request('/mcp', {
+        method: 'POST',
+        headers: { ...MCP_HEADERS, origin },
+        body: INIT,
+      });
       expect(res.status).toBe(200);
     },
   );
 
   it('a body over MAX_BODY_BYTES gets 413', async () => {
-    const big = JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'tools/list', params: { pad: 'x'.repeat(8192) } });
+    const big = JSON.stringify({
+      jsonrpc: '2.0',
+      id: 1,
+      method: 'tools/list',
+      params: { pad: 'x'.repeat(8192) },
+    });
     const res = await h.app.request('/mcp', { method: 'POST', headers: MCP_HEADERS, body: big });
     expect(res.status).toBe(413);
     expect(((await res.json()) as { error: { message: string } }).error.message).toMatch(/4096 bytes/);
@@ -71,10 +88,16 @@ describe('the HTTP surface', () => {
 
   it('GET / says what this is and how to connect', async () => {
     const res = await h.app.request('http://localhost:8080/');
-    const body = (await res.json()) as { mcp: { endpoint: string }; tools: string[]; connect: { claude_code: string } };
+    const body = (await res.json()) as {
+      mcp: { endpoint: string };
+      tools: string[];
+      connect: { claude_code: string };
+    };
     expect(body.mcp.endpoint).toBe('http://localhost:8080/mcp');
     expect(body.tools).toContain('list_models');
-    expect(body.connect.claude_code).toMatch(/^claude mcp add --transport http fal http:\/\/localhost:8080\/mcp/);
+    expect(body.connect.claude_code).toMatch(
+      /^claude mcp add --transport http fal http:\/\/localhost:8080\/mcp/,
+    );
   });
 
   it('unknown paths are 404', async () => {

@@ -5,7 +5,11 @@ import { createLogger, scrub } from '../../src/log.js';
 import { connectLegacy, connectModern } from '../helpers/clients.js';
 import { IN_PROCESS_URL, startHarness } from '../helpers/harness.js';
 
-const KEYS = ['hygiene-a-id:hygiene-a-secret', 'invalid-b-id:invalid-b-secret', 'operator-c-id:operator-c-secret'];
+const KEYS = [
+  'hygiene-a-id:hygiene-a-secret',
+  'invalid-b-id:invalid-b-secret',
+  'operator-c-id:operator-c-secret',
+];
 const TOKEN = 'token-d-very-secret';
 
 describe('no key ever reaches a log line', () => {
@@ -35,7 +39,9 @@ describe('no key ever reaches a log line', () => {
       expect(h.logRecords().length).toBeGreaterThan(10);
       for (const secret of [...KEYS, TOKEN, 'leaky']) expect(text).not.toContain(secret);
       // The log still says who called: by tenant fingerprint.
-      expect(h.logRecords().some((r) => typeof r.tenant === 'string' && /^t_[0-9a-f]{16}$/.test(r.tenant))).toBe(true);
+      expect(
+        h.logRecords().some((r) => typeof r.tenant === 'string' && /^t_[0-9a-f]{16}$/.test(r.tenant)),
+      ).toBe(true);
     } finally {
       await h.close();
     }

@@ -34,7 +34,10 @@ describe('configuration', () => {
   });
 
   it('parses lists and trims URLs', () => {
-    const c = loadConfig({ ALLOWED_ORIGINS: ' https://a.test , https://b.test ', FAL_API_URL: 'http://127.0.0.1:9/v1/' });
+    const c = loadConfig({
+      ALLOWED_ORIGINS: ' https://a.test , https://b.test ',
+      FAL_API_URL: 'http://127.0.0.1:9/v1/',
+    });
     expect(c.allowedOrigins).toEqual(['https://a.test', 'https://b.test']);
     expect(c.falApiUrl).toBe('http://127.0.0.1:9/v1');
   });

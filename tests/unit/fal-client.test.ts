@@ -52,7 +52,12 @@ describe('the fal client against the emulator', () => {
   it('gives up after the retry limit with a rate_limited error carrying retry-after', async () => {
     emu.inject('pricing', { status: 429, retryAfter: 0 });
     const error = await failure(fetchPricing(fal, ['fal-ai/flux/dev'], KEY));
-    expect(error).toMatchObject({ kind: 'rate_limited', status: 429, retryAfterSeconds: 0, falType: 'rate_limited' });
+    expect(error).toMatchObject({
+      kind: 'rate_limited',
+      status: 429,
+      retryAfterSeconds: 0,
+      falType: 'rate_limited',
+    });
     expect(emu.faults.callsTo('pricing')).toHaveLength(3);
     expect(describeFalError(error)).toMatch(/rate limiting this key \(HTTP 429\)\. Retry after 0 seconds/);
   });
@@ -103,7 +108,10 @@ describe('the fal client against the emulator', () => {
   it('skips and counts a malformed entry instead of failing the page', async () => {
     emu.inject('models', {
       status: 200,
-      body: { models: [{ endpoint_id: 'fal-ai/ok', metadata: { display_name: 'OK' } }, { nope: 1 }], has_more: false },
+      body: {
+        models: [{ endpoint_id: 'fal-ai/ok', metadata: { display_name: 'OK' } }, { nope: 1 }],
+        has_more: false,
+      },
     });
     const page = await fetchModelsPage(fal, {}, undefined);
     expect(page.models.map((m) => m.endpoint_id)).toEqual(['fal-ai/ok']);
