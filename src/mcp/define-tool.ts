@@ -33,9 +33,18 @@ export interface ToolDefinition<
   handler(args: v.InferOutput<I>, caller: Caller, ctx: ToolContext): Promise<ToolOutput<v.InferInput<O>>>;
 }
 
-/** Identity function that gives each tool file full type inference. */
+/** A tool with its argument types erased, as the tool table holds them. */
+export interface AnyTool extends Omit<ToolDefinition, 'handler'> {
+  handler(args: unknown, caller: Caller, ctx: ToolContext): Promise<ToolOutput<unknown>>;
+}
+
+/**
+ * Declare a tool with full type inference inside its file. The SDK validates
+ * arguments against `input` before the handler runs, which is what makes the
+ * erasure to `AnyTool` sound.
+ */
 export function defineTool<I extends v.GenericSchema, O extends v.GenericSchema>(
   definition: ToolDefinition<I, O>,
-): ToolDefinition<I, O> {
-  return definition;
+): AnyTool {
+  return definition as unknown as AnyTool;
 }

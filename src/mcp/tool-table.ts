@@ -6,7 +6,7 @@ import type {
 } from '@modelcontextprotocol/server';
 import { ANONYMOUS, type Caller, isCaller } from '../auth/caller.js';
 import type { Services } from '../services.js';
-import type { ToolContext, ToolDefinition, ToolGroup } from './define-tool.js';
+import type { AnyTool, ToolContext, ToolGroup } from './define-tool.js';
 import { describeError } from './errors.js';
 import { precomputedSchema } from './json-schema.js';
 import { errorResult, toCallToolResult } from './results.js';
@@ -39,7 +39,7 @@ export function requestExtraOf(ctx: ServerContext): RequestExtra {
 }
 
 /** Computed once at start: schemas converted, callbacks bound to the services. */
-export function buildToolTable(tools: readonly ToolDefinition[], services: Services): readonly ToolEntry[] {
+export function buildToolTable(tools: readonly AnyTool[], services: Services): readonly ToolEntry[] {
   return tools.map((tool) => ({
     name: tool.name,
     group: tool.group,
@@ -55,7 +55,7 @@ export function buildToolTable(tools: readonly ToolDefinition[], services: Servi
 }
 
 async function runTool(
-  tool: ToolDefinition,
+  tool: AnyTool,
   args: unknown,
   ctx: ServerContext,
   services: Services,
