@@ -4,6 +4,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 PORT="${SMOKE_PORT:-18766}"
+mkdir -p .cache
 PORT="$PORT" FAL_API_URL=http://127.0.0.1:9/v1 LOG_LEVEL=warn setsid npm start >.cache/smoke-start.log 2>&1 &
 PID=$!
 trap 'kill -- -"$PID" 2>/dev/null || true' EXIT
