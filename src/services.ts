@@ -1,10 +1,14 @@
 import type { FalClient } from './fal/client.js';
 import type { Logger } from './log.js';
+import type { ModelSchemaService } from './registry/model-schemas.js';
+import type { PricingService } from './registry/pricing.js';
 import type { ModelRegistry } from './registry/registry.js';
 
 /** Everything a tool may use, built once per process in app.ts. */
 export interface Services {
   registry: ModelRegistry;
+  schemas: ModelSchemaService;
+  pricing: PricingService;
   fal: FalClient;
   logger: Logger;
 }

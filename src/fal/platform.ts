@@ -2,11 +2,15 @@ import * as v from 'valibot';
 import type { Secret } from '../auth/secret.js';
 import type { FalClient } from './client.js';
 import {
+  type Estimate,
+  EstimateSchema,
   type ModelEntry,
   ModelEntrySchema,
   ModelsPageSchema,
   type Pricing,
   PricingSchema,
+  type Usage,
+  UsageSchema,
 } from './schemas.js';
 
 export interface ModelsQuery {
@@ -79,6 +83,60 @@ export async function fetchPricing(
     searchParams: params,
     key,
     schema: PricingSchema,
+    signal,
+  });
+}
+
+export type EstimateRequest =
+  | { estimate_type: 'unit_price'; endpoints: Record<string, { unit_quantity: number }> }
+  | { estimate_type: 'historical_api_price'; endpoints: Record<string, { call_quantity: number }> };
+
+/** `POST /v1/models/pricing/estimate`: read-only, so it is retried like a GET. */
+export function fetchEstimate(
+  fal: FalClient,
+  body: EstimateRequest,
+  key: Secret,
+  signal?: AbortSignal,
+): Promise<Estimate> {
+  return fal.request('platform', {
+    method: 'POST',
+    path: 'models/pricing/estimate',
+    json: body,
+    key,
+    schema: EstimateSchema,
+    retry: 'idempotent',
+    signal,
+  });
+}
+
+export interface UsageQuery {
+  start?: string | undefined;
+  end?: string | undefined;
+  endpointIds?: readonly string[];
+  timeframe?: string | undefined;
+  timeSeries?: boolean;
+}
+
+/** `GET /v1/models/usage` (admin keys): the seed's `expand=summary`, repeated endpoint_id. */
+export function fetchUsage(
+  fal: FalClient,
+  query: UsageQuery,
+  key: Secret,
+  signal?: AbortSignal,
+): Promise<Usage> {
+  const params = new URLSearchParams();
+  params.append('expand', 'summary');
+  if (query.timeSeries) params.append('expand', 'time_series');
+  if (query.start) params.set('start', query.start);
+  if (query.end) params.set('end', query.end);
+  if (query.timeframe) params.set('timeframe', query.timeframe);
+  for (const id of query.endpointIds ?? []) params.append('endpoint_id', id);
+  return fal.request('platform', {
+    method: 'GET',
+    path: 'models/usage',
+    searchParams: params,
+    key,
+    schema: UsageSchema,
     signal,
   });
 }

@@ -51,3 +51,30 @@ export const PricingSchema = v.looseObject({
   has_more: v.optional(v.boolean()),
 });
 export type Pricing = v.InferOutput<typeof PricingSchema>;
+
+export const EstimateSchema = v.looseObject({
+  estimate_type: v.string(),
+  total_cost: v.number(),
+  currency: v.string(),
+});
+export type Estimate = v.InferOutput<typeof EstimateSchema>;
+
+const UsageRow = v.looseObject({
+  endpoint_id: v.string(),
+  unit: v.optional(v.string()),
+  quantity: v.optional(v.number()),
+  unit_price: v.optional(v.number()),
+  cost_total: v.optional(v.number()),
+  // Deprecated single cost field, still sent by fal.
+  cost: v.optional(v.number()),
+  currency: v.optional(v.string()),
+});
+export type UsageRow = v.InferOutput<typeof UsageRow>;
+
+export const UsageSchema = v.looseObject({
+  time_series: v.optional(v.array(v.looseObject({ bucket: v.string(), results: v.array(UsageRow) }))),
+  summary: v.optional(v.array(UsageRow)),
+  next_cursor: v.optional(v.nullable(v.string())),
+  has_more: v.optional(v.boolean()),
+});
+export type Usage = v.InferOutput<typeof UsageSchema>;

@@ -4,7 +4,10 @@ import { FalClient } from '../fal/client.js';
 import type { Logger } from '../log.js';
 import { createServerFactory } from '../mcp/server.js';
 import { buildToolTable } from '../mcp/tool-table.js';
+import { ModelSchemaService } from '../registry/model-schemas.js';
+import { PricingService } from '../registry/pricing.js';
 import { ModelRegistry } from '../registry/registry.js';
+import { modelCardResource } from '../resources/model-card.js';
 import type { Services } from '../services.js';
 import { ALL_TOOLS } from '../tools/index.js';
 import type { AppEnv } from './env.js';
@@ -42,7 +45,13 @@ export function createApp({ config, logger, fetch }: AppDeps): BuiltApp {
   });
   const crawlKey = config.auth.kind === 'caller-key' ? undefined : config.auth.operatorKey;
   const registry = new ModelRegistry({ fal, crawlKey, ttlSeconds: config.modelCacheTtlSeconds, logger });
-  const services: Services = { registry, fal, logger };
+  const schemas = new ModelSchemaService({
+    fal,
+    registry,
+    crawlKey,
+    ttlMs: config.modelCacheTtlSeconds * 1000,
+  });
+  const services: Services = { registry, schemas, pricing: new PricingService(fal), fal, logger };
   const table = buildToolTable(ALL_TOOLS, services);
   let draining = false;
 
@@ -60,7 +69,7 @@ export function createApp({ config, logger, fetch }: AppDeps): BuiltApp {
   app.route(
     '/mcp',
     mcpRoute({
-      factory: createServerFactory(table),
+      factory: createServerFactory(table, [modelCardResource(services)]),
       posture: config.auth,
       policy: {
         allowedOrigins: config.allowedOrigins,

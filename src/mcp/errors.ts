@@ -53,3 +53,12 @@ export function describeError(error: unknown, requestId: string): ErrorReport {
     internal: true,
   };
 }
+
+/** The caller, narrowed to one that carries a key; throws the "send X-Fal-Key" error otherwise. */
+export function requireKey<C extends { key: unknown }>(
+  caller: C,
+  what: string,
+): C & { key: NonNullable<C['key']> } {
+  if (caller.key === undefined || caller.key === null) throw new MissingKeyError(what);
+  return caller as C & { key: NonNullable<C['key']> };
+}

@@ -1,4 +1,5 @@
 import { McpServer, type McpServerFactory } from '@modelcontextprotocol/server';
+import type { ResourceEntry } from '../resources/model-card.js';
 import { SERVER_NAME, SERVER_VERSION } from '../version.js';
 import type { ToolEntry } from './tool-table.js';
 
@@ -14,13 +15,17 @@ const INSTRUCTIONS = [
  * leaked responses between clients, CVE-2026-25536). Everything expensive is in
  * the precomputed table, so this only registers.
  */
-export function createServerFactory(table: readonly ToolEntry[]): McpServerFactory {
+export function createServerFactory(
+  table: readonly ToolEntry[],
+  resources: readonly ResourceEntry[],
+): McpServerFactory {
   return () => {
     const server = new McpServer(
       { name: SERVER_NAME, title: 'fal.ai MCP server', version: SERVER_VERSION },
       { capabilities: { tools: {}, logging: {} }, instructions: INSTRUCTIONS },
     );
     for (const entry of table) server.registerTool(entry.name, entry.config, entry.callback);
+    for (const r of resources) server.registerResource(r.name, r.template, r.metadata, r.read);
     return server;
   };
 }

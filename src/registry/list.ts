@@ -1,4 +1,5 @@
 import { categoryMatcher } from './categories.js';
+import { searchCatalogue } from './search.js';
 import type { Catalogue, FalModel } from './types.js';
 
 export interface ListQuery {
@@ -13,17 +14,22 @@ export interface ListResult {
   total: number;
 }
 
-/** Browse the catalogue: category in either vocabulary, a text filter, a limit. */
+/**
+ * Browse the catalogue: category in either vocabulary, a limit, and an optional
+ * text filter answered by the ranked local search (best matches first).
+ */
 export function listModels(catalogue: Catalogue, query: ListQuery): ListResult {
+  const text = query.search?.trim();
+  if (text) {
+    const hits = searchCatalogue(catalogue, {
+      text,
+      category: query.category,
+      limit: Number.POSITIVE_INFINITY,
+      activeOnly: false,
+    });
+    return { models: hits.slice(0, query.limit).map((h) => h.model), total: hits.length };
+  }
   const inCategory = categoryMatcher(query.category);
-  const needle = query.search?.trim().toLowerCase();
-  const matches = catalogue.list.filter(
-    (m) =>
-      (!inCategory || inCategory(m.category)) &&
-      (!needle ||
-        m.name.toLowerCase().includes(needle) ||
-        m.description.toLowerCase().includes(needle) ||
-        m.id.toLowerCase().includes(needle)),
-  );
+  const matches = inCategory ? catalogue.list.filter((m) => inCategory(m.category)) : catalogue.list;
   return { models: matches.slice(0, query.limit), total: matches.length };
 }

@@ -5,6 +5,7 @@ import { fetchModelsPage } from '../fal/platform.js';
 import type { ModelEntry } from '../fal/schemas.js';
 import type { Logger } from '../log.js';
 import { buildCatalogue, buildFallbackCatalogue, FALLBACK_TTL_MS } from './catalogue.js';
+import { prepareSearch } from './search.js';
 import type { Catalogue } from './types.js';
 
 export interface RegistryOptions {
@@ -49,6 +50,11 @@ export class ModelRegistry {
 
   constructor(options: RegistryOptions) {
     this.#opts = { pageSize: 100, maxPages: 200, now: Date.now, ...options };
+  }
+
+  /** The key shared lookups run on: the operator's, or none. Never a caller's. */
+  get crawlKey(): Secret | undefined {
+    return this.#opts.crawlKey;
   }
 
   /** The current catalogue. Waits only when there is none yet. */
@@ -101,6 +107,8 @@ export class ModelRegistry {
     try {
       const { entries, skipped } = await this.#crawl();
       const next = buildCatalogue(entries, skipped, this.#opts.now(), this.#opts.ttlSeconds * 1000);
+      // Index before publishing, so no caller pays for it.
+      prepareSearch(next);
       this.#catalogue = next;
       this.#lastError = undefined;
       this.#opts.logger.info('model catalogue refreshed', {
@@ -174,6 +182,7 @@ export class ModelRegistry {
 /** A short reason in the seed's words ("API error (HTTP 500)", "API timeout", …). */
 export function describeFailure(error: unknown): string {
   if (error instanceof FalError) {
+    if (error.kind === 'bad_response') return `Unexpected response: ${error.message}`;
     if (error.status) return `API error (HTTP ${error.status})`;
     if (error.kind === 'unavailable')
       return error.message.includes('time') ? 'API timeout' : 'Connection error';

@@ -1,7 +1,6 @@
 import * as v from 'valibot';
-import { fetchPricing } from '../fal/platform.js';
 import { defineTool } from '../mcp/define-tool.js';
-import { MissingKeyError } from '../mcp/errors.js';
+import { requireKey } from '../mcp/errors.js';
 import { resolveModel } from '../registry/resolve.js';
 import { ModelNameParam } from './params.js';
 
@@ -10,7 +9,7 @@ export const getPricingTool = defineTool({
   title: 'Get model prices',
   group: 'discovery',
   description:
-    "Unit prices of up to 50 models for the caller's fal account (price per image, megapixel, second, …). " +
+    "Unit prices of up to 50 models for the caller's fal account (per image, megapixel, second, …). " +
     'Use before running expensive models; use estimate_cost for the total of a planned batch. Needs a fal key.',
   input: v.object({
     models: v.pipe(
@@ -22,24 +21,22 @@ export const getPricingTool = defineTool({
   }),
   output: v.object({
     prices: v.array(
-      v.object({
-        model: v.string(),
-        unit_price: v.number(),
-        unit: v.string(),
-        currency: v.string(),
-      }),
+      v.object({ model: v.string(), unit_price: v.number(), unit: v.string(), currency: v.string() }),
     ),
     notes: v.array(v.string()),
   }),
   annotations: { readOnlyHint: true, openWorldHint: true, idempotentHint: true, destructiveHint: false },
   async handler(args, caller, { services, signal }) {
-    if (!caller.key) throw new MissingKeyError('get_pricing');
+    const keyed = requireKey(caller, 'get_pricing');
     const catalogue = await services.registry.catalogue();
     const resolved = args.models.map((m) => resolveModel(catalogue, m));
-    const ids = [...new Set(resolved.map((r) => r.id))];
     const notes = resolved.flatMap((r) => (r.note ? [r.note] : []));
-    const pricing = await fetchPricing(services.fal, ids, caller.key, signal);
-    const prices = pricing.prices.map((p) => ({
+    const found = await services.pricing.prices(
+      resolved.map((r) => r.id),
+      keyed,
+      signal,
+    );
+    const prices = found.map((p) => ({
       model: p.endpoint_id,
       unit_price: p.unit_price,
       unit: p.unit,

@@ -1,6 +1,19 @@
 import type { AnyTool } from '../mcp/define-tool.js';
+import { estimateCostTool } from './estimate-cost.js';
+import { getModelSchemaTool } from './get-model-schema.js';
 import { getPricingTool } from './get-pricing.js';
+import { getUsageTool } from './get-usage.js';
 import { listModelsTool } from './list-models.js';
+import { recommendModelTool } from './recommend-model.js';
+import { searchModelsTool } from './search-models.js';
 
 /** Every tool the server offers, in the order agents see them. */
-export const ALL_TOOLS: readonly AnyTool[] = [listModelsTool, getPricingTool];
+export const ALL_TOOLS: readonly AnyTool[] = [
+  searchModelsTool,
+  recommendModelTool,
+  listModelsTool,
+  getModelSchemaTool,
+  getPricingTool,
+  estimateCostTool,
+  getUsageTool,
+];

@@ -3,9 +3,10 @@ import { connectLegacy, connectModern, type TestClient } from '../helpers/client
 import { type Harness, startHarness } from '../helpers/harness.js';
 
 // Each tenant asks for a different model, so every upstream call says whose it was.
+// get_usage is never cached, so every tool call makes exactly one upstream call.
 const TENANTS = [
-  { key: 'tenant-a-id:tenant-a-secret', model: 'fal-ai/flux/dev', connect: connectModern },
-  { key: 'tenant-b-id:tenant-b-secret', model: 'fal-ai/flux/schnell', connect: connectLegacy },
+  { key: 'tenant-a-admin-id:tenant-a-secret', model: 'fal-ai/flux/dev', connect: connectModern },
+  { key: 'tenant-b-admin-id:tenant-b-secret', model: 'fal-ai/flux/schnell', connect: connectLegacy },
 ] as const;
 
 describe('two tenants calling at the same time', () => {
@@ -28,16 +29,15 @@ describe('two tenants calling at the same time', () => {
     for (let i = 0; i < perTenant; i++) {
       TENANTS.forEach((t, n) => {
         calls.push(
-          (clients[n] as TestClient).callTool('get_pricing', { models: [t.model] }).then((r) => {
+          (clients[n] as TestClient).callTool('get_usage', { models: [t.model] }).then((r) => {
             expect(r.isError).toBeFalsy();
-            expect((r.structuredContent as { prices: { model: string }[] }).prices[0]?.model).toBe(t.model);
           }),
         );
       });
     }
     await Promise.all(calls);
 
-    const upstream = h.emulator.faults.callsTo('pricing');
+    const upstream = h.emulator.faults.callsTo('usage');
     expect(upstream).toHaveLength(perTenant * TENANTS.length);
     for (const call of upstream) {
       const asked = new URLSearchParams(call.query).get('endpoint_id');

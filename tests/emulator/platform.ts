@@ -7,11 +7,18 @@ import type { EmulatorState } from './state.js';
 const encodeCursor = (page: number) => Buffer.from(String(page)).toString('base64');
 const decodeCursor = (cursor: string) => Number(Buffer.from(cursor, 'base64').toString('utf8'));
 
+const STOP = new Set(['a', 'an', 'and', 'the', 'of', 'for', 'to', 'in', 'on', 'with', 'my', 'me', 'from']);
+
+/** fal's search matches words over name, description and category; this imitates it plainly. */
 function textScore(model: EmulatedModel, q: string): number {
-  const hay =
-    `${model.endpoint_id} ${model.metadata.display_name} ${String(model.metadata.description ?? '')} ${model.metadata.category}`.toLowerCase();
-  const words = q.toLowerCase().split(/\s+/).filter(Boolean);
-  return words.reduce((score, w) => score + (hay.includes(w) ? 1 : 0), 0) / Math.max(1, words.length);
+  const hay = ` ${`${model.endpoint_id} ${model.metadata.display_name} ${String(model.metadata.description ?? '')} ${model.metadata.category}`
+    .toLowerCase()
+    .replace(/[^a-z0-9.]+/g, ' ')} `;
+  const words = q
+    .toLowerCase()
+    .split(/[^a-z0-9.]+/)
+    .filter((w) => w.length > 1 && !STOP.has(w));
+  return words.reduce((score, w) => score + (hay.includes(` ${w}`) ? 1 : 0), 0) / Math.max(1, words.length);
 }
 
 /** Unit prices by category, so estimates and pricing are stable and plausible. */

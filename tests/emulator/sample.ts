@@ -49,7 +49,10 @@ export function sampleOutput(
       const out: Record<string, unknown> = {};
       for (const [key, child] of Object.entries(props)) {
         const required = s.required?.includes(key);
-        const isMedia = child.properties?.url !== undefined || child.items?.properties?.url !== undefined;
+        const isFile = (x: JsonSchema | undefined) =>
+          x?.properties?.url !== undefined ||
+          (x?.type === 'string' && (x.format === 'uri' || x['x-fal-file-input'] === true));
+        const isMedia = isFile(child) || isFile(child.items);
         if (!required && !isMedia && !['text', 'seed', 'prompt'].includes(key)) continue;
         if (key === 'prompt' && typeof ctx.input.prompt === 'string') out[key] = ctx.input.prompt;
         else if (key === 'seed') out[key] = typeof ctx.input.seed === 'number' ? ctx.input.seed : 42;
@@ -57,6 +60,14 @@ export function sampleOutput(
         else out[key] = walk(child, key, depth + 1);
       }
       return out;
+    }
+    if (s.type === 'string' && (s.format === 'uri' || s['x-fal-file-input'] === true)) {
+      // Schemas read off type declarations flatten File to a URI string; fal sends the File object.
+      return walk(
+        { type: 'object', ...(s.title ? { title: s.title } : {}), properties: { url: { type: 'string' } } },
+        name,
+        depth + 1,
+      );
     }
     switch (s.type) {
       case 'array': {

@@ -24,6 +24,11 @@ export interface TestClient {
     args: Record<string, unknown>,
     onProgress?: (p: { progress: number; total?: number | undefined; message?: string | undefined }) => void,
   ): Promise<ToolCallResult>;
+  readResource(
+    uri: string,
+  ): Promise<{ contents: { uri: string; mimeType?: string | undefined; text?: string }[] }>;
+  listResourceTemplates(): Promise<{ uriTemplate: string; name: string }[]>;
+  completeTemplate(uriTemplate: string, argument: string, value: string): Promise<string[]>;
   close(): Promise<void>;
 }
 
@@ -53,6 +58,12 @@ export async function connectModern(opts: ConnectOptions): Promise<TestClient> {
         { name, arguments: args },
         onProgress ? { onprogress: onProgress } : undefined,
       )) as ToolCallResult,
+    readResource: async (uri) =>
+      (await client.readResource({ uri })) as Awaited<ReturnType<TestClient['readResource']>>,
+    listResourceTemplates: async () => (await client.listResourceTemplates()).resourceTemplates,
+    completeTemplate: async (uriTemplate, name, value) =>
+      (await client.complete({ ref: { type: 'ref/resource', uri: uriTemplate }, argument: { name, value } }))
+        .completion.values,
     close: () => client.close(),
   };
 }
@@ -74,6 +85,12 @@ export async function connectLegacy(opts: ConnectOptions): Promise<TestClient> {
         undefined,
         onProgress ? { onprogress: onProgress } : undefined,
       )) as ToolCallResult,
+    readResource: async (uri) =>
+      (await client.readResource({ uri })) as Awaited<ReturnType<TestClient['readResource']>>,
+    listResourceTemplates: async () => (await client.listResourceTemplates()).resourceTemplates,
+    completeTemplate: async (uriTemplate, name, value) =>
+      (await client.complete({ ref: { type: 'ref/resource', uri: uriTemplate }, argument: { name, value } }))
+        .completion.values,
     close: () => client.close(),
   };
 }

@@ -1,0 +1,103 @@
+import type { Secret } from '../auth/secret.js';
+import type { FalClient } from '../fal/client.js';
+import { FalError } from '../fal/errors.js';
+import { fetchModelsPage } from '../fal/platform.js';
+import type { ModelEntry } from '../fal/schemas.js';
+import { modelFromEntry } from './catalogue.js';
+import { LruTtlCache } from './lru.js';
+import type { ModelRegistry } from './registry.js';
+import { closestNames, resolveModel, UnknownModelError } from './resolve.js';
+import {
+  type JsonObject,
+  type SchemaSummary,
+  schemasFromOpenApi,
+  summarizeSchemas,
+} from './schema-summary.js';
+import type { FalModel } from './types.js';
+
+export interface ModelSchema {
+  id: string;
+  model: FalModel;
+  input: JsonObject;
+  output: JsonObject;
+  summary: SchemaSummary;
+}
+
+export interface SchemaLookup {
+  schema: ModelSchema;
+  note: string | undefined;
+}
+
+/**
+ * Input/output schemas per endpoint from `expand=openapi-3.0`, cached (LRU + TTL)
+ * and fetched once however many callers ask at the same time. The shared cache
+ * is filled with the crawl key only; a caller's private app is fetched with the
+ * caller's key and never cached.
+ */
+export class ModelSchemaService {
+  readonly #cache: LruTtlCache<string, ModelSchema>;
+  readonly #inflight = new Map<string, Promise<ModelSchema | undefined>>();
+
+  constructor(
+    private readonly deps: {
+      fal: FalClient;
+      registry: ModelRegistry;
+      crawlKey: Secret | undefined;
+      ttlMs: number;
+      maxEntries?: number;
+    },
+  ) {
+    this.#cache = new LruTtlCache(deps.maxEntries ?? 300, deps.ttlMs);
+  }
+
+  async get(name: string, callerKey: Secret | undefined, signal?: AbortSignal): Promise<SchemaLookup> {
+    const catalogue = await this.deps.registry.catalogue();
+    const resolved = resolveModel(catalogue, name);
+    const cached = this.#cache.get(resolved.id);
+    if (cached) return { schema: cached, note: resolved.note };
+
+    let schema = await this.#sharedFetch(resolved.id);
+    if (!schema && callerKey) {
+      schema = await fetchSchema(this.deps.fal, resolved.id, callerKey, signal);
+      if (schema)
+        return { schema, note: `${resolved.id} is visible to your key only; its schema was not cached.` };
+    }
+    if (!schema) throw new UnknownModelError(name, closestNames(catalogue, name));
+    return { schema, note: resolved.note?.includes('private app') ? undefined : resolved.note };
+  }
+
+  #sharedFetch(id: string): Promise<ModelSchema | undefined> {
+    let pending = this.#inflight.get(id);
+    if (!pending) {
+      pending = fetchSchema(this.deps.fal, id, this.deps.crawlKey)
+        .then((schema) => {
+          if (schema) this.#cache.set(id, schema);
+          return schema;
+        })
+        .finally(() => this.#inflight.delete(id));
+      this.#inflight.set(id, pending);
+    }
+    return pending;
+  }
+}
+
+async function fetchSchema(
+  fal: FalClient,
+  id: string,
+  key: Secret | undefined,
+  signal?: AbortSignal,
+): Promise<ModelSchema | undefined> {
+  const page = await fetchModelsPage(fal, { endpointIds: [id], expandOpenApi: true, limit: 1 }, key, signal);
+  const entry: ModelEntry | undefined = page.models.find((m) => m.endpoint_id === id);
+  if (!entry) return undefined;
+  const doc = entry.openapi;
+  if (typeof doc !== 'object' || doc === null || 'error' in doc) {
+    const detail = (doc as { error?: { message?: string } } | null)?.error?.message ?? 'no document';
+    throw new FalError({
+      kind: 'bad_response',
+      message: `fal could not produce the OpenAPI schema of ${id}: ${detail}`,
+    });
+  }
+  const { input, output } = schemasFromOpenApi(doc as JsonObject, id);
+  return { id, model: modelFromEntry(entry), input, output, summary: summarizeSchemas(input, output) };
+}

@@ -1,0 +1,56 @@
+import type { Caller } from '../auth/caller.js';
+import type { FalClient } from '../fal/client.js';
+import { fetchPricing } from '../fal/platform.js';
+import { LruTtlCache } from './lru.js';
+
+export interface Price {
+  endpoint_id: string;
+  unit_price: number;
+  unit: string;
+  currency: string;
+}
+
+const PRICE_TTL_MS = 10 * 60_000;
+
+/**
+ * Prices are cached per tenant, never shared: fal applies custom pricing and
+ * discounts per account, so one caller's price is not another's. The cache key
+ * is the tenant fingerprint, never the key itself. Only missing ids go upstream.
+ */
+export class PricingService {
+  readonly #cache = new LruTtlCache<string, Price>(5_000, PRICE_TTL_MS);
+
+  constructor(private readonly fal: FalClient) {}
+
+  async prices(
+    endpointIds: readonly string[],
+    caller: Caller & { key: NonNullable<Caller['key']> },
+    signal?: AbortSignal,
+  ) {
+    const unique = [...new Set(endpointIds)];
+    const found = new Map<string, Price>();
+    const missing: string[] = [];
+    for (const id of unique) {
+      const hit = this.#cache.get(`${caller.tenant}\n${id}`);
+      if (hit) found.set(id, hit);
+      else missing.push(id);
+    }
+    if (missing.length > 0) {
+      const fresh = await fetchPricing(this.fal, missing, caller.key, signal);
+      for (const p of fresh.prices) {
+        const price = {
+          endpoint_id: p.endpoint_id,
+          unit_price: p.unit_price,
+          unit: p.unit,
+          currency: p.currency,
+        };
+        this.#cache.set(`${caller.tenant}\n${p.endpoint_id}`, price);
+        found.set(p.endpoint_id, price);
+      }
+    }
+    return unique.flatMap((id) => {
+      const p = found.get(id);
+      return p ? [p] : [];
+    });
+  }
+}

@@ -1,0 +1,81 @@
+import * as v from 'valibot';
+import { fetchEstimate } from '../fal/platform.js';
+import { defineTool } from '../mcp/define-tool.js';
+import { requireKey } from '../mcp/errors.js';
+import { resolveModel } from '../registry/resolve.js';
+import { ModelNameParam } from './params.js';
+
+export const estimateCostTool = defineTool({
+  name: 'estimate_cost',
+  title: 'Estimate the cost of a batch',
+  group: 'discovery',
+  description:
+    'Total cost of planned work on the caller\'s fal account. estimate_type "historical_api_price" takes a ' +
+    'number of calls per model (priced from typical past calls); "unit_price" takes billing units per model ' +
+    '(images, seconds, megapixels: see get_pricing for each unit). Needs a fal key.',
+  input: v.object({
+    estimate_type: v.optional(v.picklist(['historical_api_price', 'unit_price']), 'historical_api_price'),
+    items: v.pipe(
+      v.array(
+        v.object({
+          model: ModelNameParam,
+          quantity: v.pipe(
+            v.number(),
+            v.minValue(0),
+            v.maxValue(1_000_000),
+            v.description('Calls (historical_api_price) or billing units (unit_price).'),
+          ),
+        }),
+      ),
+      v.minLength(1, 'give at least one item'),
+      v.maxLength(50, 'at most 50 items'),
+    ),
+  }),
+  output: v.object({
+    estimate_type: v.string(),
+    total_cost: v.number(),
+    currency: v.string(),
+    items: v.array(v.object({ model: v.string(), quantity: v.number() })),
+    notes: v.array(v.string()),
+  }),
+  annotations: { readOnlyHint: true, openWorldHint: true, idempotentHint: true, destructiveHint: false },
+  async handler(args, caller, { services, signal }) {
+    const keyed = requireKey(caller, 'estimate_cost');
+    const catalogue = await services.registry.catalogue();
+    const totals = new Map<string, number>();
+    const notes: string[] = [];
+    for (const item of args.items) {
+      const r = resolveModel(catalogue, item.model);
+      if (r.note) notes.push(r.note);
+      totals.set(r.id, (totals.get(r.id) ?? 0) + item.quantity);
+    }
+    const body =
+      args.estimate_type === 'unit_price'
+        ? {
+            estimate_type: 'unit_price' as const,
+            endpoints: Object.fromEntries([...totals].map(([id, q]) => [id, { unit_quantity: q }])),
+          }
+        : {
+            estimate_type: 'historical_api_price' as const,
+            endpoints: Object.fromEntries([...totals].map(([id, q]) => [id, { call_quantity: q }])),
+          };
+    const estimate = await fetchEstimate(services.fal, body, keyed.key, signal);
+    const items = [...totals].map(([model, quantity]) => ({ model, quantity }));
+    const unit = args.estimate_type === 'unit_price' ? 'units' : 'calls';
+    const text = [
+      `Estimated total: ${estimate.total_cost} ${estimate.currency} (${estimate.estimate_type})`,
+      ...items.map((i) => `- ${i.model}: ${i.quantity} ${unit}`),
+      ...notes,
+    ].join('\n');
+    return {
+      structured: {
+        estimate_type: estimate.estimate_type,
+        total_cost: estimate.total_cost,
+        currency: estimate.currency,
+        items,
+        notes,
+      },
+      text,
+    };
+  },
+});

@@ -1,0 +1,79 @@
+import * as v from 'valibot';
+import { defineTool } from '../mcp/define-tool.js';
+import { ModelNameParam } from './params.js';
+
+const Field = v.object({
+  name: v.string(),
+  type: v.string(),
+  required: v.boolean(),
+  description: v.optional(v.string()),
+  default: v.optional(v.unknown()),
+  enum: v.optional(v.array(v.unknown())),
+  minimum: v.optional(v.number()),
+  maximum: v.optional(v.number()),
+  file_input: v.optional(v.boolean()),
+});
+
+export const getModelSchemaTool = defineTool({
+  name: 'get_model_schema',
+  title: 'Get a model’s inputs and outputs',
+  group: 'discovery',
+  description:
+    "What a model takes and returns, from fal's OpenAPI: required fields, types, enums, defaults, ranges, which " +
+    'inputs take file URLs (pass a public URL or upload_file first) and which outputs are media. Call it before ' +
+    'run_model. detail="full" adds the complete JSON Schemas (large).',
+  input: v.object({
+    model: ModelNameParam,
+    detail: v.optional(v.picklist(['summary', 'full']), 'summary'),
+  }),
+  output: v.object({
+    model: v.string(),
+    name: v.string(),
+    category: v.string(),
+    description: v.string(),
+    required: v.array(v.string()),
+    fields: v.array(Field),
+    file_inputs: v.array(v.string()),
+    output_media: v.array(v.object({ field: v.string(), kind: v.string(), many: v.boolean() })),
+    output_fields: v.array(v.string()),
+    input_schema: v.optional(v.record(v.string(), v.unknown())),
+    output_schema: v.optional(v.record(v.string(), v.unknown())),
+    note: v.optional(v.string()),
+  }),
+  annotations: { readOnlyHint: true, openWorldHint: true, idempotentHint: true, destructiveHint: false },
+  async handler(args, caller, { services, signal }) {
+    const { schema, note } = await services.schemas.get(args.model, caller.key, signal);
+    const { summary, model } = schema;
+    const structured = {
+      model: schema.id,
+      name: model.name,
+      category: model.category,
+      description: model.description,
+      ...summary,
+      ...(args.detail === 'full' ? { input_schema: schema.input, output_schema: schema.output } : {}),
+      ...(note ? { note } : {}),
+    };
+    const fieldLines = summary.fields.map((f) => {
+      const extra = [
+        f.enum ? `one of ${f.enum.map((e) => JSON.stringify(e)).join(', ')}` : undefined,
+        f.default !== undefined ? `default ${JSON.stringify(f.default)}` : undefined,
+        f.minimum !== undefined || f.maximum !== undefined
+          ? `range ${f.minimum ?? '…'}–${f.maximum ?? '…'}`
+          : undefined,
+        f.file_input ? 'file URL' : undefined,
+      ].filter(Boolean);
+      return `- ${f.name}${f.required ? ' (required)' : ''}: ${f.type}${extra.length ? ` [${extra.join('; ')}]` : ''}`;
+    });
+    const media = summary.output_media
+      .map((m) => `${m.field} (${m.kind}${m.many ? ', list' : ''})`)
+      .join(', ');
+    const text = [
+      `${schema.id} — ${model.name} [${model.category}]`,
+      ...(note ? [note] : []),
+      'Inputs:',
+      ...fieldLines,
+      `Outputs: ${summary.output_fields.join(', ') || '(none declared)'}${media ? `; media: ${media}` : ''}`,
+    ].join('\n');
+    return { structured, text };
+  },
+});

@@ -1,0 +1,104 @@
+import * as v from 'valibot';
+import { FalError } from '../fal/errors.js';
+import { fetchUsage } from '../fal/platform.js';
+import type { UsageRow } from '../fal/schemas.js';
+import { defineTool } from '../mcp/define-tool.js';
+import { requireKey, UserError } from '../mcp/errors.js';
+import { resolveModel } from '../registry/resolve.js';
+import { ModelNameParam } from './params.js';
+
+const DateParam = v.pipe(
+  v.string(),
+  v.trim(),
+  v.regex(
+    /^\d{4}-\d{2}-\d{2}(T[\d:.]+(Z|[+-]\d{2}:?\d{2})?)?$/,
+    'an ISO 8601 date or date-time, e.g. 2026-11-01',
+  ),
+);
+
+const Row = v.object({
+  model: v.string(),
+  quantity: v.number(),
+  unit: v.string(),
+  cost: v.number(),
+  currency: v.string(),
+});
+
+function toRow(r: UsageRow) {
+  return {
+    model: r.endpoint_id,
+    quantity: r.quantity ?? 0,
+    unit: r.unit ?? 'request',
+    // cost_total replaced the deprecated cost field; read either.
+    cost: r.cost_total ?? r.cost ?? 0,
+    currency: r.currency ?? 'USD',
+  };
+}
+
+export const getUsageTool = defineTool({
+  name: 'get_usage',
+  title: 'Get usage and spend',
+  group: 'discovery',
+  description:
+    "Usage and spend of the caller's fal account per model, for a date range (default: the last 24 hours; end " +
+    'is exclusive). Optionally per time bucket. Needs an admin fal key; never cached.',
+  input: v.object({
+    start: v.optional(DateParam),
+    end: v.optional(DateParam),
+    models: v.optional(v.pipe(v.array(ModelNameParam), v.maxLength(50, 'at most 50 models'))),
+    timeframe: v.optional(v.picklist(['minute', 'hour', 'day', 'week', 'month'])),
+    include_time_series: v.optional(v.boolean(), false),
+  }),
+  output: v.object({
+    summary: v.array(Row),
+    totals: v.array(v.object({ currency: v.string(), cost: v.number() })),
+    time_series: v.optional(v.array(v.object({ bucket: v.string(), results: v.array(Row) }))),
+  }),
+  annotations: { readOnlyHint: true, openWorldHint: true, idempotentHint: false, destructiveHint: false },
+  async handler(args, caller, { services, signal }) {
+    const keyed = requireKey(caller, 'get_usage');
+    const catalogue = await services.registry.catalogue();
+    const endpointIds = (args.models ?? []).map((m) => resolveModel(catalogue, m).id);
+    let usage: Awaited<ReturnType<typeof fetchUsage>>;
+    try {
+      usage = await fetchUsage(
+        services.fal,
+        {
+          start: args.start,
+          end: args.end,
+          endpointIds,
+          timeframe: args.timeframe,
+          timeSeries: args.include_time_series,
+        },
+        keyed.key,
+        signal,
+      );
+    } catch (error) {
+      if (error instanceof FalError && error.kind === 'auth') {
+        throw new UserError(
+          `fal refused the usage query (HTTP ${error.status ?? 401}): usage needs an ADMIN key, and this key is not one ` +
+            'or was refused. Create an admin key at https://fal.ai/dashboard/keys and send it in X-Fal-Key.',
+        );
+      }
+      throw error;
+    }
+    const summary = (usage.summary ?? []).map(toRow);
+    const byCurrency = new Map<string, number>();
+    for (const r of summary) byCurrency.set(r.currency, (byCurrency.get(r.currency) ?? 0) + r.cost);
+    const totals = [...byCurrency].map(([currency, cost]) => ({
+      currency,
+      cost: Math.round(cost * 1e6) / 1e6,
+    }));
+    const timeSeries = args.include_time_series
+      ? (usage.time_series ?? []).map((b) => ({ bucket: b.bucket, results: b.results.map(toRow) }))
+      : undefined;
+    const text =
+      summary.length === 0
+        ? 'No usage in this period.'
+        : [
+            `Total: ${totals.map((t) => `${t.cost} ${t.currency}`).join(', ')}`,
+            ...summary.map((r) => `- ${r.model}: ${r.quantity} ${r.unit}, ${r.cost} ${r.currency}`),
+          ].join('\n');
+    return { structured: { summary, totals, ...(timeSeries ? { time_series: timeSeries } : {}) }, text };
+  },
+});

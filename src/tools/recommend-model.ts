@@ -1,0 +1,49 @@
+import * as v from 'valibot';
+import { defineTool } from '../mcp/define-tool.js';
+import { recommendModels } from '../registry/discovery.js';
+import { CatalogueSourceFields, CategoryParam, limitParam, ModelSummary } from './params.js';
+import { summarizeModel } from './summaries.js';
+
+export const recommendModelTool = defineTool({
+  name: 'recommend_model',
+  title: 'Recommend models for a task',
+  group: 'discovery',
+  description:
+    'Pick fal models for a task described in plain words ("product photo on white background", "animate this ' +
+    'portrait", "podcast voice"), each with the reason it fits. Use it before run_model when you do not know ' +
+    'which model to use; then get_model_schema for its inputs.',
+  input: v.object({
+    task: v.pipe(v.string(), v.trim(), v.minLength(1, 'describe the task'), v.maxLength(500)),
+    category: v.optional(CategoryParam),
+    limit: limitParam(5, 20),
+  }),
+  output: v.object({
+    recommendations: v.array(v.object({ ...ModelSummary.entries, reason: v.string() })),
+    source: v.picklist(['fal', 'local']),
+    ...CatalogueSourceFields,
+  }),
+  annotations: { readOnlyHint: true, openWorldHint: true, idempotentHint: true, destructiveHint: false },
+  async handler(args, caller, { services, signal }) {
+    const found = await recommendModels(
+      services,
+      { task: args.task, category: args.category, limit: args.limit },
+      caller.key ?? services.registry.crawlKey,
+      signal,
+    );
+    const recommendations = found.recommendations.map((r) => ({
+      ...summarizeModel(r.model, found.catalogue),
+      reason: r.reason,
+    }));
+    const lines = recommendations.map((r, i) => `${i + 1}. ${r.id} — ${r.name}: ${r.reason}`);
+    const fallback = found.used_fallback
+      ? { fallback_reason: found.fallback_reason ?? 'fal search failed' }
+      : {};
+    return {
+      structured: { recommendations, source: found.source, used_fallback: found.used_fallback, ...fallback },
+      text:
+        recommendations.length === 0
+          ? `No model matches "${args.task}". Rephrase the task or browse with list_models.`
+          : lines.join('\n'),
+    };
+  },
+});
