@@ -70,6 +70,19 @@ const EnvSchema = v.object({
   MAX_BODY_BYTES: v.optional(intIn(1024, 64 * 1024 * 1024, 'bytes from 1024 to 67108864'), '4194304'),
   UPSTREAM_TIMEOUT_MS: v.optional(intIn(100, 300_000, 'milliseconds from 100 to 300000'), '30000'),
   WARM_CATALOGUE: v.optional(bool('true or false'), 'true'),
+  DEFAULT_WAIT_SECONDS: v.optional(intIn(0, 300, 'whole seconds from 0 to 300'), '20'),
+  MAX_WAIT_SECONDS: v.optional(intIn(0, 300, 'whole seconds from 0 to 300'), '50'),
+  MAX_COST_PER_CALL_USD: v.optional(
+    v.pipe(
+      v.string(),
+      v.trim(),
+      v.regex(/^\d+(\.\d+)?$/, 'a dollar amount such as 0.50'),
+      v.transform(Number),
+    ),
+  ),
+  UPLOAD_MAX_BYTES: v.optional(intIn(1024, 1024 * 1024 * 1024, 'bytes from 1024 to 1073741824'), '52428800'),
+  FETCH_TIMEOUT_MS: v.optional(intIn(100, 300_000, 'milliseconds from 100 to 300000'), '30000'),
+  FETCH_ALLOW_HOSTS: v.optional(list),
 });
 
 export type AuthPosture =
@@ -94,6 +107,13 @@ export interface Config {
   maxBodyBytes: number;
   upstreamTimeoutMs: number;
   warmCatalogue: boolean;
+  defaultWaitSeconds: number;
+  maxWaitSeconds: number;
+  maxCostPerCallUsd: number | undefined;
+  uploadMaxBytes: number;
+  fetchTimeoutMs: number;
+  /** host:port pairs upload_file may fetch from despite being private (development and tests only). */
+  fetchAllowHosts: readonly string[];
 }
 
 /** Parse the environment once. Throws ConfigError with a single readable line. */
@@ -128,6 +148,12 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     maxBodyBytes: e.MAX_BODY_BYTES,
     upstreamTimeoutMs: e.UPSTREAM_TIMEOUT_MS,
     warmCatalogue: e.WARM_CATALOGUE,
+    defaultWaitSeconds: Math.min(e.DEFAULT_WAIT_SECONDS, e.MAX_WAIT_SECONDS),
+    maxWaitSeconds: e.MAX_WAIT_SECONDS,
+    maxCostPerCallUsd: e.MAX_COST_PER_CALL_USD,
+    uploadMaxBytes: e.UPLOAD_MAX_BYTES,
+    fetchTimeoutMs: e.FETCH_TIMEOUT_MS,
+    fetchAllowHosts: e.FETCH_ALLOW_HOSTS ?? [],
   };
 }
 

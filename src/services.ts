@@ -1,4 +1,6 @@
 import type { FalClient } from './fal/client.js';
+import type { JobService } from './jobs/job-service.js';
+import type { FetchPolicy } from './jobs/safe-fetch.js';
 import type { Logger } from './log.js';
 import type { ModelSchemaService } from './registry/model-schemas.js';
 import type { PricingService } from './registry/pricing.js';
@@ -9,6 +11,9 @@ export interface Services {
   registry: ModelRegistry;
   schemas: ModelSchemaService;
   pricing: PricingService;
+  jobs: JobService;
+  /** How upload_file fetches caller URLs. */
+  fetchPolicy: FetchPolicy;
   fal: FalClient;
   logger: Logger;
 }

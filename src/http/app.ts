@@ -1,6 +1,8 @@
 import { Hono } from 'hono';
 import type { Config } from '../config.js';
 import { FalClient } from '../fal/client.js';
+import { JobService } from '../jobs/job-service.js';
+import { JobStore } from '../jobs/job-store.js';
 import type { Logger } from '../log.js';
 import { createServerFactory } from '../mcp/server.js';
 import { buildToolTable } from '../mcp/tool-table.js';
@@ -51,7 +53,31 @@ export function createApp({ config, logger, fetch }: AppDeps): BuiltApp {
     crawlKey,
     ttlMs: config.modelCacheTtlSeconds * 1000,
   });
-  const services: Services = { registry, schemas, pricing: new PricingService(fal), fal, logger };
+  const jobs = new JobService({
+    fal,
+    registry,
+    schemas,
+    store: new JobStore(),
+    logger,
+    limits: {
+      defaultWaitSeconds: config.defaultWaitSeconds,
+      maxWaitSeconds: config.maxWaitSeconds,
+      serverMaxCostUsd: config.maxCostPerCallUsd,
+    },
+  });
+  const services: Services = {
+    registry,
+    schemas,
+    pricing: new PricingService(fal),
+    jobs,
+    fetchPolicy: {
+      maxBytes: config.uploadMaxBytes,
+      timeoutMs: config.fetchTimeoutMs,
+      allowHosts: config.fetchAllowHosts,
+    },
+    fal,
+    logger,
+  };
   const table = buildToolTable(ALL_TOOLS, services);
   let draining = false;
 

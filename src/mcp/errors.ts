@@ -1,4 +1,5 @@
 import { FalError } from '../fal/errors.js';
+import { InvalidIdentifierError } from '../fal/queue-paths.js';
 import { UnknownModelError } from '../registry/resolve.js';
 
 /** A mistake the caller can fix; its message is shown as is. */
@@ -44,7 +45,11 @@ export interface ErrorReport {
 }
 
 export function describeError(error: unknown, requestId: string): ErrorReport {
-  if (error instanceof UserError || error instanceof UnknownModelError)
+  if (
+    error instanceof UserError ||
+    error instanceof UnknownModelError ||
+    error instanceof InvalidIdentifierError
+  )
     return { text: error.message, internal: false };
   if (error instanceof FalError)
     return { text: describeFalError(error), internal: error.kind === 'bad_response' };

@@ -1,11 +1,16 @@
 import type { AnyTool } from '../mcp/define-tool.js';
+import { cancelJobTool } from './cancel-job.js';
+import { checkJobTool } from './check-job.js';
 import { estimateCostTool } from './estimate-cost.js';
 import { getModelSchemaTool } from './get-model-schema.js';
 import { getPricingTool } from './get-pricing.js';
 import { getUsageTool } from './get-usage.js';
 import { listModelsTool } from './list-models.js';
 import { recommendModelTool } from './recommend-model.js';
+import { runModelTool } from './run-model.js';
 import { searchModelsTool } from './search-models.js';
+import { submitJobTool } from './submit-job.js';
+import { uploadFileTool } from './upload-file.js';
 
 /** Every tool the server offers, in the order agents see them. */
 export const ALL_TOOLS: readonly AnyTool[] = [
@@ -16,4 +21,9 @@ export const ALL_TOOLS: readonly AnyTool[] = [
   getPricingTool,
   estimateCostTool,
   getUsageTool,
+  runModelTool,
+  submitJobTool,
+  checkJobTool,
+  cancelJobTool,
+  uploadFileTool,
 ];

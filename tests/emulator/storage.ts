@@ -47,5 +47,8 @@ export function storageRoutes(state: EmulatorState, faults: FaultBook, origin: (
 
   s.get('/cdn/:requestId/:name', (c) => c.body(PIXEL, 200, { 'content-type': 'image/png' }));
 
+  // For SSRF tests: a public-looking URL that redirects wherever it is told.
+  s.get('/_emulator/redirect', (c) => c.redirect(c.req.query('to') ?? '/', 302));
+
   return s;
 }

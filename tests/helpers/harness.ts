@@ -20,7 +20,10 @@ export interface Harness extends BuiltApp {
 }
 
 export async function startHarness(
-  opts: { env?: Record<string, string>; emulator?: EmulatorOptions } = {},
+  opts: {
+    env?: Record<string, string> | ((emulator: RunningEmulator) => Record<string, string>);
+    emulator?: EmulatorOptions;
+  } = {},
 ): Promise<Harness> {
   const emulator = await startEmulator(opts.emulator);
   const config = loadConfig({
@@ -29,7 +32,7 @@ export async function startHarness(
     FAL_STORAGE_URL: emulator.storageUrl,
     LOG_LEVEL: 'debug',
     UPSTREAM_TIMEOUT_MS: '5000',
-    ...opts.env,
+    ...(typeof opts.env === 'function' ? opts.env(emulator) : opts.env),
   });
   const lines: string[] = [];
   const logger = createLogger(config.logLevel, (line) => lines.push(line));

@@ -1,0 +1,115 @@
+import * as v from 'valibot';
+import type { Secret } from '../auth/secret.js';
+import type { FalClient } from './client.js';
+import { FalError } from './errors.js';
+import { queuePaths } from './queue-paths.js';
+
+const LogLine = v.looseObject({
+  message: v.string(),
+  level: v.optional(v.string()),
+  timestamp: v.optional(v.string()),
+});
+
+export const QueueStatusSchema = v.looseObject({
+  status: v.picklist(['IN_QUEUE', 'IN_PROGRESS', 'COMPLETED']),
+  request_id: v.optional(v.string()),
+  queue_position: v.optional(v.nullable(v.number())),
+  logs: v.optional(v.nullable(v.array(LogLine))),
+  metrics: v.optional(v.nullable(v.looseObject({ inference_time: v.optional(v.nullable(v.number())) }))),
+  error: v.optional(v.nullable(v.string())),
+  error_type: v.optional(v.nullable(v.string())),
+});
+export type QueueStatus = v.InferOutput<typeof QueueStatusSchema>;
+
+const SubmitSchema = v.looseObject({
+  request_id: v.pipe(v.string(), v.minLength(1)),
+  status: v.optional(v.string()),
+  queue_position: v.optional(v.nullable(v.number())),
+});
+export type Submitted = v.InferOutput<typeof SubmitSchema>;
+
+const ResultSchema = v.record(v.string(), v.unknown());
+
+const CancelSchema = v.looseObject({ status: v.optional(v.string()) });
+
+/** Submit to the queue. Retried only on 429: a retried 5xx could run (and bill) twice. */
+export function submitToQueue(
+  fal: FalClient,
+  endpointId: string,
+  input: Record<string, unknown>,
+  key: Secret,
+  options: { webhookUrl?: string | undefined; signal?: AbortSignal | undefined } = {},
+): Promise<Submitted> {
+  const searchParams = new URLSearchParams();
+  if (options.webhookUrl) searchParams.set('fal_webhook', options.webhookUrl);
+  return fal.request('queue', {
+    method: 'POST',
+    path: queuePaths.submit(endpointId),
+    searchParams,
+    json: input,
+    headers: { 'x-fal-queue-priority': 'normal' },
+    key,
+    schema: SubmitSchema,
+    retry: 'rate-limit-only',
+    signal: options.signal,
+  });
+}
+
+export function fetchStatus(
+  fal: FalClient,
+  endpointId: string,
+  requestId: string,
+  key: Secret,
+  options: { logs?: boolean; signal?: AbortSignal | undefined } = {},
+): Promise<QueueStatus> {
+  return fal.request('queue', {
+    method: 'GET',
+    path: queuePaths.status(endpointId, requestId),
+    searchParams: new URLSearchParams(options.logs ? { logs: '1' } : {}),
+    key,
+    schema: QueueStatusSchema,
+    signal: options.signal,
+  });
+}
+
+export function fetchResult(
+  fal: FalClient,
+  endpointId: string,
+  requestId: string,
+  key: Secret,
+  signal?: AbortSignal,
+): Promise<Record<string, unknown>> {
+  return fal.request('queue', {
+    method: 'GET',
+    path: queuePaths.result(endpointId, requestId),
+    key,
+    schema: ResultSchema,
+    signal,
+  });
+}
+
+export type CancelOutcome = 'cancelled' | 'already_completed' | 'not_found';
+
+/** fal answers cancel with a status in the body; the HTTP codes around it are less certain, so go by the body. */
+export async function cancelRequest(
+  fal: FalClient,
+  endpointId: string,
+  requestId: string,
+  key: Secret,
+  signal?: AbortSignal,
+): Promise<CancelOutcome> {
+  try {
+    const body = await fal.request('queue', {
+      method: 'PUT',
+      path: queuePaths.cancel(endpointId, requestId),
+      key,
+      schema: CancelSchema,
+      signal,
+    });
+    return body.status === 'ALREADY_COMPLETED' ? 'already_completed' : 'cancelled';
+  } catch (error) {
+    if (error instanceof FalError && error.status === 400) return 'already_completed';
+    if (error instanceof FalError && error.kind === 'not_found') return 'not_found';
+    throw error;
+  }
+}

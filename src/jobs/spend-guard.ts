@@ -1,0 +1,46 @@
+import type { Secret } from '../auth/secret.js';
+import type { FalClient } from '../fal/client.js';
+import { FalError } from '../fal/errors.js';
+import { fetchEstimate } from '../fal/platform.js';
+import { UserError } from '../mcp/errors.js';
+
+/**
+ * Refuse a call before submit when fal's estimate for one call exceeds the
+ * caller's cap or the operator's per-call cap. Without an estimate there is no
+ * way to honour a cap, so the call is refused rather than risked.
+ */
+export async function enforceCostCap(
+  fal: FalClient,
+  model: string,
+  key: Secret,
+  callerCapUsd: number | undefined,
+  serverCapUsd: number | undefined,
+  signal?: AbortSignal,
+): Promise<number | undefined> {
+  const caps = [callerCapUsd, serverCapUsd].filter((c): c is number => c !== undefined);
+  if (caps.length === 0) return undefined;
+  const cap = Math.min(...caps);
+  const source = cap === callerCapUsd ? 'max_cost_usd' : "the server's per-call cap";
+  let estimate: number;
+  try {
+    const result = await fetchEstimate(
+      fal,
+      { estimate_type: 'historical_api_price', endpoints: { [model]: { call_quantity: 1 } } },
+      key,
+      signal,
+    );
+    estimate = result.total_cost;
+  } catch (error) {
+    const why = error instanceof FalError ? error.message : 'the estimate failed';
+    throw new UserError(
+      `Not submitted: ${source} is set to $${cap}, and fal could not estimate the cost of ${model} (${why}), so the cap cannot be checked.`,
+    );
+  }
+  if (estimate > cap) {
+    throw new UserError(
+      `Not submitted: fal estimates one call of ${model} at $${estimate} (typical past calls), above ${source} of $${cap}. ` +
+        'Raise the cap, lower the work (fewer images, shorter duration), or pick a cheaper model (get_pricing).',
+    );
+  }
+  return estimate;
+}

@@ -1,0 +1,42 @@
+import * as v from 'valibot';
+import { defineTool } from '../mcp/define-tool.js';
+import { requireKey } from '../mcp/errors.js';
+import { JobParams } from './job-output.js';
+import { ModelNameParam } from './params.js';
+
+const MESSAGES = {
+  cancelled: 'Cancellation requested; a job already running may still finish and be billed.',
+  already_completed: 'The job had already finished; nothing to cancel. check_job returns its result.',
+  not_found: 'fal does not know this request for this key (wrong model, wrong key, or expired).',
+} as const;
+
+export const cancelJobTool = defineTool({
+  name: 'cancel_job',
+  title: 'Cancel a fal job',
+  group: 'execution',
+  description:
+    'Cancel a queued or running fal job. Says whether it was cancelled, had already finished, or is unknown. ' +
+    'model may be omitted for jobs started through this server. Needs the key that submitted it.',
+  input: v.object({
+    request_id: JobParams.request_id,
+    model: v.optional(ModelNameParam),
+  }),
+  output: v.object({
+    model: v.string(),
+    request_id: v.string(),
+    outcome: v.picklist(['cancelled', 'already_completed', 'not_found']),
+    message: v.string(),
+  }),
+  annotations: { readOnlyHint: false, destructiveHint: true, idempotentHint: true, openWorldHint: true },
+  async handler(args, caller, { services, signal }) {
+    const keyed = requireKey(caller, 'cancel_job');
+    const located = services.jobs.locate(caller, args.request_id, args.model);
+    const model = args.model ? await services.jobs.resolveModelName(located.model) : located.model;
+    const outcome = await services.jobs.cancel(model, args.request_id, keyed, signal);
+    const message = MESSAGES[outcome];
+    return {
+      structured: { model, request_id: args.request_id, outcome, message },
+      text: `${model} request ${args.request_id}: ${message}`,
+    };
+  },
+});

@@ -1,0 +1,38 @@
+import * as v from 'valibot';
+import { defineTool } from '../mcp/define-tool.js';
+import { requireKey } from '../mcp/errors.js';
+import { JobOutput, JobParams, jobToolOutput } from './job-output.js';
+import { ModelNameParam } from './params.js';
+
+export const checkJobTool = defineTool({
+  name: 'check_job',
+  title: 'Check a fal job',
+  group: 'execution',
+  description:
+    'Status of a job started with run_model or submit_job (queue position, optional logs), and its output and ' +
+    "media links once completed; fal's failures come with their error type. wait_seconds waits for completion " +
+    '(capped). model may be omitted for jobs started through this server. Needs the key that submitted it.',
+  input: v.object({
+    request_id: JobParams.request_id,
+    model: v.optional(ModelNameParam),
+    wait_seconds: v.optional(
+      v.pipe(v.number(), v.minValue(0), v.description('Wait this long for completion (default 0).')),
+    ),
+    logs: v.optional(v.boolean(), false),
+  }),
+  output: JobOutput,
+  annotations: { readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: true },
+  async handler(args, caller, { services, signal, progress }) {
+    const keyed = requireKey(caller, 'check_job');
+    const located = services.jobs.locate(caller, args.request_id, args.model);
+    const model = args.model ? await services.jobs.resolveModelName(located.model) : located.model;
+    const waitSeconds = args.wait_seconds ? services.jobs.clampWait(args.wait_seconds) : 0;
+    const view = await services.jobs.follow(model, args.request_id, keyed, {
+      waitSeconds,
+      logs: args.logs,
+      signal,
+      progress: (step, message) => progress(step, undefined, message),
+    });
+    return jobToolOutput(view, waitSeconds);
+  },
+});

@@ -1,0 +1,140 @@
+import * as v from 'valibot';
+import type { JobView } from '../jobs/job-service.js';
+import { mediaLine } from '../jobs/results.js';
+import type { ToolOutput } from '../mcp/results.js';
+
+/** The job shape run_model, submit_job and check_job all return. */
+export const JobOutput = v.object({
+  model: v.string(),
+  request_id: v.string(),
+  status: v.picklist(['IN_QUEUE', 'IN_PROGRESS', 'COMPLETED', 'FAILED', 'CANCELLED']),
+  queue_position: v.optional(v.number()),
+  logs: v.optional(v.array(v.string())),
+  result: v.optional(
+    v.pipe(v.record(v.string(), v.unknown()), v.description("The model's output as fal returned it.")),
+  ),
+  media: v.array(
+    v.object({
+      field: v.string(),
+      url: v.string(),
+      mime_type: v.optional(v.string()),
+      kind: v.string(),
+      name: v.string(),
+      width: v.optional(v.number()),
+      height: v.optional(v.number()),
+      file_size: v.optional(v.number()),
+    }),
+  ),
+  error: v.optional(v.string()),
+  error_type: v.optional(v.string()),
+  inference_seconds: v.optional(v.number()),
+  notes: v.array(v.string()),
+  next: v.optional(
+    v.object({
+      tool: v.literal('check_job'),
+      arguments: v.object({ model: v.string(), request_id: v.string() }),
+    }),
+  ),
+});
+export type JobOutput = v.InferInput<typeof JobOutput>;
+
+/** Shared parameter pieces of the job tools. */
+export const JobParams = {
+  input: v.pipe(
+    v.record(v.string(), v.unknown()),
+    v.description(
+      "The model's inputs as a JSON object; see get_model_schema. File inputs take URLs (upload_file).",
+    ),
+  ),
+  max_cost_usd: v.optional(
+    v.pipe(
+      v.number(),
+      v.minValue(0),
+      v.description("Refuse to submit if fal's estimate for this call is above this many US dollars."),
+    ),
+  ),
+  idempotency_key: v.optional(
+    v.pipe(
+      v.string(),
+      v.trim(),
+      v.minLength(1),
+      v.maxLength(200),
+      v.description(
+        'Retrying with the same key within 24 h returns the first job instead of running (and billing) again.',
+      ),
+    ),
+  ),
+  request_id: v.pipe(
+    v.string(),
+    v.trim(),
+    v.minLength(1),
+    v.maxLength(128),
+    v.description('The request_id fal returned.'),
+  ),
+};
+
+function strip(view: JobView): JobOutput {
+  const out: JobOutput = {
+    model: view.model,
+    request_id: view.request_id,
+    status: view.status,
+    media: view.media.map(({ mime_type, ...rest }) => (mime_type ? { ...rest, mime_type } : rest)),
+    notes: view.notes,
+  };
+  if (view.queue_position !== undefined) out.queue_position = view.queue_position;
+  if (view.logs) out.logs = view.logs;
+  if (view.result) out.result = view.result;
+  if (view.error) out.error = view.error;
+  if (view.error_type) out.error_type = view.error_type;
+  if (view.inference_seconds !== undefined) out.inference_seconds = view.inference_seconds;
+  if (view.next) out.next = view.next;
+  return out;
+}
+
+/** Structured job, a text mirror an agent can act on, and a resource link per media file. */
+export function jobToolOutput(view: JobView, waitedSeconds?: number): ToolOutput<JobOutput> {
+  const lines: string[] = [];
+  const id = `${view.model} request ${view.request_id}`;
+  switch (view.status) {
+    case 'COMPLETED': {
+      lines.push(
+        `${id} completed${view.inference_seconds !== undefined ? ` in ${view.inference_seconds} s` : ''}.`,
+      );
+      lines.push(...view.media.map(mediaLine));
+      const seed = view.result?.seed;
+      if (typeof seed === 'number') lines.push(`seed: ${seed}`);
+      if (view.media.length === 0 && view.result) lines.push(JSON.stringify(view.result).slice(0, 1500));
+      break;
+    }
+    case 'FAILED':
+      lines.push(
+        `${id} failed${view.error_type ? ` (${view.error_type})` : ''}: ${view.error ?? 'no detail'}.`,
+      );
+      break;
+    case 'CANCELLED':
+      lines.push(`${id} was cancelled.`);
+      break;
+    default: {
+      const where =
+        view.status === 'IN_QUEUE'
+          ? `in queue${view.queue_position !== undefined ? `, position ${view.queue_position}` : ''}`
+          : 'running';
+      lines.push(
+        `${id} is ${where}${waitedSeconds ? `; not finished after waiting ${waitedSeconds} s` : ''}.`,
+        `Next: call check_job with ${JSON.stringify(view.next?.arguments ?? { model: view.model, request_id: view.request_id })} (add wait_seconds to wait).`,
+      );
+    }
+  }
+  if (view.logs?.length) lines.push('Logs:', ...view.logs.slice(-10).map((l) => `  ${l}`));
+  lines.push(...view.notes);
+  return {
+    structured: strip(view),
+    text: lines.join('\n'),
+    links: view.media.map((m) => ({
+      url: m.url,
+      name: m.name,
+      mimeType: m.mime_type,
+      description: `${view.model} ${m.field}`,
+    })),
+  };
+}

@@ -1,0 +1,55 @@
+import * as v from 'valibot';
+import { defineTool } from '../mcp/define-tool.js';
+import { requireKey } from '../mcp/errors.js';
+import { JobOutput, JobParams, jobToolOutput } from './job-output.js';
+import { ModelNameParam } from './params.js';
+
+export const submitJobTool = defineTool({
+  name: 'submit_job',
+  title: 'Submit a fal job',
+  group: 'execution',
+  description:
+    'Queue a fal model run and return at once with its request_id; fetch the result later with check_job. ' +
+    'Use it for long jobs (video, music, training) or to start several at once; run_model when you want to ' +
+    'wait. Optional webhook_url: fal calls it when the job ends. Needs a fal key.',
+  input: v.object({
+    model: ModelNameParam,
+    input: JobParams.input,
+    webhook_url: v.optional(
+      v.pipe(
+        v.string(),
+        v.trim(),
+        v.url('webhook_url must be a URL'),
+        v.regex(/^https?:\/\//, 'webhook_url must be http(s)'),
+      ),
+    ),
+    max_cost_usd: JobParams.max_cost_usd,
+    idempotency_key: JobParams.idempotency_key,
+  }),
+  output: JobOutput,
+  annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: false, openWorldHint: true },
+  async handler(args, caller, { services, signal }) {
+    const keyed = requireKey(caller, 'submit_job');
+    const submission = await services.jobs.submit(
+      {
+        model: args.model,
+        input: args.input,
+        webhookUrl: args.webhook_url,
+        maxCostUsd: args.max_cost_usd,
+        idempotencyKey: args.idempotency_key,
+      },
+      keyed,
+      signal,
+    );
+    const { model, requestId } = submission.record;
+    return jobToolOutput({
+      model,
+      request_id: requestId,
+      status: 'IN_QUEUE',
+      ...(submission.queuePosition !== undefined ? { queue_position: submission.queuePosition } : {}),
+      media: [],
+      notes: submission.notes,
+      next: { tool: 'check_job', arguments: { model, request_id: requestId } },
+    });
+  },
+});

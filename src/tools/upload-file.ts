@@ -1,0 +1,89 @@
+import * as v from 'valibot';
+import { fetchPublicUrl } from '../jobs/safe-fetch.js';
+import { uploadToFal } from '../jobs/upload.js';
+import { defineTool } from '../mcp/define-tool.js';
+import { requireKey, UserError } from '../mcp/errors.js';
+
+const MIME_BY_EXT: Record<string, string> = {
+  png: 'image/png',
+  jpg: 'image/jpeg',
+  jpeg: 'image/jpeg',
+  webp: 'image/webp',
+  gif: 'image/gif',
+  mp4: 'video/mp4',
+  webm: 'video/webm',
+  mov: 'video/quicktime',
+  mp3: 'audio/mpeg',
+  wav: 'audio/wav',
+  ogg: 'audio/ogg',
+  flac: 'audio/flac',
+  m4a: 'audio/mp4',
+  zip: 'application/zip',
+  glb: 'model/gltf-binary',
+  txt: 'text/plain',
+};
+
+const extOf = (name: string | undefined) =>
+  name ? /\.([a-z0-9]+)$/i.exec(name)?.[1]?.toLowerCase() : undefined;
+
+export const uploadFileTool = defineTool({
+  name: 'upload_file',
+  title: 'Upload a file to fal',
+  group: 'execution',
+  description:
+    "Put a file on fal's CDN and get a URL to pass to inputs that take files (image_url, audio_url, …). This " +
+    'server cannot read your disk: give either a public http(s) url to copy, or data_base64 with content_type ' +
+    '(limited by the request size). Needs a fal key.',
+  input: v.object({
+    url: v.optional(v.pipe(v.string(), v.trim(), v.minLength(1), v.maxLength(4096))),
+    data_base64: v.optional(v.pipe(v.string(), v.minLength(1))),
+    content_type: v.optional(
+      v.pipe(v.string(), v.trim(), v.regex(/^[\w.+-]+\/[\w.+-]+$/, 'a MIME type such as image/png')),
+    ),
+    file_name: v.optional(
+      v.pipe(v.string(), v.trim(), v.regex(/^[\w. -]{1,200}$/, 'a plain file name such as photo.png')),
+    ),
+  }),
+  output: v.object({
+    url: v.string(),
+    content_type: v.string(),
+    file_name: v.string(),
+    size: v.number(),
+  }),
+  annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: false, openWorldHint: true },
+  async handler(args, caller, { services, signal }) {
+    const keyed = requireKey(caller, 'upload_file');
+    if ((args.url === undefined) === (args.data_base64 === undefined)) {
+      throw new UserError('Give exactly one of url or data_base64.');
+    }
+    let bytes: Uint8Array;
+    let contentType = args.content_type;
+    let fileName = args.file_name;
+    if (args.url !== undefined) {
+      const fetched = await fetchPublicUrl(args.url, services.fetchPolicy);
+      bytes = fetched.bytes;
+      contentType ??= fetched.contentType?.split(';')[0]?.trim();
+      fileName ??= decodeURIComponent(new URL(fetched.finalUrl).pathname.split('/').pop() || '') || undefined;
+    } else {
+      const data = (args.data_base64 ?? '').replace(/^data:[^,]*,/, '').replace(/\s+/g, '');
+      if (!/^[A-Za-z0-9+/_-]*={0,2}$/.test(data)) throw new UserError('data_base64 is not valid base64.');
+      bytes = Buffer.from(data, 'base64');
+      if (bytes.byteLength === 0) throw new UserError('data_base64 decodes to an empty file.');
+      if (bytes.byteLength > services.fetchPolicy.maxBytes) {
+        throw new UserError(
+          `The file is ${bytes.byteLength} bytes; the limit is ${services.fetchPolicy.maxBytes}.`,
+        );
+      }
+    }
+    const ext = extOf(fileName);
+    contentType ??= ext ? MIME_BY_EXT[ext] : undefined;
+    if (!contentType) throw new UserError('Give content_type (e.g. image/png): it could not be inferred.');
+    fileName ??= `upload.${Object.entries(MIME_BY_EXT).find(([, m]) => m === contentType)?.[0] ?? 'bin'}`;
+    const uploaded = await uploadToFal(services.fal, keyed.key, { bytes, contentType, fileName }, signal);
+    return {
+      structured: uploaded,
+      text: `Uploaded ${uploaded.file_name} (${uploaded.size} bytes, ${uploaded.content_type}): ${uploaded.url}`,
+      links: [{ url: uploaded.url, name: uploaded.file_name, mimeType: uploaded.content_type }],
+    };
+  },
+});

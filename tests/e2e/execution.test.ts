@@ -1,0 +1,279 @@
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { CLIENTS, connectModern, type TestClient, textOf } from '../helpers/clients.js';
+import { type Harness, IN_PROCESS_URL, startHarness } from '../helpers/harness.js';
+
+const KEY = 'runner-id:runner-secret';
+const SLOW = 'fal-ai/kling-video/v2.1/master/text-to-video';
+
+// biome-ignore lint/suspicious/noExplicitAny: assertions read deep into structured results
+type Loose = Record<string, any>;
+
+describe.each(['modern', 'legacy'] as const)('running models (%s client)', (era) => {
+  let h: Harness;
+  let client: TestClient;
+  const call = async (name: string, args: Record<string, unknown>, c: TestClient = client) => {
+    const r = await c.callTool(name, args);
+    return { ...r, data: r.structuredContent as Loose, text: textOf(r) };
+  };
+  const submits = () => h.emulator.faults.callsTo('queue.submit');
+
+  beforeAll(async () => {
+    h = await startHarness({ env: (emu) => ({ FETCH_ALLOW_HOSTS: new URL(emu.origin).host }) });
+    client = await CLIENTS[era]({
+      url: IN_PROCESS_URL,
+      fetch: h.inProcessFetch,
+      headers: { 'X-Fal-Key': KEY },
+    });
+    h.emulator.state.setTiming('*', { queueMs: 20, runMs: 40, queuePosition: 0 });
+    h.emulator.state.setTiming(SLOW, { queueMs: 1500, runMs: 1500, queuePosition: 3 });
+  });
+  afterAll(async () => {
+    await client.close();
+    await h.close();
+  });
+  beforeEach(() => h.emulator.faults.clear());
+
+  it('a fast job returns its result and media links in one call', async () => {
+    const r = await call('run_model', {
+      model: 'flux_dev',
+      input: { prompt: 'a lighthouse at dusk', num_images: 2 },
+    });
+    expect(r.isError).toBeFalsy();
+    expect(r.data).toMatchObject({ model: 'fal-ai/flux/dev', status: 'COMPLETED' });
+    expect(r.data.result.images).toHaveLength(2);
+    expect(r.data.media).toHaveLength(2);
+    expect(r.data.media[0]).toMatchObject({
+      field: 'images[0]',
+      kind: 'image',
+      mime_type: 'image/png',
+      width: 1024,
+    });
+    const links = r.content.filter((c) => c.type === 'resource_link');
+    expect(links).toHaveLength(2);
+    expect(links[0]).toMatchObject({ mimeType: 'image/png', uri: r.data.media[0].url });
+    expect(r.text).toMatch(/^fal-ai\/flux\/dev request \S+ completed/);
+    expect(r.text).toContain(r.data.media[0].url);
+    expect(submits()).toHaveLength(1);
+    expect(submits()[0]?.key).toBe(KEY);
+  });
+
+  it('a slow job returns a handle, and check_job later returns the result', async () => {
+    const r = await call('run_model', { model: SLOW, input: { prompt: 'waves' }, wait_seconds: 1 });
+    expect(r.isError).toBeFalsy();
+    expect(['IN_QUEUE', 'IN_PROGRESS']).toContain(r.data.status);
+    expect(r.data.next).toEqual({
+      tool: 'check_job',
+      arguments: { model: SLOW, request_id: r.data.request_id },
+    });
+    expect(r.text).toMatch(/Next: call check_job with/);
+
+    const done = await call('check_job', { request_id: r.data.request_id, wait_seconds: 8 });
+    expect(done.data.status).toBe('COMPLETED');
+    expect(done.data.media[0]).toMatchObject({ field: 'video', kind: 'video', mime_type: 'video/mp4' });
+  });
+
+  it('sends progress while waiting: the first carries the request id, then at least every 5 s', async () => {
+    const events: { at: number; message?: string | undefined; progress: number }[] = [];
+    const started = Date.now();
+    const r = await client.callTool(
+      'run_model',
+      { model: SLOW, input: { prompt: 'sunrise' }, wait_seconds: 10 },
+      (p) => events.push({ at: Date.now(), message: p.message, progress: p.progress }),
+    );
+    const data = r.structuredContent as Loose;
+    expect(data.status).toBe('COMPLETED');
+    expect(events.length).toBeGreaterThanOrEqual(3);
+    expect(events[0]?.message).toContain(data.request_id);
+    expect(events.some((e) => /position \d/.test(e.message ?? ''))).toBe(true);
+    const gaps = events.map((e, i) => e.at - (events[i - 1]?.at ?? started));
+    expect(Math.max(...gaps)).toBeLessThan(5_000);
+    // Never more than one status request per second per job.
+    const polls = h.emulator.faults.callsTo('queue.status').map((c) => c.at);
+    for (let i = 1; i < polls.length; i++)
+      expect((polls[i] as number) - (polls[i - 1] as number)).toBeGreaterThanOrEqual(950);
+  });
+
+  it('refuses inputs that do not fit the schema, naming each field, without calling fal', async () => {
+    const r = await call('run_model', {
+      model: 'flux_dev',
+      input: { num_images: 'two', output_format: 'gif', promt: 'typo' },
+    });
+    expect(r.isError).toBe(true);
+    expect(r.text).toMatch(/- prompt: is required/);
+    expect(r.text).toMatch(/- num_images: expected a number, got a string/);
+    expect(r.text).toMatch(/- output_format: expected one of "jpeg", "png", got "gif"/);
+    expect(r.text).toMatch(/- promt: is not an input of this model \(did you mean "prompt"\?\)/);
+    expect(submits()).toHaveLength(0);
+  });
+
+  it('max_cost_usd refuses before submitting and gives the estimate', async () => {
+    const refused = await call('run_model', {
+      model: 'flux_dev',
+      input: { prompt: 'x' },
+      max_cost_usd: 0.05,
+    });
+    expect(refused.isError).toBe(true);
+    expect(refused.text).toMatch(
+      /fal estimates one call of fal-ai\/flux\/dev at \$0\.1 .* above max_cost_usd of \$0\.05/,
+    );
+    expect(submits()).toHaveLength(0);
+    const allowed = await call('submit_job', { model: 'flux_dev', input: { prompt: 'x' }, max_cost_usd: 1 });
+    expect(allowed.isError).toBeFalsy();
+    expect(allowed.data.notes).toContain('Estimated cost: $0.1 (typical past calls).');
+  });
+
+  it('an idempotent resubmit gives one upstream submit, also when concurrent', async () => {
+    const args = { model: 'flux_schnell', input: { prompt: 'same' }, idempotency_key: `idem-${era}` };
+    const [a, b] = await Promise.all([call('submit_job', args), call('submit_job', args)]);
+    const c = await call('run_model', args);
+    expect(a.data.request_id).toBe(b.data.request_id);
+    expect(c.data.request_id).toBe(a.data.request_id);
+    expect(c.data.status).toBe('COMPLETED');
+    expect(submits()).toHaveLength(1);
+    const other = await call('submit_job', { ...args, input: { prompt: 'different' } });
+    expect(other.isError).toBe(true);
+    expect(other.text).toMatch(/already used for a different request/);
+  });
+
+  it('cancels in each state and says which', async () => {
+    const queued = await call('submit_job', { model: SLOW, input: { prompt: 'cancel me' } });
+    const cancelled = await call('cancel_job', { request_id: queued.data.request_id });
+    expect(cancelled.data.outcome).toBe('cancelled');
+    const after = await call('check_job', { request_id: queued.data.request_id, wait_seconds: 2 });
+    expect(after.data.status).toBe('CANCELLED');
+
+    const fast = await call('run_model', { model: 'flux_schnell', input: { prompt: 'done' } });
+    const late = await call('cancel_job', { request_id: fast.data.request_id });
+    expect(late.data.outcome).toBe('already_completed');
+
+    const unknown = await call('cancel_job', { model: 'flux_dev', request_id: 'req-999999-deadbeef' });
+    expect(unknown.data.outcome).toBe('not_found');
+  });
+
+  it("reports fal's failure with its error type", async () => {
+    h.emulator.state.setTiming('fal-ai/fast-sdxl', {
+      queueMs: 10,
+      runMs: 10,
+      fail: { error: 'NSFW content detected', error_type: 'content_policy_violation', status: 422 },
+    });
+    const r = await call('run_model', { model: 'sdxl', input: { prompt: 'x' } });
+    expect(r.data).toMatchObject({
+      status: 'FAILED',
+      error: 'NSFW content detected',
+      error_type: 'content_policy_violation',
+    });
+    expect(r.text).toMatch(/failed \(content_policy_violation\): NSFW content detected/);
+  });
+
+  it('refuses crafted ids before anything reaches fal', async () => {
+    for (const request_id of ['../x', 'https://evil.example/x', 'a/b']) {
+      const r = await call('check_job', { model: 'flux_dev', request_id });
+      expect(r.isError).toBe(true);
+      expect(r.text).toMatch(/request_id must be the id fal returned/);
+    }
+    const badModel = await call('cancel_job', { model: 'fal-ai/../../admin', request_id: 'req-1' });
+    expect(badModel.isError).toBe(true);
+    expect(h.emulator.faults.calls.filter((c) => c.route.startsWith('queue'))).toHaveLength(0);
+  });
+
+  it("two tenants cannot read or cancel each other's jobs", async () => {
+    const mine = await call('submit_job', { model: SLOW, input: { prompt: 'private' } });
+    const other = await connectModern({
+      url: IN_PROCESS_URL,
+      fetch: h.inProcessFetch,
+      headers: { 'X-Fal-Key': 'intruder-id:intruder-secret' },
+    });
+    const noModel = await call('check_job', { request_id: mine.data.request_id }, other);
+    expect(noModel.isError).toBe(true);
+    expect(noModel.text).toMatch(/not among this key's recent jobs/);
+    const read = await call('check_job', { model: SLOW, request_id: mine.data.request_id }, other);
+    expect(read.isError).toBe(true);
+    expect(read.text).toMatch(/does not know this model or request \(HTTP 404\)/);
+    const cancel = await call('cancel_job', { model: SLOW, request_id: mine.data.request_id }, other);
+    expect(cancel.data.outcome).toBe('not_found');
+    await other.close();
+    const still = await call('check_job', { request_id: mine.data.request_id });
+    expect(still.data.status).not.toBe('CANCELLED');
+  });
+});
+
+describe('upload_file', () => {
+  let h: Harness;
+  let client: TestClient;
+  beforeAll(async () => {
+    h = await startHarness({
+      env: (emu) => ({ FETCH_ALLOW_HOSTS: new URL(emu.origin).host, UPLOAD_MAX_BYTES: '100000' }),
+    });
+    client = await connectModern({
+      url: IN_PROCESS_URL,
+      fetch: h.inProcessFetch,
+      headers: { 'X-Fal-Key': KEY },
+    });
+  });
+  afterAll(async () => {
+    await client.close();
+    await h.close();
+  });
+  beforeEach(() => h.emulator.faults.clear());
+
+  it('uploads base64 data through initiate + PUT and returns a fetchable URL', async () => {
+    const bytes = Buffer.from('hello fal');
+    const r = await client.callTool('upload_file', {
+      data_base64: bytes.toString('base64'),
+      content_type: 'text/plain',
+      file_name: 'hello.txt',
+    });
+    const data = r.structuredContent as Loose;
+    expect(data).toMatchObject({ content_type: 'text/plain', file_name: 'hello.txt', size: 9 });
+    expect(Buffer.from(await (await fetch(data.url)).arrayBuffer()).toString()).toBe('hello fal');
+    expect(h.emulator.faults.callsTo('storage.initiate')[0]?.key).toBe(KEY);
+    // The signed upload URL gets the bytes, never the key.
+    expect(h.emulator.faults.callsTo('storage.upload')[0]?.key).toBeNull();
+    expect(r.content.find((c) => c.type === 'resource_link')).toMatchObject({
+      uri: data.url,
+      mimeType: 'text/plain',
+    });
+  });
+
+  it('copies a public URL', async () => {
+    const r = await client.callTool('upload_file', { url: `${h.emulator.origin}/cdn/x/photo.png` });
+    expect(r.structuredContent).toMatchObject({ content_type: 'image/png', file_name: 'photo.png' });
+  });
+
+  it.each([
+    ['http://127.0.0.1:1/secret', /127\.0\.0\.1 is a private or reserved address/],
+    ['http://10.0.0.1/', /10\.0\.0\.1 is a private or reserved address/],
+    ['http://169.254.169.254/latest/meta-data/', /169\.254\.169\.254 is a private or reserved address/],
+    ['http://[::1]:8080/', /::1 is a private or reserved address/],
+    ['http://localhost:1/', /localhost resolves to a private or reserved address/],
+    ['file:///etc/passwd', /only http and https URLs are allowed, not file/],
+    ['http://user:pass@example.com/', /credentials/],
+  ])('refuses %s', async (url, message) => {
+    const r = await client.callTool('upload_file', { url, content_type: 'image/png' });
+    expect(r.isError).toBe(true);
+    expect(textOf(r)).toMatch(message);
+    expect(h.emulator.faults.callsTo('storage.initiate')).toHaveLength(0);
+  });
+
+  it('re-checks every redirect', async () => {
+    const url = `${h.emulator.origin}/_emulator/redirect?to=${encodeURIComponent('http://127.0.0.1:1/internal')}`;
+    const r = await client.callTool('upload_file', { url, content_type: 'image/png' });
+    expect(r.isError).toBe(true);
+    expect(textOf(r)).toMatch(/127\.0\.0\.1 is a private or reserved address/);
+  });
+
+  it('refuses files over the size cap and malformed base64', async () => {
+    const big = await client.callTool('upload_file', {
+      data_base64: Buffer.alloc(200_000).toString('base64'),
+      content_type: 'image/png',
+    });
+    expect(textOf(big)).toMatch(/limit is 100000/);
+    const bad = await client.callTool('upload_file', {
+      data_base64: 'not base64 !!',
+      content_type: 'image/png',
+    });
+    expect(textOf(bad)).toMatch(/not valid base64/);
+    const both = await client.callTool('upload_file', {});
+    expect(textOf(both)).toMatch(/exactly one of url or data_base64/);
+  });
+});

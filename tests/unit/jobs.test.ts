@@ -1,0 +1,151 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Secret } from '../../src/auth/secret.js';
+import { FalClient } from '../../src/fal/client.js';
+import { submitToQueue } from '../../src/fal/queue.js';
+import { mapOutput } from '../../src/jobs/results.js';
+import { isBlockedAddress } from '../../src/jobs/safe-fetch.js';
+import { validateInput } from '../../src/jobs/validate-input.js';
+import { waitForJob } from '../../src/jobs/wait.js';
+import { type RunningEmulator, startEmulator } from '../emulator/app.js';
+
+describe('waiting for a job', () => {
+  let emu: RunningEmulator;
+  let fal: FalClient;
+  const key = new Secret('wait-id:wait-secret');
+  beforeAll(async () => {
+    emu = await startEmulator();
+    fal = new FalClient({
+      apiUrl: emu.apiUrl,
+      queueUrl: emu.queueUrl,
+      storageUrl: emu.storageUrl,
+      timeoutMs: 2000,
+    });
+    emu.state.setTiming('fal-ai/flux/dev', { queueMs: 60_000, runMs: 1000, queuePosition: 5 });
+  });
+  afterAll(() => emu.close());
+
+  it('ends promptly when the client aborts, and leaves the fal job alone', async () => {
+    const job = await submitToQueue(fal, 'fal-ai/flux/dev', { prompt: 'x' }, key);
+    const controller = new AbortController();
+    setTimeout(() => controller.abort(), 1_500);
+    const started = Date.now();
+    const outcome = await waitForJob(fal, 'fal-ai/flux/dev', job.request_id, key, {
+      waitMs: 30_000,
+      signal: controller.signal,
+    });
+    expect(outcome.ended).toBe('aborted');
+    expect(Date.now() - started).toBeLessThan(2_000);
+    expect(emu.faults.callsTo('queue.cancel')).toHaveLength(0);
+    expect(emu.state.jobs.get(job.request_id)?.cancelled).toBe(false);
+  });
+
+  it('stops at the wait budget with the last status, polling at most once a second', async () => {
+    emu.faults.clear();
+    const job = await submitToQueue(fal, 'fal-ai/flux/dev', { prompt: 'y' }, key);
+    const outcome = await waitForJob(fal, 'fal-ai/flux/dev', job.request_id, key, {
+      waitMs: 4_000,
+      signal: new AbortController().signal,
+    });
+    expect(outcome).toMatchObject({ ended: 'timeout', status: { status: 'IN_QUEUE' } });
+    // Polls at 0, 1, 2.5 s (then 4.75 s would pass the budget).
+    expect(outcome.polls).toBe(3);
+  });
+});
+
+describe('input validation against the model schema', () => {
+  const schema = {
+    type: 'object',
+    required: ['prompt'],
+    properties: {
+      prompt: { type: 'string', maxLength: 10 },
+      steps: { type: 'integer', minimum: 1, maximum: 50 },
+      size: {
+        anyOf: [
+          { type: 'object', properties: { width: { type: 'integer' }, height: { type: 'integer' } } },
+          { type: 'string', enum: ['square', 'portrait'] },
+        ],
+      },
+      loras: {
+        type: 'array',
+        maxItems: 2,
+        items: { type: 'object', required: ['path'], properties: { path: { type: 'string' } } },
+      },
+    },
+  };
+
+  it('accepts a valid input, including either branch of anyOf', () => {
+    expect(validateInput(schema, { prompt: 'hi', size: 'square' })).toEqual([]);
+    expect(
+      validateInput(schema, { prompt: 'hi', size: { width: 512, height: 512 }, loras: [{ path: 'a' }] }),
+    ).toEqual([]);
+  });
+
+  it('names every problem with what was expected', () => {
+    const issues = validateInput(schema, {
+      prompt: 'far too long a prompt',
+      steps: 0.5,
+      size: 'wide',
+      loras: [{}, {}, {}],
+    });
+    expect(issues).toEqual([
+      { field: 'prompt', message: 'must be at most 10 characters' },
+      { field: 'steps', message: 'expected an integer, got a number' },
+      { field: 'size', message: 'expected an object {width, height} or one of "square", "portrait"' },
+      { field: 'loras', message: 'takes at most 2 item(s)' },
+      { field: 'loras[0].path', message: 'is required' },
+      { field: 'loras[1].path', message: 'is required' },
+      { field: 'loras[2].path', message: 'is required' },
+    ]);
+    expect(validateInput(schema, { prompt: 'x', steps: 99 })).toEqual([
+      { field: 'steps', message: 'must be at most 50' },
+    ]);
+    expect(validateInput(schema, 'just a string')).toEqual([
+      { field: 'input', message: 'must be a JSON object of the model inputs' },
+    ]);
+  });
+});
+
+describe('mapping outputs', () => {
+  it('finds File objects, arrays of them and bare media URLs, and drops big data URIs', () => {
+    const mapped = mapOutput({
+      images: [{ url: 'https://cdn.test/a.png', content_type: 'image/png', width: 10, height: 20 }],
+      video: { url: 'https://cdn.test/v', content_type: 'video/mp4', file_name: 'clip.mp4', file_size: 2048 },
+      model_mesh: { url: 'https://cdn.test/m.glb' },
+      preview: 'https://cdn.test/p.webp',
+      inline: { url: `data:image/png;base64,${'A'.repeat(5000)}` },
+      seed: 7,
+    });
+    expect(mapped.media.map((m) => [m.field, m.kind, m.mime_type, m.name])).toEqual([
+      ['images[0]', 'image', 'image/png', 'a.png'],
+      ['video', 'video', 'video/mp4', 'clip.mp4'],
+      ['model_mesh', '3d', 'model/gltf-binary', 'm.glb'],
+      ['preview', 'image', 'image/webp', 'p.webp'],
+    ]);
+    expect(mapped.omittedDataUris).toBe(1);
+    expect((mapped.output.inline as { url: string }).url).toMatch(
+      /^\[image\/png data URI of 5022 characters omitted/,
+    );
+    expect(mapped.output.seed).toBe(7);
+  });
+});
+
+describe('the SSRF address check', () => {
+  it.each([
+    ['127.0.0.1', true],
+    ['10.1.2.3', true],
+    ['172.20.0.1', true],
+    ['192.168.1.1', true],
+    ['169.254.169.254', true],
+    ['100.64.0.1', true],
+    ['0.0.0.0', true],
+    ['::1', true],
+    ['fd00:ec2::254', true],
+    ['fe80::1', true],
+    ['::ffff:10.0.0.1', true],
+    ['8.8.8.8', false],
+    ['2606:4700:4700::1111', false],
+    ['not-an-ip', true],
+  ])('%s blocked: %s', (address, blocked) => {
+    expect(isBlockedAddress(address)).toBe(blocked);
+  });
+});
