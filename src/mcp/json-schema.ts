@@ -21,7 +21,11 @@ export function precomputedSchema<S extends v.GenericSchema>(
     if (!json) {
       // Transform actions (trim, toLowerCase) have no JSON Schema form; they only normalise input.
       const withOptions = { ...options, libraryOptions: { errorMode: 'ignore' } };
-      json = Object.freeze(props.jsonSchema[io](withOptions as Parameters<typeof props.jsonSchema.input>[0]));
+      const { $schema: _dialect, ...converted } = props.jsonSchema[io](
+        withOptions as Parameters<typeof props.jsonSchema.input>[0],
+      );
+      // MCP tool schemas default to 2020-12; the $schema line would be paid for in every agent's context.
+      json = Object.freeze(converted);
       cache.set(key, json);
     }
     return json;

@@ -1,7 +1,12 @@
 import type { AnyTool } from '../mcp/define-tool.js';
 import { cancelJobTool } from './cancel-job.js';
 import { checkJobTool } from './check-job.js';
+import { editImageTool } from './edit-image.js';
 import { estimateCostTool } from './estimate-cost.js';
+import { generateAudioTool } from './generate-audio.js';
+import { generateImageTool } from './generate-image.js';
+import { generateSpeechTool } from './generate-speech.js';
+import { generateVideoTool } from './generate-video.js';
 import { getModelSchemaTool } from './get-model-schema.js';
 import { getPricingTool } from './get-pricing.js';
 import { getUsageTool } from './get-usage.js';
@@ -10,6 +15,7 @@ import { recommendModelTool } from './recommend-model.js';
 import { runModelTool } from './run-model.js';
 import { searchModelsTool } from './search-models.js';
 import { submitJobTool } from './submit-job.js';
+import { transcribeAudioTool } from './transcribe-audio.js';
 import { uploadFileTool } from './upload-file.js';
 
 /** Every tool the server offers, in the order agents see them. */
@@ -26,4 +32,10 @@ export const ALL_TOOLS: readonly AnyTool[] = [
   checkJobTool,
   cancelJobTool,
   uploadFileTool,
+  generateImageTool,
+  editImageTool,
+  generateVideoTool,
+  generateAudioTool,
+  generateSpeechTool,
+  transcribeAudioTool,
 ];

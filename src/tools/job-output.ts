@@ -71,6 +71,13 @@ export const JobParams = {
     v.maxLength(128),
     v.description('The request_id fal returned.'),
   ),
+  wait_seconds: v.optional(
+    v.pipe(
+      v.number(),
+      v.minValue(0),
+      v.description('How long to wait for the result (default 20, capped by the server).'),
+    ),
+  ),
 };
 
 function strip(view: JobView): JobOutput {

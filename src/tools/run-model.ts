@@ -1,8 +1,9 @@
 import * as v from 'valibot';
 import { defineTool } from '../mcp/define-tool.js';
 import { requireKey } from '../mcp/errors.js';
-import { JobOutput, JobParams, jobToolOutput } from './job-output.js';
+import { JobOutput, JobParams } from './job-output.js';
 import { ModelNameParam } from './params.js';
+import { runAndWait } from './run-and-wait.js';
 
 export const runModelTool = defineTool({
   name: 'run_model',
@@ -12,52 +13,27 @@ export const runModelTool = defineTool({
     'Run any fal model and wait briefly for its result. The input is checked against the model schema first ' +
     '(nothing is billed for a bad field). Returns the output and media links when done; a slow job (video, ' +
     'music) returns its request_id and the check_job call to make next instead. Use submit_job to not wait ' +
-    'at all. Needs a fal key.',
+    'at all, the generate_*/edit_image tools for common tasks without reading a schema. Needs a fal key.',
   input: v.object({
     model: ModelNameParam,
     input: JobParams.input,
-    wait_seconds: v.optional(
-      v.pipe(
-        v.number(),
-        v.minValue(0),
-        v.description('How long to wait for the result (default 20, capped by the server).'),
-      ),
-    ),
+    wait_seconds: JobParams.wait_seconds,
     max_cost_usd: JobParams.max_cost_usd,
     idempotency_key: JobParams.idempotency_key,
   }),
   output: JobOutput,
   annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: false, openWorldHint: true },
-  async handler(args, caller, { services, signal, progress }) {
-    const keyed = requireKey(caller, 'run_model');
-    const submission = await services.jobs.submit(
+  async handler(args, caller, ctx) {
+    return runAndWait(
       {
         model: args.model,
         input: args.input,
+        waitSeconds: args.wait_seconds,
         maxCostUsd: args.max_cost_usd,
         idempotencyKey: args.idempotency_key,
       },
-      keyed,
-      signal,
+      requireKey(caller, 'run_model'),
+      ctx,
     );
-    const { model, requestId } = submission.record;
-    // First progress carries the request id: a client that gives up still knows what to check.
-    await progress(
-      0,
-      undefined,
-      `Submitted ${model} as request ${requestId}` +
-        (submission.queuePosition !== undefined ? ` (queue position ${submission.queuePosition})` : '') +
-        '. If this call is cut off, use check_job with this model and request_id.',
-    );
-    const waitSeconds = services.jobs.clampWait(args.wait_seconds);
-    const view = await services.jobs.follow(model, requestId, keyed, {
-      waitSeconds,
-      logs: false,
-      signal,
-      progress: (step, message) => progress(step, undefined, message),
-      firstPollDelayMs: submission.fresh ? 500 : 0,
-    });
-    view.notes.unshift(...submission.notes);
-    return jobToolOutput(view, waitSeconds);
   },
 });

@@ -1,0 +1,177 @@
+import * as v from 'valibot';
+import { defineTool } from '../mcp/define-tool.js';
+import { requireKey, UserError } from '../mcp/errors.js';
+import type { TaskMode } from '../media/choose-model.js';
+import { JobOutput } from './job-output.js';
+import { TaskParams } from './media-params.js';
+import { runTask } from './run-task.js';
+
+const I2I = ['image-to-image'] as const;
+const MODES: Record<string, TaskMode> = {
+  edit: {
+    label: 'instruction-based image editing',
+    categories: I2I,
+    defaultModel: 'fal-ai/flux-pro/kontext',
+    keywords: 'edit image instruction kontext',
+  },
+  inpaint: {
+    label: 'inpainting',
+    categories: I2I,
+    defaultModel: 'fal-ai/flux-pro/v1/fill',
+    keywords: 'inpainting fill mask',
+  },
+  remove_background: {
+    label: 'background removal',
+    categories: I2I,
+    defaultModel: 'fal-ai/bria/background/remove',
+    keywords: 'remove background',
+  },
+  upscale: {
+    label: 'image upscaling',
+    categories: I2I,
+    defaultModel: 'fal-ai/clarity-upscaler',
+    keywords: 'upscale image',
+  },
+  outpaint: {
+    label: 'outpainting / reframing',
+    categories: I2I,
+    defaultModel: 'fal-ai/image-editing/reframe',
+    keywords: 'reframe outpaint expand',
+  },
+  compose: {
+    label: 'multi-image composition',
+    categories: I2I,
+    defaultModel: 'fal-ai/flux-pro/kontext/multi',
+    keywords: 'multi image edit compose',
+  },
+};
+
+/** Named social formats → aspect ratios. */
+export const SOCIAL_FORMATS: Record<string, string> = {
+  square_post: '1:1',
+  portrait_post: '4:5',
+  landscape_post: '16:9',
+  story: '9:16',
+  reel: '9:16',
+  tiktok: '9:16',
+  youtube_thumbnail: '16:9',
+  youtube_video: '16:9',
+  pinterest_pin: '2:3',
+  twitter_header: '3:1',
+  linkedin_banner: '4:1',
+  ultrawide: '21:9',
+};
+
+const POSITIONS = [
+  'top-left',
+  'top',
+  'top-right',
+  'left',
+  'center',
+  'right',
+  'bottom-left',
+  'bottom',
+  'bottom-right',
+] as const;
+
+export const editImageTool = defineTool({
+  name: 'edit_image',
+  title: 'Edit an image',
+  group: 'media',
+  description:
+    'Edit an existing image (image_url) by operation: "edit" by instruction (prompt), "inpaint" the white area ' +
+    'of mask_url, "remove_background", "upscale" (scale 2 or 4), "outpaint" to aspect_ratio or a social format ' +
+    '(story, youtube_thumbnail, square_post, …), "compose" (place overlay_url, e.g. a logo, at a position; ' +
+    'generative, not pixel-exact). Use generate_image to create images, run_model for other models. Needs a fal key.',
+  input: v.object({
+    operation: v.picklist(['edit', 'inpaint', 'remove_background', 'upscale', 'outpaint', 'compose']),
+    image_url: v.pipe(
+      TaskParams.urlOf('image_url'),
+      v.description('The image to edit (public URL or upload_file result).'),
+    ),
+    prompt: v.optional(
+      v.pipe(
+        v.string(),
+        v.trim(),
+        v.maxLength(2000),
+        v.description('edit/inpaint: what to change; others: optional guidance.'),
+      ),
+    ),
+    mask_url: v.optional(
+      v.pipe(TaskParams.urlOf('mask_url'), v.description('inpaint: white where to repaint.')),
+    ),
+    scale: v.optional(v.picklist([2, 4])),
+    aspect_ratio: TaskParams.aspect_ratio,
+    format: v.optional(v.picklist(Object.keys(SOCIAL_FORMATS) as [string, ...string[]])),
+    overlay_url: v.optional(
+      v.pipe(TaskParams.urlOf('overlay_url'), v.description('compose: the logo or image to place.')),
+    ),
+    position: v.optional(v.picklist(POSITIONS), 'bottom-right'),
+    overlay_scale: v.optional(
+      v.pipe(
+        v.number(),
+        v.minValue(1),
+        v.maxValue(100),
+        v.description('compose: overlay width as % of the image.'),
+      ),
+      15,
+    ),
+    seed: TaskParams.seed,
+    model: TaskParams.model,
+    wait_seconds: TaskParams.wait_seconds,
+    max_cost_usd: TaskParams.max_cost_usd,
+    idempotency_key: TaskParams.idempotency_key,
+  }),
+  output: JobOutput,
+  annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: false, openWorldHint: true },
+  async handler(args, caller, ctx) {
+    const keyed = requireKey(caller, 'edit_image');
+    const mode = MODES[args.operation] as TaskMode;
+    const given: Record<string, unknown> = { image_url: args.image_url, seed: args.seed };
+    switch (args.operation) {
+      case 'edit':
+        if (!args.prompt) throw new UserError('edit needs a prompt saying what to change.');
+        given.prompt = args.prompt;
+        break;
+      case 'inpaint':
+        if (!args.mask_url || !args.prompt)
+          throw new UserError('inpaint needs mask_url (white = repaint) and a prompt.');
+        Object.assign(given, { mask_url: args.mask_url, prompt: args.prompt });
+        break;
+      case 'remove_background':
+        break;
+      case 'upscale':
+        Object.assign(given, { upscale_factor: args.scale ?? 2, prompt: args.prompt });
+        break;
+      case 'outpaint': {
+        const aspect = args.aspect_ratio ?? (args.format ? SOCIAL_FORMATS[args.format] : undefined);
+        if (!aspect) throw new UserError('outpaint needs aspect_ratio (e.g. 16:9) or a format (e.g. story).');
+        Object.assign(given, { aspect_ratio: aspect, prompt: args.prompt });
+        break;
+      }
+      case 'compose': {
+        if (!args.overlay_url) throw new UserError('compose needs overlay_url: the logo or image to place.');
+        const where = args.position.replace('-', ' ');
+        given.image_url = undefined;
+        given.image_urls = [args.image_url, args.overlay_url];
+        given.prompt =
+          `Place the second image (logo/overlay) onto the first image at the ${where}, about ${args.overlay_scale}% of ` +
+          `the first image's width, keeping its colours and shape exact and everything else in the first image unchanged.` +
+          (args.prompt ? ` ${args.prompt}` : '');
+        break;
+      }
+    }
+    return runTask(
+      {
+        mode,
+        model: args.model,
+        given,
+        waitSeconds: args.wait_seconds,
+        maxCostUsd: args.max_cost_usd,
+        idempotencyKey: args.idempotency_key,
+      },
+      keyed,
+      ctx,
+    );
+  },
+});

@@ -1,0 +1,122 @@
+import * as v from 'valibot';
+import { defineTool } from '../mcp/define-tool.js';
+import { requireKey, UserError } from '../mcp/errors.js';
+import type { TaskMode } from '../media/choose-model.js';
+import { JobOutput } from './job-output.js';
+import { TaskParams } from './media-params.js';
+import { runTask } from './run-task.js';
+
+const FROM_TEXT: TaskMode = {
+  label: 'text-to-image generation',
+  categories: ['text-to-image'],
+  defaultModel: 'fal-ai/flux/dev',
+  keywords: 'text to image high quality',
+};
+const FROM_IMAGE: TaskMode = {
+  label: 'image-to-image generation',
+  categories: ['image-to-image'],
+  defaultModel: 'fal-ai/flux/dev/image-to-image',
+  keywords: 'image to image restyle transform',
+};
+
+const STRUCTURE = ['subject', 'style', 'composition', 'lighting', 'colour', 'camera'] as const;
+
+/** A prompt from free text plus optional structured fields, in a stable order. */
+export function assemblePrompt(
+  args: Partial<Record<(typeof STRUCTURE)[number] | 'prompt', string | undefined>>,
+): string {
+  const labels = {
+    subject: 'Subject',
+    style: 'Style',
+    composition: 'Composition',
+    lighting: 'Lighting',
+    colour: 'Colour palette',
+    camera: 'Camera',
+  };
+  const parts = [args.prompt?.trim()].filter(Boolean) as string[];
+  for (const key of STRUCTURE) {
+    const value = args[key]?.trim();
+    if (value) parts.push(`${labels[key]}: ${value}`);
+  }
+  return parts.join('. ');
+}
+
+const field = (d: string) => v.optional(v.pipe(v.string(), v.trim(), v.maxLength(1000), v.description(d)));
+
+export const generateImageTool = defineTool({
+  name: 'generate_image',
+  title: 'Generate an image',
+  group: 'media',
+  description:
+    'Make images from a prompt (default FLUX.1 [dev]), or restyle/transform a source image_url. Optional ' +
+    'structured fields (subject, style, composition, lighting, colour, camera) are assembled into the prompt. ' +
+    'Use edit_image for targeted edits (inpaint, background, upscale, outpaint), run_model for options this ' +
+    'tool does not expose. Returns image links. Needs a fal key.',
+  input: v.object({
+    prompt: field('What to generate.'),
+    subject: field('Main subject.'),
+    style: field('Art style or medium, e.g. "watercolour", "35mm photo".'),
+    composition: field('Framing and layout.'),
+    lighting: field('Light, e.g. "golden hour".'),
+    colour: field('Colour palette.'),
+    camera: field('Lens, angle, depth of field.'),
+    image_url: TaskParams.image_url(
+      'A source image to restyle or transform (switches to an image-to-image model).',
+    ),
+    strength: v.optional(
+      v.pipe(
+        v.number(),
+        v.minValue(0),
+        v.maxValue(1),
+        v.description('With image_url: how far to move from the source (0-1).'),
+      ),
+    ),
+    aspect_ratio: TaskParams.aspect_ratio,
+    width: v.optional(v.pipe(v.number(), v.integer(), v.minValue(64), v.maxValue(4096))),
+    height: v.optional(v.pipe(v.number(), v.integer(), v.minValue(64), v.maxValue(4096))),
+    num_images: v.optional(v.pipe(v.number(), v.integer(), v.minValue(1), v.maxValue(4))),
+    seed: TaskParams.seed,
+    negative_prompt: TaskParams.negative_prompt,
+    output_format: v.optional(v.picklist(['jpeg', 'png', 'webp'])),
+    enable_safety_checker: v.optional(v.boolean(), true),
+    model: TaskParams.model,
+    wait_seconds: TaskParams.wait_seconds,
+    max_cost_usd: TaskParams.max_cost_usd,
+    idempotency_key: TaskParams.idempotency_key,
+  }),
+  output: JobOutput,
+  annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: false, openWorldHint: true },
+  async handler(args, caller, ctx) {
+    const keyed = requireKey(caller, 'generate_image');
+    const prompt = assemblePrompt(args);
+    if (!prompt) throw new UserError('Give a prompt (or at least a subject) describing the image.');
+    if ((args.width === undefined) !== (args.height === undefined))
+      throw new UserError('Give both width and height, or neither.');
+    const aspect =
+      args.aspect_ratio ?? (args.width && args.height ? `${args.width}:${args.height}` : undefined);
+    return runTask(
+      {
+        mode: args.image_url ? FROM_IMAGE : FROM_TEXT,
+        model: args.model,
+        given: {
+          prompt,
+          image_url: args.image_url,
+          strength: args.strength,
+          aspect_ratio: aspect,
+          // After aspect_ratio, so exact dimensions win where the model takes them.
+          image_size: args.width && args.height ? { width: args.width, height: args.height } : undefined,
+          num_images: args.num_images,
+          seed: args.seed,
+          negative_prompt: args.negative_prompt,
+          output_format: args.output_format,
+        },
+        defaults: { enable_safety_checker: args.enable_safety_checker },
+        waitSeconds: args.wait_seconds,
+        maxCostUsd: args.max_cost_usd,
+        idempotencyKey: args.idempotency_key,
+      },
+      keyed,
+      ctx,
+    );
+  },
+});

@@ -1,0 +1,85 @@
+import * as v from 'valibot';
+import { defineTool } from '../mcp/define-tool.js';
+import { requireKey, UserError } from '../mcp/errors.js';
+import type { TaskMode } from '../media/choose-model.js';
+import { JobOutput } from './job-output.js';
+import { TaskParams } from './media-params.js';
+import { runTask } from './run-task.js';
+
+const MODES = {
+  text: {
+    label: 'text-to-video generation',
+    categories: ['text-to-video'],
+    defaultModel: 'fal-ai/kling-video/v2.1/master/text-to-video',
+    keywords: 'text to video',
+  },
+  image: {
+    label: 'image-to-video animation',
+    categories: ['image-to-video'],
+    defaultModel: 'fal-ai/kling-video/v2.1/master/image-to-video',
+    keywords: 'image to video animate',
+  },
+  video: {
+    label: 'video restyling',
+    categories: ['video-to-video'],
+    defaultModel: 'fal-ai/kling-video/o1/video-to-video/edit',
+    keywords: 'video to video edit restyle',
+  },
+} satisfies Record<string, TaskMode>;
+
+export const generateVideoTool = defineTool({
+  name: 'generate_video',
+  title: 'Generate a video',
+  group: 'media',
+  description:
+    'Make a video from a prompt (default Kling 2.1 Master), animate a still image_url, or restyle a video_url. ' +
+    'duration (seconds), aspect_ratio and resolution are mapped to what the model offers. Video takes minutes: ' +
+    'expect a request_id and a check_job call to finish, with progress meanwhile. Use run_model for other ' +
+    'models or options. Needs a fal key.',
+  input: v.object({
+    prompt: v.pipe(v.string(), v.trim(), v.minLength(1, 'describe the video'), v.maxLength(2500)),
+    image_url: TaskParams.image_url('A still image to animate (switches to an image-to-video model).'),
+    video_url: TaskParams.video_url('A video to restyle or edit (switches to a video-to-video model).'),
+    duration: v.optional(
+      v.pipe(v.number(), v.minValue(1), v.maxValue(60), v.description('Seconds; nearest supported.')),
+    ),
+    aspect_ratio: TaskParams.aspect_ratio,
+    resolution: v.optional(
+      v.pipe(v.string(), v.regex(/^\d{3,4}p$/, 'e.g. 720p'), v.description('e.g. 720p, 1080p.')),
+    ),
+    negative_prompt: TaskParams.negative_prompt,
+    seed: TaskParams.seed,
+    model: TaskParams.model,
+    wait_seconds: TaskParams.wait_seconds,
+    max_cost_usd: TaskParams.max_cost_usd,
+    idempotency_key: TaskParams.idempotency_key,
+  }),
+  output: JobOutput,
+  annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: false, openWorldHint: true },
+  async handler(args, caller, ctx) {
+    const keyed = requireKey(caller, 'generate_video');
+    if (args.image_url && args.video_url) throw new UserError('Give image_url or video_url, not both.');
+    const mode = args.video_url ? MODES.video : args.image_url ? MODES.image : MODES.text;
+    return runTask(
+      {
+        mode,
+        model: args.model,
+        given: {
+          prompt: args.prompt,
+          image_url: args.image_url,
+          video_url: args.video_url,
+          duration: args.duration,
+          aspect_ratio: args.aspect_ratio,
+          resolution: args.resolution,
+          negative_prompt: args.negative_prompt,
+          seed: args.seed,
+        },
+        waitSeconds: args.wait_seconds,
+        maxCostUsd: args.max_cost_usd,
+        idempotencyKey: args.idempotency_key,
+      },
+      keyed,
+      ctx,
+    );
+  },
+});

@@ -1,0 +1,38 @@
+import * as v from 'valibot';
+import { JobParams } from './job-output.js';
+import { ModelNameParam } from './params.js';
+
+const url = (what: string) =>
+  v.pipe(
+    v.string(),
+    v.trim(),
+    v.url(`${what} must be a URL`),
+    v.regex(/^(https?:|data:)/, `${what} must be http(s) (use upload_file for local files)`),
+  );
+
+/** Parameters every task tool shares, described once. */
+export const TaskParams = {
+  model: v.optional(
+    v.pipe(
+      ModelNameParam,
+      v.description('Another model of the same kind (id or alias); the default is usually right.'),
+    ),
+  ),
+  wait_seconds: JobParams.wait_seconds,
+  max_cost_usd: JobParams.max_cost_usd,
+  idempotency_key: JobParams.idempotency_key,
+  seed: v.optional(v.pipe(v.number(), v.integer(), v.description('Fix the seed to reproduce a result.'))),
+  negative_prompt: v.optional(v.pipe(v.string(), v.maxLength(2000), v.description('What to avoid.'))),
+  aspect_ratio: v.optional(
+    v.pipe(
+      v.string(),
+      v.trim(),
+      v.regex(/^\d+(\.\d+)?:\d+(\.\d+)?$/, 'an aspect ratio such as 16:9'),
+      v.description('Width:height, e.g. 1:1, 16:9, 9:16; the nearest the model supports is used.'),
+    ),
+  ),
+  image_url: (description: string) => v.optional(v.pipe(url('image_url'), v.description(description))),
+  video_url: (description: string) => v.optional(v.pipe(url('video_url'), v.description(description))),
+  audio_url: url('audio_url'),
+  urlOf: url,
+};

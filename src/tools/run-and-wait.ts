@@ -1,0 +1,51 @@
+import type { Caller } from '../auth/caller.js';
+import type { Secret } from '../auth/secret.js';
+import type { ToolContext } from '../mcp/define-tool.js';
+import type { ToolOutput } from '../mcp/results.js';
+import { type JobOutput, jobToolOutput } from './job-output.js';
+
+export interface RunRequest {
+  model: string;
+  input: Record<string, unknown>;
+  waitSeconds?: number | undefined;
+  maxCostUsd?: number | undefined;
+  idempotencyKey?: string | undefined;
+  /** Notes from choosing the model and mapping parameters, shown with the result. */
+  notes?: readonly string[];
+}
+
+/**
+ * Submit (validated, cost-guarded, idempotent), tell the client the request id,
+ * wait with progress, answer with the result or a handle. Shared by run_model
+ * and every task tool.
+ */
+export async function runAndWait(
+  req: RunRequest,
+  caller: Caller & { key: Secret },
+  { services, signal, progress }: ToolContext,
+): Promise<ToolOutput<JobOutput>> {
+  const submission = await services.jobs.submit(
+    { model: req.model, input: req.input, maxCostUsd: req.maxCostUsd, idempotencyKey: req.idempotencyKey },
+    caller,
+    signal,
+  );
+  const { model, requestId } = submission.record;
+  // The first progress carries the request id: a client that gives up still knows what to check.
+  await progress(
+    0,
+    undefined,
+    `Submitted ${model} as request ${requestId}` +
+      (submission.queuePosition !== undefined ? ` (queue position ${submission.queuePosition})` : '') +
+      '. If this call is cut off, use check_job with this model and request_id.',
+  );
+  const waitSeconds = services.jobs.clampWait(req.waitSeconds);
+  const view = await services.jobs.follow(model, requestId, caller, {
+    waitSeconds,
+    logs: false,
+    signal,
+    progress: (step, message) => progress(step, undefined, message),
+    firstPollDelayMs: submission.fresh ? 500 : 0,
+  });
+  view.notes.unshift(...(req.notes ?? []), ...submission.notes);
+  return jobToolOutput(view, waitSeconds);
+}

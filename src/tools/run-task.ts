@@ -1,0 +1,45 @@
+import type { Caller } from '../auth/caller.js';
+import type { Secret } from '../auth/secret.js';
+import type { ToolContext } from '../mcp/define-tool.js';
+import type { ToolOutput } from '../mcp/results.js';
+import { chooseModel, type TaskMode } from '../media/choose-model.js';
+import { mapParams } from '../media/map-params.js';
+import type { JobOutput } from './job-output.js';
+import { runAndWait } from './run-and-wait.js';
+
+export interface TaskRun {
+  mode: TaskMode;
+  /** The caller's model choice, if any. */
+  model: string | undefined;
+  /** Friendly parameters the caller gave (undefined ones are skipped). */
+  given: Record<string, unknown>;
+  /** The tool's own defaults, applied only where the model has the input. */
+  defaults?: Record<string, unknown>;
+  waitSeconds?: number | undefined;
+  maxCostUsd?: number | undefined;
+  idempotencyKey?: string | undefined;
+}
+
+/** Pick the model, map friendly parameters onto its schema, then run it like run_model. */
+export async function runTask(
+  task: TaskRun,
+  caller: Caller & { key: Secret },
+  ctx: ToolContext,
+): Promise<ToolOutput<JobOutput>> {
+  const choice = await chooseModel(ctx.services, task.mode, task.model);
+  const { schema } = await ctx.services.schemas.get(choice.model, caller.key, ctx.signal);
+  const given = Object.fromEntries(Object.entries(task.given).filter(([, v]) => v !== undefined));
+  const mapped = mapParams(choice.model, schema.input, given, task.defaults);
+  return runAndWait(
+    {
+      model: choice.model,
+      input: mapped.input,
+      waitSeconds: task.waitSeconds,
+      maxCostUsd: task.maxCostUsd,
+      idempotencyKey: task.idempotencyKey,
+      notes: [...choice.notes, ...mapped.notes],
+    },
+    caller,
+    ctx,
+  );
+}
