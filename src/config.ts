@@ -69,6 +69,7 @@ const EnvSchema = v.object({
   ),
   MAX_BODY_BYTES: v.optional(intIn(1024, 64 * 1024 * 1024, 'bytes from 1024 to 67108864'), '4194304'),
   UPSTREAM_TIMEOUT_MS: v.optional(intIn(100, 300_000, 'milliseconds from 100 to 300000'), '30000'),
+  UPSTREAM_RETRIES: v.optional(intIn(0, 10, 'a number of retries from 0 to 10'), '2'),
   WARM_CATALOGUE: v.optional(bool('true or false'), 'true'),
   DEFAULT_WAIT_SECONDS: v.optional(intIn(0, 300, 'whole seconds from 0 to 300'), '20'),
   MAX_WAIT_SECONDS: v.optional(intIn(0, 300, 'whole seconds from 0 to 300'), '50'),
@@ -83,6 +84,22 @@ const EnvSchema = v.object({
   UPLOAD_MAX_BYTES: v.optional(intIn(1024, 1024 * 1024 * 1024, 'bytes from 1024 to 1073741824'), '52428800'),
   FETCH_TIMEOUT_MS: v.optional(intIn(100, 300_000, 'milliseconds from 100 to 300000'), '30000'),
   FETCH_ALLOW_HOSTS: v.optional(list),
+  RATE_LIMIT_PER_MINUTE: v.optional(intIn(0, 1_000_000, 'requests per minute (0 turns limiting off)'), '600'),
+  RATE_LIMIT_BURST: v.optional(intIn(1, 1_000_000, 'a number of requests'), '120'),
+  MAX_CONCURRENT_JOBS_PER_TENANT: v.optional(intIn(1, 10_000, 'a number of jobs'), '10'),
+  TRUST_PROXY: v.optional(
+    v.pipe(
+      v.string(),
+      v.trim(),
+      v.toLowerCase(),
+      v.picklist(['none', 'fly', 'x-forwarded-for'], 'none, fly or x-forwarded-for'),
+    ),
+    'none',
+  ),
+  BREAKER_FAILURE_THRESHOLD: v.optional(intIn(1, 1000, 'a number of consecutive failures'), '5'),
+  BREAKER_COOLDOWN_MS: v.optional(intIn(100, 600_000, 'milliseconds from 100 to 600000'), '10000'),
+  DRAIN_TIMEOUT_MS: v.optional(intIn(0, 600_000, 'milliseconds from 0 to 600000'), '25000'),
+  MAX_INPUT_BYTES: v.optional(intIn(1024, 64 * 1024 * 1024, 'bytes from 1024 to 67108864'), '262144'),
 });
 
 export type AuthPosture =
@@ -106,6 +123,8 @@ export interface Config {
   logLevel: LogLevel;
   maxBodyBytes: number;
   upstreamTimeoutMs: number;
+  /** Retries of idempotent upstream calls on 429/5xx (submits retry on 429 only). */
+  upstreamRetries: number;
   warmCatalogue: boolean;
   defaultWaitSeconds: number;
   maxWaitSeconds: number;
@@ -114,6 +133,16 @@ export interface Config {
   fetchTimeoutMs: number;
   /** host:port pairs upload_file may fetch from despite being private (development and tests only). */
   fetchAllowHosts: readonly string[];
+  rateLimitPerMinute: number;
+  rateLimitBurst: number;
+  maxConcurrentJobsPerTenant: number;
+  /** Which header names the client IP (for anonymous rate limits); only behind a trusted proxy. */
+  trustProxy: 'none' | 'fly' | 'x-forwarded-for';
+  breakerFailureThreshold: number;
+  breakerCooldownMs: number;
+  drainTimeoutMs: number;
+  /** Largest model input (JSON) a run accepts. */
+  maxInputBytes: number;
 }
 
 /** Parse the environment once. Throws ConfigError with a single readable line. */
@@ -147,6 +176,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     logLevel: e.LOG_LEVEL,
     maxBodyBytes: e.MAX_BODY_BYTES,
     upstreamTimeoutMs: e.UPSTREAM_TIMEOUT_MS,
+    upstreamRetries: e.UPSTREAM_RETRIES,
     warmCatalogue: e.WARM_CATALOGUE,
     defaultWaitSeconds: Math.min(e.DEFAULT_WAIT_SECONDS, e.MAX_WAIT_SECONDS),
     maxWaitSeconds: e.MAX_WAIT_SECONDS,
@@ -154,6 +184,14 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     uploadMaxBytes: e.UPLOAD_MAX_BYTES,
     fetchTimeoutMs: e.FETCH_TIMEOUT_MS,
     fetchAllowHosts: e.FETCH_ALLOW_HOSTS ?? [],
+    rateLimitPerMinute: e.RATE_LIMIT_PER_MINUTE,
+    rateLimitBurst: e.RATE_LIMIT_BURST,
+    maxConcurrentJobsPerTenant: e.MAX_CONCURRENT_JOBS_PER_TENANT,
+    trustProxy: e.TRUST_PROXY,
+    breakerFailureThreshold: e.BREAKER_FAILURE_THRESHOLD,
+    breakerCooldownMs: e.BREAKER_COOLDOWN_MS,
+    drainTimeoutMs: e.DRAIN_TIMEOUT_MS,
+    maxInputBytes: e.MAX_INPUT_BYTES,
   };
 }
 

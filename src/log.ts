@@ -15,7 +15,7 @@ const ORDER: Record<LogLevel, number> = { debug: 10, info: 20, warn: 30, error: 
 // Belt and braces: keys never reach the logger by design (Secret), but anything
 // shaped like a credential is scrubbed from every string before it is written.
 const CREDENTIAL_PATTERNS: RegExp[] = [
-  /\b(Key|Bearer|Basic)\s+[^\s"',]+/gi,
+  /\b(Key|Bearer|Basic)\s+[A-Za-z0-9._~+/=:-]{8,}/gi,
   /\b[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}:[0-9a-f]{16,}\b/gi,
   /([?&](?:key|token|api_key|apikey|access_token|fal_key)=)[^&\s"']+/gi,
 ];

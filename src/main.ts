@@ -1,3 +1,4 @@
+import type { Server } from 'node:http';
 import { serve } from '@hono/node-server';
 import { ConfigError, loadConfig } from './config.js';
 import { createApp } from './http/app.js';
@@ -16,7 +17,7 @@ function start(): void {
     throw error;
   }
   const logger = createLogger(config.logLevel);
-  const { app, services, startDraining } = createApp({ config, logger });
+  const { app, services, startDraining, inFlight } = createApp({ config, logger });
 
   const loopback = ['127.0.0.1', 'localhost', '::1'].includes(config.host);
   if (!loopback && config.allowedHosts.length === 0) {
@@ -28,21 +29,52 @@ function start(): void {
     logger.warn('INSECURE: FAL_KEY is shared with every caller without an access token');
   }
 
-  const server = serve({ fetch: app.fetch, port: config.port, hostname: config.host }, (info) => {
-    logger.info('listening', {
-      url: `http://${info.family === 'IPv6' ? `[${info.address}]` : info.address}:${info.port}/mcp`,
-      version: SERVER_VERSION,
-      auth: config.auth.kind,
-    });
-  });
+  const server = serve(
+    {
+      fetch: app.fetch,
+      port: config.port,
+      hostname: config.host,
+      // Slow or idle clients cannot pin sockets: headers within 10 s, a whole request within 30 s.
+      serverOptions: {
+        headersTimeout: 10_000,
+        requestTimeout: 30_000,
+        maxHeaderSize: 16 * 1024,
+        keepAliveTimeout: 5_000,
+      },
+    },
+    (info) => {
+      logger.info('listening', {
+        url: `http://${info.family === 'IPv6' ? `[${info.address}]` : info.address}:${info.port}/mcp`,
+        version: SERVER_VERSION,
+        auth: config.auth.kind,
+      });
+    },
+  ) as Server;
   if (config.warmCatalogue) void services.registry.warm();
 
+  let stopping = false;
   const shutdown = (signal: string) => {
-    logger.info('shutting down', { signal });
+    if (stopping) return;
+    stopping = true;
+    const started = Date.now();
+    logger.info('draining', { signal, inFlight: inFlight(), drainTimeoutMs: config.drainTimeoutMs });
+    // /ready turns 503 and /mcp refuses new work; no new connections are accepted.
     startDraining();
-    server.close(() => process.exit(0));
-    // Do not hang forever on a client that keeps a stream open.
-    setTimeout(() => process.exit(0), 10_000).unref();
+    server.close();
+    server.closeIdleConnections();
+    const finish = (timedOut: boolean) => {
+      logger.info('stopped', { drainMs: Date.now() - started, timedOut, abandoned: inFlight() });
+      server.closeAllConnections();
+      process.exit(0);
+    };
+    const poll = setInterval(() => {
+      server.closeIdleConnections();
+      if (inFlight() === 0) {
+        clearInterval(poll);
+        finish(false);
+      }
+    }, 50);
+    setTimeout(() => finish(true), config.drainTimeoutMs).unref();
   };
   process.once('SIGTERM', () => shutdown('SIGTERM'));
   process.once('SIGINT', () => shutdown('SIGINT'));

@@ -1,6 +1,7 @@
 import ky, { HTTPError, type KyInstance, TimeoutError } from 'ky';
 import * as v from 'valibot';
 import type { Secret } from '../auth/secret.js';
+import { type BreakerState, CircuitBreaker } from './breaker.js';
 import { FalError, falErrorFromResponse } from './errors.js';
 
 export type FalApi = 'platform' | 'queue' | 'storage';
@@ -31,6 +32,9 @@ export interface FalClientOptions {
   /** Longest Retry-After we are willing to sleep for inside one call. */
   maxRetryAfterMs?: number;
   backoffLimitMs?: number;
+  /** Consecutive failures that open an upstream's circuit, and how long it stays open. */
+  breakerThreshold?: number;
+  breakerCooldownMs?: number;
   fetch?: typeof fetch;
 }
 
@@ -42,6 +46,7 @@ const RETRYABLE_STATUS = [408, 429, 500, 502, 503, 504];
  */
 export class FalClient {
   readonly #apis: Record<FalApi, KyInstance>;
+  readonly #breakers: Record<FalApi, CircuitBreaker>;
   readonly #retryLimit: number;
   readonly #maxRetryAfterMs: number;
   readonly #backoffLimitMs: number;
@@ -62,11 +67,28 @@ export class FalClient {
       queue: make(options.queueUrl),
       storage: make(options.storageUrl),
     };
+    const breaker = (name: string) =>
+      new CircuitBreaker(name, options.breakerThreshold ?? 5, options.breakerCooldownMs ?? 10_000);
+    this.#breakers = {
+      platform: breaker('platform API'),
+      queue: breaker('queue'),
+      storage: breaker('storage'),
+    };
+  }
+
+  breakerStates(): Record<FalApi, BreakerState> {
+    return {
+      platform: this.#breakers.platform.state,
+      queue: this.#breakers.queue.state,
+      storage: this.#breakers.storage.state,
+    };
   }
 
   async request<T>(api: FalApi, req: FalRequest<T>): Promise<T> {
     const headers: Record<string, string> = { accept: 'application/json', ...req.headers };
     if (req.key) headers.authorization = `Key ${req.key.reveal()}`;
+    const breaker = this.#breakers[api];
+    breaker.before();
     let response: Response;
     try {
       response = await this.#apis[api](req.path, {
@@ -78,8 +100,13 @@ export class FalClient {
         retry: this.#retryOptions(req.retry ?? (req.method === 'GET' ? 'idempotent' : 'none')),
       });
     } catch (error) {
-      throw await toFalError(error);
+      const falError = await toFalError(error);
+      if (req.signal?.aborted) breaker.release();
+      else if (falError.kind === 'unavailable') breaker.failure();
+      else breaker.success();
+      throw falError;
     }
+    breaker.success();
     return parseBody(response, req.schema);
   }
 

@@ -3,6 +3,7 @@ import type { Config } from '../config.js';
 import { FalClient } from '../fal/client.js';
 import { JobService } from '../jobs/job-service.js';
 import { JobStore } from '../jobs/job-store.js';
+import { ConcurrencyLimiter } from '../limits/concurrency.js';
 import type { Logger } from '../log.js';
 import { createServerFactory } from '../mcp/server.js';
 import { buildToolTable } from '../mcp/tool-table.js';
@@ -30,8 +31,10 @@ export interface AppDeps {
 export interface BuiltApp {
   app: Hono<AppEnv>;
   services: Services;
-  /** Flip /ready to 503 before shutting down. */
+  /** Flip /ready to 503 and refuse new MCP requests before shutting down. */
   startDraining(): void;
+  /** Requests being served right now (the drain waits for this to reach 0). */
+  inFlight(): number;
 }
 
 const LOOPBACK = new Set(['127.0.0.1', 'localhost', '::1', '[::1]']);
@@ -43,6 +46,9 @@ export function createApp({ config, logger, fetch }: AppDeps): BuiltApp {
     queueUrl: config.falQueueUrl,
     storageUrl: config.falStorageUrl,
     timeoutMs: config.upstreamTimeoutMs,
+    retryLimit: config.upstreamRetries,
+    breakerThreshold: config.breakerFailureThreshold,
+    breakerCooldownMs: config.breakerCooldownMs,
     ...(fetch ? { fetch } : {}),
   });
   const crawlKey = config.auth.kind === 'caller-key' ? undefined : config.auth.operatorKey;
@@ -63,7 +69,9 @@ export function createApp({ config, logger, fetch }: AppDeps): BuiltApp {
       defaultWaitSeconds: config.defaultWaitSeconds,
       maxWaitSeconds: config.maxWaitSeconds,
       serverMaxCostUsd: config.maxCostPerCallUsd,
+      maxInputBytes: config.maxInputBytes,
     },
+    waits: new ConcurrencyLimiter(config.maxConcurrentJobsPerTenant),
   });
   const services: Services = {
     registry,
@@ -80,11 +88,26 @@ export function createApp({ config, logger, fetch }: AppDeps): BuiltApp {
   };
   const table = buildToolTable(ALL_TOOLS, services);
   let draining = false;
+  let inFlight = 0;
 
   const app = new Hono<AppEnv>();
   app.use('*', requestId());
   app.use('*', accessLog(logger));
-  app.route('/', healthRoutes({ registry, isDraining: () => draining }));
+  app.use('/mcp', async (c, next) => {
+    if (draining) {
+      return jsonRpcErrorResponse(503, 'The server is shutting down; retry shortly.', {
+        connection: 'close',
+        'retry-after': '5',
+      });
+    }
+    inFlight++;
+    try {
+      await next();
+    } finally {
+      inFlight--;
+    }
+  });
+  app.route('/', healthRoutes({ registry, breakers: () => fal.breakerStates(), isDraining: () => draining }));
   app.route(
     '/',
     rootRoute(
@@ -103,6 +126,7 @@ export function createApp({ config, logger, fetch }: AppDeps): BuiltApp {
         loopbackBind: LOOPBACK.has(config.host),
       },
       maxBodyBytes: config.maxBodyBytes,
+      limits: config,
       logger,
     }),
   );
@@ -118,5 +142,6 @@ export function createApp({ config, logger, fetch }: AppDeps): BuiltApp {
     startDraining: () => {
       draining = true;
     },
+    inFlight: () => inFlight,
   };
 }

@@ -5,5 +5,7 @@ export interface AppEnv {
   Variables: {
     requestId: string;
     caller: Caller;
+    /** The JSON-RPC message, parsed once by the json-body middleware. */
+    parsedBody: unknown;
   };
 }

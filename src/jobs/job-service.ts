@@ -5,6 +5,7 @@ import type { FalClient } from '../fal/client.js';
 import { FalError } from '../fal/errors.js';
 import { cancelRequest, fetchResult, fetchStatus, type QueueStatus, submitToQueue } from '../fal/queue.js';
 import { assertEndpointId, assertRequestId } from '../fal/queue-paths.js';
+import type { ConcurrencyLimiter } from '../limits/concurrency.js';
 import type { Logger } from '../log.js';
 import { UserError } from '../mcp/errors.js';
 import type { ModelSchemaService } from '../registry/model-schemas.js';
@@ -22,6 +23,7 @@ export interface JobLimits {
   defaultWaitSeconds: number;
   maxWaitSeconds: number;
   serverMaxCostUsd: number | undefined;
+  maxInputBytes: number;
 }
 
 export interface JobDeps {
@@ -31,6 +33,8 @@ export interface JobDeps {
   store: JobStore;
   logger: Logger;
   limits: JobLimits;
+  /** Jobs being waited on per tenant. */
+  waits: ConcurrencyLimiter;
 }
 
 export type JobState = 'IN_QUEUE' | 'IN_PROGRESS' | 'COMPLETED' | 'FAILED' | 'CANCELLED';
@@ -105,6 +109,12 @@ export class JobService {
     const resolved = resolveModel(catalogue, req.model);
     const model = assertEndpointId(resolved.id);
     const notes = resolved.note ? [resolved.note] : [];
+    const size = Buffer.byteLength(JSON.stringify(req.input));
+    if (size > this.deps.limits.maxInputBytes) {
+      throw new UserError(
+        `The input is ${size} bytes; the limit is ${this.deps.limits.maxInputBytes}. Pass large data as file URLs (upload_file).`,
+      );
+    }
     const fingerprint = createHash('sha256')
       .update(`${model}\n${canonical(req.input)}`)
       .digest('hex');
@@ -228,6 +238,13 @@ export class JobService {
       lastStatus = await fetchStatus(this.deps.fal, model, requestId, caller.key, { logs: opts.logs });
       polls = 1;
     } else {
+      const release = this.deps.waits.tryAcquire(caller.tenant);
+      if (!release) {
+        throw new UserError(
+          `This key already has ${this.deps.waits.max} jobs being waited on here. Request ${requestId} is submitted; ` +
+            `call check_job later (without wait_seconds), or use submit_job for batches.`,
+        );
+      }
       const outcome = await waitForJob(
         this.deps.fal,
         model,
@@ -240,7 +257,7 @@ export class JobService {
           onStatus: (status, poll) => opts.progress(poll, progressMessage(requestId, status)),
         },
         opts.firstPollDelayMs ?? 0,
-      );
+      ).finally(release);
       lastStatus = outcome.status;
       polls = outcome.polls;
     }

@@ -5,6 +5,7 @@ import type {
   ToolAnnotations,
 } from '@modelcontextprotocol/server';
 import { ANONYMOUS, type Caller, isCaller } from '../auth/caller.js';
+import { scrub } from '../log.js';
 import type { Services } from '../services.js';
 import type { AnyTool, ToolContext, ToolGroup } from './define-tool.js';
 import { describeError } from './errors.js';
@@ -54,6 +55,13 @@ export function buildToolTable(tools: readonly AnyTool[], services: Services): r
   }));
 }
 
+/** Error texts may quote the caller's arguments; a key pasted into one must not come back. */
+function withoutKey(text: string, caller: Caller): string {
+  const key = caller.key?.reveal();
+  const plain = key && key.length >= 8 ? text.split(key).join('[redacted]') : text;
+  return scrub(plain);
+}
+
 async function runTool(
   tool: AnyTool,
   args: unknown,
@@ -91,6 +99,6 @@ async function runTool(
     const fields = { ok: false, ms: Math.round(performance.now() - started), error };
     if (report.internal) logger.error('tool call failed', fields);
     else logger.info('tool call refused', fields);
-    return errorResult(report.text);
+    return errorResult(withoutKey(report.text, caller));
   }
 }

@@ -61,7 +61,7 @@ describe('no key ever reaches a log line', () => {
     log.info('upstream said Authorization: Key abc-id:abc-secret', {
       headers: { authorization: 'Key xyz', 'x-fal-key': 'xyz' },
       url: 'https://x.test/a?token=abc&b=1',
-      error: new Error('Bearer abc.def failed'),
+      error: new Error('Bearer abc.def.ghi failed'),
     });
     expect(lines.join()).not.toMatch(/abc|xyz/);
     expect(scrub('12345678-1234-1234-1234-123456789abc:0123456789abcdef0123456789abcdef')).toBe('[redacted]');

@@ -5,6 +5,8 @@ import type { AppEnv } from '../env.js';
 
 export interface HealthState {
   registry: ModelRegistry;
+  /** Circuit state per fal upstream. */
+  breakers: () => Record<string, string>;
   /** Set during shutdown so load balancers stop sending traffic. */
   isDraining: () => boolean;
 }

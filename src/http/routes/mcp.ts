@@ -1,19 +1,22 @@
 import { createMcpHandler, type McpServerFactory } from '@modelcontextprotocol/server';
 import { Hono } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
-import type { AuthPosture } from '../../config.js';
+import type { AuthPosture, Config } from '../../config.js';
 import type { Logger } from '../../log.js';
 import type { RequestExtra } from '../../mcp/tool-table.js';
 import type { AppEnv } from '../env.js';
 import { jsonRpcErrorResponse } from '../jsonrpc-error.js';
 import { callerContext } from '../middleware/caller-context.js';
+import { jsonBody } from '../middleware/json-body.js';
 import { type OriginHostPolicy, originHostValidation } from '../middleware/origin-host.js';
+import { rateLimit } from '../middleware/rate-limit.js';
 
 export interface McpRouteOptions {
   factory: McpServerFactory;
   posture: AuthPosture;
   policy: OriginHostPolicy;
   maxBodyBytes: number;
+  limits: Pick<Config, 'rateLimitPerMinute' | 'rateLimitBurst' | 'trustProxy'>;
   logger: Logger;
 }
 
@@ -35,10 +38,13 @@ export function mcpRoute(options: McpRouteOptions): Hono<AppEnv> {
         jsonRpcErrorResponse(413, `Request body too large: the limit is ${options.maxBodyBytes} bytes.`),
     }),
     callerContext(options.posture),
+    rateLimit(options.limits),
+    jsonBody(),
     (c) => {
       const caller = c.get('caller');
       const extra: RequestExtra = { caller, requestId: c.get('requestId') };
       return handler.fetch(c.req.raw, {
+        parsedBody: c.get('parsedBody'),
         // The SDK passes authInfo through untouched to tool handlers; the token
         // field holds the tenant id, never the key.
         authInfo: { token: caller.tenant, clientId: caller.tenant, scopes: [], extra: { ...extra } },
