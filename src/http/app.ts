@@ -93,7 +93,7 @@ export function createApp({ config, logger, fetch }: AppDeps): BuiltApp {
   const app = new Hono<AppEnv>();
   app.use('*', requestId());
   app.use('*', accessLog(logger));
-  app.use('/mcp', async (c, next) => {
+  app.use('/mcp', async (_c, next) => {
     if (draining) {
       return jsonRpcErrorResponse(503, 'The server is shutting down; retry shortly.', {
         connection: 'close',

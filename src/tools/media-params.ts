@@ -1,6 +1,20 @@
+import { isIP } from 'node:net';
 import * as v from 'valibot';
+import { isBlockedAddress } from '../jobs/safe-fetch.js';
 import { JobParams } from './job-output.js';
 import { ModelNameParam } from './params.js';
+
+/** fal fetches these URLs itself: a private or loopback address can only fail there (after billing). */
+function isPublicUrl(raw: string): boolean {
+  if (raw.startsWith('data:')) return true;
+  try {
+    const host = new URL(raw).hostname.replace(/^\[|\]$/g, '');
+    if (host === 'localhost' || host.endsWith('.localhost')) return false;
+    return !(isIP(host) && isBlockedAddress(host));
+  } catch {
+    return false;
+  }
+}
 
 const url = (what: string) =>
   v.pipe(
@@ -8,6 +22,10 @@ const url = (what: string) =>
     v.trim(),
     v.url(`${what} must be a URL`),
     v.regex(/^(https?:|data:)/, `${what} must be http(s) (use upload_file for local files)`),
+    v.check(
+      isPublicUrl,
+      `${what} points at a private or local address that fal cannot reach; use a public URL or upload_file`,
+    ),
   );
 
 /** Parameters every task tool shares, described once. */

@@ -46,5 +46,9 @@ export const ModelNameParam = v.pipe(
   v.trim(),
   v.minLength(1, 'a model name is required'),
   v.maxLength(200),
+  v.regex(
+    /^(?!.*(^|\/)\.{1,2}(\/|$))[A-Za-z0-9][\w.-]*(\/[\w.-]+)*$/,
+    'an endpoint id like fal-ai/flux/dev or an alias like flux_dev (letters, digits, "_", "-", ".", "/")',
+  ),
   v.description('A fal endpoint id (fal-ai/flux/dev) or an alias (flux_dev).'),
 );

@@ -2,6 +2,7 @@ import * as v from 'valibot';
 import { defineTool } from '../mcp/define-tool.js';
 import { requireKey } from '../mcp/errors.js';
 import { JobOutput, JobParams, jobToolOutput } from './job-output.js';
+import { TaskParams } from './media-params.js';
 import { ModelNameParam } from './params.js';
 
 export const submitJobTool = defineTool({
@@ -15,14 +16,7 @@ export const submitJobTool = defineTool({
   input: v.object({
     model: ModelNameParam,
     input: JobParams.input,
-    webhook_url: v.optional(
-      v.pipe(
-        v.string(),
-        v.trim(),
-        v.url('webhook_url must be a URL'),
-        v.regex(/^https?:\/\//, 'webhook_url must be http(s)'),
-      ),
-    ),
+    webhook_url: v.optional(TaskParams.urlOf('webhook_url')),
     max_cost_usd: JobParams.max_cost_usd,
     idempotency_key: JobParams.idempotency_key,
   }),

@@ -67,3 +67,50 @@ describe('no key ever reaches a log line', () => {
     expect(scrub('12345678-1234-1234-1234-123456789abc:0123456789abcdef0123456789abcdef')).toBe('[redacted]');
   });
 });
+
+describe('the suite-wide leak check', () => {
+  it('fails a harness whose logs contain a key the emulator saw', async () => {
+    const h = await startHarness();
+    const key = 'leak-probe-id:leak-probe-secret';
+    const client = await connectModern({
+      url: IN_PROCESS_URL,
+      fetch: h.inProcessFetch,
+      headers: { 'X-Fal-Key': key },
+    });
+    await client.callTool('get_pricing', { models: ['flux_dev'] });
+    await client.close();
+    // Simulate a bug: something logs the key under an innocent field name.
+    h.services.logger.info('oops', { note: `value ${key}` });
+    await expect(h.close()).rejects.toThrow(/leaked into logs or tool results: 1/);
+  });
+});
+
+describe('the suite-wide leak check on results', () => {
+  it('fails a harness when a tool result echoes a key', async () => {
+    const h = await startHarness();
+    const key = 'echo-probe-id:echo-probe-secret';
+    const client = await connectModern({
+      url: IN_PROCESS_URL,
+      fetch: h.inProcessFetch,
+      headers: { 'X-Fal-Key': key },
+    });
+    await client.callTool('get_pricing', { models: ['flux_dev'] });
+    // A model name that is the key itself: the error text must not hand it back…
+    const r = await client.callTool('get_model_schema', { model: key.replace(':', '_') });
+    expect(JSON.stringify(r)).not.toContain(key);
+    await client.close();
+    await expect(h.close()).resolves.toBeUndefined();
+    // …and the check is live: a result containing the key fails the harness.
+    const h2 = await startHarness();
+    const c2 = await connectModern({
+      url: IN_PROCESS_URL,
+      fetch: h2.inProcessFetch,
+      headers: { 'X-Fal-Key': key },
+    });
+    await c2.callTool('get_pricing', { models: ['flux_dev'] });
+    h2.emulator.state.setTiming('*', { queueMs: 1, runMs: 1 });
+    await c2.callTool('run_model', { model: 'flux_dev', input: { prompt: key } });
+    await c2.close();
+    await expect(h2.close()).rejects.toThrow(/leaked into logs or tool results/);
+  });
+});

@@ -7,6 +7,14 @@ import { StreamableHTTPClientTransport as LegacyTransport } from '@modelcontextp
 
 export type Era = '2026-07-28' | '2025-11-25';
 
+/** Every tool result any test client received in this process, for the suite-wide leak check. */
+export const receivedResults: string[] = [];
+
+function record<T>(result: T): T {
+  receivedResults.push(JSON.stringify(result));
+  return result;
+}
+
 export interface ToolCallResult {
   content: { type: string; text?: string; uri?: string; mimeType?: string }[];
   structuredContent?: Record<string, unknown> | undefined;
@@ -54,12 +62,14 @@ export async function connectModern(opts: ConnectOptions): Promise<TestClient> {
     era: '2026-07-28',
     listTools: async () => (await client.listTools()).tools,
     callTool: async (name, args, onProgress) =>
-      (await client.callTool(
-        { name, arguments: args },
-        onProgress ? { onprogress: onProgress } : undefined,
-      )) as ToolCallResult,
+      record(
+        (await client.callTool(
+          { name, arguments: args },
+          onProgress ? { onprogress: onProgress } : undefined,
+        )) as ToolCallResult,
+      ),
     readResource: async (uri) =>
-      (await client.readResource({ uri })) as Awaited<ReturnType<TestClient['readResource']>>,
+      record((await client.readResource({ uri })) as Awaited<ReturnType<TestClient['readResource']>>),
     listResourceTemplates: async () => (await client.listResourceTemplates()).resourceTemplates,
     completeTemplate: async (uriTemplate, name, value) =>
       (await client.complete({ ref: { type: 'ref/resource', uri: uriTemplate }, argument: { name, value } }))
@@ -80,13 +90,15 @@ export async function connectLegacy(opts: ConnectOptions): Promise<TestClient> {
     era: '2025-11-25',
     listTools: async () => (await client.listTools()).tools,
     callTool: async (name, args, onProgress) =>
-      (await client.callTool(
-        { name, arguments: args },
-        undefined,
-        onProgress ? { onprogress: onProgress } : undefined,
-      )) as ToolCallResult,
+      record(
+        (await client.callTool(
+          { name, arguments: args },
+          undefined,
+          onProgress ? { onprogress: onProgress } : undefined,
+        )) as ToolCallResult,
+      ),
     readResource: async (uri) =>
-      (await client.readResource({ uri })) as Awaited<ReturnType<TestClient['readResource']>>,
+      record((await client.readResource({ uri })) as Awaited<ReturnType<TestClient['readResource']>>),
     listResourceTemplates: async () => (await client.listResourceTemplates()).resourceTemplates,
     completeTemplate: async (uriTemplate, name, value) =>
       (await client.complete({ ref: { type: 'ref/resource', uri: uriTemplate }, argument: { name, value } }))

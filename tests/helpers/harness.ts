@@ -5,6 +5,7 @@ import { type BuiltApp, createApp } from '../../src/http/app.js';
 import { createLogger } from '../../src/log.js';
 import { type RunningEmulator, startEmulator } from '../emulator/app.js';
 import type { EmulatorOptions } from '../emulator/state.js';
+import { receivedResults } from './clients.js';
 
 export interface Harness extends BuiltApp {
   emulator: RunningEmulator;
@@ -54,11 +55,25 @@ export async function startHarness(
       return `http://127.0.0.1:${(server.address() as AddressInfo).port}/mcp`;
     },
     async close() {
+      // Suite-wide leak check: no key any upstream call carried (nor an operator secret)
+      // may appear in this server's logs or in any tool result a test client received.
+      const env = typeof opts.env === 'function' ? opts.env(emulator) : (opts.env ?? {});
+      const secrets = new Set<string>(
+        [
+          ...emulator.faults.calls.map((c) => c.key),
+          env.FAL_KEY,
+          ...(env.MCP_AUTH_TOKENS ?? '').split(','),
+        ].flatMap((k) => (k && k.trim().length >= 8 ? [k.trim()] : [])),
+      );
+      const logs = lines.join('\n');
+      const results = receivedResults.join('\n');
+      const leaks = [...secrets].filter((k) => logs.includes(k) || results.includes(k));
       for (const s of servers) {
         s.closeAllConnections?.();
         await new Promise<void>((r) => s.close(() => r()));
       }
       await emulator.close();
+      if (leaks.length > 0) throw new Error(`secret(s) leaked into logs or tool results: ${leaks.length}`);
     },
   };
 }

@@ -29,8 +29,14 @@ export function healthRoutes(state: HealthState): Hono<AppEnv> {
         refreshing: s.refreshing,
       },
       upstream: {
-        state: s.lastError ? 'degraded' : s.loaded ? 'ok' : 'unknown',
+        state:
+          s.lastError || Object.values(state.breakers()).includes('open')
+            ? 'degraded'
+            : s.loaded
+              ? 'ok'
+              : 'unknown',
         last_error: s.lastError ?? null,
+        circuits: state.breakers(),
       },
       version: SERVER_VERSION,
     };

@@ -1,0 +1,258 @@
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import type { Fault, RouteName } from '../emulator/faults.js';
+import { connectModern, type TestClient, textOf } from '../helpers/clients.js';
+import { type Harness, IN_PROCESS_URL, startHarness } from '../helpers/harness.js';
+
+const KEY = 'fault-admin-id:fault-secret';
+
+/** Each upstream fault the emulator can inject, with the message a tool must give and the fallback reason. */
+const FAULTS: { name: string; fault: Fault; message: RegExp; reason: string }[] = [
+  {
+    name: '401',
+    fault: { status: 401 },
+    message: /fal refused the key \(HTTP 401\)/,
+    reason: 'API error (HTTP 401)',
+  },
+  {
+    name: '403',
+    fault: { status: 403 },
+    message: /fal refused the key \(HTTP 403\)/,
+    reason: 'API error (HTTP 403)',
+  },
+  {
+    name: '404',
+    fault: { status: 404 },
+    message: /does not know this model or request \(HTTP 404\)/,
+    reason: 'API error (HTTP 404)',
+  },
+  {
+    name: '422',
+    fault: { status: 422 },
+    message: /fal rejected the input \(HTTP 422\)/,
+    reason: 'API error (HTTP 422)',
+  },
+  {
+    name: '429 + Retry-After',
+    fault: { status: 429, retryAfter: 7 },
+    message: /fal is rate limiting this key \(HTTP 429\)\. Retry after 7 seconds/,
+    reason: 'API error (HTTP 429)',
+  },
+  {
+    name: '500',
+    fault: { status: 500 },
+    message: /fal is unavailable right now \(HTTP 500\)/,
+    reason: 'API error (HTTP 500)',
+  },
+  {
+    name: '502',
+    fault: { status: 502 },
+    message: /fal is unavailable right now \(HTTP 502\)/,
+    reason: 'API error (HTTP 502)',
+  },
+  {
+    name: '503',
+    fault: { status: 503 },
+    message: /fal is unavailable right now \(HTTP 503\)/,
+    reason: 'API error (HTTP 503)',
+  },
+  {
+    name: 'timeout',
+    fault: { delayMs: 1_500 },
+    message: /fal is unavailable right now: fal did not answer in time/,
+    reason: 'API timeout',
+  },
+  {
+    name: 'connection reset',
+    fault: { drop: true },
+    message: /could not reach fal \(connection failed\)/,
+    reason: 'Connection error',
+  },
+  {
+    name: 'malformed JSON',
+    fault: { malformed: true },
+    message:
+      /fal answered in an unexpected way \(HTTP 200\): fal answered with a body that is not valid JSON/,
+    reason: 'Unexpected response: fal answered with a body that is not valid JSON',
+  },
+];
+
+interface ToolCase {
+  tool: string;
+  route: RouteName;
+  args: () => Record<string, unknown>;
+  /** The tool answers from the local index instead of failing. */
+  fallback?: boolean;
+  /** Some faults have a defined non-error meaning for a tool. */
+  special?: Record<
+    string,
+    (r: { data: Record<string, unknown>; text: string; isError?: boolean | undefined }) => void
+  >;
+}
+
+describe('fault matrix: every upstream fault × every tool that calls upstream', () => {
+  let h: Harness;
+  let client: TestClient;
+  let jobId = '';
+
+  const CASES: ToolCase[] = [
+    { tool: 'search_models', route: 'models', args: () => ({ query: 'whisper' }), fallback: true },
+    { tool: 'recommend_model', route: 'models', args: () => ({ task: 'transcribe speech' }), fallback: true },
+    { tool: 'get_model_schema', route: 'models', args: () => ({ model: 'fal-ai/lyria2' }) },
+    { tool: 'get_pricing', route: 'pricing', args: () => ({ models: ['fal-ai/ltx-video'] }) },
+    {
+      tool: 'estimate_cost',
+      route: 'estimate',
+      args: () => ({ items: [{ model: 'flux_dev', quantity: 2 }] }),
+    },
+    {
+      tool: 'get_usage',
+      route: 'usage',
+      args: () => ({}),
+      special: {
+        '401': (r) => expect(r.text).toMatch(/needs an ADMIN key/),
+        '403': (r) => expect(r.text).toMatch(/needs an ADMIN key/),
+      },
+    },
+    { tool: 'run_model', route: 'queue.submit', args: () => ({ model: 'flux_dev', input: { prompt: 'x' } }) },
+    { tool: 'generate_image', route: 'queue.submit', args: () => ({ prompt: 'x' }) },
+    {
+      tool: 'submit_job',
+      route: 'queue.submit',
+      args: () => ({ model: 'flux_dev', input: { prompt: 'x' } }),
+    },
+    { tool: 'check_job', route: 'queue.status', args: () => ({ request_id: jobId }) },
+    {
+      tool: 'cancel_job',
+      route: 'queue.cancel',
+      args: () => ({ request_id: jobId }),
+      special: { '404': (r) => expect(r.data.outcome).toBe('not_found') },
+    },
+    {
+      tool: 'upload_file',
+      route: 'storage.initiate',
+      args: () => ({ data_base64: Buffer.from('x').toString('base64'), content_type: 'text/plain' }),
+    },
+  ];
+
+  beforeAll(async () => {
+    h = await startHarness({
+      env: {
+        UPSTREAM_RETRIES: '0',
+        UPSTREAM_TIMEOUT_MS: '500',
+        BREAKER_FAILURE_THRESHOLD: '1000',
+        RATE_LIMIT_PER_MINUTE: '0',
+      },
+    });
+    client = await connectModern({
+      url: IN_PROCESS_URL,
+      fetch: h.inProcessFetch,
+      headers: { 'X-Fal-Key': KEY },
+    });
+    h.emulator.state.setTiming('*', { queueMs: 60_000, runMs: 1000 });
+    // Warm what is shared, so each fault hits only the route under test.
+    const warm = await client.callTool('submit_job', { model: 'flux_dev', input: { prompt: 'warm' } });
+    jobId = (warm.structuredContent as { request_id: string }).request_id;
+    await client.callTool('get_model_schema', { model: 'fal-ai/flux/dev' });
+  });
+  afterAll(async () => {
+    await client.close();
+    await h.close();
+  });
+  beforeEach(() => h.emulator.faults.clear());
+
+  for (const c of CASES) {
+    it.each(FAULTS.map((f) => [f.name, f] as const))(`${c.tool} under %s`, async (name, f) => {
+      h.emulator.inject(c.route, f.fault);
+      const r = await client.callTool(c.tool, c.args());
+      const data = (r.structuredContent ?? {}) as Record<string, unknown>;
+      const text = textOf(r);
+      expect(h.emulator.faults.callsTo(c.route).length).toBeGreaterThan(0);
+      if (c.special?.[name]) c.special[name]({ data, text, isError: r.isError });
+      else if (c.fallback) {
+        expect(r.isError).toBeFalsy();
+        expect(data).toMatchObject({ source: 'local', used_fallback: true, fallback_reason: f.reason });
+      } else {
+        expect(r.isError).toBe(true);
+        expect(text).toMatch(f.message);
+      }
+      // Nothing crashed: the server still answers.
+      expect((await h.app.request('/health')).status).toBe(200);
+    });
+  }
+});
+
+describe('the catalogue crawl under faults', () => {
+  it('a truncated page mid-crawl publishes nothing partial: the fallback list answers, and says why', async () => {
+    const h = await startHarness({ env: { UPSTREAM_RETRIES: '0' } });
+    try {
+      h.emulator.inject('models', {
+        status: 200,
+        after: 3,
+        times: 1,
+        body: {
+          models: [{ endpoint_id: 'fal-ai/flux/dev' }],
+          next_cursor: 'Mw==',
+          has_more: true,
+          truncated: '…',
+        },
+      });
+      h.emulator.inject('models', { malformed: true, after: 4, times: 1 });
+      const client = await connectModern({ url: IN_PROCESS_URL, fetch: h.inProcessFetch });
+      const r = await client.callTool('list_models', { category: 'image' });
+      await client.close();
+      expect(r.structuredContent).toMatchObject({
+        used_fallback: true,
+        fallback_reason: 'Unexpected response: fal answered with a body that is not valid JSON',
+      });
+      expect(h.services.registry.status()).toMatchObject({ source: 'fallback', models: 12 });
+    } finally {
+      await h.close();
+    }
+  });
+});
+
+describe('the circuit breaker', () => {
+  it('opens after repeated failures, fails fast, probes after the cool-down and closes', async () => {
+    const h = await startHarness({
+      env: {
+        UPSTREAM_RETRIES: '0',
+        BREAKER_FAILURE_THRESHOLD: '3',
+        BREAKER_COOLDOWN_MS: '600',
+        RATE_LIMIT_PER_MINUTE: '0',
+      },
+    });
+    try {
+      const client = await connectModern({
+        url: IN_PROCESS_URL,
+        fetch: h.inProcessFetch,
+        headers: { 'X-Fal-Key': KEY },
+      });
+      await h.services.registry.catalogue();
+      h.emulator.inject('estimate', { status: 503 });
+      const estimate = () =>
+        client.callTool('estimate_cost', { items: [{ model: 'flux_dev', quantity: 1 }] });
+      for (let i = 0; i < 3; i++) expect(textOf(await estimate())).toMatch(/HTTP 503/);
+      expect(h.emulator.faults.callsTo('estimate')).toHaveLength(3);
+
+      const fast = await estimate();
+      expect(textOf(fast)).toMatch(
+        /^fal is unavailable right now: fal \(platform API\) failed 3 times in a row, so calls are paused \(circuit open\)/,
+      );
+      expect(h.emulator.faults.callsTo('estimate')).toHaveLength(3);
+      expect(await (await h.app.request('/ready')).json()).toMatchObject({
+        upstream: { circuits: { platform: 'open', queue: 'closed' } },
+      });
+
+      h.emulator.faults.clear();
+      await new Promise((r) => setTimeout(r, 700));
+      const probe = await estimate();
+      expect(probe.isError).toBeFalsy();
+      expect(await (await h.app.request('/ready')).json()).toMatchObject({
+        upstream: { circuits: { platform: 'closed' } },
+      });
+      await client.close();
+    } finally {
+      await h.close();
+    }
+  });
+});
