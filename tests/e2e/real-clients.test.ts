@@ -1,0 +1,128 @@
+import { spawn } from 'node:child_process';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type Harness, startHarness } from '../helpers/harness.js';
+import { realClients } from '../helpers/real-clients.js';
+
+const KEY = 'real-client-id:real-client-secret';
+
+describe('real MCP clients over a real socket', () => {
+  let h: Harness;
+  let url: string;
+  let clients: ReturnType<typeof realClients>;
+
+  beforeAll(async () => {
+    clients = realClients();
+    h = await startHarness();
+    url = await h.listen();
+  }, 300_000);
+  afterAll(() => h.close());
+
+  /** The server runs in this process, so the client must not block it (no spawnSync). */
+  const inspector = (...args: string[]) =>
+    new Promise<{ status: number | null; stdout: string }>((resolve) => {
+      const child = spawn(clients.node22, [clients.inspector, '--cli', url, '--transport', 'http', ...args], {
+        stdio: ['ignore', 'pipe', 'ignore'],
+      });
+      let stdout = '';
+      child.stdout.on('data', (d: Buffer) => {
+        stdout += d.toString();
+      });
+      child.on('close', (status) => resolve({ status, stdout }));
+    });
+
+  it('the MCP inspector CLI lists the tools', async () => {
+    const run = await inspector('--method', 'tools/list');
+    expect(run.status).toBe(0);
+    const names = (JSON.parse(run.stdout) as { tools: { name: string }[] }).tools.map((t) => t.name);
+    expect(names).toContain('run_model');
+    expect(names).toHaveLength(18);
+  });
+
+  it('the MCP inspector CLI calls a tool with a key header, and exits 5 on a tool error', async () => {
+    const ok = await inspector(
+      '--method',
+      'tools/call',
+      '--tool-name',
+      'get_pricing',
+      '--tool-arg',
+      'models=["flux_dev"]',
+      '--header',
+      `X-Fal-Key: ${KEY}`,
+    );
+    expect(ok.status).toBe(0);
+    expect(JSON.parse(ok.stdout)).toMatchObject({
+      structuredContent: { prices: [{ model: 'fal-ai/flux/dev' }] },
+    });
+    expect(h.emulator.faults.callsTo('pricing').at(-1)?.key).toBe(KEY);
+    const refused = await inspector(
+      '--method',
+      'tools/call',
+      '--tool-name',
+      'get_pricing',
+      '--tool-arg',
+      'models=["flux_dev"]',
+    );
+    expect(refused.status).toBe(5);
+    expect(refused.stdout).toMatch(/needs a fal key/);
+  });
+
+  it('mcp-remote bridges stdio to the server: initialize, tools/list, tools/call', async () => {
+    const child = spawn(
+      clients.node22,
+      [clients.mcpRemote, url, '--transport', 'http-only', '--header', `X-Fal-Key:${KEY}`],
+      {
+        stdio: ['pipe', 'pipe', 'ignore'],
+      },
+    );
+    const responses = new Map<number, Record<string, unknown>>();
+    let buffer = '';
+    child.stdout.on('data', (chunk: Buffer) => {
+      buffer += chunk.toString();
+      const lines = buffer.split('\n');
+      buffer = lines.pop() ?? '';
+      for (const line of lines) {
+        if (!line.trim()) continue;
+        const message = JSON.parse(line) as { id?: number };
+        if (typeof message.id === 'number') responses.set(message.id, message);
+      }
+    });
+    const send = (message: object) => child.stdin.write(`${JSON.stringify(message)}\n`);
+    try {
+      send({
+        jsonrpc: '2.0',
+        id: 1,
+        method: 'initialize',
+        params: {
+          protocolVersion: '2025-11-25',
+          capabilities: {},
+          clientInfo: { name: 'claude-desktop-like', version: '1' },
+        },
+      });
+      await expect.poll(() => responses.get(1), { timeout: 30_000 }).toBeTruthy();
+      send({ jsonrpc: '2.0', method: 'notifications/initialized' });
+      send({ jsonrpc: '2.0', id: 2, method: 'tools/list' });
+      send({
+        jsonrpc: '2.0',
+        id: 3,
+        method: 'tools/call',
+        params: { name: 'list_models', arguments: { category: 'audio', limit: 2 } },
+      });
+      send({
+        jsonrpc: '2.0',
+        id: 4,
+        method: 'tools/call',
+        params: { name: 'get_pricing', arguments: { models: ['flux_dev'] } },
+      });
+      await expect.poll(() => responses.size, { timeout: 30_000 }).toBe(4);
+      expect(responses.get(1)).toMatchObject({ result: { serverInfo: { name: 'fal-mcp-server' } } });
+      expect((responses.get(2) as { result: { tools: unknown[] } }).result.tools).toHaveLength(18);
+      expect(responses.get(3)).toMatchObject({ result: { structuredContent: { used_fallback: false } } });
+      expect(responses.get(4)).toMatchObject({
+        result: { structuredContent: { prices: [{ model: 'fal-ai/flux/dev' }] } },
+      });
+      expect(h.emulator.faults.callsTo('pricing').at(-1)?.key).toBe(KEY);
+    } finally {
+      child.kill();
+    }
+  }, 60_000);
+});

