@@ -99,6 +99,8 @@ const EnvSchema = v.object({
   BREAKER_FAILURE_THRESHOLD: v.optional(intIn(1, 1000, 'a number of consecutive failures'), '5'),
   BREAKER_COOLDOWN_MS: v.optional(intIn(100, 600_000, 'milliseconds from 100 to 600000'), '10000'),
   DRAIN_TIMEOUT_MS: v.optional(intIn(0, 600_000, 'milliseconds from 0 to 600000'), '25000'),
+  METRICS_ENABLED: v.optional(bool('true or false'), 'false'),
+  METRICS_TOKEN: v.optional(nonEmpty('a token for Authorization: Bearer on /metrics')),
   MAX_INPUT_BYTES: v.optional(intIn(1024, 64 * 1024 * 1024, 'bytes from 1024 to 67108864'), '262144'),
 });
 
@@ -143,6 +145,8 @@ export interface Config {
   drainTimeoutMs: number;
   /** Largest model input (JSON) a run accepts. */
   maxInputBytes: number;
+  /** /metrics: off, open, or behind a bearer token. */
+  metrics: { enabled: false } | { enabled: true; token: Secret | undefined };
 }
 
 /** Parse the environment once. Throws ConfigError with a single readable line. */
@@ -192,6 +196,10 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     breakerCooldownMs: e.BREAKER_COOLDOWN_MS,
     drainTimeoutMs: e.DRAIN_TIMEOUT_MS,
     maxInputBytes: e.MAX_INPUT_BYTES,
+    metrics:
+      e.METRICS_ENABLED || e.METRICS_TOKEN
+        ? { enabled: true, token: e.METRICS_TOKEN ? new Secret(e.METRICS_TOKEN) : undefined }
+        : { enabled: false },
   };
 }
 

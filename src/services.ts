@@ -2,6 +2,7 @@ import type { FalClient } from './fal/client.js';
 import type { JobService } from './jobs/job-service.js';
 import type { FetchPolicy } from './jobs/safe-fetch.js';
 import type { Logger } from './log.js';
+import type { Metrics } from './metrics/metrics.js';
 import type { ModelSchemaService } from './registry/model-schemas.js';
 import type { PricingService } from './registry/pricing.js';
 import type { ModelRegistry } from './registry/registry.js';
@@ -16,4 +17,5 @@ export interface Services {
   fetchPolicy: FetchPolicy;
   fal: FalClient;
   logger: Logger;
+  metrics: Metrics;
 }

@@ -35,6 +35,8 @@ export interface FalClientOptions {
   /** Consecutive failures that open an upstream's circuit, and how long it stays open. */
   breakerThreshold?: number;
   breakerCooldownMs?: number;
+  /** Told about every call: which API, how it ended ('ok' or an error kind), how long it took. */
+  observe?: (api: FalApi, outcome: string, seconds: number) => void;
   fetch?: typeof fetch;
 }
 
@@ -47,6 +49,7 @@ const RETRYABLE_STATUS = [408, 429, 500, 502, 503, 504];
 export class FalClient {
   readonly #apis: Record<FalApi, KyInstance>;
   readonly #breakers: Record<FalApi, CircuitBreaker>;
+  readonly #observe: NonNullable<FalClientOptions['observe']>;
   readonly #retryLimit: number;
   readonly #maxRetryAfterMs: number;
   readonly #backoffLimitMs: number;
@@ -55,6 +58,7 @@ export class FalClient {
     this.#retryLimit = options.retryLimit ?? 2;
     this.#maxRetryAfterMs = options.maxRetryAfterMs ?? 10_000;
     this.#backoffLimitMs = options.backoffLimitMs ?? 2_000;
+    this.#observe = options.observe ?? (() => undefined);
     const make = (prefix: string) =>
       ky.create({
         prefix,
@@ -88,7 +92,14 @@ export class FalClient {
     const headers: Record<string, string> = { accept: 'application/json', ...req.headers };
     if (req.key) headers.authorization = `Key ${req.key.reveal()}`;
     const breaker = this.#breakers[api];
-    breaker.before();
+    const started = performance.now();
+    const seconds = () => (performance.now() - started) / 1000;
+    try {
+      breaker.before();
+    } catch (error) {
+      this.#observe(api, 'circuit_open', 0);
+      throw error;
+    }
     let response: Response;
     try {
       response = await this.#apis[api](req.path, {
@@ -104,9 +115,11 @@ export class FalClient {
       if (req.signal?.aborted) breaker.release();
       else if (falError.kind === 'unavailable') breaker.failure();
       else breaker.success();
+      this.#observe(api, falError.kind, seconds());
       throw falError;
     }
     breaker.success();
+    this.#observe(api, 'ok', seconds());
     return parseBody(response, req.schema);
   }
 

@@ -7,6 +7,7 @@ import { ConcurrencyLimiter } from '../limits/concurrency.js';
 import type { Logger } from '../log.js';
 import { createServerFactory } from '../mcp/server.js';
 import { buildToolTable } from '../mcp/tool-table.js';
+import { M, Metrics } from '../metrics/metrics.js';
 import { ModelSchemaService } from '../registry/model-schemas.js';
 import { PricingService } from '../registry/pricing.js';
 import { ModelRegistry } from '../registry/registry.js';
@@ -19,6 +20,7 @@ import { accessLog } from './middleware/access-log.js';
 import { requestId } from './middleware/request-id.js';
 import { healthRoutes } from './routes/health.js';
 import { mcpRoute } from './routes/mcp.js';
+import { metricsRoute } from './routes/metrics.js';
 import { rootRoute } from './routes/root.js';
 
 export interface AppDeps {
@@ -41,6 +43,7 @@ const LOOPBACK = new Set(['127.0.0.1', 'localhost', '::1', '[::1]']);
 
 /** Assemble the whole server. Reading top to bottom gives the request flow. */
 export function createApp({ config, logger, fetch }: AppDeps): BuiltApp {
+  const metrics = new Metrics();
   const fal = new FalClient({
     apiUrl: config.falApiUrl,
     queueUrl: config.falQueueUrl,
@@ -49,6 +52,7 @@ export function createApp({ config, logger, fetch }: AppDeps): BuiltApp {
     retryLimit: config.upstreamRetries,
     breakerThreshold: config.breakerFailureThreshold,
     breakerCooldownMs: config.breakerCooldownMs,
+    observe: (api, outcome, seconds) => M.upstream(metrics, api, outcome, seconds),
     ...(fetch ? { fetch } : {}),
   });
   const crawlKey = config.auth.kind === 'caller-key' ? undefined : config.auth.operatorKey;
@@ -58,6 +62,7 @@ export function createApp({ config, logger, fetch }: AppDeps): BuiltApp {
     registry,
     crawlKey,
     ttlMs: config.modelCacheTtlSeconds * 1000,
+    onLookup: (hit) => M.cache(metrics, 'schema', hit),
   });
   const jobs = new JobService({
     fal,
@@ -76,7 +81,7 @@ export function createApp({ config, logger, fetch }: AppDeps): BuiltApp {
   const services: Services = {
     registry,
     schemas,
-    pricing: new PricingService(fal),
+    pricing: new PricingService(fal, (hit) => M.cache(metrics, 'pricing', hit)),
     jobs,
     fetchPolicy: {
       maxBytes: config.uploadMaxBytes,
@@ -85,14 +90,36 @@ export function createApp({ config, logger, fetch }: AppDeps): BuiltApp {
     },
     fal,
     logger,
+    metrics,
   };
+  metrics.gauge(() => {
+    const s = registry.status();
+    return {
+      name: 'fal_mcp_catalogue',
+      help: 'Model catalogue: models, age in seconds, crawls since start, and whether it is the fallback list',
+      values: [
+        [{ measure: 'models' }, s.models],
+        [{ measure: 'age_seconds' }, s.ageSeconds ?? -1],
+        [{ measure: 'crawls' }, s.crawls],
+        [{ measure: 'fallback' }, s.source === 'fallback' ? 1 : 0],
+      ],
+    };
+  });
+  metrics.gauge(() => ({
+    name: 'fal_mcp_upstream_circuit_open',
+    help: 'Whether the circuit to each fal API is open (1) or not (0)',
+    values: Object.entries(fal.breakerStates()).map(([api, state]) => [{ api }, state === 'open' ? 1 : 0]),
+  }));
   const table = buildToolTable(ALL_TOOLS, services);
   let draining = false;
   let inFlight = 0;
 
   const app = new Hono<AppEnv>();
   app.use('*', requestId());
-  app.use('*', accessLog(logger));
+  app.use(
+    '*',
+    accessLog(logger, (path, status) => M.http(metrics, path, status)),
+  );
   app.use('/mcp', async (_c, next) => {
     if (draining) {
       return jsonRpcErrorResponse(503, 'The server is shutting down; retry shortly.', {
@@ -108,6 +135,7 @@ export function createApp({ config, logger, fetch }: AppDeps): BuiltApp {
     }
   });
   app.route('/', healthRoutes({ registry, breakers: () => fal.breakerStates(), isDraining: () => draining }));
+  app.route('/', metricsRoute(metrics, config.metrics));
   app.route(
     '/',
     rootRoute(

@@ -2,6 +2,7 @@ import { McpServer, type McpServerFactory } from '@modelcontextprotocol/server';
 import type { ResourceEntry } from '../resources/model-card.js';
 import { SERVER_NAME, SERVER_VERSION } from '../version.js';
 import type { ToolEntry } from './tool-table.js';
+import { selectionFrom, subsetCache } from './toolsets.js';
 
 const INSTRUCTIONS = [
   'Tools for fal.ai generative media models (image, video, audio, speech, 3D).',
@@ -19,12 +20,16 @@ export function createServerFactory(
   table: readonly ToolEntry[],
   resources: readonly ResourceEntry[],
 ): McpServerFactory {
-  return () => {
+  const subsets = subsetCache(table);
+  return ({ requestInfo }) => {
+    // The HTTP layer has already refused an invalid selection; fall back to everything.
+    const selection = requestInfo ? selectionFrom(requestInfo) : undefined;
+    const tools = selection && !('error' in selection) ? subsets(selection) : table;
     const server = new McpServer(
       { name: SERVER_NAME, title: 'fal.ai MCP server', version: SERVER_VERSION },
       { capabilities: { tools: {}, logging: {} }, instructions: INSTRUCTIONS },
     );
-    for (const entry of table) server.registerTool(entry.name, entry.config, entry.callback);
+    for (const entry of tools) server.registerTool(entry.name, entry.config, entry.callback);
     for (const r of resources) server.registerResource(r.name, r.template, r.metadata, r.read);
     return server;
   };

@@ -6,6 +6,7 @@ import type {
 } from '@modelcontextprotocol/server';
 import { ANONYMOUS, type Caller, isCaller } from '../auth/caller.js';
 import { scrub } from '../log.js';
+import { M } from '../metrics/metrics.js';
 import type { Services } from '../services.js';
 import type { AnyTool, ToolContext, ToolGroup } from './define-tool.js';
 import { describeError } from './errors.js';
@@ -93,9 +94,11 @@ async function runTool(
   try {
     const result = toCallToolResult(await tool.handler(args, caller, toolCtx));
     logger.info('tool call', { ok: true, ms: Math.round(performance.now() - started) });
+    M.tool(services.metrics, tool.name, 'ok', (performance.now() - started) / 1000);
     return result;
   } catch (error) {
     const report = describeError(error, requestId);
+    M.tool(services.metrics, tool.name, 'error', (performance.now() - started) / 1000);
     const fields = { ok: false, ms: Math.round(performance.now() - started), error };
     if (report.internal) logger.error('tool call failed', fields);
     else logger.info('tool call refused', fields);

@@ -45,6 +45,7 @@ export class ModelSchemaService {
       crawlKey: Secret | undefined;
       ttlMs: number;
       maxEntries?: number;
+      onLookup?: (hit: boolean) => void;
     },
   ) {
     this.#cache = new LruTtlCache(deps.maxEntries ?? 300, deps.ttlMs);
@@ -54,6 +55,7 @@ export class ModelSchemaService {
     const catalogue = await this.deps.registry.catalogue();
     const resolved = resolveModel(catalogue, name);
     const cached = this.#cache.get(resolved.id);
+    this.deps.onLookup?.(cached !== undefined);
     if (cached) return { schema: cached, note: resolved.note };
 
     let schema = await this.#sharedFetch(resolved.id);

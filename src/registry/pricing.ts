@@ -20,7 +20,10 @@ const PRICE_TTL_MS = 10 * 60_000;
 export class PricingService {
   readonly #cache = new LruTtlCache<string, Price>(5_000, PRICE_TTL_MS);
 
-  constructor(private readonly fal: FalClient) {}
+  constructor(
+    private readonly fal: FalClient,
+    private readonly onLookup: (hit: boolean) => void = () => undefined,
+  ) {}
 
   async prices(
     endpointIds: readonly string[],
@@ -32,6 +35,7 @@ export class PricingService {
     const missing: string[] = [];
     for (const id of unique) {
       const hit = this.#cache.get(`${caller.tenant}\n${id}`);
+      this.onLookup(hit !== undefined);
       if (hit) found.set(id, hit);
       else missing.push(id);
     }

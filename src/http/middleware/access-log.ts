@@ -3,8 +3,13 @@ import type { Logger } from '../../log.js';
 import type { AppEnv } from '../env.js';
 
 /** One line per request. The path only: query strings may carry secrets. */
+const KNOWN_ROUTES = new Set(['/mcp', '/health', '/ready', '/', '/metrics']);
+
 export const accessLog =
-  (logger: Logger): MiddlewareHandler<AppEnv> =>
+  (
+    logger: Logger,
+    count: (route: string, status: number) => void = () => undefined,
+  ): MiddlewareHandler<AppEnv> =>
   async (c, next) => {
     const started = performance.now();
     await next();
@@ -19,6 +24,8 @@ export const accessLog =
       ms: Math.round(performance.now() - started),
       tenant: c.get('caller')?.tenant,
     };
+    // Unknown paths share one label, so scanners cannot blow up the metric's cardinality.
+    count(KNOWN_ROUTES.has(path) ? path : 'other', c.res.status);
     if (quiet) logger.debug('http', fields);
     else logger.info('http', fields);
   };

@@ -4,6 +4,7 @@ import { bodyLimit } from 'hono/body-limit';
 import type { AuthPosture, Config } from '../../config.js';
 import type { Logger } from '../../log.js';
 import type { RequestExtra } from '../../mcp/tool-table.js';
+import { selectionFrom } from '../../mcp/toolsets.js';
 import type { AppEnv } from '../env.js';
 import { jsonRpcErrorResponse } from '../jsonrpc-error.js';
 import { callerContext } from '../middleware/caller-context.js';
@@ -30,6 +31,11 @@ export function mcpRoute(options: McpRouteOptions): Hono<AppEnv> {
   const route = new Hono<AppEnv>();
 
   route.use('*', originHostValidation(options.policy));
+  route.use('*', async (c, next) => {
+    const selection = selectionFrom(c.req.raw);
+    if ('error' in selection) return jsonRpcErrorResponse(400, selection.error, {}, -32602);
+    await next();
+  });
   route.post(
     '/',
     bodyLimit({

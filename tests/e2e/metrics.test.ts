@@ -1,0 +1,70 @@
+import { describe, expect, it } from 'vitest';
+import { connectModern } from '../helpers/clients.js';
+import { IN_PROCESS_URL, startHarness } from '../helpers/harness.js';
+
+describe('/metrics', () => {
+  it('is off unless enabled', async () => {
+    const h = await startHarness();
+    try {
+      expect((await h.app.request('/metrics')).status).toBe(404);
+    } finally {
+      await h.close();
+    }
+  });
+
+  it('with a token: 401 without it; Prometheus text with requests, tool calls, upstream, catalogue and caches', async () => {
+    const h = await startHarness({ env: { METRICS_TOKEN: 'scrape-token-123' } });
+    try {
+      const client = await connectModern({
+        url: IN_PROCESS_URL,
+        fetch: h.inProcessFetch,
+        headers: { 'X-Fal-Key': 'm-id:m-secret' },
+      });
+      await client.callTool('get_model_schema', { model: 'flux_dev' });
+      await client.callTool('get_model_schema', { model: 'flux_dev' });
+      await client.callTool('get_pricing', { models: ['nope_not_a_model'] });
+      await client.close();
+
+      expect((await h.app.request('/metrics')).status).toBe(401);
+      const res = await h.app.request('/metrics', { headers: { authorization: 'Bearer scrape-token-123' } });
+      expect(res.headers.get('content-type')).toMatch(/^text\/plain; version=0.0.4/);
+      const text = await res.text();
+      expect(text).toMatch(/^fal_mcp_http_requests_total\{route="\/mcp",status="200"\} \d+$/m);
+      expect(text).toMatch(/^fal_mcp_tool_calls_total\{outcome="ok",tool="get_model_schema"\} 2$/m);
+      expect(text).toMatch(/^fal_mcp_tool_calls_total\{outcome="error",tool="get_pricing"\} 1$/m);
+      expect(text).toMatch(/^fal_mcp_upstream_requests_total\{api="platform",outcome="ok"\} \d+$/m);
+      expect(text).toMatch(/^fal_mcp_upstream_duration_seconds_count\{api="platform"\} \d+$/m);
+      expect(text).toMatch(/^fal_mcp_cache_lookups_total\{cache="schema",result="hit"\} 1$/m);
+      expect(text).toMatch(/^fal_mcp_cache_lookups_total\{cache="schema",result="miss"\} 1$/m);
+      expect(text).toMatch(/^fal_mcp_catalogue\{measure="models"\} 1207$/m);
+      expect(text).toMatch(/^fal_mcp_catalogue\{measure="crawls"\} 1$/m);
+      expect(text).toMatch(/^fal_mcp_upstream_circuit_open\{api="queue"\} 0$/m);
+    } finally {
+      await h.close();
+    }
+  });
+
+  it('every request log line carries the request id, and tool lines the tenant', async () => {
+    const h = await startHarness();
+    try {
+      const client = await connectModern({
+        url: IN_PROCESS_URL,
+        fetch: h.inProcessFetch,
+        headers: { 'X-Fal-Key': 'm-id:m-secret' },
+      });
+      await client.callTool('list_models', { limit: 1 });
+      await client.close();
+      const http = h.logRecords().filter((l) => l.msg === 'http');
+      expect(http.length).toBeGreaterThan(0);
+      expect(http.every((l) => typeof l.requestId === 'string' && typeof l.tenant === 'string')).toBe(true);
+      const tool = h.logRecords().find((l) => l.msg === 'tool call');
+      expect(tool).toMatchObject({
+        requestId: expect.any(String),
+        tenant: expect.stringMatching(/^t_/),
+        tool: 'list_models',
+      });
+    } finally {
+      await h.close();
+    }
+  });
+});

@@ -1,0 +1,83 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { CLIENTS, textOf } from '../helpers/clients.js';
+import { type Harness, IN_PROCESS_URL, startHarness } from '../helpers/harness.js';
+
+const DISCOVERY = [
+  'search_models',
+  'recommend_model',
+  'list_models',
+  'get_model_schema',
+  'get_pricing',
+  'estimate_cost',
+  'get_usage',
+];
+const EXECUTION = ['run_model', 'submit_job', 'check_job', 'cancel_job', 'upload_file'];
+const MEDIA = [
+  'generate_image',
+  'edit_image',
+  'generate_video',
+  'generate_audio',
+  'generate_speech',
+  'transcribe_audio',
+];
+
+describe.each(['modern', 'legacy'] as const)('toolsets (%s client)', (era) => {
+  let h: Harness;
+  beforeAll(async () => {
+    h = await startHarness();
+  });
+  afterAll(() => h.close());
+
+  const names = async (opts: { query?: string; headers?: Record<string, string> }) => {
+    const client = await CLIENTS[era]({
+      url: `${IN_PROCESS_URL}${opts.query ?? ''}`,
+      fetch: h.inProcessFetch,
+      headers: opts.headers ?? {},
+    });
+    const tools = (await client.listTools()).map((t) => t.name);
+    await client.close();
+    return tools;
+  };
+
+  it('serves all 18 tools by default and for "all"', async () => {
+    expect(await names({})).toEqual([...DISCOVERY, ...EXECUTION, ...MEDIA]);
+    expect(await names({ query: '?toolsets=all' })).toHaveLength(18);
+  });
+
+  it('narrows by header or query', async () => {
+    expect(await names({ headers: { 'X-MCP-Toolsets': 'discovery' } })).toEqual(DISCOVERY);
+    expect(await names({ query: '?toolsets=execution,media' })).toEqual([...EXECUTION, ...MEDIA]);
+  });
+
+  it('read-only mode hides everything that spends money or changes state, and refuses calls to it', async () => {
+    const tools = await names({ headers: { 'X-MCP-Readonly': 'true' } });
+    expect(tools).toEqual([...DISCOVERY, 'check_job']);
+    const client = await CLIENTS[era]({
+      url: `${IN_PROCESS_URL}?readonly=1`,
+      fetch: h.inProcessFetch,
+      headers: { 'X-Fal-Key': 'ro-id:ro-secret' },
+    });
+    const r = await client
+      .callTool('run_model', { model: 'flux_dev', input: { prompt: 'x' } })
+      .catch((e: Error) => ({
+        isError: true,
+        content: [{ type: 'text', text: e.message }],
+      }));
+    expect(r.isError).toBe(true);
+    expect(textOf(r)).toMatch(/run_model/);
+    expect(h.emulator.faults.callsTo('queue.submit')).toHaveLength(0);
+    await client.close();
+  });
+
+  it('refuses an unknown toolset with the valid names', async () => {
+    const res = await h.app.request('/mcp?toolsets=images', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: '{}',
+    });
+    expect(res.status).toBe(400);
+    expect(((await res.json()) as { error: { message: string } }).error.message).toMatch(
+      /Unknown toolset "images": use discovery, execution, media, all/,
+    );
+  });
+});
