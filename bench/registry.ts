@@ -7,9 +7,9 @@ import { buildCatalogue } from '../src/registry/catalogue.js';
 import { prepareSearch, searchCatalogue } from '../src/registry/search.js';
 import { startEmulator } from '../tests/emulator/app.js';
 import { registryFor } from '../tests/helpers/registry.js';
+import { median, timeSearch } from './lib.js';
 
 const RUNS = 7;
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? Number.NaN;
 const fmt = (xs: number[], unit: string, digits = 1) =>
   `${median(xs).toFixed(digits)} ${unit} (min ${Math.min(...xs).toFixed(digits)}, max ${Math.max(...xs).toFixed(digits)}, n=${xs.length})`;
 
@@ -31,34 +31,7 @@ for (let i = 0; i < 10_000; i++) await registry.catalogue();
 const freshCrawls = emu.faults.callsTo('models').length;
 
 const catalogue = await registry.catalogue();
-const queries = [
-  'flux dev',
-  'whisper',
-  'remove background',
-  'video upscale',
-  'fluxx schnel',
-  'kling text to video',
-  'portrait photo',
-  'music generation',
-  'transcribe audio',
-  'lip sync',
-  '3d model from image',
-  'anime style',
-];
-const p50s: number[] = [];
-const p99s: number[] = [];
-for (let run = 0; run < RUNS; run++) {
-  const samples: number[] = [];
-  for (let i = 0; i < 2_000; i++) {
-    const q = queries[i % queries.length] as string;
-    const t = performance.now();
-    searchCatalogue(catalogue, { text: q, limit: 10 });
-    samples.push(performance.now() - t);
-  }
-  samples.sort((a, b) => a - b);
-  p50s.push(samples[Math.floor(samples.length * 0.5)] as number);
-  p99s.push(samples[Math.floor(samples.length * 0.99)] as number);
-}
+const { p50s, p99s } = timeSearch((text) => searchCatalogue(catalogue, { text, limit: 10 }), RUNS);
 const buildMs: number[] = [];
 for (let run = 0; run < RUNS; run++) {
   const copy = buildCatalogue(

@@ -41,11 +41,21 @@ const EXTENSIONS: Record<string, string> = {
   zip: 'application/zip',
   tar: 'application/x-tar',
   safetensors: 'application/octet-stream',
+  txt: 'text/plain',
   srt: 'text/plain',
   vtt: 'text/vtt',
-  txt: 'text/plain',
   json: 'application/json',
 };
+
+/** The MIME type of a file extension (without the dot), if it is a known media or archive type. */
+export function mimeForExtension(ext: string | undefined): string | undefined {
+  return ext ? EXTENSIONS[ext.toLowerCase()] : undefined;
+}
+
+/** The extension usually given to a MIME type. */
+export function extensionForMime(mime: string): string | undefined {
+  return Object.entries(EXTENSIONS).find(([, m]) => m === mime)?.[0];
+}
 
 function extensionOf(url: string): string | undefined {
   try {

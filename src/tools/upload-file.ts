@@ -1,27 +1,9 @@
 import * as v from 'valibot';
+import { extensionForMime, mimeForExtension } from '../jobs/results.js';
 import { fetchPublicUrl } from '../jobs/safe-fetch.js';
 import { uploadToFal } from '../jobs/upload.js';
 import { defineTool } from '../mcp/define-tool.js';
 import { requireKey, UserError } from '../mcp/errors.js';
-
-const MIME_BY_EXT: Record<string, string> = {
-  png: 'image/png',
-  jpg: 'image/jpeg',
-  jpeg: 'image/jpeg',
-  webp: 'image/webp',
-  gif: 'image/gif',
-  mp4: 'video/mp4',
-  webm: 'video/webm',
-  mov: 'video/quicktime',
-  mp3: 'audio/mpeg',
-  wav: 'audio/wav',
-  ogg: 'audio/ogg',
-  flac: 'audio/flac',
-  m4a: 'audio/mp4',
-  zip: 'application/zip',
-  glb: 'model/gltf-binary',
-  txt: 'text/plain',
-};
 
 const extOf = (name: string | undefined) =>
   name ? /\.([a-z0-9]+)$/i.exec(name)?.[1]?.toLowerCase() : undefined;
@@ -76,9 +58,9 @@ export const uploadFileTool = defineTool({
       }
     }
     const ext = extOf(fileName);
-    contentType ??= ext ? MIME_BY_EXT[ext] : undefined;
+    contentType ??= mimeForExtension(ext);
     if (!contentType) throw new UserError('Give content_type (e.g. image/png): it could not be inferred.');
-    fileName ??= `upload.${Object.entries(MIME_BY_EXT).find(([, m]) => m === contentType)?.[0] ?? 'bin'}`;
+    fileName ??= `upload.${extensionForMime(contentType) ?? 'bin'}`;
     const uploaded = await uploadToFal(services.fal, keyed.key, { bytes, contentType, fileName }, signal);
     return {
       structured: uploaded,
