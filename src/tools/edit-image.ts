@@ -4,7 +4,7 @@ import { requireKey, UserError } from '../mcp/errors.js';
 import type { TaskMode } from '../media/choose-model.js';
 import { JobOutput } from './job-output.js';
 import { TaskParams } from './media-params.js';
-import { runTask } from './run-task.js';
+import { runOptions, runTask } from './run-task.js';
 
 const I2I = ['image-to-image'] as const;
 const MODES: Record<string, TaskMode> = {
@@ -166,9 +166,7 @@ export const editImageTool = defineTool({
         mode,
         model: args.model,
         given,
-        waitSeconds: args.wait_seconds,
-        maxCostUsd: args.max_cost_usd,
-        idempotencyKey: args.idempotency_key,
+        ...runOptions(args),
       },
       keyed,
       ctx,

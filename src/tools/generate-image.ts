@@ -4,7 +4,7 @@ import { requireKey, UserError } from '../mcp/errors.js';
 import type { TaskMode } from '../media/choose-model.js';
 import { JobOutput } from './job-output.js';
 import { TaskParams } from './media-params.js';
-import { runTask } from './run-task.js';
+import { runOptions, runTask } from './run-task.js';
 
 const FROM_TEXT: TaskMode = {
   label: 'text-to-image generation',
@@ -111,9 +111,7 @@ export const generateImageTool = defineTool({
           output_format: args.output_format,
         },
         defaults: { enable_safety_checker: args.enable_safety_checker },
-        waitSeconds: args.wait_seconds,
-        maxCostUsd: args.max_cost_usd,
-        idempotencyKey: args.idempotency_key,
+        ...runOptions(args),
       },
       keyed,
       ctx,

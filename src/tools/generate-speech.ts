@@ -4,7 +4,7 @@ import { requireKey } from '../mcp/errors.js';
 import type { TaskMode } from '../media/choose-model.js';
 import { JobOutput } from './job-output.js';
 import { TaskParams } from './media-params.js';
-import { runTask } from './run-task.js';
+import { runOptions, runTask } from './run-task.js';
 
 const SPEECH: TaskMode = {
   label: 'text-to-speech',
@@ -41,9 +41,7 @@ export const generateSpeechTool = defineTool({
         mode: SPEECH,
         model: args.model,
         given: { prompt: args.text, voice: args.voice, language: args.language },
-        waitSeconds: args.wait_seconds,
-        maxCostUsd: args.max_cost_usd,
-        idempotencyKey: args.idempotency_key,
+        ...runOptions(args),
       },
       requireKey(caller, 'generate_speech'),
       ctx,

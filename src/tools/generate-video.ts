@@ -4,7 +4,7 @@ import { requireKey, UserError } from '../mcp/errors.js';
 import type { TaskMode } from '../media/choose-model.js';
 import { JobOutput } from './job-output.js';
 import { TaskParams } from './media-params.js';
-import { runTask } from './run-task.js';
+import { runOptions, runTask } from './run-task.js';
 
 const MODES = {
   text: {
@@ -74,9 +74,7 @@ export const generateVideoTool = defineTool({
           negative_prompt: args.negative_prompt,
           seed: args.seed,
         },
-        waitSeconds: args.wait_seconds,
-        maxCostUsd: args.max_cost_usd,
-        idempotencyKey: args.idempotency_key,
+        ...runOptions(args),
       },
       keyed,
       ctx,

@@ -4,6 +4,7 @@ import { requireKey } from '../mcp/errors.js';
 import { JobOutput, JobParams } from './job-output.js';
 import { ModelNameParam } from './params.js';
 import { runAndWait } from './run-and-wait.js';
+import { runOptions } from './run-task.js';
 
 export const runModelTool = defineTool({
   name: 'run_model',
@@ -28,9 +29,7 @@ export const runModelTool = defineTool({
       {
         model: args.model,
         input: args.input,
-        waitSeconds: args.wait_seconds,
-        maxCostUsd: args.max_cost_usd,
-        idempotencyKey: args.idempotency_key,
+        ...runOptions(args),
       },
       requireKey(caller, 'run_model'),
       ctx,

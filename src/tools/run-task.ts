@@ -20,6 +20,19 @@ export interface TaskRun {
   idempotencyKey?: string | undefined;
 }
 
+/** The run options every task tool takes, as its arguments name them. */
+export function runOptions(args: {
+  wait_seconds?: number | undefined;
+  max_cost_usd?: number | undefined;
+  idempotency_key?: string | undefined;
+}) {
+  return {
+    waitSeconds: args.wait_seconds,
+    maxCostUsd: args.max_cost_usd,
+    idempotencyKey: args.idempotency_key,
+  };
+}
+
 /** Pick the model, map friendly parameters onto its schema, then run it like run_model. */
 export async function runTask(
   task: TaskRun,

@@ -4,7 +4,7 @@ import { requireKey } from '../mcp/errors.js';
 import type { TaskMode } from '../media/choose-model.js';
 import { JobOutput } from './job-output.js';
 import { TaskParams } from './media-params.js';
-import { runTask } from './run-task.js';
+import { runOptions, runTask } from './run-task.js';
 
 const TRANSCRIBE: TaskMode = {
   label: 'speech-to-text',
@@ -95,9 +95,7 @@ export const transcribeAudioTool = defineTool({
         model: args.model,
         given: { audio_url: args.audio_url, language: args.language, diarize: args.diarize || undefined },
         defaults: { task: 'transcribe', chunk_level: args.timestamps ? 'segment' : 'none' },
-        waitSeconds: args.wait_seconds,
-        maxCostUsd: args.max_cost_usd,
-        idempotencyKey: args.idempotency_key,
+        ...runOptions(args),
       },
       requireKey(caller, 'transcribe_audio'),
       ctx,
