@@ -1,11 +1,12 @@
 import type { Server } from 'node:http';
 import { serve } from '@hono/node-server';
 import { ConfigError, loadConfig } from './config.js';
-import { createApp } from './http/app.js';
+import type { BuiltApp } from './http/app.js';
+import { bootFetch, type Fetch } from './http/boot.js';
 import { createLogger } from './log.js';
 import { SERVER_VERSION } from './version.js';
 
-function start(): void {
+async function start(): Promise<void> {
   let config: ReturnType<typeof loadConfig>;
   try {
     config = loadConfig(process.env);
@@ -17,7 +18,35 @@ function start(): void {
     throw error;
   }
   const logger = createLogger(config.logLevel);
-  const { app, services, startDraining, inFlight } = createApp({ config, logger });
+  let built: BuiltApp | undefined;
+
+  const server = serve({
+    fetch: bootFetch(() => built?.app.fetch as Fetch | undefined),
+    port: config.port,
+    hostname: config.host,
+    // Slow or idle clients cannot pin sockets: headers within 10 s, a whole request within 30 s.
+    serverOptions: {
+      headersTimeout: 10_000,
+      requestTimeout: 30_000,
+      maxHeaderSize: 16 * 1024,
+      keepAliveTimeout: 5_000,
+    },
+  }) as Server;
+  await new Promise<void>((resolve) =>
+    server.listening ? resolve() : server.once('listening', () => resolve()),
+  );
+
+  const { createApp } = await import('./http/app.js');
+  built = createApp({ config, logger });
+  const { services, startDraining, inFlight } = built;
+  const address = server.address();
+  const port = typeof address === 'object' && address ? address.port : config.port;
+  const host = config.host.includes(':') ? `[${config.host}]` : config.host;
+  logger.info('listening', {
+    url: `http://${host}:${port}/mcp`,
+    version: SERVER_VERSION,
+    auth: config.auth.kind,
+  });
 
   const loopback = ['127.0.0.1', 'localhost', '::1'].includes(config.host);
   if (!loopback && config.allowedHosts.length === 0) {
@@ -28,28 +57,6 @@ function start(): void {
   if (config.auth.kind === 'open-shared-key') {
     logger.warn('INSECURE: FAL_KEY is shared with every caller without an access token');
   }
-
-  const server = serve(
-    {
-      fetch: app.fetch,
-      port: config.port,
-      hostname: config.host,
-      // Slow or idle clients cannot pin sockets: headers within 10 s, a whole request within 30 s.
-      serverOptions: {
-        headersTimeout: 10_000,
-        requestTimeout: 30_000,
-        maxHeaderSize: 16 * 1024,
-        keepAliveTimeout: 5_000,
-      },
-    },
-    (info) => {
-      logger.info('listening', {
-        url: `http://${info.family === 'IPv6' ? `[${info.address}]` : info.address}:${info.port}/mcp`,
-        version: SERVER_VERSION,
-        auth: config.auth.kind,
-      });
-    },
-  ) as Server;
   if (config.warmCatalogue) void services.registry.warm();
 
   let stopping = false;
@@ -80,4 +87,4 @@ function start(): void {
   process.once('SIGINT', () => shutdown('SIGINT'));
 }
 
-start();
+void start();
