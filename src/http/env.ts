@@ -1,4 +1,5 @@
 import type { Caller } from '../auth/caller.js';
+import type { ToolSelection } from '../mcp/toolsets.js';
 
 /** Values middleware leaves on the Hono context for later handlers. */
 export interface AppEnv {
@@ -7,5 +8,7 @@ export interface AppEnv {
     caller: Caller;
     /** The JSON-RPC message, parsed once by the json-body middleware. */
     parsedBody: unknown;
+    /** The tools this request may see. */
+    selection: ToolSelection;
   };
 }

@@ -2,7 +2,7 @@ import { McpServer, type McpServerFactory } from '@modelcontextprotocol/server';
 import type { ResourceEntry } from '../resources/model-card.js';
 import { SERVER_NAME, SERVER_VERSION } from '../version.js';
 import type { ToolEntry } from './tool-table.js';
-import { selectionFrom, subsetCache } from './toolsets.js';
+import { isToolSelection, subsetCache } from './toolsets.js';
 
 const INSTRUCTIONS = [
   'Tools for fal.ai generative media models (image, video, audio, speech, 3D).',
@@ -21,10 +21,10 @@ export function createServerFactory(
   resources: readonly ResourceEntry[],
 ): McpServerFactory {
   const subsets = subsetCache(table);
-  return ({ requestInfo }) => {
-    // The HTTP layer has already refused an invalid selection; fall back to everything.
-    const selection = requestInfo ? selectionFrom(requestInfo) : undefined;
-    const tools = selection && !('error' in selection) ? subsets(selection) : table;
+  return ({ authInfo }) => {
+    // The HTTP layer read the toolset selection once and passes it along with the caller.
+    const selection = authInfo?.extra?.selection;
+    const tools = isToolSelection(selection) ? subsets(selection) : table;
     const server = new McpServer(
       { name: SERVER_NAME, title: 'fal.ai MCP server', version: SERVER_VERSION },
       { capabilities: { tools: {}, logging: {} }, instructions: INSTRUCTIONS },

@@ -12,6 +12,7 @@ import type { AnyTool, ToolContext, ToolGroup } from './define-tool.js';
 import { describeError } from './errors.js';
 import { precomputedSchema } from './json-schema.js';
 import { errorResult, toCallToolResult } from './results.js';
+import type { ToolSelection } from './toolsets.js';
 
 /** One registered tool, ready to hand to McpServer.registerTool without further work. */
 export interface ToolEntry {
@@ -31,9 +32,11 @@ export interface ToolEntry {
 export interface RequestExtra {
   caller: Caller;
   requestId: string;
+  /** Which tools this request may see (X-MCP-Toolsets / X-MCP-Readonly). */
+  selection: ToolSelection;
 }
 
-export function requestExtraOf(ctx: ServerContext): RequestExtra {
+export function requestExtraOf(ctx: ServerContext): Omit<RequestExtra, 'selection'> {
   const extra = ctx.http?.authInfo?.extra;
   const caller = isCaller(extra?.caller) ? extra.caller : ANONYMOUS;
   const requestId = typeof extra?.requestId === 'string' ? extra.requestId : 'unknown';

@@ -38,6 +38,15 @@ export function selectionFrom(request: Request): ToolSelection | { error: string
   return { groups: new Set(names as ToolGroup[]), readOnly };
 }
 
+export function isToolSelection(value: unknown): value is ToolSelection {
+  return (
+    typeof value === 'object' &&
+    value !== null &&
+    (value as ToolSelection).groups instanceof Set &&
+    typeof (value as ToolSelection).readOnly === 'boolean'
+  );
+}
+
 /** Subsets of the table are computed once per distinct selection and reused. */
 export function subsetCache(table: readonly ToolEntry[]) {
   const cache = new Map<string, readonly ToolEntry[]>();

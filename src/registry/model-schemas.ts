@@ -65,7 +65,8 @@ export class ModelSchemaService {
         return { schema, note: `${resolved.id} is visible to your key only; its schema was not cached.` };
     }
     if (!schema) throw new UnknownModelError(name, closestNames(catalogue, name));
-    return { schema, note: resolved.note?.includes('private app') ? undefined : resolved.note };
+    // A note on an id the catalogue did not know ("may be a private app") is moot once fal served its schema.
+    return { schema, note: resolved.model ? resolved.note : undefined };
   }
 
   #sharedFetch(id: string): Promise<ModelSchema | undefined> {

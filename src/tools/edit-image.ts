@@ -3,7 +3,8 @@ import { defineTool } from '../mcp/define-tool.js';
 import { requireKey, UserError } from '../mcp/errors.js';
 import type { TaskMode } from '../media/choose-model.js';
 import { JobOutput } from './job-output.js';
-import { TaskParams } from './media-params.js';
+import { TaskParams, TaskRunFields } from './media-params.js';
+import { RUNS_MODEL } from './params.js';
 import { runOptions, runTask } from './run-task.js';
 
 const I2I = ['image-to-image'] as const;
@@ -117,13 +118,10 @@ export const editImageTool = defineTool({
       15,
     ),
     seed: TaskParams.seed,
-    model: TaskParams.model,
-    wait_seconds: TaskParams.wait_seconds,
-    max_cost_usd: TaskParams.max_cost_usd,
-    idempotency_key: TaskParams.idempotency_key,
+    ...TaskRunFields,
   }),
   output: JobOutput,
-  annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: false, openWorldHint: true },
+  annotations: RUNS_MODEL,
   async handler(args, caller, ctx) {
     const keyed = requireKey(caller, 'edit_image');
     const mode = MODES[args.operation] as TaskMode;

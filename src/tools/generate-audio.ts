@@ -3,7 +3,8 @@ import { defineTool } from '../mcp/define-tool.js';
 import { requireKey } from '../mcp/errors.js';
 import type { TaskMode } from '../media/choose-model.js';
 import { JobOutput } from './job-output.js';
-import { TaskParams } from './media-params.js';
+import { TaskParams, TaskRunFields } from './media-params.js';
+import { RUNS_MODEL } from './params.js';
 import { runOptions, runTask } from './run-task.js';
 
 const MODES = {
@@ -43,13 +44,10 @@ export const generateAudioTool = defineTool({
     duration: v.optional(v.pipe(v.number(), v.minValue(1), v.maxValue(600), v.description('Seconds.'))),
     negative_prompt: TaskParams.negative_prompt,
     seed: TaskParams.seed,
-    model: TaskParams.model,
-    wait_seconds: TaskParams.wait_seconds,
-    max_cost_usd: TaskParams.max_cost_usd,
-    idempotency_key: TaskParams.idempotency_key,
+    ...TaskRunFields,
   }),
   output: JobOutput,
-  annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: false, openWorldHint: true },
+  annotations: RUNS_MODEL,
   async handler(args, caller, ctx) {
     const keyed = requireKey(caller, 'generate_audio');
     const mode = args.kind === 'sound_effect' ? MODES.sound_effect : args.lyrics ? MODES.song : MODES.music;

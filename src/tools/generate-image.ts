@@ -3,7 +3,8 @@ import { defineTool } from '../mcp/define-tool.js';
 import { requireKey, UserError } from '../mcp/errors.js';
 import type { TaskMode } from '../media/choose-model.js';
 import { JobOutput } from './job-output.js';
-import { TaskParams } from './media-params.js';
+import { TaskParams, TaskRunFields } from './media-params.js';
+import { RUNS_MODEL } from './params.js';
 import { runOptions, runTask } from './run-task.js';
 
 const FROM_TEXT: TaskMode = {
@@ -79,13 +80,10 @@ export const generateImageTool = defineTool({
     negative_prompt: TaskParams.negative_prompt,
     output_format: v.optional(v.picklist(['jpeg', 'png', 'webp'])),
     enable_safety_checker: v.optional(v.boolean(), true),
-    model: TaskParams.model,
-    wait_seconds: TaskParams.wait_seconds,
-    max_cost_usd: TaskParams.max_cost_usd,
-    idempotency_key: TaskParams.idempotency_key,
+    ...TaskRunFields,
   }),
   output: JobOutput,
-  annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: false, openWorldHint: true },
+  annotations: RUNS_MODEL,
   async handler(args, caller, ctx) {
     const keyed = requireKey(caller, 'generate_image');
     const prompt = assemblePrompt(args);

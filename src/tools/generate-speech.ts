@@ -3,7 +3,8 @@ import { defineTool } from '../mcp/define-tool.js';
 import { requireKey } from '../mcp/errors.js';
 import type { TaskMode } from '../media/choose-model.js';
 import { JobOutput } from './job-output.js';
-import { TaskParams } from './media-params.js';
+import { TaskRunFields } from './media-params.js';
+import { RUNS_MODEL } from './params.js';
 import { runOptions, runTask } from './run-task.js';
 
 const SPEECH: TaskMode = {
@@ -28,13 +29,10 @@ export const generateSpeechTool = defineTool({
     language: v.optional(
       v.pipe(v.string(), v.trim(), v.maxLength(40), v.description('e.g. en, de, or English.')),
     ),
-    model: TaskParams.model,
-    wait_seconds: TaskParams.wait_seconds,
-    max_cost_usd: TaskParams.max_cost_usd,
-    idempotency_key: TaskParams.idempotency_key,
+    ...TaskRunFields,
   }),
   output: JobOutput,
-  annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: false, openWorldHint: true },
+  annotations: RUNS_MODEL,
   async handler(args, caller, ctx) {
     return runTask(
       {

@@ -54,3 +54,11 @@ export const TaskParams = {
   audio_url: url('audio_url'),
   urlOf: url,
 };
+
+/** The fields every task tool ends with: which model, how long to wait, the cost cap, the retry key. */
+export const TaskRunFields = {
+  model: TaskParams.model,
+  wait_seconds: TaskParams.wait_seconds,
+  max_cost_usd: TaskParams.max_cost_usd,
+  idempotency_key: TaskParams.idempotency_key,
+};

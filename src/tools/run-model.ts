@@ -2,7 +2,7 @@ import * as v from 'valibot';
 import { defineTool } from '../mcp/define-tool.js';
 import { requireKey } from '../mcp/errors.js';
 import { JobOutput, JobParams } from './job-output.js';
-import { ModelNameParam } from './params.js';
+import { ModelNameParam, RUNS_MODEL } from './params.js';
 import { runAndWait } from './run-and-wait.js';
 import { runOptions } from './run-task.js';
 
@@ -23,7 +23,7 @@ export const runModelTool = defineTool({
     idempotency_key: JobParams.idempotency_key,
   }),
   output: JobOutput,
-  annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: false, openWorldHint: true },
+  annotations: RUNS_MODEL,
   async handler(args, caller, ctx) {
     return runAndWait(
       {

@@ -3,7 +3,7 @@ import { defineTool } from '../mcp/define-tool.js';
 import { requireKey } from '../mcp/errors.js';
 import { JobOutput, JobParams, jobToolOutput } from './job-output.js';
 import { TaskParams } from './media-params.js';
-import { ModelNameParam } from './params.js';
+import { ModelNameParam, RUNS_MODEL } from './params.js';
 
 export const submitJobTool = defineTool({
   name: 'submit_job',
@@ -21,7 +21,7 @@ export const submitJobTool = defineTool({
     idempotency_key: JobParams.idempotency_key,
   }),
   output: JobOutput,
-  annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: false, openWorldHint: true },
+  annotations: RUNS_MODEL,
   async handler(args, caller, { services, signal }) {
     const keyed = requireKey(caller, 'submit_job');
     const submission = await services.jobs.submit(

@@ -3,7 +3,8 @@ import { defineTool } from '../mcp/define-tool.js';
 import { requireKey } from '../mcp/errors.js';
 import type { TaskMode } from '../media/choose-model.js';
 import { JobOutput } from './job-output.js';
-import { TaskParams } from './media-params.js';
+import { TaskParams, TaskRunFields } from './media-params.js';
+import { RUNS_MODEL } from './params.js';
 import { runOptions, runTask } from './run-task.js';
 
 const TRANSCRIBE: TaskMode = {
@@ -81,13 +82,10 @@ export const transcribeAudioTool = defineTool({
     ),
     diarize: v.optional(v.boolean(), false),
     timestamps: v.optional(v.boolean(), true),
-    model: TaskParams.model,
-    wait_seconds: TaskParams.wait_seconds,
-    max_cost_usd: TaskParams.max_cost_usd,
-    idempotency_key: TaskParams.idempotency_key,
+    ...TaskRunFields,
   }),
   output: v.object({ ...JobOutput.entries, transcript: v.optional(Transcript) }),
-  annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: false, openWorldHint: true },
+  annotations: RUNS_MODEL,
   async handler(args, caller, ctx) {
     const out = await runTask(
       {

@@ -4,6 +4,7 @@ import { fetchPublicUrl } from '../jobs/safe-fetch.js';
 import { uploadToFal } from '../jobs/upload.js';
 import { defineTool } from '../mcp/define-tool.js';
 import { requireKey, UserError } from '../mcp/errors.js';
+import { RUNS_MODEL } from './params.js';
 
 const extOf = (name: string | undefined) =>
   name ? /\.([a-z0-9]+)$/i.exec(name)?.[1]?.toLowerCase() : undefined;
@@ -32,7 +33,7 @@ export const uploadFileTool = defineTool({
     file_name: v.string(),
     size: v.number(),
   }),
-  annotations: { readOnlyHint: false, destructiveHint: false, idempotentHint: false, openWorldHint: true },
+  annotations: RUNS_MODEL,
   async handler(args, caller, { services, signal }) {
     const keyed = requireKey(caller, 'upload_file');
     if ((args.url === undefined) === (args.data_base64 === undefined)) {

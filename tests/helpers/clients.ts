@@ -47,6 +47,31 @@ export interface ConnectOptions {
   fetch?: typeof fetch;
 }
 
+/** The calls both SDK clients make the same way (their call signatures differ only for tools). */
+interface SdkClient {
+  listTools(): Promise<{ tools: Awaited<ReturnType<TestClient['listTools']>> }>;
+  readResource(params: { uri: string }): Promise<unknown>;
+  listResourceTemplates(): Promise<{ resourceTemplates: { uriTemplate: string; name: string }[] }>;
+  complete(params: {
+    ref: { type: 'ref/resource'; uri: string };
+    argument: { name: string; value: string };
+  }): Promise<{ completion: { values: string[] } }>;
+  close(): Promise<void>;
+}
+
+function sharedMethods(client: SdkClient): Omit<TestClient, 'era' | 'callTool'> {
+  return {
+    listTools: async () => (await client.listTools()).tools,
+    readResource: async (uri) =>
+      record((await client.readResource({ uri })) as Awaited<ReturnType<TestClient['readResource']>>),
+    listResourceTemplates: async () => (await client.listResourceTemplates()).resourceTemplates,
+    completeTemplate: async (uriTemplate, name, value) =>
+      (await client.complete({ ref: { type: 'ref/resource', uri: uriTemplate }, argument: { name, value } }))
+        .completion.values,
+    close: () => client.close(),
+  };
+}
+
 /** A 2026-07-28 client: `@modelcontextprotocol/client` pinned to the stateless protocol. */
 export async function connectModern(opts: ConnectOptions): Promise<TestClient> {
   const client = new ModernClient(
@@ -60,7 +85,6 @@ export async function connectModern(opts: ConnectOptions): Promise<TestClient> {
   await client.connect(transport);
   return {
     era: '2026-07-28',
-    listTools: async () => (await client.listTools()).tools,
     callTool: async (name, args, onProgress) =>
       record(
         (await client.callTool(
@@ -68,13 +92,7 @@ export async function connectModern(opts: ConnectOptions): Promise<TestClient> {
           onProgress ? { onprogress: onProgress } : undefined,
         )) as ToolCallResult,
       ),
-    readResource: async (uri) =>
-      record((await client.readResource({ uri })) as Awaited<ReturnType<TestClient['readResource']>>),
-    listResourceTemplates: async () => (await client.listResourceTemplates()).resourceTemplates,
-    completeTemplate: async (uriTemplate, name, value) =>
-      (await client.complete({ ref: { type: 'ref/resource', uri: uriTemplate }, argument: { name, value } }))
-        .completion.values,
-    close: () => client.close(),
+    ...sharedMethods(client),
   };
 }
 
@@ -88,7 +106,6 @@ export async function connectLegacy(opts: ConnectOptions): Promise<TestClient> {
   await client.connect(transport);
   return {
     era: '2025-11-25',
-    listTools: async () => (await client.listTools()).tools,
     callTool: async (name, args, onProgress) =>
       record(
         (await client.callTool(
@@ -97,13 +114,7 @@ export async function connectLegacy(opts: ConnectOptions): Promise<TestClient> {
           onProgress ? { onprogress: onProgress } : undefined,
         )) as ToolCallResult,
       ),
-    readResource: async (uri) =>
-      record((await client.readResource({ uri })) as Awaited<ReturnType<TestClient['readResource']>>),
-    listResourceTemplates: async () => (await client.listResourceTemplates()).resourceTemplates,
-    completeTemplate: async (uriTemplate, name, value) =>
-      (await client.complete({ ref: { type: 'ref/resource', uri: uriTemplate }, argument: { name, value } }))
-        .completion.values,
-    close: () => client.close(),
+    ...sharedMethods(client),
   };
 }
 

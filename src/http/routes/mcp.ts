@@ -34,6 +34,7 @@ export function mcpRoute(options: McpRouteOptions): Hono<AppEnv> {
   route.use('*', async (c, next) => {
     const selection = selectionFrom(c.req.raw);
     if ('error' in selection) return jsonRpcErrorResponse(400, selection.error, {}, -32602);
+    c.set('selection', selection);
     await next();
   });
   route.post(
@@ -48,7 +49,7 @@ export function mcpRoute(options: McpRouteOptions): Hono<AppEnv> {
     jsonBody(),
     (c) => {
       const caller = c.get('caller');
-      const extra: RequestExtra = { caller, requestId: c.get('requestId') };
+      const extra: RequestExtra = { caller, requestId: c.get('requestId'), selection: c.get('selection') };
       return handler.fetch(c.req.raw, {
         parsedBody: c.get('parsedBody'),
         // The SDK passes authInfo through untouched to tool handlers; the token
