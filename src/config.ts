@@ -102,6 +102,22 @@ const EnvSchema = v.object({
   METRICS_ENABLED: v.optional(bool('true or false'), 'false'),
   METRICS_TOKEN: v.optional(nonEmpty('a token for Authorization: Bearer on /metrics')),
   MAX_INPUT_BYTES: v.optional(intIn(1024, 64 * 1024 * 1024, 'bytes from 1024 to 67108864'), '262144'),
+  PUBLIC_URL: v.optional(httpUrl('the public base URL of this server, such as https://fal-mcp.fly.dev')),
+  OAUTH_SECRET: v.optional(
+    v.pipe(
+      list,
+      v.minLength(1, 'one or more comma-separated secrets of at least 32 characters'),
+      v.check(
+        (secrets) => secrets.every((s) => s.length >= 32),
+        'secrets of at least 32 characters each (e.g. openssl rand -base64 32)',
+      ),
+    ),
+  ),
+  OAUTH_ACCESS_TOKEN_TTL_SECONDS: v.optional(intIn(60, 86_400, 'whole seconds from 60 to 86400'), '3600'),
+  OAUTH_REFRESH_TOKEN_TTL_SECONDS: v.optional(
+    intIn(300, 365 * 86_400, 'whole seconds from 300 to 31536000'),
+    String(30 * 86_400),
+  ),
 });
 
 export type AuthPosture =
@@ -147,7 +163,15 @@ export interface Config {
   maxInputBytes: number;
   /** /metrics: off, open, or behind a bearer token. */
   metrics: { enabled: false } | { enabled: true; token: Secret | undefined };
+  /** The URL clients reach this server at (needed behind a proxy; OAuth issuer and resource). */
+  publicUrl: string | undefined;
+  /** Sign-in for URL-only clients; off unless OAUTH_SECRET is set. */
+  oauth: OAuthConfig;
 }
+
+export type OAuthConfig =
+  | { enabled: false }
+  | { enabled: true; secrets: readonly Secret[]; accessTokenSeconds: number; refreshTokenSeconds: number };
 
 /** Parse the environment once. Throws ConfigError with a single readable line. */
 export function loadConfig(env: Record<string, string | undefined>): Config {
@@ -200,6 +224,29 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
       e.METRICS_ENABLED || e.METRICS_TOKEN
         ? { enabled: true, token: e.METRICS_TOKEN ? new Secret(e.METRICS_TOKEN) : undefined }
         : { enabled: false },
+    publicUrl: e.PUBLIC_URL,
+    oauth: oauthConfig(e.OAUTH_SECRET, e.PUBLIC_URL, e.HOST, e),
+  };
+}
+
+function oauthConfig(
+  secrets: string[] | undefined,
+  publicUrl: string | undefined,
+  host: string,
+  e: { OAUTH_ACCESS_TOKEN_TTL_SECONDS: number; OAUTH_REFRESH_TOKEN_TTL_SECONDS: number },
+): OAuthConfig {
+  if (!secrets) return { enabled: false };
+  // Tokens are bound to the server's URL; off loopback the request's Host cannot be trusted to say it.
+  if (!publicUrl && !['127.0.0.1', 'localhost', '::1'].includes(host)) {
+    throw new ConfigError(
+      'PUBLIC_URL: expected the public base URL of this server (e.g. https://fal-mcp.fly.dev) when OAUTH_SECRET is set and HOST is not loopback',
+    );
+  }
+  return {
+    enabled: true,
+    secrets: secrets.map((s) => new Secret(s)),
+    accessTokenSeconds: e.OAUTH_ACCESS_TOKEN_TTL_SECONDS,
+    refreshTokenSeconds: e.OAUTH_REFRESH_TOKEN_TTL_SECONDS,
   };
 }
 

@@ -31,6 +31,11 @@ export interface CredentialHeaders {
 // whitespace and control characters, which only appear in copy-paste accidents.
 const TOKEN_SHAPE = /^[\x21-\x7e]{1,1024}$/;
 
+/** Whether a pasted value could be a fal key at all (before asking fal). */
+export function isFalKeyShaped(value: string): boolean {
+  return TOKEN_SHAPE.test(value);
+}
+
 const HOW_TO =
   'Send your fal key as "X-Fal-Key: <key>", "Authorization: Key <key>" or "Authorization: Bearer <key>".';
 
@@ -70,7 +75,7 @@ export function resolveCaller(headers: CredentialHeaders, posture: AuthPosture):
   return { ok: true, caller: ANONYMOUS };
 }
 
-function callerFor(key: Secret, mode: AuthMode): Caller {
+export function callerFor(key: Secret, mode: AuthMode): Caller {
   return { key, tenant: fingerprint(key), mode };
 }
 

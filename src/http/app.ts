@@ -1,8 +1,13 @@
 import { Hono } from 'hono';
-import type { Config } from '../config.js';
+import type { MetadataDocumentFetcher } from '../auth/oauth/clients.js';
+import { OAuthService } from '../auth/oauth/service.js';
+import type { Config, OAuthConfig } from '../config.js';
 import { FalClient } from '../fal/client.js';
+import { FalError } from '../fal/errors.js';
+import { fetchPricing } from '../fal/platform.js';
 import { JobService } from '../jobs/job-service.js';
 import { JobStore } from '../jobs/job-store.js';
+import { fetchPublicUrl } from '../jobs/safe-fetch.js';
 import { ConcurrencyLimiter } from '../limits/concurrency.js';
 import type { Logger } from '../log.js';
 import { createServerFactory } from '../mcp/server.js';
@@ -21,6 +26,7 @@ import { requestId } from './middleware/request-id.js';
 import { healthRoutes } from './routes/health.js';
 import { mcpRoute } from './routes/mcp.js';
 import { metricsRoute } from './routes/metrics.js';
+import { oauthRoutes } from './routes/oauth.js';
 import { rootRoute } from './routes/root.js';
 
 export interface AppDeps {
@@ -28,6 +34,8 @@ export interface AppDeps {
   logger: Logger;
   /** Tests may swap the fetch the fal client uses; production uses the global one. */
   fetch?: typeof fetch;
+  /** Tests may serve Client ID Metadata Documents without https; production fetches them. */
+  fetchClientMetadata?: MetadataDocumentFetcher;
 }
 
 export interface BuiltApp {
@@ -39,10 +47,50 @@ export interface BuiltApp {
   inFlight(): number;
 }
 
+/** Sign-in: sealed grants, the key checked with fal, client documents fetched through the SSRF guard. */
+function createOAuthService(
+  config: Config,
+  oauth: Extract<OAuthConfig, { enabled: true }>,
+  fal: FalClient,
+  fetchMetadataDocument?: MetadataDocumentFetcher,
+): OAuthService {
+  return new OAuthService({
+    secrets: oauth.secrets,
+    publicUrl: config.publicUrl,
+    accessSeconds: oauth.accessTokenSeconds,
+    refreshSeconds: oauth.refreshTokenSeconds,
+    fetchMetadataDocument:
+      fetchMetadataDocument ??
+      (async (url) => {
+        const file = await fetchPublicUrl(url, {
+          maxBytes: 16 * 1024,
+          timeoutMs: 5000,
+          maxRedirects: 0,
+          allowHosts: config.fetchAllowHosts,
+        });
+        return JSON.parse(file.bytes.toString('utf8')) as unknown;
+      }),
+    checkKey: async (key) => {
+      try {
+        await fetchPricing(fal, [KEY_CHECK_ENDPOINT], key);
+        return 'accepted';
+      } catch (error) {
+        if (!(error instanceof FalError)) throw error;
+        if (error.kind === 'auth') return 'refused';
+        // 404/422 still means fal authenticated the key; anything else says nothing about it.
+        return error.kind === 'not_found' || error.kind === 'validation' ? 'accepted' : 'unavailable';
+      }
+    },
+  });
+}
+
+/** A long-lived public endpoint whose price lookup is the cheapest authenticated call fal has. */
+const KEY_CHECK_ENDPOINT = 'fal-ai/flux/dev';
+
 const LOOPBACK = new Set(['127.0.0.1', 'localhost', '::1', '[::1]']);
 
 /** Assemble the whole server. Reading top to bottom gives the request flow. */
-export function createApp({ config, logger, fetch }: AppDeps): BuiltApp {
+export function createApp({ config, logger, fetch, fetchClientMetadata }: AppDeps): BuiltApp {
   const metrics = new Metrics();
   const fal = new FalClient({
     apiUrl: config.falApiUrl,
@@ -111,6 +159,9 @@ export function createApp({ config, logger, fetch }: AppDeps): BuiltApp {
     values: Object.entries(fal.breakerStates()).map(([api, state]) => [{ api }, state === 'open' ? 1 : 0]),
   }));
   const table = buildToolTable(ALL_TOOLS, services);
+  const oauth = config.oauth.enabled
+    ? createOAuthService(config, config.oauth, fal, fetchClientMetadata)
+    : undefined;
   let draining = false;
   let inFlight = 0;
 
@@ -136,11 +187,13 @@ export function createApp({ config, logger, fetch }: AppDeps): BuiltApp {
   });
   app.route('/', healthRoutes({ registry, breakers: () => fal.breakerStates(), isDraining: () => draining }));
   app.route('/', metricsRoute(metrics, config.metrics));
+  if (oauth) app.route('/', oauthRoutes({ oauth, logger, limits: config, publicUrl: config.publicUrl }));
   app.route(
     '/',
     rootRoute(
       table.map((t) => t.name),
       config.auth.kind === 'shared-key',
+      config.oauth.enabled,
     ),
   );
   app.route(
@@ -156,6 +209,7 @@ export function createApp({ config, logger, fetch }: AppDeps): BuiltApp {
       maxBodyBytes: config.maxBodyBytes,
       limits: config,
       logger,
+      oauth,
     }),
   );
   app.notFound(() => jsonRpcErrorResponse(404, 'Not found. The MCP endpoint is POST /mcp.'));

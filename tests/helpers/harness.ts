@@ -1,5 +1,6 @@
 import type { AddressInfo } from 'node:net';
 import { serve } from '@hono/node-server';
+import type { MetadataDocumentFetcher } from '../../src/auth/oauth/clients.js';
 import { loadConfig } from '../../src/config.js';
 import { type BuiltApp, createApp } from '../../src/http/app.js';
 import { createLogger } from '../../src/log.js';
@@ -24,6 +25,7 @@ export async function startHarness(
   opts: {
     env?: Record<string, string> | ((emulator: RunningEmulator) => Record<string, string>);
     emulator?: EmulatorOptions;
+    fetchClientMetadata?: MetadataDocumentFetcher;
   } = {},
 ): Promise<Harness> {
   const emulator = await startEmulator(opts.emulator);
@@ -37,7 +39,11 @@ export async function startHarness(
   });
   const lines: string[] = [];
   const logger = createLogger(config.logLevel, (line) => lines.push(line));
-  const built = createApp({ config, logger });
+  const built = createApp({
+    config,
+    logger,
+    ...(opts.fetchClientMetadata ? { fetchClientMetadata: opts.fetchClientMetadata } : {}),
+  });
   const servers: { close(cb: () => void): void; closeAllConnections?(): void }[] = [];
   const inProcessFetch = ((input: RequestInfo | URL, init?: RequestInit) =>
     built.app.fetch(new Request(input, init))) as typeof fetch;

@@ -24,9 +24,29 @@ describe('configuration', () => {
     [{ MODEL_CACHE_TTL_SECONDS: '-5' }, /^MODEL_CACHE_TTL_SECONDS: /],
     [{ LOG_LEVEL: 'loud' }, /^LOG_LEVEL: expected one of debug, info/],
     [{ MCP_AUTH_TOKENS: 'a,b' }, /^MCP_AUTH_TOKENS: only used with FAL_KEY/],
+    [{ OAUTH_SECRET: 'too-short' }, /^OAUTH_SECRET: expected secrets of at least 32 characters/],
+    [{ OAUTH_SECRET: 'x'.repeat(40), HOST: '0.0.0.0' }, /^PUBLIC_URL: expected the public base URL/],
+    [{ OAUTH_ACCESS_TOKEN_TTL_SECONDS: '5' }, /^OAUTH_ACCESS_TOKEN_TTL_SECONDS: /],
   ])('%o is refused with one line naming the variable', (env, message) => {
     expect(() => loadConfig(env)).toThrow(ConfigError);
     expect(() => loadConfig(env)).toThrow(message);
+  });
+
+  it('OAuth is off by default; OAUTH_SECRET turns it on with rotation-ready secrets', () => {
+    expect(loadConfig({}).oauth).toEqual({ enabled: false });
+    const c = loadConfig({
+      OAUTH_SECRET: `${'n'.repeat(32)}, ${'o'.repeat(32)}`,
+      HOST: '0.0.0.0',
+      PUBLIC_URL: 'https://fal-mcp.example/',
+    });
+    expect(c.publicUrl).toBe('https://fal-mcp.example');
+    expect(c.oauth).toMatchObject({
+      enabled: true,
+      accessTokenSeconds: 3600,
+      refreshTokenSeconds: 2_592_000,
+    });
+    expect(c.oauth.enabled && c.oauth.secrets.length).toBe(2);
+    expect(JSON.stringify(c)).not.toContain('n'.repeat(32));
   });
 
   it('never echoes a refused value', () => {

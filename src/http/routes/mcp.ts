@@ -1,6 +1,7 @@
 import { createMcpHandler, type McpServerFactory } from '@modelcontextprotocol/server';
 import { Hono } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
+import type { OAuthService } from '../../auth/oauth/service.js';
 import type { AuthPosture, Config } from '../../config.js';
 import type { Logger } from '../../log.js';
 import type { RequestExtra } from '../../mcp/tool-table.js';
@@ -19,6 +20,8 @@ export interface McpRouteOptions {
   maxBodyBytes: number;
   limits: Pick<Config, 'rateLimitPerMinute' | 'rateLimitBurst' | 'trustProxy'>;
   logger: Logger;
+  /** Present when OAuth sign-in is on: sealed tokens are accepted and anonymous calls challenged. */
+  oauth?: OAuthService | undefined;
 }
 
 /** POST /mcp for both protocol eras; GET and DELETE are 405 (stateless: no streams, no sessions). */
@@ -44,7 +47,7 @@ export function mcpRoute(options: McpRouteOptions): Hono<AppEnv> {
       onError: () =>
         jsonRpcErrorResponse(413, `Request body too large: the limit is ${options.maxBodyBytes} bytes.`),
     }),
-    callerContext(options.posture),
+    callerContext(options.posture, options.oauth),
     rateLimit(options.limits),
     jsonBody(),
     (c) => {

@@ -3,13 +3,15 @@ import { SERVER_NAME, SERVER_VERSION } from '../../version.js';
 import type { AppEnv } from '../env.js';
 
 /** GET /: what this is and how to connect, for people who curl the URL. */
-export function rootRoute(toolNames: readonly string[], sharedKey: boolean): Hono<AppEnv> {
+export function rootRoute(toolNames: readonly string[], sharedKey: boolean, oauth: boolean): Hono<AppEnv> {
   const route = new Hono<AppEnv>();
   route.get('/', (c) => {
     const base = new URL(c.req.url).origin;
     const auth = sharedKey
       ? 'Send "Authorization: Bearer <access token>" from the operator; add "X-Fal-Key: <your key>" to use your own fal key.'
-      : 'Send your fal key as "X-Fal-Key: <key>" (or "Authorization: Bearer <key>"). Browsing models works without one.';
+      : oauth
+        ? 'Sign in with OAuth (clients that only take a URL open a page where you paste your fal key once), or send "X-Fal-Key: <key>".'
+        : 'Send your fal key as "X-Fal-Key: <key>" (or "Authorization: Bearer <key>"). Browsing models works without one.';
     return c.json({
       name: SERVER_NAME,
       version: SERVER_VERSION,
@@ -26,6 +28,12 @@ export function rootRoute(toolNames: readonly string[], sharedKey: boolean): Hon
             fal: { type: 'http', url: `${base}/mcp`, headers: { 'X-Fal-Key': '<your fal key>' } },
           },
         },
+        ...(oauth
+          ? {
+              url_only_connectors: `Add a custom connector with the URL ${base}/mcp; sign in with your fal key when asked.`,
+              oauth_metadata: `${base}/.well-known/oauth-authorization-server`,
+            }
+          : {}),
       },
       tools: toolNames,
       health: { liveness: `${base}/health`, readiness: `${base}/ready` },

@@ -1,0 +1,100 @@
+/** The two pages a person sees during sign-in: the consent form and a clear failure. */
+
+export interface ConsentPageInput {
+  /** This server's public origin, shown so the user knows who will hold the key. */
+  serverOrigin: string;
+  clientName: string | undefined;
+  clientId: string;
+  redirectUri: string;
+  sealedRequest: string;
+  error?: string;
+}
+
+const esc = (s: string) =>
+  s.replace(
+    /[&<>"']/g,
+    (ch) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[ch] ?? ch,
+  );
+
+const STYLE = `
+:root{color-scheme:light dark;font-family:system-ui,-apple-system,Segoe UI,sans-serif}
+body{margin:0;min-height:100vh;display:grid;place-items:center;background:#f4f4f6}
+main{max-width:30rem;margin:2rem;padding:2rem;border-radius:12px;background:#fff;box-shadow:0 2px 16px #0001}
+h1{font-size:1.3rem;margin:0 0 1rem}
+p,li{line-height:1.5;color:#333}
+code{background:#f0f0f3;padding:0 .25rem;border-radius:4px;word-break:break-all}
+label{display:block;font-weight:600;margin:1.25rem 0 .4rem}
+input[type=password]{box-sizing:border-box;width:100%;padding:.6rem;font:inherit;border:1px solid #bbb;border-radius:8px}
+.actions{display:flex;flex-direction:row-reverse;gap:.75rem;margin-top:1.25rem}
+button{flex:1;padding:.65rem;font:inherit;font-weight:600;border-radius:8px;border:1px solid #bbb;background:#fff;cursor:pointer}
+button.primary{background:#5b3df5;border-color:#5b3df5;color:#fff}
+.error{padding:.75rem;border-radius:8px;background:#fdecec;color:#8a1c1c}
+.small{font-size:.85rem;color:#666}
+@media (prefers-color-scheme:dark){body{background:#15151a}main{background:#202028}p,li{color:#ddd}code{background:#2c2c36}.small{color:#aaa}button{background:#2c2c36;color:#eee}}
+`;
+
+function page(title: string, body: string): string {
+  return `<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">
+<title>${esc(title)}</title><style>${STYLE}</style></head>
+<body><main>${body}</main></body></html>`;
+}
+
+export function consentPage(input: ConsentPageInput): string {
+  const who = input.clientName ? `<strong>${esc(input.clientName)}</strong>` : 'An MCP client';
+  const redirectHost = safeHost(input.redirectUri);
+  return page(
+    'Connect to fal',
+    // Allow comes first in the markup (shown second) so Enter in the key field allows, not cancels.
+    `<h1>Connect ${input.clientName ? esc(input.clientName) : 'your MCP client'} to fal</h1>
+<p>${who} wants to discover and run fal models on your behalf through the MCP server at <code>${esc(input.serverOrigin)}</code>.</p>
+<ul>
+<li>Your fal key is checked once with fal, then <strong>encrypted into the access token</strong> given to the client. This server <strong>does not store it</strong>; it decrypts the token on each request to call fal for you.</li>
+<li>Runs are billed to your fal account. To revoke access, delete the key in your <a href="https://fal.ai/dashboard/keys" target="_blank" rel="noopener noreferrer">fal dashboard</a>.</li>
+</ul>
+${input.error ? `<p class="error" role="alert">${esc(input.error)}</p>` : ''}
+<form method="post" action="/authorize" autocomplete="off">
+<input type="hidden" name="request" value="${esc(input.sealedRequest)}">
+<label for="fal_key">fal key</label>
+<input type="password" id="fal_key" name="fal_key" placeholder="key-id:key-secret" autocomplete="off" spellcheck="false" required autofocus>
+<div class="actions">
+<button type="submit" name="action" value="allow" class="primary">Allow</button>
+<button type="submit" name="action" value="deny" formnovalidate>Cancel</button>
+</div>
+</form>
+<p class="small">You will be sent back to <code>${esc(redirectHost)}</code>. Client id: <code>${esc(shorten(input.clientId))}</code></p>`,
+  );
+}
+
+export function errorPage(title: string, message: string, next: string): string {
+  return page(
+    title,
+    `<h1>${esc(title)}</h1><p class="error" role="alert">${esc(message)}</p><p>${esc(next)}</p>`,
+  );
+}
+
+/** Headers every sign-in page carries: no framing (clickjacking), no caching, no scripts. */
+export const PAGE_HEADERS = {
+  'content-type': 'text/html; charset=utf-8',
+  'cache-control': 'no-store',
+  'x-frame-options': 'DENY',
+  'referrer-policy': 'no-referrer',
+  'x-content-type-options': 'nosniff',
+  // form-action is left out on purpose: Chrome applies it to the redirect after
+  // the POST, and the redirect goes to the client's own (often custom-scheme) URI.
+  'content-security-policy':
+    "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'none'; base-uri 'none'",
+};
+
+function safeHost(uri: string): string {
+  try {
+    const url = new URL(uri);
+    return url.host ? `${url.protocol}//${url.host}` : url.protocol;
+  } catch {
+    return uri;
+  }
+}
+
+function shorten(id: string): string {
+  return id.length > 60 ? `${id.slice(0, 28)}…${id.slice(-12)}` : id;
+}

@@ -1,0 +1,104 @@
+import { describe, expect, it } from 'vitest';
+import { redirectUriProblem } from '../../src/auth/oauth/clients.js';
+import { pkceMatches, sameResource } from '../../src/auth/oauth/grants.js';
+import { MemorySingleUseSet } from '../../src/auth/oauth/replay.js';
+import { Sealer } from '../../src/auth/oauth/seal.js';
+import { Secret } from '../../src/auth/secret.js';
+
+const A = new Secret('a'.repeat(32));
+const B = new Secret('b'.repeat(32));
+
+describe('Sealer', () => {
+  it('round-trips a payload and hides it', () => {
+    const token = new Sealer([A]).seal('fmcp_at', { k: 'key-id:key-secret' });
+    expect(token).toMatch(/^fmcp_at\.[\w-]{8}\.[\w-]+$/);
+    expect(token).not.toContain('key-secret');
+    expect(new Sealer([A]).open('fmcp_at', token)).toEqual({ k: 'key-id:key-secret' });
+  });
+
+  it('binds the kind: a token of one kind does not open as another, even renamed', () => {
+    const token = new Sealer([A]).seal('fmcp_rt', { k: 1 });
+    expect(new Sealer([A]).open('fmcp_at', token)).toBeUndefined();
+    expect(new Sealer([A]).open('fmcp_at', token.replace('fmcp_rt', 'fmcp_at'))).toBeUndefined();
+  });
+
+  it('refuses every single-character change of the sealed part', () => {
+    const sealer = new Sealer([A]);
+    const token = sealer.seal('fmcp_at', { k: 'x' });
+    const cut = token.lastIndexOf('.') + 1;
+    let opened = 0;
+    for (let i = cut; i < token.length; i++) {
+      const ch = token[i] === 'A' ? 'B' : 'A';
+      if (sealer.open('fmcp_at', token.slice(0, i) + ch + token.slice(i + 1)) !== undefined) opened++;
+    }
+    expect(opened).toBe(0);
+  });
+
+  it('rotates: the first secret seals, every listed secret opens', () => {
+    const old = new Sealer([B]).seal('fmcp_at', { v: 'old' });
+    const rotating = new Sealer([A, B]);
+    expect(rotating.open('fmcp_at', old)).toEqual({ v: 'old' });
+    expect(new Sealer([A]).open('fmcp_at', rotating.seal('fmcp_at', { v: 'new' }))).toEqual({ v: 'new' });
+    expect(new Sealer([A]).open('fmcp_at', old)).toBeUndefined();
+  });
+
+  it.each(['', 'fmcp_at', 'fmcp_at..', 'fmcp_at.x.y', 'fmcp_at.12345678.AAAA', 'fmcp_at.a.b.c', 'Bearer x'])(
+    'opens garbage %j to undefined without throwing',
+    (garbage) => {
+      expect(new Sealer([A]).open('fmcp_at', garbage)).toBeUndefined();
+    },
+  );
+});
+
+describe('redirect URIs', () => {
+  it.each([
+    ['https://claude.ai/api/mcp/auth_callback', undefined],
+    ['http://127.0.0.1:33418/callback', undefined],
+    ['http://localhost:6274/oauth/callback', undefined],
+    ['cursor://anysphere.cursor-retrieval/oauth/callback', undefined],
+    ['http://example.com/cb', /localhost/],
+    ['https://example.com/cb#x', /fragment/],
+    ['javascript:alert(1)', /javascript/],
+    ['data:text/html,hi', /data/],
+    ['/relative', /absolute/],
+  ])('%s', (uri, problem) => {
+    const found = redirectUriProblem(uri);
+    if (problem) expect(found).toMatch(problem);
+    else expect(found).toBeUndefined();
+  });
+});
+
+describe('PKCE and resources', () => {
+  it('matches the RFC 7636 appendix B example', () => {
+    expect(
+      pkceMatches(
+        'dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk',
+        'E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM',
+      ),
+    ).toBe(true);
+    expect(
+      pkceMatches(
+        'dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXx',
+        'E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM',
+      ),
+    ).toBe(false);
+  });
+
+  it('compares resources ignoring one trailing slash and a fragment', () => {
+    expect(sameResource('https://a.example/mcp/', 'https://a.example/mcp')).toBe(true);
+    expect(sameResource('https://a.example/mcp#x', 'https://a.example/mcp')).toBe(true);
+    expect(sameResource('https://a.example/mcp2', 'https://a.example/mcp')).toBe(false);
+  });
+});
+
+describe('MemorySingleUseSet', () => {
+  it('claims once until expiry, then forgets', async () => {
+    let now = 1000;
+    const set = new MemorySingleUseSet(() => now);
+    expect(await set.claim('c1', 2000)).toBe(true);
+    expect(await set.claim('c1', 2000)).toBe(false);
+    now = 2001;
+    expect(await set.claim('c2', 3000)).toBe(true);
+    expect(await set.claim('c1', 3000)).toBe(true);
+  });
+});
