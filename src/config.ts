@@ -118,6 +118,18 @@ const EnvSchema = v.object({
     intIn(300, 365 * 86_400, 'whole seconds from 300 to 31536000'),
     String(30 * 86_400),
   ),
+  REDIS_URL: v.optional(
+    v.pipe(
+      v.string(),
+      v.trim(),
+      v.url('a redis:// or rediss:// URL such as rediss://default:password@host:6379'),
+      v.regex(/^rediss?:\/\//, 'a redis:// or rediss:// URL such as rediss://default:password@host:6379'),
+    ),
+  ),
+  REDIS_KEY_PREFIX: v.optional(
+    v.pipe(v.string(), v.regex(/^[\w:.-]{1,64}$/, 'up to 64 letters, digits, _ . - or :')),
+    'fal-mcp:',
+  ),
 });
 
 export type AuthPosture =
@@ -167,6 +179,8 @@ export interface Config {
   publicUrl: string | undefined;
   /** Sign-in for URL-only clients; off unless OAUTH_SECRET is set. */
   oauth: OAuthConfig;
+  /** Shared state for several machines (docs/scaling.md); unset: this process's memory. */
+  redis: { url: Secret; keyPrefix: string } | undefined;
 }
 
 export type OAuthConfig =
@@ -226,6 +240,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
         : { enabled: false },
     publicUrl: e.PUBLIC_URL,
     oauth: oauthConfig(e.OAUTH_SECRET, e.PUBLIC_URL, e.HOST, e),
+    redis: e.REDIS_URL ? { url: new Secret(e.REDIS_URL), keyPrefix: e.REDIS_KEY_PREFIX } : undefined,
   };
 }
 

@@ -38,7 +38,7 @@ async function start(): Promise<void> {
 
   const { createApp } = await import('./http/app.js');
   built = createApp({ config, logger });
-  const { services, startDraining, inFlight } = built;
+  const { services, startDraining, inFlight, close } = built;
   const address = server.address();
   const port = typeof address === 'object' && address ? address.port : config.port;
   const host = config.host.includes(':') ? `[${config.host}]` : config.host;
@@ -57,6 +57,11 @@ async function start(): Promise<void> {
   if (config.auth.kind === 'open-shared-key') {
     logger.warn('INSECURE: FAL_KEY is shared with every caller without an access token');
   }
+  if (config.redis) {
+    // A new machine reads the catalogue other machines crawled, so give the store a moment first.
+    const connected = await built.store.whenReady(3000);
+    if (!connected) logger.warn('shared store not reachable at start; continuing, features fall back');
+  }
   if (config.warmCatalogue) void services.registry.warm();
 
   let stopping = false;
@@ -72,7 +77,7 @@ async function start(): Promise<void> {
     const finish = (timedOut: boolean) => {
       logger.info('stopped', { drainMs: Date.now() - started, timedOut, abandoned: inFlight() });
       server.closeAllConnections();
-      process.exit(0);
+      void close().finally(() => process.exit(0));
     };
     const poll = setInterval(() => {
       server.closeIdleConnections();

@@ -9,6 +9,7 @@ import { JobService } from '../jobs/job-service.js';
 import { JobStore } from '../jobs/job-store.js';
 import { fetchPublicUrl } from '../jobs/safe-fetch.js';
 import { ConcurrencyLimiter } from '../limits/concurrency.js';
+import { RateLimiter } from '../limits/rate-limiter.js';
 import type { Logger } from '../log.js';
 import { createServerFactory } from '../mcp/server.js';
 import { buildToolTable } from '../mcp/tool-table.js';
@@ -16,8 +17,11 @@ import { M, Metrics } from '../metrics/metrics.js';
 import { ModelSchemaService } from '../registry/model-schemas.js';
 import { PricingService } from '../registry/pricing.js';
 import { ModelRegistry } from '../registry/registry.js';
+import { SharedCatalogue } from '../registry/shared-catalogue.js';
 import { modelCardResource } from '../resources/model-card.js';
 import type { Services } from '../services.js';
+import { createStore } from '../store/create-store.js';
+import type { SharedStore } from '../store/store.js';
 import { ALL_TOOLS } from '../tools/index.js';
 import type { AppEnv } from './env.js';
 import { jsonRpcErrorResponse } from './jsonrpc-error.js';
@@ -36,6 +40,8 @@ export interface AppDeps {
   fetch?: typeof fetch;
   /** Tests may serve Client ID Metadata Documents without https; production fetches them. */
   fetchClientMetadata?: MetadataDocumentFetcher;
+  /** Tests may hand in a store; otherwise REDIS_URL picks Redis, else memory. */
+  store?: SharedStore;
 }
 
 export interface BuiltApp {
@@ -45,6 +51,10 @@ export interface BuiltApp {
   startDraining(): void;
   /** Requests being served right now (the drain waits for this to reach 0). */
   inFlight(): number;
+  /** The state shared across machines (memory unless REDIS_URL is set). */
+  store: SharedStore;
+  /** Release what the app holds open (the store's connection). */
+  close(): Promise<void>;
 }
 
 /** Sign-in: sealed grants, the key checked with fal, client documents fetched through the SSRF guard. */
@@ -52,9 +62,11 @@ function createOAuthService(
   config: Config,
   oauth: Extract<OAuthConfig, { enabled: true }>,
   fal: FalClient,
+  store: SharedStore,
   fetchMetadataDocument?: MetadataDocumentFetcher,
 ): OAuthService {
   return new OAuthService({
+    store,
     secrets: oauth.secrets,
     publicUrl: config.publicUrl,
     accessSeconds: oauth.accessTokenSeconds,
@@ -90,8 +102,9 @@ const KEY_CHECK_ENDPOINT = 'fal-ai/flux/dev';
 const LOOPBACK = new Set(['127.0.0.1', 'localhost', '::1', '[::1]']);
 
 /** Assemble the whole server. Reading top to bottom gives the request flow. */
-export function createApp({ config, logger, fetch, fetchClientMetadata }: AppDeps): BuiltApp {
+export function createApp({ config, logger, fetch, fetchClientMetadata, ...deps }: AppDeps): BuiltApp {
   const metrics = new Metrics();
+  const store = deps.store ?? createStore(config, logger);
   const fal = new FalClient({
     apiUrl: config.falApiUrl,
     queueUrl: config.falQueueUrl,
@@ -104,7 +117,14 @@ export function createApp({ config, logger, fetch, fetchClientMetadata }: AppDep
     ...(fetch ? { fetch } : {}),
   });
   const crawlKey = config.auth.kind === 'caller-key' ? undefined : config.auth.operatorKey;
-  const registry = new ModelRegistry({ fal, crawlKey, ttlSeconds: config.modelCacheTtlSeconds, logger });
+  const registry = new ModelRegistry({
+    fal,
+    crawlKey,
+    ttlSeconds: config.modelCacheTtlSeconds,
+    logger,
+    // Only worth it when other processes can read it: in memory it would just hold a second copy.
+    shared: store.shared ? new SharedCatalogue(store) : undefined,
+  });
   const schemas = new ModelSchemaService({
     fal,
     registry,
@@ -116,7 +136,7 @@ export function createApp({ config, logger, fetch, fetchClientMetadata }: AppDep
     fal,
     registry,
     schemas,
-    store: new JobStore(),
+    store: new JobStore(store),
     logger,
     limits: {
       defaultWaitSeconds: config.defaultWaitSeconds,
@@ -158,10 +178,22 @@ export function createApp({ config, logger, fetch, fetchClientMetadata }: AppDep
     help: 'Whether the circuit to each fal API is open (1) or not (0)',
     values: Object.entries(fal.breakerStates()).map(([api, state]) => [{ api }, state === 'open' ? 1 : 0]),
   }));
+  metrics.gauge(() => {
+    const s = store.status();
+    return {
+      name: 'fal_mcp_shared_store_up',
+      help: 'Whether the shared store (memory, or Redis with REDIS_URL) answers (1) or not (0)',
+      values: [[{ kind: s.kind }, s.state === 'ok' ? 1 : 0]],
+    };
+  });
   const table = buildToolTable(ALL_TOOLS, services);
   const oauth = config.oauth.enabled
-    ? createOAuthService(config, config.oauth, fal, fetchClientMetadata)
+    ? createOAuthService(config, config.oauth, fal, store, fetchClientMetadata)
     : undefined;
+  const rateLimiter =
+    config.rateLimitPerMinute > 0
+      ? new RateLimiter(store, config.rateLimitPerMinute, config.rateLimitBurst)
+      : undefined;
   let draining = false;
   let inFlight = 0;
 
@@ -185,9 +217,22 @@ export function createApp({ config, logger, fetch, fetchClientMetadata }: AppDep
       inFlight--;
     }
   });
-  app.route('/', healthRoutes({ registry, breakers: () => fal.breakerStates(), isDraining: () => draining }));
+  app.route(
+    '/',
+    healthRoutes({
+      registry,
+      breakers: () => fal.breakerStates(),
+      store: () => store.status(),
+      isDraining: () => draining,
+    }),
+  );
   app.route('/', metricsRoute(metrics, config.metrics));
-  if (oauth) app.route('/', oauthRoutes({ oauth, logger, limits: config, publicUrl: config.publicUrl }));
+  if (oauth) {
+    app.route(
+      '/',
+      oauthRoutes({ oauth, logger, rateLimiter, trustProxy: config.trustProxy, publicUrl: config.publicUrl }),
+    );
+  }
   app.route(
     '/',
     rootRoute(
@@ -207,7 +252,8 @@ export function createApp({ config, logger, fetch, fetchClientMetadata }: AppDep
         loopbackBind: LOOPBACK.has(config.host),
       },
       maxBodyBytes: config.maxBodyBytes,
-      limits: config,
+      rateLimiter,
+      trustProxy: config.trustProxy,
       logger,
       oauth,
     }),
@@ -225,5 +271,7 @@ export function createApp({ config, logger, fetch, fetchClientMetadata }: AppDep
       draining = true;
     },
     inFlight: () => inFlight,
+    store,
+    close: () => store.close(),
   };
 }

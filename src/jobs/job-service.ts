@@ -11,7 +11,7 @@ import { UserError } from '../mcp/errors.js';
 import type { ModelSchemaService } from '../registry/model-schemas.js';
 import type { ModelRegistry } from '../registry/registry.js';
 import { resolveModel } from '../registry/resolve.js';
-import type { JobRecord, JobStore } from './job-store.js';
+import type { JobRecord, JobStore, Reservation } from './job-store.js';
 import { type MediaFile, mapOutput } from './results.js';
 import { enforceCostCap } from './spend-guard.js';
 import { validateInput } from './validate-input.js';
@@ -119,26 +119,37 @@ export class JobService {
       .update(`${model}\n${canonical(req.input)}`)
       .digest('hex');
 
-    if (req.idempotencyKey) {
-      const earlier = this.deps.store.byIdempotencyKey(caller.tenant, req.idempotencyKey);
-      if (earlier) {
-        if (earlier.fingerprint !== fingerprint) {
-          throw new UserError(
-            `idempotency_key "${req.idempotencyKey}" was already used for a different request (${earlier.record.model}). Use a new key for new work.`,
-          );
-        }
-        return {
-          record: earlier.record,
-          fresh: false,
-          queuePosition: undefined,
-          notes: [
-            ...notes,
-            `Same idempotency_key as request ${earlier.record.requestId}: returning that job, nothing was submitted again.`,
-          ],
-        };
-      }
+    const reservation = req.idempotencyKey
+      ? await this.deps.store.reserve(caller.tenant, req.idempotencyKey, fingerprint, model, signal)
+      : undefined;
+    if (reservation?.kind === 'earlier') {
+      return {
+        record: reservation.record,
+        fresh: false,
+        queuePosition: undefined,
+        notes: [
+          ...notes,
+          `Same idempotency_key as request ${reservation.record.requestId}: returning that job, nothing was submitted again.`,
+        ],
+      };
     }
+    try {
+      return await this.#submitChecked(model, req, caller, fingerprint, notes, reservation, signal);
+    } catch (error) {
+      if (reservation) await this.deps.store.release(reservation);
+      throw error;
+    }
+  }
 
+  async #submitChecked(
+    model: string,
+    req: SubmitRequest,
+    caller: KeyedCaller,
+    fingerprint: string,
+    notes: string[],
+    reservation: Extract<Reservation, { kind: 'reserved' }> | undefined,
+    signal?: AbortSignal,
+  ): Promise<Submission> {
     await this.#validate(model, req.input, caller.key, notes, signal);
     const estimate = await enforceCostCap(
       this.deps.fal,
@@ -158,9 +169,14 @@ export class JobService {
       requestId: assertRequestId(submitted.request_id),
       model,
       submittedAt: Date.now(),
-      idempotencyKey: req.idempotencyKey,
+      ...(req.idempotencyKey ? { idempotencyKey: req.idempotencyKey } : {}),
     };
-    this.deps.store.remember(caller.tenant, record, fingerprint);
+    await this.deps.store.remember(caller.tenant, record);
+    if (reservation && !(await this.deps.store.complete(reservation, record, fingerprint))) {
+      notes.push(
+        'The idempotency_key could not be recorded (shared store unreachable): a retry with it may submit again.',
+      );
+    }
     this.deps.logger.info('job submitted', { tenant: caller.tenant, model, requestId: record.requestId });
     return { record, fresh: true, queuePosition: submitted.queue_position ?? undefined, notes };
   }
@@ -195,13 +211,13 @@ export class JobService {
   }
 
   /** Which model a request belongs to: the caller's word, else this tenant's job record. */
-  locate(
+  async locate(
     caller: Caller,
     requestId: string,
     model: string | undefined,
-  ): { model: string; record: JobRecord | undefined } {
+  ): Promise<{ model: string; record: JobRecord | undefined }> {
     assertRequestId(requestId);
-    const record = this.deps.store.find(caller.tenant, requestId);
+    const record = await this.deps.store.find(caller.tenant, requestId);
     if (model) return { model: model, record };
     if (record) return { model: record.model, record };
     throw new UserError(

@@ -41,9 +41,19 @@ export function buildCatalogue(
   now: number,
   ttlMs: number,
 ): Catalogue {
+  return buildCatalogueFromModels(entries.map(modelFromEntry), skipped, now, ttlMs);
+}
+
+/** A live catalogue from models already normalised (a crawl, or another machine's snapshot). */
+export function buildCatalogueFromModels(
+  list: readonly FalModel[],
+  skipped: number,
+  fetchedAt: number,
+  ttlMs: number,
+): Catalogue {
   const models = new Map<string, FalModel>();
-  for (const entry of entries) models.set(entry.endpoint_id, modelFromEntry(entry));
-  return assemble(models, { fetchedAt: now, ttlMs, source: 'live', fallbackReason: undefined, skipped });
+  for (const model of list) models.set(model.id, model);
+  return assemble(models, { fetchedAt, ttlMs, source: 'live', fallbackReason: undefined, skipped });
 }
 
 /**

@@ -4,8 +4,14 @@ import { FalError } from '../fal/errors.js';
 import { fetchModelsPage } from '../fal/platform.js';
 import type { ModelEntry } from '../fal/schemas.js';
 import type { Logger } from '../log.js';
-import { buildCatalogue, buildFallbackCatalogue, FALLBACK_TTL_MS } from './catalogue.js';
+import {
+  buildCatalogueFromModels,
+  buildFallbackCatalogue,
+  FALLBACK_TTL_MS,
+  modelFromEntry,
+} from './catalogue.js';
 import { prepareSearch } from './search.js';
+import type { CatalogueSnapshot, SharedCatalogue } from './shared-catalogue.js';
 import type { Catalogue } from './types.js';
 
 export interface RegistryOptions {
@@ -21,7 +27,17 @@ export interface RegistryOptions {
   /** A runaway cursor cannot make the crawl loop forever. */
   maxPages?: number;
   now?: () => number;
+  /** Other machines' catalogue (REDIS_URL): read instead of crawling when fresh; one crawl per TTL across all. */
+  shared?: SharedCatalogue | undefined;
+  /** A cold machine waits this long for another machine's crawl before crawling itself. */
+  sharedWaitMs?: number;
 }
+
+/** While another machine refreshes, check for its snapshot this often. */
+const SHARED_RECHECK_MS = 2000;
+
+/** Where a catalogue came from: this process's crawl, or another machine's snapshot. */
+type Loaded = CatalogueSnapshot & { origin: 'crawl' | 'snapshot' };
 
 export interface RegistryStatus {
   loaded: boolean;
@@ -40,7 +56,10 @@ export interface RegistryStatus {
  * refresh fails. Without any catalogue it falls back to the seed's built-in list.
  */
 export class ModelRegistry {
-  readonly #opts: Required<Omit<RegistryOptions, 'crawlKey'>> & { crawlKey: Secret | undefined };
+  readonly #opts: Required<Omit<RegistryOptions, 'crawlKey' | 'shared'>> & {
+    crawlKey: Secret | undefined;
+    shared: SharedCatalogue | undefined;
+  };
   #catalogue: Catalogue | undefined;
   #inflight: Promise<Catalogue> | undefined;
   /** After a failed refresh, wait this long before trying again (callers keep the old data). */
@@ -49,7 +68,14 @@ export class ModelRegistry {
   #crawls = 0;
 
   constructor(options: RegistryOptions) {
-    this.#opts = { pageSize: 100, maxPages: 200, now: Date.now, ...options };
+    this.#opts = {
+      pageSize: 100,
+      maxPages: 200,
+      now: Date.now,
+      sharedWaitMs: 15_000,
+      shared: undefined,
+      ...options,
+    };
   }
 
   /** The key shared lookups run on: the operator's, or none. Never a caller's. */
@@ -105,13 +131,21 @@ export class ModelRegistry {
   async #crawlAndSwap(): Promise<Catalogue> {
     const started = this.#opts.now();
     try {
-      const { entries, skipped } = await this.#crawl();
-      const next = buildCatalogue(entries, skipped, this.#opts.now(), this.#opts.ttlSeconds * 1000);
+      const loaded = await this.#load();
+      const current = this.#catalogue;
+      if (!loaded && current) {
+        // Another machine is refreshing: keep serving ours, look for its snapshot shortly.
+        this.#retryAfter = this.#opts.now() + SHARED_RECHECK_MS;
+        return current;
+      }
+      const { models, skipped, fetchedAt, origin } = loaded ?? (await this.#crawlOnce());
+      const next = buildCatalogueFromModels(models, skipped, fetchedAt, this.#opts.ttlSeconds * 1000);
       // Index before publishing, so no caller pays for it.
       prepareSearch(next);
       this.#catalogue = next;
       this.#lastError = undefined;
       this.#opts.logger.info('model catalogue refreshed', {
+        from: origin,
         models: next.models.size,
         aliases: next.aliases.size,
         skipped,
@@ -136,11 +170,68 @@ export class ModelRegistry {
         }
         return this.#catalogue ?? old;
       }
+      const stale = await this.#opts.shared?.read();
+      if (stale) {
+        // A cold machine while fal is down: another machine's old crawl beats the built-in list.
+        this.#opts.logger.warn('catalogue unavailable; serving the last shared snapshot', {
+          reason,
+          ageSeconds: Math.round((this.#opts.now() - stale.fetchedAt) / 1000),
+        });
+        const next = buildCatalogueFromModels(
+          stale.models,
+          stale.skipped,
+          stale.fetchedAt,
+          this.#opts.ttlSeconds * 1000,
+        );
+        prepareSearch(next);
+        this.#catalogue = next;
+        return next;
+      }
       this.#opts.logger.warn('catalogue unavailable; serving the built-in fallback list', { reason });
       const fallback = buildFallbackCatalogue(reason, this.#opts.now());
       this.#catalogue = fallback;
       return fallback;
     }
+  }
+
+  /**
+   * With a shared catalogue: adopt a fresh snapshot, else crawl under the refresh
+   * lock and publish. Undefined means another machine holds the lock and this
+   * one already has a catalogue to serve meanwhile.
+   */
+  async #load(): Promise<Loaded | undefined> {
+    const shared = this.#opts.shared;
+    if (!shared) return this.#crawlOnce();
+    const current = this.#catalogue;
+    const ttlMs = this.#opts.ttlSeconds * 1000;
+    const usable = (fetchedAt: number | undefined): fetchedAt is number =>
+      fetchedAt !== undefined &&
+      this.#opts.now() - fetchedAt < ttlMs &&
+      (!current || current.source === 'fallback' || fetchedAt > current.fetchedAt);
+    const version = await shared.version();
+    if (usable(version)) {
+      const snapshot = await shared.read();
+      if (snapshot && usable(snapshot.fetchedAt)) return { ...snapshot, origin: 'snapshot' };
+    }
+    const lock = await shared.lock();
+    if (lock.state === 'held') {
+      if (current) return undefined;
+      const awaited = await shared.waitForNewer(version ?? -1, this.#opts.sharedWaitMs);
+      if (awaited) return { ...awaited, origin: 'snapshot' };
+      // The machine holding the lock did not publish in time: crawl, as a lone machine would.
+    }
+    try {
+      const crawled = await this.#crawlOnce();
+      if (lock.state === 'acquired') await shared.publish(crawled);
+      return crawled;
+    } finally {
+      if (lock.state === 'acquired') await lock.release();
+    }
+  }
+
+  async #crawlOnce(): Promise<Loaded> {
+    const { entries, skipped } = await this.#crawl();
+    return { models: entries.map(modelFromEntry), skipped, fetchedAt: this.#opts.now(), origin: 'crawl' };
   }
 
   async #crawl(): Promise<{ entries: ModelEntry[]; skipped: number }> {

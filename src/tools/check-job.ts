@@ -24,7 +24,7 @@ export const checkJobTool = defineTool({
   annotations: { readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: true },
   async handler(args, caller, { services, signal, progress }) {
     const keyed = requireKey(caller, 'check_job');
-    const located = services.jobs.locate(caller, args.request_id, args.model);
+    const located = await services.jobs.locate(caller, args.request_id, args.model);
     const model = args.model ? await services.jobs.resolveModelName(located.model) : located.model;
     const waitSeconds = args.wait_seconds ? services.jobs.clampWait(args.wait_seconds) : 0;
     const view = await services.jobs.follow(model, args.request_id, keyed, {

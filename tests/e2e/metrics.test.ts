@@ -39,6 +39,7 @@ describe('/metrics', () => {
       expect(text).toMatch(/^fal_mcp_catalogue\{measure="models"\} 1207$/m);
       expect(text).toMatch(/^fal_mcp_catalogue\{measure="crawls"\} 1$/m);
       expect(text).toMatch(/^fal_mcp_upstream_circuit_open\{api="queue"\} 0$/m);
+      expect(text).toMatch(/^fal_mcp_shared_store_up\{kind="memory"\} 1$/m);
     } finally {
       await h.close();
     }

@@ -25,10 +25,12 @@ export async function startHarness(
   opts: {
     env?: Record<string, string> | ((emulator: RunningEmulator) => Record<string, string>);
     emulator?: EmulatorOptions;
+    /** Serve through an emulator another harness also uses (two instances, one fal); not closed here. */
+    sharedEmulator?: RunningEmulator;
     fetchClientMetadata?: MetadataDocumentFetcher;
   } = {},
 ): Promise<Harness> {
-  const emulator = await startEmulator(opts.emulator);
+  const emulator = opts.sharedEmulator ?? (await startEmulator(opts.emulator));
   const config = loadConfig({
     FAL_API_URL: emulator.apiUrl,
     FAL_QUEUE_URL: emulator.queueUrl,
@@ -44,6 +46,7 @@ export async function startHarness(
     logger,
     ...(opts.fetchClientMetadata ? { fetchClientMetadata: opts.fetchClientMetadata } : {}),
   });
+  if (config.redis && !(await built.store.whenReady(5000))) throw new Error('the test Redis did not answer');
   const servers: { close(cb: () => void): void; closeAllConnections?(): void }[] = [];
   const inProcessFetch = ((input: RequestInfo | URL, init?: RequestInit) =>
     built.app.fetch(new Request(input, init))) as typeof fetch;
@@ -78,7 +81,8 @@ export async function startHarness(
         s.closeAllConnections?.();
         await new Promise<void>((r) => s.close(() => r()));
       }
-      await emulator.close();
+      await built.close();
+      if (!opts.sharedEmulator) await emulator.close();
       if (leaks.length > 0) throw new Error(`secret(s) leaked into logs or tool results: ${leaks.length}`);
     },
   };

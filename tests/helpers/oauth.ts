@@ -1,3 +1,4 @@
+import { createHash, randomBytes } from 'node:crypto';
 import type {
   OAuthClientMetadata,
   OAuthClientProvider,
@@ -124,4 +125,43 @@ export async function consentWithKey(
   if (res.status !== 303 || !location)
     throw new Error(`consent failed with ${res.status}: ${await res.text()}`);
   return new URL(location).searchParams;
+}
+
+/**
+ * A public client's sign-in by hand: register, consent with `key`, and return
+ * the authorization code with what exchanging it needs.
+ */
+export async function authorizationCode(
+  fetchFn: typeof fetch,
+  base: string,
+  key: string,
+  redirectUri = 'http://127.0.0.1:43123/callback',
+): Promise<{ code: string; exchange: Record<string, string> }> {
+  const registered = await fetchFn(`${base}/register`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ client_name: 'Test client', redirect_uris: [redirectUri] }),
+  });
+  const { client_id } = (await registered.json()) as { client_id: string };
+  const verifier = randomBytes(32).toString('base64url');
+  const url = `${base}/authorize?${new URLSearchParams({
+    response_type: 'code',
+    client_id,
+    redirect_uri: redirectUri,
+    code_challenge: createHash('sha256').update(verifier).digest('base64url'),
+    code_challenge_method: 'S256',
+    state: 'st',
+    resource: `${base}/mcp`,
+  })}`;
+  const code = (await consentWithKey(fetchFn, base, url, key)).get('code') ?? '';
+  return {
+    code,
+    exchange: {
+      grant_type: 'authorization_code',
+      code,
+      code_verifier: verifier,
+      client_id,
+      redirect_uri: redirectUri,
+    },
+  };
 }

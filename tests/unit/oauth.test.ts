@@ -1,9 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { redirectUriProblem } from '../../src/auth/oauth/clients.js';
 import { pkceMatches, sameResource } from '../../src/auth/oauth/grants.js';
-import { MemorySingleUseSet } from '../../src/auth/oauth/replay.js';
+import { UsedCodes } from '../../src/auth/oauth/replay.js';
 import { Sealer } from '../../src/auth/oauth/seal.js';
 import { Secret } from '../../src/auth/secret.js';
+import { MemoryStore } from '../../src/store/memory-store.js';
 
 const A = new Secret('a'.repeat(32));
 const B = new Secret('b'.repeat(32));
@@ -91,10 +92,11 @@ describe('PKCE and resources', () => {
   });
 });
 
-describe('MemorySingleUseSet', () => {
+describe('UsedCodes', () => {
   it('claims once until expiry, then forgets', async () => {
     let now = 1000;
-    const set = new MemorySingleUseSet(() => now);
+    const clock = () => now;
+    const set = new UsedCodes(new MemoryStore(clock), clock);
     expect(await set.claim('c1', 2000)).toBe(true);
     expect(await set.claim('c1', 2000)).toBe(false);
     now = 2001;

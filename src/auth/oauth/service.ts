@@ -1,7 +1,8 @@
+import type { SharedStore } from '../../store/store.js';
 import type { Secret } from '../secret.js';
 import { ClientDirectory, type MetadataDocumentFetcher } from './clients.js';
 import { type Grant, GrantSealer, type Opened } from './grants.js';
-import { MemorySingleUseSet, type SingleUseSet } from './replay.js';
+import { UsedCodes } from './replay.js';
 import { Sealer } from './seal.js';
 
 /** What checking a pasted fal key with fal told us. */
@@ -17,7 +18,8 @@ export interface OAuthServiceOptions {
   fetchMetadataDocument: MetadataDocumentFetcher;
   /** One cheap authenticated fal call, before any code is issued. */
   checkKey: (key: Secret) => Promise<KeyCheck>;
-  usedCodes?: SingleUseSet;
+  /** Where used authorization codes are remembered (shared across machines with Redis). */
+  store: SharedStore;
   now?: () => number;
 }
 
@@ -26,12 +28,12 @@ export const CODE_SECONDS = 60;
 
 /**
  * The authorization server and the resource server's token check, with no
- * state of its own beyond the used-code set: every grant is sealed.
+ * state of its own beyond the used-code set (in the shared store): every grant is sealed.
  */
 export class OAuthService {
   readonly grants: GrantSealer;
   readonly clients: ClientDirectory;
-  readonly usedCodes: SingleUseSet;
+  readonly usedCodes: UsedCodes;
   readonly checkKey: (key: Secret) => Promise<KeyCheck>;
   readonly #publicUrl: string | undefined;
 
@@ -49,7 +51,7 @@ export class OAuthService {
       now,
     );
     this.clients = new ClientDirectory(sealer, options.fetchMetadataDocument, now);
-    this.usedCodes = options.usedCodes ?? new MemorySingleUseSet(now);
+    this.usedCodes = new UsedCodes(options.store, now);
     this.checkKey = options.checkKey;
     this.#publicUrl = options.publicUrl;
   }

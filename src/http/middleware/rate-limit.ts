@@ -1,6 +1,6 @@
 import type { Context, MiddlewareHandler } from 'hono';
 import type { Config } from '../../config.js';
-import { TokenBuckets } from '../../limits/token-bucket.js';
+import type { RateLimiter } from '../../limits/rate-limiter.js';
 import type { AppEnv } from '../env.js';
 import { jsonRpcErrorResponse } from '../jsonrpc-error.js';
 
@@ -20,21 +20,21 @@ export function clientIp(c: Context, trust: Config['trustProxy']): string {
 
 /**
  * A token bucket per tenant (per client IP for anonymous callers). Over the
- * limit: 429 with Retry-After and a JSON-RPC error body.
+ * limit: 429 with Retry-After and a JSON-RPC error body. No limiter: no limit.
  */
 export const rateLimit = (
-  config: Pick<Config, 'rateLimitPerMinute' | 'rateLimitBurst' | 'trustProxy'>,
+  limiter: RateLimiter | undefined,
+  trustProxy: Config['trustProxy'],
 ): MiddlewareHandler<AppEnv> => {
-  if (config.rateLimitPerMinute === 0) return (_c, next) => next();
-  const buckets = new TokenBuckets(config.rateLimitPerMinute / 60, config.rateLimitBurst);
+  if (!limiter) return (_c, next) => next();
   return async (c, next) => {
     const caller = c.get('caller');
-    const key = caller.mode === 'anonymous' ? `ip:${clientIp(c, config.trustProxy)}` : caller.tenant;
-    const wait = buckets.take(key);
+    const key = caller.mode === 'anonymous' ? `ip:${clientIp(c, trustProxy)}` : caller.tenant;
+    const wait = await limiter.take(key);
     if (wait > 0) {
       return jsonRpcErrorResponse(
         429,
-        `Rate limit exceeded (${config.rateLimitPerMinute} requests per minute); retry after ${wait} s.`,
+        `Rate limit exceeded (${limiter.perMinute} requests per minute); retry after ${wait} s.`,
         { 'retry-after': String(wait) },
       );
     }

@@ -3,6 +3,7 @@ import { Hono } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import type { OAuthService } from '../../auth/oauth/service.js';
 import type { AuthPosture, Config } from '../../config.js';
+import type { RateLimiter } from '../../limits/rate-limiter.js';
 import type { Logger } from '../../log.js';
 import type { RequestExtra } from '../../mcp/tool-table.js';
 import { selectionFrom } from '../../mcp/toolsets.js';
@@ -18,7 +19,9 @@ export interface McpRouteOptions {
   posture: AuthPosture;
   policy: OriginHostPolicy;
   maxBodyBytes: number;
-  limits: Pick<Config, 'rateLimitPerMinute' | 'rateLimitBurst' | 'trustProxy'>;
+  /** Undefined when RATE_LIMIT_PER_MINUTE is 0. */
+  rateLimiter: RateLimiter | undefined;
+  trustProxy: Config['trustProxy'];
   logger: Logger;
   /** Present when OAuth sign-in is on: sealed tokens are accepted and anonymous calls challenged. */
   oauth?: OAuthService | undefined;
@@ -48,7 +51,7 @@ export function mcpRoute(options: McpRouteOptions): Hono<AppEnv> {
         jsonRpcErrorResponse(413, `Request body too large: the limit is ${options.maxBodyBytes} bytes.`),
     }),
     callerContext(options.posture, options.oauth),
-    rateLimit(options.limits),
+    rateLimit(options.rateLimiter, options.trustProxy),
     jsonBody(),
     (c) => {
       const caller = c.get('caller');

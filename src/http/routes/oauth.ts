@@ -10,15 +10,17 @@ import { consentPage, errorPage, PAGE_HEADERS } from '../../auth/oauth/pages.js'
 import type { OAuthService } from '../../auth/oauth/service.js';
 import { Secret } from '../../auth/secret.js';
 import type { Config } from '../../config.js';
-import { TokenBuckets } from '../../limits/token-bucket.js';
+import type { RateLimiter } from '../../limits/rate-limiter.js';
 import type { Logger } from '../../log.js';
+import { StoreUnavailableError } from '../../store/store.js';
 import type { AppEnv } from '../env.js';
 import { clientIp } from '../middleware/rate-limit.js';
 
 export interface OAuthRouteOptions {
   oauth: OAuthService;
   logger: Logger;
-  limits: Pick<Config, 'rateLimitPerMinute' | 'rateLimitBurst' | 'trustProxy'>;
+  rateLimiter: RateLimiter | undefined;
+  trustProxy: Config['trustProxy'];
   /** Unset: the issuer is the request's origin, which is only trusted on a loopback host. */
   publicUrl: string | undefined;
 }
@@ -37,10 +39,6 @@ const LOOPBACK = new Set(['127.0.0.1', 'localhost', '[::1]']);
 export function oauthRoutes(options: OAuthRouteOptions): Hono<AppEnv> {
   const { oauth, logger } = options;
   const route = new Hono<AppEnv>();
-  const buckets =
-    options.limits.rateLimitPerMinute > 0
-      ? new TokenBuckets(options.limits.rateLimitPerMinute / 60, options.limits.rateLimitBurst)
-      : undefined;
 
   route.use('*', async (c, next) => {
     if (!options.publicUrl && !LOOPBACK.has(new URL(c.req.url).hostname)) {
@@ -53,7 +51,7 @@ export function oauthRoutes(options: OAuthRouteOptions): Hono<AppEnv> {
   });
   // Sign-in is rare; a caller hammering it is guessing. Same budget as MCP requests, per IP.
   const limited = async (c: Context<AppEnv>, next: () => Promise<void>) => {
-    const wait = buckets?.take(`oauth:${clientIp(c, options.limits.trustProxy)}`) ?? 0;
+    const wait = (await options.rateLimiter?.take(`oauth:${clientIp(c, options.trustProxy)}`)) ?? 0;
     if (wait > 0) {
       return c.json(
         { error: 'slow_down', error_description: `Too many sign-in requests; retry after ${wait} s.` },
@@ -269,7 +267,19 @@ export function oauthRoutes(options: OAuthRouteOptions): Hono<AppEnv> {
           'PKCE verification failed: code_verifier does not match code_challenge.',
         );
       }
-      if (!(await oauth.usedCodes.claim(grant.id, grant.expiresAt * 1000))) {
+      const firstUse = await oauth.usedCodes.claim(grant.id, grant.expiresAt * 1000).catch((e: unknown) => {
+        if (e instanceof StoreUnavailableError) return 'unknown' as const;
+        throw e;
+      });
+      if (firstUse === 'unknown') {
+        // Fail closed: a code whose single use cannot be checked is not exchanged.
+        return error(
+          503,
+          'temporarily_unavailable',
+          'Sign-in cannot be completed right now (shared store unreachable); try signing in again shortly.',
+        );
+      }
+      if (!firstUse) {
         return error(400, 'invalid_grant', 'The authorization code was already used.');
       }
       logger.info('oauth tokens issued', { requestId: c.get('requestId'), grant: 'authorization_code' });

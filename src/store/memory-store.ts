@@ -1,0 +1,94 @@
+import type { SharedStore, StoreStatus } from './store.js';
+
+interface Entry {
+  value: string;
+  expiresAt: number;
+}
+
+interface Bucket {
+  tokens: number;
+  at: number;
+}
+
+/**
+ * The default store: one process, no network. Bounded: past `maxEntries` the
+ * least recently written entries go first (a dropped bucket is simply full
+ * again, which errs on the side of the caller).
+ */
+export class MemoryStore implements SharedStore {
+  readonly kind = 'memory';
+  readonly shared = false;
+  readonly #entries = new Map<string, Entry>();
+  readonly #buckets = new Map<string, Bucket>();
+
+  constructor(
+    private readonly now: () => number = Date.now,
+    private readonly maxEntries = 100_000,
+  ) {}
+
+  async get(key: string): Promise<string | undefined> {
+    return this.#live(key)?.value;
+  }
+
+  async set(key: string, value: string, ttlMs: number): Promise<void> {
+    this.#entries.delete(key);
+    this.#entries.set(key, { value, expiresAt: this.now() + ttlMs });
+    trim(this.#entries, this.maxEntries);
+  }
+
+  async setIfAbsent(key: string, value: string, ttlMs: number): Promise<boolean> {
+    if (this.#live(key)) return false;
+    await this.set(key, value, ttlMs);
+    return true;
+  }
+
+  async deleteIfEquals(key: string, value: string): Promise<boolean> {
+    if (this.#live(key)?.value !== value) return false;
+    this.#entries.delete(key);
+    return true;
+  }
+
+  async takeToken(key: string, ratePerSecond: number, burst: number): Promise<number> {
+    const now = this.now();
+    const bucket = this.#buckets.get(key) ?? { tokens: burst, at: now };
+    this.#buckets.delete(key);
+    bucket.tokens = Math.min(burst, bucket.tokens + (Math.max(0, now - bucket.at) / 1000) * ratePerSecond);
+    bucket.at = now;
+    let wait = 0;
+    if (bucket.tokens >= 1) bucket.tokens -= 1;
+    else wait = Math.max(1, Math.ceil((1 - bucket.tokens) / ratePerSecond));
+    this.#buckets.set(key, bucket);
+    trim(this.#buckets, this.maxEntries);
+    return wait;
+  }
+
+  async whenReady(): Promise<boolean> {
+    return true;
+  }
+
+  status(): StoreStatus {
+    return { kind: 'memory', state: 'ok', lastError: undefined };
+  }
+
+  async close(): Promise<void> {
+    this.#entries.clear();
+    this.#buckets.clear();
+  }
+
+  #live(key: string): Entry | undefined {
+    const entry = this.#entries.get(key);
+    if (!entry) return undefined;
+    if (entry.expiresAt > this.now()) return entry;
+    this.#entries.delete(key);
+    return undefined;
+  }
+}
+
+/** Drop the oldest entries past the cap (Map iteration order is insertion order). */
+function trim(map: Map<string, unknown>, max: number): void {
+  while (map.size > max) {
+    const oldest = map.keys().next();
+    if (oldest.done) return;
+    map.delete(oldest.value);
+  }
+}
