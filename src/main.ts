@@ -36,8 +36,11 @@ async function start(): Promise<void> {
     server.listening ? resolve() : server.once('listening', () => resolve()),
   );
 
-  const { createApp } = await import('./http/app.js');
-  built = createApp({ config, logger });
+  const [{ createApp }, { createStore }] = await Promise.all([
+    import('./http/app.js'),
+    import('./store/create-store.js'),
+  ]);
+  built = createApp({ config, logger, store: await createStore(config, logger) });
   const { services, startDraining, inFlight, close } = built;
   const address = server.address();
   const port = typeof address === 'object' && address ? address.port : config.port;

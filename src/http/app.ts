@@ -20,7 +20,7 @@ import { ModelRegistry } from '../registry/registry.js';
 import { SharedCatalogue } from '../registry/shared-catalogue.js';
 import { modelCardResource } from '../resources/model-card.js';
 import type { Services } from '../services.js';
-import { createStore } from '../store/create-store.js';
+import { MemoryStore } from '../store/memory-store.js';
 import type { SharedStore } from '../store/store.js';
 import { ALL_TOOLS } from '../tools/index.js';
 import type { AppEnv } from './env.js';
@@ -40,7 +40,7 @@ export interface AppDeps {
   fetch?: typeof fetch;
   /** Tests may serve Client ID Metadata Documents without https; production fetches them. */
   fetchClientMetadata?: MetadataDocumentFetcher;
-  /** Tests may hand in a store; otherwise REDIS_URL picks Redis, else memory. */
+  /** The shared store from createStore() (required with REDIS_URL); memory when omitted. */
   store?: SharedStore;
 }
 
@@ -104,7 +104,8 @@ const LOOPBACK = new Set(['127.0.0.1', 'localhost', '::1', '[::1]']);
 /** Assemble the whole server. Reading top to bottom gives the request flow. */
 export function createApp({ config, logger, fetch, fetchClientMetadata, ...deps }: AppDeps): BuiltApp {
   const metrics = new Metrics();
-  const store = deps.store ?? createStore(config, logger);
+  if (config.redis && !deps.store) throw new Error('REDIS_URL is set: pass the store from createStore()');
+  const store = deps.store ?? new MemoryStore();
   const fal = new FalClient({
     apiUrl: config.falApiUrl,
     queueUrl: config.falQueueUrl,
@@ -178,6 +179,19 @@ export function createApp({ config, logger, fetch, fetchClientMetadata, ...deps 
     help: 'Whether the circuit to each fal API is open (1) or not (0)',
     values: Object.entries(fal.breakerStates()).map(([api, state]) => [{ api }, state === 'open' ? 1 : 0]),
   }));
+  metrics.gauge(() => {
+    const m = process.memoryUsage();
+    return {
+      name: 'fal_mcp_process_memory_bytes',
+      help: 'Process memory: resident set, V8 heap used and total, and memory outside the heap',
+      values: [
+        [{ measure: 'rss' }, m.rss],
+        [{ measure: 'heap_used' }, m.heapUsed],
+        [{ measure: 'heap_total' }, m.heapTotal],
+        [{ measure: 'external' }, m.external + m.arrayBuffers],
+      ],
+    };
+  });
   metrics.gauge(() => {
     const s = store.status();
     return {

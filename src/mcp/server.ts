@@ -1,4 +1,4 @@
-import { McpServer, type McpServerFactory } from '@modelcontextprotocol/server';
+import { McpServer, type McpServerFactory, type Tool } from '@modelcontextprotocol/server';
 import type { ResourceEntry } from '../resources/model-card.js';
 import { SERVER_NAME, SERVER_VERSION } from '../version.js';
 import type { ToolEntry } from './tool-table.js';
@@ -21,16 +21,70 @@ export function createServerFactory(
   resources: readonly ResourceEntry[],
 ): McpServerFactory {
   const subsets = subsetCache(table);
+  const byName = new Map<readonly ToolEntry[], Map<string, readonly ToolEntry[]>>();
+  const only = (tools: readonly ToolEntry[], name: string): readonly ToolEntry[] => {
+    let index = byName.get(tools);
+    if (!index) {
+      index = new Map(tools.map((t) => [t.name, [t]]));
+      byName.set(tools, index);
+    }
+    return index.get(name) ?? [];
+  };
+  const listings = new Map<readonly ToolEntry[], readonly Tool[]>();
+  const listingOf = (tools: readonly ToolEntry[]): readonly Tool[] => {
+    let listing = listings.get(tools);
+    if (!listing) {
+      listing = Object.freeze(tools.map(definitionOf));
+      listings.set(tools, listing);
+    }
+    return listing;
+  };
   return ({ authInfo }) => {
-    // The HTTP layer read the toolset selection once and passes it along with the caller.
-    const selection = authInfo?.extra?.selection;
-    const tools = isToolSelection(selection) ? subsets(selection) : table;
+    // The HTTP layer read the toolset selection and the message once and passes them along.
+    const extra = authInfo?.extra;
+    const selection = extra?.selection;
+    const visible = isToolSelection(selection) ? subsets(selection) : table;
+    const rpc = isRpc(extra?.rpc) ? extra.rpc : undefined;
+    const method = rpc?.method ?? '';
     const server = new McpServer(
       { name: SERVER_NAME, title: 'fal.ai MCP server', version: SERVER_VERSION },
       { capabilities: { tools: {}, logging: {} }, instructions: INSTRUCTIONS },
     );
+    // Register only what this message can reach, where that is certain: tools/list is
+    // answered from a listing built once per toolset selection (the SDK would otherwise
+    // convert and scan all 18 schemas per request), a tools/call needs its one tool, a
+    // ping or a notification nothing. Anything else (initialize, discovery, resources,
+    // a batch) gets everything, as before.
+    if (method === 'tools/list') {
+      const tools = listingOf(visible);
+      server.server.setRequestHandler('tools/list', () => ({ tools: [...tools] }));
+      return server;
+    }
+    if (method === 'ping' || method.startsWith('notifications/')) return server;
+    const tools = method === 'tools/call' ? only(visible, rpc?.tool ?? '') : visible;
     for (const entry of tools) server.registerTool(entry.name, entry.config, entry.callback);
-    for (const r of resources) server.registerResource(r.name, r.template, r.metadata, r.read);
+    if (method !== 'tools/call') {
+      for (const r of resources) server.registerResource(r.name, r.template, r.metadata, r.read);
+    }
     return server;
   };
+}
+
+/** A tool as tools/list shows it, in the SDK's own field order (schemas are converted once, frozen). */
+function definitionOf(entry: ToolEntry): Tool {
+  const target = { target: 'draft-2020-12' } as const;
+  return Object.freeze({
+    name: entry.name,
+    title: entry.config.title,
+    description: entry.config.description,
+    inputSchema: entry.config.inputSchema['~standard'].jsonSchema.input(target) as Tool['inputSchema'],
+    annotations: entry.config.annotations,
+    outputSchema: entry.config.outputSchema['~standard'].jsonSchema.output(target) as Tool['outputSchema'],
+  });
+}
+
+function isRpc(value: unknown): value is { method: string; tool: string | undefined } {
+  return (
+    typeof value === 'object' && value !== null && typeof (value as { method?: unknown }).method === 'string'
+  );
 }

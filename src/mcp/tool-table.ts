@@ -34,6 +34,11 @@ export interface RequestExtra {
   requestId: string;
   /** Which tools this request may see (X-MCP-Toolsets / X-MCP-Readonly). */
   selection: ToolSelection;
+  /**
+   * The single JSON-RPC message this request carries (undefined for a batch),
+   * so the per-request server registers only what that message can reach.
+   */
+  rpc?: { method: string; tool: string | undefined } | undefined;
 }
 
 export function requestExtraOf(ctx: ServerContext): Omit<RequestExtra, 'selection'> {

@@ -1,5 +1,5 @@
 import { categoryMatcher } from './categories.js';
-import { searchCatalogue } from './search.js';
+import { searchCatalogueCounted } from './search.js';
 import type { Catalogue, FalModel } from './types.js';
 
 export interface ListQuery {
@@ -9,7 +9,7 @@ export interface ListQuery {
 }
 
 export interface ListResult {
-  models: FalModel[];
+  models: readonly FalModel[];
   /** How many models matched before the limit. */
   total: number;
 }
@@ -21,15 +21,36 @@ export interface ListResult {
 export function listModels(catalogue: Catalogue, query: ListQuery): ListResult {
   const text = query.search?.trim();
   if (text) {
-    const hits = searchCatalogue(catalogue, {
+    const { hits, total } = searchCatalogueCounted(catalogue, {
       text,
       category: query.category,
-      limit: Number.POSITIVE_INFINITY,
+      limit: query.limit,
       activeOnly: false,
     });
-    return { models: hits.slice(0, query.limit).map((h) => h.model), total: hits.length };
+    return { models: hits.map((h) => h.model), total };
   }
-  const inCategory = categoryMatcher(query.category);
-  const matches = inCategory ? catalogue.list.filter((m) => inCategory(m.category)) : catalogue.list;
+  const matches = query.category ? inCategory(catalogue, query.category) : catalogue.list;
   return { models: matches.slice(0, query.limit), total: matches.length };
+}
+
+const byCategory = new WeakMap<Catalogue, Map<string, readonly FalModel[]>>();
+
+/**
+ * The catalogue's models in one category, computed once per catalogue: browsing
+ * is the most common call and the catalogue is immutable until the next refresh.
+ * Only non-empty results are kept, so the memo is bounded by the real categories.
+ */
+function inCategory(catalogue: Catalogue, category: string): readonly FalModel[] {
+  const key = category.trim().toLowerCase();
+  let memo = byCategory.get(catalogue);
+  if (!memo) {
+    memo = new Map();
+    byCategory.set(catalogue, memo);
+  }
+  const known = memo.get(key);
+  if (known) return known;
+  const matches = categoryMatcher(key);
+  const list = matches ? catalogue.list.filter((m) => matches(m.category)) : catalogue.list;
+  if (list.length > 0) memo.set(key, list);
+  return list;
 }

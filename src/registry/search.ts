@@ -83,7 +83,20 @@ interface SearchIndex {
   /** Vocabulary bucketed by length, for prefix and typo lookups. */
   byLength: Map<number, string[]>;
   vocabulary: string[];
+  /** What each query word expanded to (prefixes, synonyms, typos): agents reuse few words. */
+  expansions: Map<string, Map<string, number>>;
+  /**
+   * Per-document scratch for one query, reused (search is synchronous, so one query
+   * at a time): a word's best score, the running total, and which words matched (bits).
+   */
+  scratch: { wordBest: Float64Array; total: Float64Array; matched: Uint32Array };
 }
+
+/** Words of a query that count (a bit each in the scratch mask). */
+const MAX_QUERY_WORDS = 32;
+
+/** Bound on remembered word expansions per catalogue (cleared when full). */
+const MAX_EXPANSIONS = 4096;
 
 const indexes = new WeakMap<Catalogue, SearchIndex>();
 
@@ -123,7 +136,15 @@ function buildIndex(catalogue: Catalogue): SearchIndex {
     if (list) list.push(token);
     else byLength.set(token.length, [token]);
   }
-  return { docs, postings, byLength, vocabulary };
+  const n = docs.length;
+  return {
+    docs,
+    postings,
+    byLength,
+    vocabulary,
+    expansions: new Map(),
+    scratch: { wordBest: new Float64Array(n), total: new Float64Array(n), matched: new Uint32Array(n) },
+  };
 }
 
 /** Build the index ahead of the first query (the registry calls this after each crawl). */
@@ -140,8 +161,17 @@ function indexOf(catalogue: Catalogue): SearchIndex {
   return index;
 }
 
-/** Vocabulary tokens a query token stands for, with how good each match is. */
+/** Vocabulary tokens a query token stands for, with how good each match is (memoised per catalogue). */
 function expand(index: SearchIndex, token: string): Map<string, number> {
+  const known = index.expansions.get(token);
+  if (known) return known;
+  if (index.expansions.size >= MAX_EXPANSIONS) index.expansions.clear();
+  const out = expandUncached(index, token);
+  index.expansions.set(token, out);
+  return out;
+}
+
+function expandUncached(index: SearchIndex, token: string): Map<string, number> {
   const out = new Map<string, number>();
   const add = (t: string, quality: number) => {
     if (index.postings.has(t) && quality > (out.get(t) ?? 0)) out.set(t, quality);
@@ -199,52 +229,113 @@ export interface SearchQuery {
  * alphabetically first id, so results are deterministic.
  */
 export function searchCatalogue(catalogue: Catalogue, query: SearchQuery): SearchHit[] {
+  return searchCatalogueCounted(catalogue, query).hits;
+}
+
+/** The best `limit` hits, and how many models matched in all. */
+export function searchCatalogueCounted(
+  catalogue: Catalogue,
+  query: SearchQuery,
+): { hits: SearchHit[]; total: number } {
   const index = indexOf(catalogue);
   // A query made only of common words ("generate") still searches for them.
   const filtered = tokenize(query.text);
-  const words = [...new Set(filtered.length > 0 ? filtered : rawTokens(query.text))];
+  const words = [...new Set(filtered.length > 0 ? filtered : rawTokens(query.text))].slice(
+    0,
+    MAX_QUERY_WORDS,
+  );
   const intents = new Set(words.flatMap((w) => INTENTS[w] ?? []));
   const inCategory = categoryMatcher(query.category);
   const activeOnly = query.activeOnly ?? true;
-  if (words.length === 0) return [];
+  if (words.length === 0) return { hits: [], total: 0 };
 
-  const scores = new Map<number, { score: number; matched: Set<string> }>();
-  for (const word of words) {
-    const perDoc = new Map<number, number>();
+  // Typed arrays instead of maps per query: a common word touches hundreds of documents.
+  const { wordBest, total, matched } = index.scratch;
+  const touched: number[] = [];
+  words.forEach((word, bit) => {
+    const wordTouched: number[] = [];
     for (const [token, quality] of expand(index, word)) {
       for (const p of index.postings.get(token) ?? []) {
         const s = quality * p.weight;
-        if (s > (perDoc.get(p.doc) ?? 0)) perDoc.set(p.doc, s);
+        const best = wordBest[p.doc] as number;
+        if (best === 0) wordTouched.push(p.doc);
+        if (s > best) wordBest[p.doc] = s;
       }
     }
-    for (const [doc, s] of perDoc) {
-      const entry = scores.get(doc);
-      if (entry) {
-        entry.score += s;
-        entry.matched.add(word);
-      } else scores.set(doc, { score: s, matched: new Set([word]) });
+    for (const doc of wordTouched) {
+      if (matched[doc] === 0) touched.push(doc);
+      total[doc] = (total[doc] as number) + (wordBest[doc] as number);
+      matched[doc] = (matched[doc] as number) | (1 << bit);
+      wordBest[doc] = 0;
     }
-  }
+  });
 
   const phrase = query.text.trim().toLowerCase();
-  const hits: SearchHit[] = [];
-  for (const [doc, { score, matched }] of scores) {
+  const ranked: Ranked[] = [];
+  for (const doc of touched) {
+    const score = total[doc] as number;
+    const mask = matched[doc] as number;
+    total[doc] = 0;
+    matched[doc] = 0;
     const model = index.docs[doc] as FalModel;
     if (inCategory && !inCategory(model.category)) continue;
     if (activeOnly && model.status === 'deprecated') continue;
-    const coverage = matched.size / words.length;
-    let total = score * coverage * coverage;
+    const coverage = bitCount(mask) / words.length;
+    let rank = score * coverage * coverage;
     if (phrase.length > 2 && (model.name.toLowerCase().includes(phrase) || model.id.includes(phrase)))
-      total *= 1.5;
-    if (intents.has(model.category)) total *= 1.3;
-    if (model.highlighted) total *= 1.2;
-    hits.push({ model, score: Math.round(total * 1000) / 1000, matched: [...matched] });
+      rank *= 1.5;
+    if (intents.has(model.category)) rank *= 1.3;
+    if (model.highlighted) rank *= 1.2;
+    ranked.push({ model, score: Math.round(rank * 1000) / 1000, mask });
   }
-  hits.sort(
-    (a, b) =>
-      b.score - a.score ||
-      a.model.id.length - b.model.id.length ||
-      (a.model.id < b.model.id ? -1 : a.model.id > b.model.id ? 1 : 0),
+  return {
+    hits: topK(ranked, query.limit).map((r) => ({
+      model: r.model,
+      score: r.score,
+      matched: words.filter((_, bit) => r.mask & (1 << bit)),
+    })),
+    total: ranked.length,
+  };
+}
+
+function bitCount(mask: number): number {
+  let n = 0;
+  for (let m = mask; m !== 0; m &= m - 1) n++;
+  return n;
+}
+
+interface Ranked {
+  model: FalModel;
+  score: number;
+  /** Bit i set: query word i matched. */
+  mask: number;
+}
+
+function byRank(a: Ranked, b: Ranked): number {
+  return (
+    b.score - a.score ||
+    a.model.id.length - b.model.id.length ||
+    (a.model.id < b.model.id ? -1 : a.model.id > b.model.id ? 1 : 0)
   );
-  return hits.slice(0, query.limit);
+}
+
+/** The first k in rank order without sorting everything (k is usually 5–20 of hundreds). */
+function topK(items: Ranked[], k: number): Ranked[] {
+  if (k <= 0) return [];
+  if (k >= items.length / 4) return items.sort(byRank).slice(0, k);
+  const best: Ranked[] = [];
+  for (const item of items) {
+    if (best.length === k && byRank(item, best[k - 1] as Ranked) >= 0) continue;
+    // Binary insertion into the sorted shortlist.
+    let lo = 0;
+    let hi = best.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (byRank(best[mid] as Ranked, item) <= 0) lo = mid + 1;
+      else hi = mid;
+    }
+    best.splice(lo, 0, item);
+    if (best.length > k) best.pop();
+  }
+  return best;
 }

@@ -69,6 +69,17 @@ describe.each(['modern', 'legacy'] as const)('toolsets (%s client)', (era) => {
     await client.close();
   });
 
+  it('a call to a tool that does not exist is refused by name', async () => {
+    const client = await CLIENTS[era]({ url: IN_PROCESS_URL, fetch: h.inProcessFetch });
+    const r = await client.callTool('no_such_tool', {}).catch((e: Error) => ({
+      isError: true,
+      content: [{ type: 'text', text: e.message }],
+    }));
+    expect(r.isError).toBe(true);
+    expect(textOf(r)).toMatch(/no_such_tool/);
+    await client.close();
+  });
+
   it('refuses an unknown toolset with the valid names', async () => {
     const res = await h.app.request('/mcp?toolsets=images', {
       method: 'POST',

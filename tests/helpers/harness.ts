@@ -4,6 +4,7 @@ import type { MetadataDocumentFetcher } from '../../src/auth/oauth/clients.js';
 import { loadConfig } from '../../src/config.js';
 import { type BuiltApp, createApp } from '../../src/http/app.js';
 import { createLogger } from '../../src/log.js';
+import { createStore } from '../../src/store/create-store.js';
 import { type RunningEmulator, startEmulator } from '../emulator/app.js';
 import type { EmulatorOptions } from '../emulator/state.js';
 import { receivedResults } from './clients.js';
@@ -44,6 +45,7 @@ export async function startHarness(
   const built = createApp({
     config,
     logger,
+    store: await createStore(config, logger),
     ...(opts.fetchClientMetadata ? { fetchClientMetadata: opts.fetchClientMetadata } : {}),
   });
   if (config.redis && !(await built.store.whenReady(5000))) throw new Error('the test Redis did not answer');

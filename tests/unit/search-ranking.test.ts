@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { searchCatalogue, tokenize } from '../../src/registry/search.js';
+import { SEARCH_QUERIES } from '../../bench/lib.js';
+import { searchCatalogue, searchCatalogueCounted, tokenize } from '../../src/registry/search.js';
 import { liveCatalogue } from '../helpers/catalogue.js';
 
 const live = liveCatalogue();
@@ -61,5 +62,43 @@ describe('local ranked search over the 1,207-model catalogue', () => {
     expect(top('qwxzzv')).toEqual([]);
     expect(tokenize('make me a model')).toEqual([]);
     expect(top('generate', 3).length).toBeGreaterThan(0);
+  });
+
+  it('the best k without a full sort are exactly the first k of the full ranking, with the same total', () => {
+    for (const text of [...SEARCH_QUERIES, 'image', 'video', 'a']) {
+      for (const category of [undefined, 'image', 'text-to-video']) {
+        const all = searchCatalogueCounted(live, { text, category, limit: Number.POSITIVE_INFINITY });
+        for (const limit of [0, 1, 5, 20]) {
+          const some = searchCatalogueCounted(live, { text, category, limit });
+          expect(some.total).toBe(all.total);
+          expect(some.hits.map((h) => [h.model.id, h.score])).toEqual(
+            all.hits.slice(0, limit).map((h) => [h.model.id, h.score]),
+          );
+        }
+      }
+    }
+  });
+
+  it('answers a repeated word the same from its memoised expansion', () => {
+    const first = searchCatalogue(live, { text: 'upscal vidoe', limit: 10 });
+    const again = searchCatalogue(live, { text: 'upscal vidoe', limit: 10 });
+    expect(again).toEqual(first);
+    expect(first.length).toBeGreaterThan(0);
+  });
+
+  it('a very long query counts its first 32 words and still ranks (no overflow of the word mask)', () => {
+    const words = 'flux video image audio upscale portrait anime music speech whisper kling lipsync'.split(
+      ' ',
+    );
+    const text = Array.from({ length: 40 }, (_, i) => `${words[i % words.length]}${i >= 12 ? i : ''}`).join(
+      ' ',
+    );
+    const before = searchCatalogue(live, { text: 'flux dev', limit: 5 });
+    const { hits, total } = searchCatalogueCounted(live, { text, limit: 5 });
+    expect(hits).toHaveLength(5);
+    expect(total).toBeGreaterThan(100);
+    expect(searchCatalogueCounted(live, { text, limit: 5 }).hits).toEqual(hits);
+    // The scratch space is clean afterwards: a small query ranks exactly as before.
+    expect(searchCatalogue(live, { text: 'flux dev', limit: 5 })).toEqual(before);
   });
 });

@@ -1,6 +1,10 @@
 import { existsSync } from 'node:fs';
+import { McpServer } from '@modelcontextprotocol/server';
 import { describe, expect, it } from 'vitest';
 import { precomputedSchema } from '../../src/mcp/json-schema.js';
+import { createServerFactory } from '../../src/mcp/server.js';
+import { buildToolTable } from '../../src/mcp/tool-table.js';
+import { selectionFrom } from '../../src/mcp/toolsets.js';
 import { ALL_TOOLS } from '../../src/tools/index.js';
 import { connectModern } from '../helpers/clients.js';
 import { IN_PROCESS_URL, startHarness } from '../helpers/harness.js';
@@ -35,6 +39,31 @@ describe('the tool table', () => {
     const b = schema['~standard'].jsonSchema.input({ target: 'draft-2020-12' });
     expect(a).toBe(b);
     expect(Object.isFrozen(a)).toBe(true);
+  });
+
+  it('registers per request only what the message can reach', async () => {
+    const h = await startHarness();
+    try {
+      const factory = createServerFactory(buildToolTable(ALL_TOOLS, h.services), []);
+      const selection = selectionFrom(new Request('http://127.0.0.1/mcp'));
+      const registered = async (rpc?: { method: string; tool?: string }) => {
+        const ctx = { authInfo: { token: 't', clientId: 't', scopes: [], extra: { selection, rpc } } };
+        const server = await factory(ctx as unknown as Parameters<typeof factory>[0]);
+        if (!(server instanceof McpServer)) throw new Error('expected an McpServer');
+        return ALL_TOOLS.filter((t) => server.toolInputSchemaJson(t.name) !== undefined).map((t) => t.name);
+      };
+      expect(await registered({ method: 'tools/call', tool: 'list_models' })).toEqual(['list_models']);
+      expect(await registered({ method: 'tools/call', tool: 'no_such_tool' })).toEqual([]);
+      expect(await registered({ method: 'ping' })).toEqual([]);
+      expect(await registered({ method: 'notifications/initialized' })).toEqual([]);
+      // tools/list is answered from the listing built once (checked against the snapshot below).
+      expect(await registered({ method: 'tools/list' })).toEqual([]);
+      for (const rpc of [{ method: 'initialize' }, { method: 'server/discover' }, undefined]) {
+        expect(await registered(rpc)).toHaveLength(ALL_TOOLS.length);
+      }
+    } finally {
+      await h.close();
+    }
   });
 
   it('what agents see in tools/list is a reviewed snapshot', async () => {

@@ -55,7 +55,12 @@ export function mcpRoute(options: McpRouteOptions): Hono<AppEnv> {
     jsonBody(),
     (c) => {
       const caller = c.get('caller');
-      const extra: RequestExtra = { caller, requestId: c.get('requestId'), selection: c.get('selection') };
+      const extra: RequestExtra = {
+        caller,
+        requestId: c.get('requestId'),
+        selection: c.get('selection'),
+        rpc: rpcOf(c.get('parsedBody')),
+      };
       return handler.fetch(c.req.raw, {
         parsedBody: c.get('parsedBody'),
         // The SDK passes authInfo through untouched to tool handlers; the token
@@ -70,4 +75,13 @@ export function mcpRoute(options: McpRouteOptions): Hono<AppEnv> {
     }),
   );
   return route;
+}
+
+/** Method (and for tools/call, the tool) of a single JSON-RPC message; undefined for a batch. */
+function rpcOf(body: unknown): RequestExtra['rpc'] {
+  if (typeof body !== 'object' || body === null || Array.isArray(body)) return undefined;
+  const message = body as { method?: unknown; params?: { name?: unknown } };
+  if (typeof message.method !== 'string') return undefined;
+  const tool = message.method === 'tools/call' ? message.params?.name : undefined;
+  return { method: message.method, tool: typeof tool === 'string' ? tool : undefined };
 }

@@ -1,0 +1,44 @@
+import { spawn } from 'node:child_process';
+import { describe, expect, it } from 'vitest';
+
+/** Run a snippet that logs through the default (stderr) sink; return what reached stderr. */
+function stderrOf(snippet: string): Promise<string> {
+  const script = `import { createLogger } from './src/log.ts';\nconst log = createLogger('info');\n${snippet}`;
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], {
+      stdio: ['ignore', 'ignore', 'pipe'],
+    });
+    let err = '';
+    child.stderr.setEncoding('utf8').on('data', (d: string) => {
+      err += d;
+    });
+    child.once('error', reject);
+    child.once('exit', () => resolve(err));
+  });
+}
+
+const messages = (text: string) =>
+  text
+    .split('\n')
+    .filter((l) => l.startsWith('{'))
+    .map((l) => (JSON.parse(l) as { msg: string }).msg);
+
+describe('the default stderr log sink (buffered per event-loop turn)', () => {
+  it('writes every line in order, batched or not', async () => {
+    const out = await stderrOf(
+      `for (let i = 0; i < 600; i++) log.info('line ' + i);\nsetTimeout(() => log.info('later'), 20);`,
+    );
+    expect(messages(out)).toEqual([...Array.from({ length: 600 }, (_, i) => `line ${i}`), 'later']);
+  });
+
+  it('loses nothing when the process exits right after logging', async () => {
+    const out = await stderrOf(`log.info('first');\nlog.warn('last words', { code: 1 });\nprocess.exit(3);`);
+    expect(messages(out)).toEqual(['first', 'last words']);
+  });
+
+  it('loses nothing when the process dies of an uncaught exception', async () => {
+    const out = await stderrOf(`log.error('about to fail');\nthrow new Error('boom');`);
+    expect(messages(out)).toEqual(['about to fail']);
+    expect(out).toContain('boom');
+  });
+});
