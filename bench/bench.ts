@@ -190,8 +190,18 @@ for (const heap of ['V8 default', IMAGE_HEAP]) {
 }
 
 // ── 3. Added latency over the upstream call (emulator answers in 50 ms) ─────
-const lat = await startProcess(['dist/main.js'], serverEnv());
+const lat = await startProcess(['dist/main.js'], serverEnv({ METRICS_ENABLED: 'true' }));
 await waitReady(lat.url);
+// The server's own view: request → response on /mcp, and its calls to fal, summed over the loop.
+const serverSums = async () => {
+  const text = await (await fetch(lat.url.replace('/mcp', '/metrics'))).text();
+  const read = (re: RegExp) => Number(re.exec(text)?.[1] ?? Number.NaN);
+  return {
+    http: read(/^fal_mcp_http_request_duration_seconds_sum\{route="\/mcp"\} (\S+)$/m),
+    httpCount: read(/^fal_mcp_http_request_duration_seconds_count\{route="\/mcp"\} (\S+)$/m),
+    fal: read(/^fal_mcp_upstream_duration_seconds_sum\{api="platform"\} (\S+)$/m),
+  };
+};
 emu.inject('estimate', { delayMs: 50 });
 const estimateBody = JSON.stringify({
   estimate_type: 'unit_price',
@@ -203,6 +213,14 @@ const viaTool: number[] = [];
 const echoTrip: number[] = [];
 const echoBase = await startProcess(['--import', 'tsx', 'bench/baseline-server.ts'], {});
 const key = { 'x-fal-key': 'bench-id:bench-secret' };
+const estimateCall = toolCall('modern', 'estimate_cost', {
+  estimate_type: 'unit_price',
+  items: [{ model: 'fal-ai/flux/dev', quantity: 1 }],
+});
+// Warm the path (JIT, connections), then measure.
+for (let i = 0; i < 20; i++)
+  await post(lat.url, { headers: { ...estimateCall.headers, ...key }, body: estimateCall.body });
+const before = await serverSums();
 for (let i = 0; i < 100; i++) {
   let t = performance.now();
   await fetch(`${emu.apiUrl}/models/pricing/estimate`, {
@@ -211,18 +229,19 @@ for (let i = 0; i < 100; i++) {
     body: estimateBody,
   }).then((r) => r.text());
   direct.push(performance.now() - t);
-  const req = toolCall('modern', 'estimate_cost', {
-    estimate_type: 'unit_price',
-    items: [{ model: 'fal-ai/flux/dev', quantity: 1 }],
-  });
   t = performance.now();
-  await post(lat.url, { headers: { ...req.headers, ...key }, body: req.body });
+  await post(lat.url, { headers: { ...estimateCall.headers, ...key }, body: estimateCall.body });
   viaTool.push(performance.now() - t);
   t = performance.now();
   await post(echoBase.url, toolCall('modern', 'echo', { text: 'hi' }));
   echoTrip.push(performance.now() - t);
 }
 await stop(echoBase.child);
+const after = await serverSums();
+// Per call inside the server: its /mcp time minus its fal time (the loop's 100 tool calls are
+// the only /mcp and platform traffic between the two readings).
+const calls = after.httpCount - before.httpCount;
+const insideMs = ((after.http - before.http - (after.fal - before.fal)) / calls) * 1000;
 emu.faults.clear();
 await stop(lat.child);
 
@@ -342,7 +361,10 @@ say();
 say('| figure | measured | target |');
 say('|---|---|---|');
 say(
-  `| added latency of a tool call over its upstream call (emulator 50 ms, 100 sequential) | p50 ${(median(viaTool) - median(direct)).toFixed(1)} ms (tool ${median(viaTool).toFixed(1)} ms, direct ${median(direct).toFixed(1)} ms), of which the MCP round trip to an echo server is ${median(echoTrip).toFixed(1)} ms: ${(median(viaTool) - median(direct) - median(echoTrip)).toFixed(1)} ms is this server's own | ≤ 2 ms |`,
+  `| added latency of a tool call over its upstream call (emulator 50 ms, 100 sequential) | p50 ${(median(viaTool) - median(direct)).toFixed(1)} ms (tool ${median(viaTool).toFixed(1)} ms, direct ${median(direct).toFixed(1)} ms); the MCP round trip to an echo server alone is ${median(echoTrip).toFixed(1)} ms | ≤ 2 ms |`,
+);
+say(
+  `| … of which inside this server (its request → response time minus its fal call, mean of ${calls}) | ${insideMs.toFixed(2)} ms | ≤ 2 ms |`,
 );
 say(`| catalogue crawls caused by 1,000 concurrent cold calls | ${coldCrawls} | 1 |`);
 say(`| crawls during ${SECONDS} s of steady load while fresh | ${freshCrawls} | 0 |`);
@@ -352,7 +374,7 @@ for (const m of memory) {
   say(`| RSS after start (${m.heap}) | ${m.start} MB | — |`);
   say(`| RSS with the catalogue and all 1,207 schemas cached (${m.heap}) | ${m.cached} MB | ≤ 150 MB |`);
   say(
-    `| RSS after 100k more requests (${m.heap}; ${Math.round(m.rps)} req/s, ${m.non2xx} non-2xx; live heap then ${m.live.toFixed(0)} MB) | ${m.after} MB (${(((m.after - m.cached) / m.cached) * 100).toFixed(1)}%) | growth ≤ 10% |`,
+    `| RSS after 100k more requests (${m.heap}; ${Math.round(m.rps)} req/s, ${m.non2xx} non-2xx; V8 heap in use then ${m.live.toFixed(0)} MB) | ${m.after} MB (${(((m.after - m.cached) / m.cached) * 100).toFixed(1)}%) | growth ≤ 10% |`,
   );
 }
 say(`| cold start: process start → /health 200 | ${spread(toHealth, 0)} ms | ≤ 300 ms |`);

@@ -215,7 +215,7 @@ export function createApp({ config, logger, fetch, fetchClientMetadata, ...deps 
   app.use('*', requestId());
   app.use(
     '*',
-    accessLog(logger, (path, status) => M.http(metrics, path, status)),
+    accessLog(logger, (path, status, seconds) => M.http(metrics, path, status, seconds)),
   );
   app.use('/mcp', async (_c, next) => {
     if (draining) {

@@ -70,11 +70,13 @@ export class Metrics {
 
 /** The one place metric names are spelled. */
 export const M = {
-  http: (m: Metrics, route: string, status: number) =>
+  http: (m: Metrics, route: string, status: number, seconds: number) => {
     m.count('fal_mcp_http_requests_total', 'HTTP requests by route and status', {
       route,
       status: String(status),
-    }),
+    });
+    m.observe('fal_mcp_http_request_duration', 'Time from request to response, by route', { route }, seconds);
+  },
   tool: (m: Metrics, tool: string, outcome: 'ok' | 'error', seconds: number) => {
     m.count('fal_mcp_tool_calls_total', 'Tool calls by tool and outcome', { tool, outcome });
     m.observe('fal_mcp_tool_call_duration', 'Tool call duration', { tool }, seconds);

@@ -30,6 +30,8 @@ describe('/metrics', () => {
       expect(res.headers.get('content-type')).toMatch(/^text\/plain; version=0.0.4/);
       const text = await res.text();
       expect(text).toMatch(/^fal_mcp_http_requests_total\{route="\/mcp",status="200"\} \d+$/m);
+      expect(text).toMatch(/^fal_mcp_http_request_duration_seconds_count\{route="\/mcp"\} [1-9]\d*$/m);
+      expect(text).toMatch(/^fal_mcp_http_request_duration_seconds_sum\{route="\/mcp"\} 0\.\d+/m);
       expect(text).toMatch(/^fal_mcp_tool_calls_total\{outcome="ok",tool="get_model_schema"\} 2$/m);
       expect(text).toMatch(/^fal_mcp_tool_calls_total\{outcome="error",tool="get_pricing"\} 1$/m);
       expect(text).toMatch(/^fal_mcp_upstream_requests_total\{api="platform",outcome="ok"\} \d+$/m);

@@ -8,11 +8,12 @@ const KNOWN_ROUTES = new Set(['/mcp', '/health', '/ready', '/', '/metrics']);
 export const accessLog =
   (
     logger: Logger,
-    count: (route: string, status: number) => void = () => undefined,
+    count: (route: string, status: number, seconds: number) => void = () => undefined,
   ): MiddlewareHandler<AppEnv> =>
   async (c, next) => {
     const started = performance.now();
     await next();
+    const elapsed = performance.now() - started;
     const path = c.req.path;
     // Health probes arrive every few seconds; keep them out of info logs.
     const quiet = path === '/health' || path === '/ready';
@@ -21,11 +22,11 @@ export const accessLog =
       method: c.req.method,
       path,
       status: c.res.status,
-      ms: Math.round(performance.now() - started),
+      ms: Math.round(elapsed),
       tenant: c.get('caller')?.tenant,
     };
     // Unknown paths share one label, so scanners cannot blow up the metric's cardinality.
-    count(KNOWN_ROUTES.has(path) ? path : 'other', c.res.status);
+    count(KNOWN_ROUTES.has(path) ? path : 'other', c.res.status, elapsed / 1000);
     if (quiet) logger.debug('http', fields);
     else logger.info('http', fields);
   };
