@@ -74,6 +74,12 @@ export async function load(
   };
 }
 
+/** The p-th percentile (0–1) of a sample, by rank. */
+export function percentile(xs: number[], p: number): number {
+  const sorted = [...xs].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * p))] ?? Number.NaN;
+}
+
 export const median = (xs: number[]) =>
   [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? Number.NaN;
 
@@ -148,9 +154,8 @@ export function timeSearch(search: (text: string) => unknown, runs: number, samp
       search(SEARCH_QUERIES[i % SEARCH_QUERIES.length] as string);
       times.push(performance.now() - t);
     }
-    times.sort((a, b) => a - b);
-    p50s.push(times[Math.floor(samples * 0.5)] as number);
-    p99s.push(times[Math.floor(samples * 0.99)] as number);
+    p50s.push(percentile(times, 0.5));
+    p99s.push(percentile(times, 0.99));
   }
   return { p50s, p99s };
 }

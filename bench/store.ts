@@ -13,7 +13,7 @@ import type { SharedStore } from '../src/store/store.js';
 import { startEmulator } from '../tests/emulator/app.js';
 import { REDIS_SERVER, startRedis } from '../tests/helpers/redis.js';
 import { registryFor } from '../tests/helpers/registry.js';
-import { median } from './lib.js';
+import { percentile, spread } from './lib.js';
 
 if (!REDIS_SERVER) {
   console.error('bench:store needs redis-server (run scripts/install-system-deps.sh)');
@@ -21,9 +21,6 @@ if (!REDIS_SERVER) {
 }
 const RUNS = 5;
 const OPS = 2000;
-const fmt = (xs: number[], unit: string, digits = 3) =>
-  `${median(xs).toFixed(digits)} ${unit} (min ${Math.min(...xs).toFixed(digits)}, max ${Math.max(...xs).toFixed(digits)}, n=${xs.length})`;
-const pct = (xs: number[], p: number) => [...xs].sort((a, b) => a - b)[Math.floor((xs.length - 1) * p)] ?? 0;
 
 async function opLatency(op: (i: number) => Promise<unknown>) {
   const p50s: number[] = [];
@@ -35,8 +32,8 @@ async function opLatency(op: (i: number) => Promise<unknown>) {
       await op(i);
       times.push(performance.now() - t);
     }
-    p50s.push(pct(times, 0.5));
-    p99s.push(pct(times, 0.99));
+    p50s.push(percentile(times, 0.5));
+    p99s.push(percentile(times, 0.99));
   }
   return { p50s, p99s };
 }
@@ -59,7 +56,7 @@ for (const [name, store] of stores) {
   ];
   for (const [label, op] of ops) {
     const { p50s, p99s } = await opLatency(op);
-    lines.push(`| ${name} | ${label} | ${fmt(p50s, 'ms')} | ${fmt(p99s, 'ms')} |`);
+    lines.push(`| ${name} | ${label} | ${spread(p50s, 3)} ms | ${spread(p99s, 3)} ms |`);
   }
 }
 
@@ -84,8 +81,8 @@ for (let run = 0; run < RUNS; run++) {
 lines.push(
   '',
   `catalogue snapshot in Redis: ${(bytes / 1024).toFixed(0)} KiB for 1,207 models`,
-  `first machine, crawl + publish: ${fmt(crawlMs, 'ms', 1)}`,
-  `next machine, from the snapshot: ${fmt(snapshotMs, 'ms', 1)}`,
+  `first machine, crawl + publish: ${spread(crawlMs)} ms`,
+  `next machine, from the snapshot: ${spread(snapshotMs)} ms`,
 );
 console.log(lines.join('\n'));
 await Promise.all(stores.map(([, s]) => s.close()));

@@ -4,6 +4,9 @@ import type * as v from 'valibot';
 
 type Io = 'input' | 'output';
 
+/** The JSON Schema dialect the SDK asks for when it lists tools. */
+export const SDK_SCHEMA_TARGET = { target: 'draft-2020-12' } as const;
+
 /**
  * A valibot schema whose JSON Schema is converted once per target and then
  * reused. The SDK asks for the JSON Schema on every tools/list of every
@@ -31,8 +34,8 @@ export function precomputedSchema<S extends v.GenericSchema>(
     return json;
   };
   // Warm the target the SDK uses so the first request pays nothing either.
-  convert('input', { target: 'draft-2020-12' });
-  convert('output', { target: 'draft-2020-12' });
+  convert('input', SDK_SCHEMA_TARGET);
+  convert('output', SDK_SCHEMA_TARGET);
   return {
     '~standard': {
       version: 1,

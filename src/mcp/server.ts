@@ -1,6 +1,7 @@
 import { McpServer, type McpServerFactory, type Tool } from '@modelcontextprotocol/server';
 import type { ResourceEntry } from '../resources/model-card.js';
 import { SERVER_NAME, SERVER_VERSION } from '../version.js';
+import { SDK_SCHEMA_TARGET } from './json-schema.js';
 import type { ToolEntry } from './tool-table.js';
 import { isToolSelection, subsetCache } from './toolsets.js';
 
@@ -72,14 +73,17 @@ export function createServerFactory(
 
 /** A tool as tools/list shows it, in the SDK's own field order (schemas are converted once, frozen). */
 function definitionOf(entry: ToolEntry): Tool {
-  const target = { target: 'draft-2020-12' } as const;
   return Object.freeze({
     name: entry.name,
     title: entry.config.title,
     description: entry.config.description,
-    inputSchema: entry.config.inputSchema['~standard'].jsonSchema.input(target) as Tool['inputSchema'],
+    inputSchema: entry.config.inputSchema['~standard'].jsonSchema.input(
+      SDK_SCHEMA_TARGET,
+    ) as Tool['inputSchema'],
     annotations: entry.config.annotations,
-    outputSchema: entry.config.outputSchema['~standard'].jsonSchema.output(target) as Tool['outputSchema'],
+    outputSchema: entry.config.outputSchema['~standard'].jsonSchema.output(
+      SDK_SCHEMA_TARGET,
+    ) as Tool['outputSchema'],
   });
 }
 

@@ -138,17 +138,14 @@ export class ModelRegistry {
         this.#retryAfter = this.#opts.now() + SHARED_RECHECK_MS;
         return current;
       }
-      const { models, skipped, fetchedAt, origin } = loaded ?? (await this.#crawlOnce());
-      const next = buildCatalogueFromModels(models, skipped, fetchedAt, this.#opts.ttlSeconds * 1000);
-      // Index before publishing, so no caller pays for it.
-      prepareSearch(next);
-      this.#catalogue = next;
+      const { origin, ...snapshot } = loaded ?? (await this.#crawlOnce());
+      const next = this.#install(snapshot);
       this.#lastError = undefined;
       this.#opts.logger.info('model catalogue refreshed', {
         from: origin,
         models: next.models.size,
         aliases: next.aliases.size,
-        skipped,
+        skipped: next.skipped,
         repairedAliases: [...next.repairs.keys()],
         ms: this.#opts.now() - started,
       });
@@ -177,21 +174,21 @@ export class ModelRegistry {
           reason,
           ageSeconds: Math.round((this.#opts.now() - stale.fetchedAt) / 1000),
         });
-        const next = buildCatalogueFromModels(
-          stale.models,
-          stale.skipped,
-          stale.fetchedAt,
-          this.#opts.ttlSeconds * 1000,
-        );
-        prepareSearch(next);
-        this.#catalogue = next;
-        return next;
+        return this.#install(stale);
       }
       this.#opts.logger.warn('catalogue unavailable; serving the built-in fallback list', { reason });
       const fallback = buildFallbackCatalogue(reason, this.#opts.now());
       this.#catalogue = fallback;
       return fallback;
     }
+  }
+
+  /** Build, index (before publishing, so no caller pays for it) and swap in a live catalogue. */
+  #install({ models, skipped, fetchedAt }: CatalogueSnapshot): Catalogue {
+    const next = buildCatalogueFromModels(models, skipped, fetchedAt, this.#opts.ttlSeconds * 1000);
+    prepareSearch(next);
+    this.#catalogue = next;
+    return next;
   }
 
   /**

@@ -57,6 +57,14 @@ async function call(client: TestClient, name: string, args: Record<string, unkno
   return { ...r, data: r.structuredContent as Loose, text: textOf(r) };
 }
 
+/** POST /token with an authorization-code exchange on one instance. */
+const exchangeCode = (h: Harness, exchange: Record<string, string>) =>
+  h.inProcessFetch(`${BASE}/token`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    body: new URLSearchParams(exchange),
+  });
+
 const ready = async (h: Harness) => (await h.inProcessFetch(`${BASE}/ready`)).json() as Promise<Loose>;
 
 const MODES: [Mode, boolean][] = [
@@ -158,12 +166,7 @@ describe.each(MODES)('%s: the promises one machine keeps', (mode, available) => 
 
   it.runIf(available)('an authorization code exchanged on one instance is refused on the other', async () => {
     const { exchange } = await authorizationCode(pair.a.inProcessFetch, BASE, KEY);
-    const token = (h: Harness) =>
-      h.inProcessFetch(`${BASE}/token`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/x-www-form-urlencoded' },
-        body: new URLSearchParams(exchange),
-      });
+    const token = (h: Harness) => exchangeCode(h, exchange);
     expect((await token(pair.a)).status).toBe(200);
     const replay = await token(pair.b);
     expect(replay.status).toBe(400);
@@ -274,11 +277,7 @@ describe.runIf(REDIS_SERVER)('when Redis goes away mid-run', () => {
     expect(submits()).toHaveLength(0);
 
     const { exchange } = await authorizationCode(pair.a.inProcessFetch, BASE, KEY);
-    const res = await pair.a.inProcessFetch(`${BASE}/token`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/x-www-form-urlencoded' },
-      body: new URLSearchParams(exchange),
-    });
+    const res = await exchangeCode(pair.a, exchange);
     expect(res.status).toBe(503);
     expect(await res.json()).toMatchObject({ error: 'temporarily_unavailable' });
   });
