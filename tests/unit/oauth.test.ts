@@ -35,6 +35,22 @@ describe('Sealer', () => {
     expect(opened).toBe(0);
   });
 
+  it('opens only the canonical encoding: unused bits of the last character do not make a second token', () => {
+    const sealer = new Sealer([A]);
+    // Payload lengths cycle the sealed part through every base64 remainder.
+    for (let n = 0; n < 6; n++) {
+      for (let round = 0; round < 20; round++) {
+        const token = sealer.seal('fmcp_at', { k: 'x'.repeat(n) });
+        const last = token.at(-1) as string;
+        const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_';
+        const flipped = alphabet[alphabet.indexOf(last) ^ 1] as string;
+        expect(sealer.open('fmcp_at', token.slice(0, -1) + flipped)).toBeUndefined();
+        expect(sealer.open('fmcp_at', `${token}=`)).toBeUndefined();
+        expect(sealer.open('fmcp_at', token)).toEqual({ k: 'x'.repeat(n) });
+      }
+    }
+  });
+
   it('rotates: the first secret seals, every listed secret opens', () => {
     const old = new Sealer([B]).seal('fmcp_at', { v: 'old' });
     const rotating = new Sealer([A, B]);

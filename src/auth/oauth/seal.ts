@@ -42,6 +42,9 @@ export class Sealer {
     if (!entry) return undefined;
     const raw = Buffer.from(sealed, 'base64url');
     if (raw.length < 12 + 16 + 2) return undefined;
+    // Only the canonical encoding: the last character's unused bits (and stray characters,
+    // which Buffer skips) would otherwise let several strings open as one token.
+    if (raw.toString('base64url') !== sealed) return undefined;
     try {
       const decipher = createDecipheriv('aes-256-gcm', entry.key, raw.subarray(0, 12));
       decipher.setAAD(Buffer.from(kind));
