@@ -98,6 +98,15 @@ const EnvSchema = v.object({
   ),
   BREAKER_FAILURE_THRESHOLD: v.optional(intIn(1, 1000, 'a number of consecutive failures'), '5'),
   BREAKER_COOLDOWN_MS: v.optional(intIn(100, 600_000, 'milliseconds from 100 to 600000'), '10000'),
+  BREAKER_QUORUM: v.optional(intIn(1, 1000, 'a number of distinct callers'), '3'),
+  MAX_UPSTREAM_RESPONSE_BYTES: v.optional(
+    intIn(64 * 1024, 1024 * 1024 * 1024, 'bytes from 65536 to 1073741824'),
+    String(16 * 1024 * 1024),
+  ),
+  FAL_WEBHOOK_JWKS_URL: v.optional(
+    httpUrl('an http(s) URL of a JWKS such as https://rest.alpha.fal.ai/.well-known/jwks.json'),
+    'https://rest.alpha.fal.ai/.well-known/jwks.json',
+  ),
   DRAIN_TIMEOUT_MS: v.optional(intIn(0, 600_000, 'milliseconds from 0 to 600000'), '25000'),
   METRICS_ENABLED: v.optional(bool('true or false'), 'false'),
   METRICS_TOKEN: v.optional(nonEmpty('a token for Authorization: Bearer on /metrics')),
@@ -170,6 +179,12 @@ export interface Config {
   trustProxy: 'none' | 'fly' | 'x-forwarded-for';
   breakerFailureThreshold: number;
   breakerCooldownMs: number;
+  /** Distinct tenants whose failures it takes to open a route's circuit for everyone. */
+  breakerQuorum: number;
+  /** Largest answer read from fal; larger ones end the call with a pointer to fetch it directly. */
+  maxUpstreamResponseBytes: number;
+  /** fal's webhook signing keys (the receiver is on when PUBLIC_URL is set). */
+  falWebhookJwksUrl: string;
   drainTimeoutMs: number;
   /** Largest model input (JSON) a run accepts. */
   maxInputBytes: number;
@@ -232,6 +247,9 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     trustProxy: e.TRUST_PROXY,
     breakerFailureThreshold: e.BREAKER_FAILURE_THRESHOLD,
     breakerCooldownMs: e.BREAKER_COOLDOWN_MS,
+    breakerQuorum: e.BREAKER_QUORUM,
+    maxUpstreamResponseBytes: e.MAX_UPSTREAM_RESPONSE_BYTES,
+    falWebhookJwksUrl: e.FAL_WEBHOOK_JWKS_URL,
     drainTimeoutMs: e.DRAIN_TIMEOUT_MS,
     maxInputBytes: e.MAX_INPUT_BYTES,
     metrics:

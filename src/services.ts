@@ -1,5 +1,6 @@
 import type { FalClient } from './fal/client.js';
 import type { JobService } from './jobs/job-service.js';
+import type { ConcurrencyLimiter } from './limits/concurrency.js';
 import type { FetchPolicy } from './jobs/safe-fetch.js';
 import type { Logger } from './log.js';
 import type { Metrics } from './metrics/metrics.js';
@@ -13,6 +14,8 @@ export interface Services {
   schemas: ModelSchemaService;
   pricing: PricingService;
   jobs: JobService;
+  /** Uploads running at once, per tenant and in all. */
+  uploads: ConcurrencyLimiter;
   /** How upload_file fetches caller URLs. */
   fetchPolicy: FetchPolicy;
   fal: FalClient;

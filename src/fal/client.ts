@@ -1,26 +1,40 @@
 import ky, { HTTPError, type KyInstance, TimeoutError } from 'ky';
 import * as v from 'valibot';
 import type { Secret } from '../auth/secret.js';
-import { type BreakerState, CircuitBreaker } from './breaker.js';
+import { ByteBudget } from '../limits/byte-budget.js';
+import { type BreakerState, BreakerBoard } from './breaker.js';
 import { FalError, falErrorFromResponse } from './errors.js';
+import { readCappedText } from './read-body.js';
+import { retryOptions } from './retry.js';
+import { ALL_ROUTES, FAL_ROUTES, type FalApi, type FalRoute, type RetryPolicy } from './routes.js';
+import { isTrustedUploadUrl } from './upload-hosts.js';
 
-export type FalApi = 'platform' | 'queue' | 'storage';
+export type { FalApi, FalRoute, RetryPolicy } from './routes.js';
 
-/** Which failures may be retried. Only requests that cannot bill twice retry on 5xx. */
-export type RetryPolicy = 'idempotent' | 'rate-limit-only' | 'none';
+/** The tenant of calls made for the server itself (the catalogue crawl), not for any caller. */
+export const SERVER_TENANT = 'server';
+
+/** Whose call this is: the key it runs on, and the tenant its failures count against. */
+export interface Credential {
+  readonly key: Secret | undefined;
+  readonly tenant: string;
+}
 
 export interface FalRequest<T> {
+  route: FalRoute;
   method: 'GET' | 'POST' | 'PUT' | 'DELETE';
   /** Path below the API base, e.g. `models` or `fal-ai/flux/requests/123/status`. */
   path: string;
   searchParams?: URLSearchParams;
   json?: unknown;
   headers?: Record<string, string>;
-  /** The key the call runs on; undefined for anonymous calls. */
-  key: Secret | undefined;
+  as: Credential;
   schema: v.GenericSchema<unknown, T>;
+  /** Overrides the route's retry rule. */
   retry?: RetryPolicy;
   signal?: AbortSignal | undefined;
+  /** When the caller stops waiting (epoch ms): a Retry-After beyond it fails at once. */
+  deadline?: number | undefined;
 }
 
 export interface FalClientOptions {
@@ -32,123 +46,224 @@ export interface FalClientOptions {
   /** Longest Retry-After we are willing to sleep for inside one call. */
   maxRetryAfterMs?: number;
   backoffLimitMs?: number;
-  /** Consecutive failures that open an upstream's circuit, and how long it stays open. */
+  /** Consecutive failures that open a circuit, how long it stays open, and how many tenants must fail. */
   breakerThreshold?: number;
   breakerCooldownMs?: number;
+  breakerQuorum?: number;
+  /** Largest answer read from fal (MAX_UPSTREAM_RESPONSE_BYTES). */
+  maxResponseBytes?: number;
   /** Told about every call: which API, how it ended ('ok' or an error kind), how long it took. */
   observe?: (api: FalApi, outcome: string, seconds: number) => void;
   fetch?: typeof fetch;
 }
 
-const RETRYABLE_STATUS = [408, 429, 500, 502, 503, 504];
+const DEFAULT_MAX_RESPONSE = 16 * 1024 * 1024;
+// Connection errors that prove the request never left: nothing can have been accepted.
+const NOT_SENT = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'ENETUNREACH', 'EHOSTUNREACH']);
+const NOT_SENT_UNDICI = new Set(['UND_ERR_CONNECT_TIMEOUT']);
 
 /**
  * The only code that talks HTTP to fal. One ky instance per API base, a typed
- * FalError for every failure, and every body validated against a valibot schema.
+ * FalError for every failure, every body read with a size cap and validated
+ * against a valibot schema, circuits per route and tenant (docs/hardening.md).
  */
 export class FalClient {
   readonly #apis: Record<FalApi, KyInstance>;
-  readonly #breakers: Record<FalApi, CircuitBreaker>;
+  readonly #breakers: BreakerBoard<FalRoute>;
+  readonly #budget: ByteBudget;
   readonly #observe: NonNullable<FalClientOptions['observe']>;
-  readonly #retryLimit: number;
-  readonly #maxRetryAfterMs: number;
-  readonly #backoffLimitMs: number;
+  readonly #opts: FalClientOptions & { retryLimit: number; maxRetryAfterMs: number; backoffLimitMs: number };
+  readonly #fetch: typeof fetch;
+  readonly maxResponseBytes: number;
 
   constructor(options: FalClientOptions) {
-    this.#retryLimit = options.retryLimit ?? 2;
-    this.#maxRetryAfterMs = options.maxRetryAfterMs ?? 10_000;
-    this.#backoffLimitMs = options.backoffLimitMs ?? 2_000;
+    this.#opts = { retryLimit: 2, maxRetryAfterMs: 10_000, backoffLimitMs: 2_000, ...options };
     this.#observe = options.observe ?? (() => undefined);
+    this.#fetch = options.fetch ?? globalThis.fetch;
+    this.maxResponseBytes = options.maxResponseBytes ?? DEFAULT_MAX_RESPONSE;
+    // Four answers at the cap at once process-wide, one per tenant; answers under 1 MiB are free.
+    this.#budget = new ByteBudget(4 * this.maxResponseBytes, this.maxResponseBytes, 1024 * 1024);
     const make = (prefix: string) =>
-      ky.create({
-        prefix,
-        timeout: options.timeoutMs,
-        throwHttpErrors: true,
-        ...(options.fetch ? { fetch: options.fetch } : {}),
-      });
+      ky.create({ prefix, timeout: options.timeoutMs, throwHttpErrors: true, fetch: this.#fetch });
     this.#apis = {
       platform: make(options.apiUrl),
       queue: make(options.queueUrl),
       storage: make(options.storageUrl),
     };
-    const breaker = (name: string) =>
-      new CircuitBreaker(name, options.breakerThreshold ?? 5, options.breakerCooldownMs ?? 10_000);
-    this.#breakers = {
-      platform: breaker('platform API'),
-      queue: breaker('queue'),
-      storage: breaker('storage'),
-    };
+    this.#breakers = new BreakerBoard(
+      ALL_ROUTES,
+      {
+        threshold: options.breakerThreshold ?? 5,
+        cooldownMs: options.breakerCooldownMs ?? 10_000,
+        quorum: options.breakerQuorum ?? 3,
+      },
+      (route) => FAL_ROUTES[route].label,
+    );
   }
 
-  breakerStates(): Record<FalApi, BreakerState> {
-    return {
-      platform: this.#breakers.platform.state,
-      queue: this.#breakers.queue.state,
-      storage: this.#breakers.storage.state,
-    };
+  /** The shared circuit of every route, and how many tenant circuits are open. */
+  breakerStates(): { routes: Record<FalRoute, BreakerState>; openTenantCircuits: number } {
+    return { routes: this.#breakers.states(), openTenantCircuits: this.#breakers.openTenantCircuits() };
   }
 
-  async request<T>(api: FalApi, req: FalRequest<T>): Promise<T> {
+  async request<T>(req: FalRequest<T>): Promise<T> {
+    const { api, retry } = FAL_ROUTES[req.route];
     const headers: Record<string, string> = { accept: 'application/json', ...req.headers };
-    if (req.key) headers.authorization = `Key ${req.key.reveal()}`;
-    const breaker = this.#breakers[api];
+    if (req.as.key) headers.authorization = `Key ${req.as.key.reveal()}`;
     const started = performance.now();
     const seconds = () => (performance.now() - started) / 1000;
+    this.#admit(req.route, req.as.tenant, api);
+    const slot = this.#budget.open(req.as.tenant);
     try {
-      breaker.before();
+      let response: Response;
+      try {
+        response = await this.#apis[api](req.path, {
+          method: req.method,
+          headers,
+          ...(req.searchParams ? { searchParams: req.searchParams } : {}),
+          ...(req.json !== undefined ? { json: req.json } : {}),
+          ...(req.signal ? { signal: req.signal } : {}),
+          retry: retryOptions(req.retry ?? retry, {
+            limit: this.#opts.retryLimit,
+            maxRetryAfterMs: this.#opts.maxRetryAfterMs,
+            backoffLimitMs: this.#opts.backoffLimitMs,
+            deadline: req.deadline ?? Date.now() + this.#opts.maxRetryAfterMs,
+          }),
+        });
+      } catch (error) {
+        throw await this.#failed(req, error);
+      }
+      let text: string;
+      try {
+        text = await readCappedText(response, {
+          maxBytes: this.maxResponseBytes,
+          slot,
+          timeoutMs: this.#opts.timeoutMs,
+        });
+      } catch (error) {
+        throw this.#settle(req, error as FalError);
+      }
+      this.#breakers.success(req.route, req.as.tenant);
+      this.#observe(api, 'ok', seconds());
+      return parseBody(text, response.status, req.schema);
+    } catch (error) {
+      if (error instanceof FalError && !error.circuitOpen) this.#observe(api, error.kind, seconds());
+      throw error;
+    } finally {
+      slot.release();
+    }
+  }
+
+  /**
+   * PUT a streamed body to the upload URL fal's storage handed out. Only to fal's
+   * own hosts (or the configured storage origin): the URL came from upstream and
+   * is never trusted to point anywhere else. It carries no key.
+   */
+  async upload(
+    url: string,
+    body: {
+      stream: ReadableStream<Uint8Array>;
+      contentType: string;
+      /** Set when the bytes' own source failed: that error is the caller's story, not fal's. */
+      sourceError?: () => unknown;
+    },
+    as: Credential,
+    signal: AbortSignal,
+  ): Promise<void> {
+    if (!isTrustedUploadUrl(url, this.#opts.storageUrl)) {
+      await body.stream.cancel().catch(() => undefined);
+      throw new FalError({
+        kind: 'bad_response',
+        message: "fal's storage returned an upload URL outside fal's own hosts; nothing was sent to it",
+      });
+    }
+    this.#admit('storage.upload', as.tenant, 'storage');
+    const started = performance.now();
+    let response: Response;
+    try {
+      response = await this.#fetch(url, {
+        method: 'PUT',
+        body: body.stream,
+        headers: { 'content-type': body.contentType },
+        signal,
+        duplex: 'half',
+      } as RequestInit);
+      await response.body?.cancel().catch(() => undefined);
+    } catch (error) {
+      const fromSource = body.sourceError?.();
+      if (fromSource !== undefined) {
+        this.#breakers.release('storage.upload', as.tenant);
+        throw fromSource;
+      }
+      const req = { route: 'storage.upload' as const, as, method: 'PUT' as const, signal };
+      const failure = await this.#failed(req, error);
+      this.#observe('storage', failure.kind, (performance.now() - started) / 1000);
+      throw failure;
+    }
+    if (!response.ok) {
+      const failure = new FalError({
+        kind: response.status >= 500 ? 'unavailable' : 'bad_response',
+        status: response.status,
+        message: 'fal storage refused the upload',
+      });
+      this.#settle({ route: 'storage.upload', as, method: 'PUT' }, failure);
+      this.#observe('storage', failure.kind, (performance.now() - started) / 1000);
+      throw failure;
+    }
+    this.#breakers.success('storage.upload', as.tenant);
+    this.#observe('storage', 'ok', (performance.now() - started) / 1000);
+  }
+
+  #admit(route: FalRoute, tenant: string, api: FalApi): void {
+    try {
+      this.#breakers.before(route, tenant);
     } catch (error) {
       this.#observe(api, 'circuit_open', 0);
       throw error;
     }
-    let response: Response;
-    try {
-      response = await this.#apis[api](req.path, {
-        method: req.method,
-        headers,
-        ...(req.searchParams ? { searchParams: req.searchParams } : {}),
-        ...(req.json !== undefined ? { json: req.json } : {}),
-        ...(req.signal ? { signal: req.signal } : {}),
-        retry: this.#retryOptions(req.retry ?? (req.method === 'GET' ? 'idempotent' : 'none')),
-      });
-    } catch (error) {
-      const falError = await toFalError(error);
-      if (req.signal?.aborted) breaker.release();
-      else if (falError.kind === 'unavailable') breaker.failure();
-      else breaker.success();
-      this.#observe(api, falError.kind, seconds());
-      throw falError;
-    }
-    breaker.success();
-    this.#observe(api, 'ok', seconds());
-    return parseBody(response, req.schema);
   }
 
-  #retryOptions(policy: RetryPolicy) {
-    if (policy === 'none') return { limit: 0 };
-    return {
-      limit: this.#retryLimit,
-      methods: ['get', 'post', 'put', 'delete'],
-      statusCodes: policy === 'idempotent' ? RETRYABLE_STATUS : [429],
-      afterStatusCodes: [429, 503],
-      maxRetryAfter: this.#maxRetryAfterMs,
-      backoffLimit: this.#backoffLimitMs,
-      jitter: true,
-      retryOnTimeout: policy === 'idempotent',
-    };
+  /** Turn a failed call into a FalError, and tell the circuits what it says about fal. */
+  async #failed(
+    req: Pick<FalRequest<unknown>, 'route' | 'as' | 'method' | 'signal'>,
+    error: unknown,
+  ): Promise<FalError> {
+    return this.#settle(req, await toFalError(error, req.method !== 'GET', req.signal));
+  }
+
+  #settle(req: Pick<FalRequest<unknown>, 'route' | 'as' | 'signal' | 'method'>, error: FalError): FalError {
+    if (!req.signal?.aborted && isFalHealthEvidence(req.route, error)) {
+      this.#breakers.failure(req.route, req.as.tenant);
+    } else if (error.kind === 'unavailable' || error.kind === 'busy' || error.kind === 'too_large') {
+      this.#breakers.release(req.route, req.as.tenant);
+    } else {
+      // fal answered (a 4xx, a model's error): it is up.
+      this.#breakers.success(req.route, req.as.tenant);
+    }
+    return error;
   }
 }
 
-async function parseBody<T>(response: Response, schema: v.GenericSchema<unknown, T>): Promise<T> {
-  const text = await response.text();
+/**
+ * Only what says fal itself is unwell may open a circuit: timeouts, connection
+ * errors, and 502/503/504 from fal's gateway. On the result route fal passes the
+ * model's own status through, so an HTTP answer there is the model's, never fal's,
+ * unless it is a gateway error without the model's error body.
+ */
+function isFalHealthEvidence(route: FalRoute, error: FalError): boolean {
+  if (error.kind !== 'unavailable' || error.circuitOpen) return false;
+  // Timeouts, resets, refused connections, an answer cut off mid-way.
+  if (error.status === undefined) return true;
+  if (![502, 503, 504].includes(error.status)) return false;
+  return route !== 'queue.result' || !error.modelBody;
+}
+
+function parseBody<T>(text: string, status: number, schema: v.GenericSchema<unknown, T>): T {
   let body: unknown;
   try {
     body = text === '' ? null : JSON.parse(text);
   } catch {
-    throw new FalError({
-      kind: 'bad_response',
-      status: response.status,
-      message: 'fal answered with a body that is not valid JSON',
-    });
+    throw new FalError({ kind: 'bad_response', status, message: 'fal answered with a body that is not valid JSON' });
   }
   const parsed = v.safeParse(schema, body);
   if (!parsed.success) {
@@ -156,24 +271,39 @@ async function parseBody<T>(response: Response, schema: v.GenericSchema<unknown,
     const where = issue ? v.getDotPath(issue) : undefined;
     throw new FalError({
       kind: 'bad_response',
-      status: response.status,
+      status,
       message: `fal answered in an unexpected shape${where ? ` (at ${where})` : ''}`,
     });
   }
   return parsed.output;
 }
 
-async function toFalError(error: unknown): Promise<FalError> {
+async function toFalError(error: unknown, sendsWork: boolean, signal?: AbortSignal): Promise<FalError> {
   if (error instanceof FalError) return error;
   if (error instanceof HTTPError) {
     const data: unknown = error.data;
     return falErrorFromResponse(error.response.status, error.response.headers, data);
   }
   if (error instanceof TimeoutError) {
-    return new FalError({ kind: 'unavailable', message: 'fal did not answer in time' });
+    return new FalError({ kind: 'unavailable', message: 'fal did not answer in time', ambiguous: sendsWork });
   }
-  if (error instanceof Error && error.name === 'AbortError') {
-    return new FalError({ kind: 'unavailable', message: 'the request to fal was cancelled' });
+  if (signal?.aborted || (error instanceof Error && error.name === 'AbortError')) {
+    return new FalError({ kind: 'unavailable', message: 'the request to fal was cancelled', ambiguous: sendsWork });
   }
-  return new FalError({ kind: 'unavailable', message: 'could not reach fal (connection failed)' });
+  const code = connectionCode(error);
+  const neverSent = code !== undefined && (NOT_SENT.has(code) || NOT_SENT_UNDICI.has(code));
+  return new FalError({
+    kind: 'unavailable',
+    message: neverSent ? 'could not reach fal (connection refused)' : 'could not reach fal (connection failed)',
+    ambiguous: sendsWork && !neverSent,
+  });
+}
+
+function connectionCode(error: unknown): string | undefined {
+  for (let e: unknown = error, depth = 0; e && depth < 4; depth++) {
+    const code = (e as { code?: unknown }).code;
+    if (typeof code === 'string') return code;
+    e = (e as { cause?: unknown }).cause;
+  }
+  return undefined;
 }

@@ -6,7 +6,9 @@ export type FalErrorKind =
   | 'validation' // 400/422: fal rejected the input
   | 'rate_limited' // 429
   | 'unavailable' // 5xx, timeout, connection failure
-  | 'bad_response'; // fal answered something we cannot read
+  | 'bad_response' // fal answered something we cannot read
+  | 'too_large' // the answer is larger than this server reads (MAX_UPSTREAM_RESPONSE_BYTES)
+  | 'busy'; // this server has too many large answers in memory right now; not fal's fault
 
 export interface FalFieldIssue {
   field: string;
@@ -21,6 +23,15 @@ export class FalError extends Error {
   readonly falType: string | undefined;
   readonly details: readonly FalFieldIssue[];
   readonly retryAfterSeconds: number | undefined;
+  /**
+   * The request may have reached fal and its outcome is unknown (a timeout, a
+   * reset or an abort after it was sent). For a submit: the job may be running.
+   */
+  readonly ambiguous: boolean;
+  /** Refused here without calling fal, because a circuit is open. */
+  readonly circuitOpen: boolean;
+  /** The error body was in the queue/model dialect (`{"detail": …}`). */
+  readonly modelBody: boolean;
 
   constructor(init: {
     kind: FalErrorKind;
@@ -29,6 +40,9 @@ export class FalError extends Error {
     falType?: string | undefined;
     details?: readonly FalFieldIssue[];
     retryAfterSeconds?: number | undefined;
+    ambiguous?: boolean;
+    circuitOpen?: boolean;
+    modelBody?: boolean;
   }) {
     // fal's own text can quote a request; scrub it so a key can never ride along.
     super(scrub(init.message));
@@ -37,6 +51,9 @@ export class FalError extends Error {
     this.falType = init.falType;
     this.details = init.details ?? [];
     this.retryAfterSeconds = init.retryAfterSeconds;
+    this.ambiguous = init.ambiguous ?? false;
+    this.circuitOpen = init.circuitOpen ?? false;
+    this.modelBody = init.modelBody ?? false;
   }
 }
 
@@ -104,7 +121,16 @@ export function falErrorFromResponse(status: number, headers: Headers, body: unk
     message: message || `fal answered HTTP ${status}`,
     details,
     retryAfterSeconds,
+    modelBody: isModelErrorBody(body),
   });
+}
+
+/**
+ * Whether an error body is in the queue/model dialect (`{"detail": …}`): on the
+ * result route that is the model speaking, not fal's infrastructure.
+ */
+export function isModelErrorBody(body: unknown): boolean {
+  return isRecord(body) && 'detail' in body;
 }
 
 function isRecord(value: unknown): value is Record<string, unknown> {

@@ -1,6 +1,5 @@
 import * as v from 'valibot';
-import type { Secret } from '../auth/secret.js';
-import type { FalClient } from './client.js';
+import type { Credential, FalClient } from './client.js';
 import {
   type Estimate,
   EstimateSchema,
@@ -35,7 +34,7 @@ export interface ModelsPage {
 export async function fetchModelsPage(
   fal: FalClient,
   query: ModelsQuery,
-  key: Secret | undefined,
+  as: Credential,
   signal?: AbortSignal,
 ): Promise<ModelsPage> {
   const params = new URLSearchParams();
@@ -47,11 +46,12 @@ export async function fetchModelsPage(
   for (const id of query.endpointIds ?? []) params.append('endpoint_id', id);
   if (query.expandOpenApi) params.set('expand', 'openapi-3.0');
 
-  const page = await fal.request('platform', {
+  const page = await fal.request({
+    route: 'models',
     method: 'GET',
     path: 'models',
     searchParams: params,
-    key,
+    as,
     schema: ModelsPageSchema,
     signal,
   });
@@ -71,17 +71,18 @@ export async function fetchModelsPage(
 export async function fetchPricing(
   fal: FalClient,
   endpointIds: readonly string[],
-  key: Secret,
+  as: Credential,
   signal?: AbortSignal,
 ): Promise<Pricing> {
   if (endpointIds.length === 0) return { prices: [] };
   const params = new URLSearchParams();
   for (const id of endpointIds) params.append('endpoint_id', id);
-  return fal.request('platform', {
+  return fal.request({
+    route: 'pricing',
     method: 'GET',
     path: 'models/pricing',
     searchParams: params,
-    key,
+    as,
     schema: PricingSchema,
     signal,
   });
@@ -95,16 +96,16 @@ export type EstimateRequest =
 export function fetchEstimate(
   fal: FalClient,
   body: EstimateRequest,
-  key: Secret,
+  as: Credential,
   signal?: AbortSignal,
 ): Promise<Estimate> {
-  return fal.request('platform', {
+  return fal.request({
+    route: 'estimate',
     method: 'POST',
     path: 'models/pricing/estimate',
     json: body,
-    key,
+    as,
     schema: EstimateSchema,
-    retry: 'idempotent',
     signal,
   });
 }
@@ -121,7 +122,7 @@ export interface UsageQuery {
 export function fetchUsage(
   fal: FalClient,
   query: UsageQuery,
-  key: Secret,
+  as: Credential,
   signal?: AbortSignal,
 ): Promise<Usage> {
   const params = new URLSearchParams();
@@ -131,11 +132,12 @@ export function fetchUsage(
   if (query.end) params.set('end', query.end);
   if (query.timeframe) params.set('timeframe', query.timeframe);
   for (const id of query.endpointIds ?? []) params.append('endpoint_id', id);
-  return fal.request('platform', {
+  return fal.request({
+    route: 'usage',
     method: 'GET',
     path: 'models/usage',
     searchParams: params,
-    key,
+    as,
     schema: UsageSchema,
     signal,
   });

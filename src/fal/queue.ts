@@ -1,6 +1,5 @@
 import * as v from 'valibot';
-import type { Secret } from '../auth/secret.js';
-import type { FalClient } from './client.js';
+import type { Credential, FalClient } from './client.js';
 import { FalError } from './errors.js';
 import { queuePaths } from './queue-paths.js';
 
@@ -32,26 +31,31 @@ const ResultSchema = v.record(v.string(), v.unknown());
 
 const CancelSchema = v.looseObject({ status: v.optional(v.string()) });
 
-/** Submit to the queue. Retried only on 429: a retried 5xx could run (and bill) twice. */
+/**
+ * Submit to the queue. Retried only on a 429 (fal answers it before accepting
+ * anything); anything else may have created a job that bills. Not tied to the
+ * MCP client's signal: once sent, a submit runs at fal whether the client stays
+ * or not, so it is seen through and recorded.
+ */
 export function submitToQueue(
   fal: FalClient,
   endpointId: string,
   input: Record<string, unknown>,
-  key: Secret,
-  options: { webhookUrl?: string | undefined; signal?: AbortSignal | undefined } = {},
+  as: Credential,
+  options: { webhookUrl?: string | undefined; deadline?: number | undefined } = {},
 ): Promise<Submitted> {
   const searchParams = new URLSearchParams();
   if (options.webhookUrl) searchParams.set('fal_webhook', options.webhookUrl);
-  return fal.request('queue', {
+  return fal.request({
+    route: 'queue.submit',
     method: 'POST',
     path: queuePaths.submit(endpointId),
     searchParams,
     json: input,
     headers: { 'x-fal-queue-priority': 'normal' },
-    key,
+    as,
     schema: SubmitSchema,
-    retry: 'rate-limit-only',
-    signal: options.signal,
+    deadline: options.deadline,
   });
 }
 
@@ -59,16 +63,18 @@ export function fetchStatus(
   fal: FalClient,
   endpointId: string,
   requestId: string,
-  key: Secret,
-  options: { logs?: boolean; signal?: AbortSignal | undefined } = {},
+  as: Credential,
+  options: { logs?: boolean; signal?: AbortSignal | undefined; deadline?: number | undefined } = {},
 ): Promise<QueueStatus> {
-  return fal.request('queue', {
+  return fal.request({
+    route: 'queue.status',
     method: 'GET',
     path: queuePaths.status(endpointId, requestId),
     searchParams: new URLSearchParams(options.logs ? { logs: '1' } : {}),
-    key,
+    as,
     schema: QueueStatusSchema,
     signal: options.signal,
+    deadline: options.deadline,
   });
 }
 
@@ -76,13 +82,14 @@ export function fetchResult(
   fal: FalClient,
   endpointId: string,
   requestId: string,
-  key: Secret,
+  as: Credential,
   signal?: AbortSignal,
 ): Promise<Record<string, unknown>> {
-  return fal.request('queue', {
+  return fal.request({
+    route: 'queue.result',
     method: 'GET',
     path: queuePaths.result(endpointId, requestId),
-    key,
+    as,
     schema: ResultSchema,
     signal,
   });
@@ -95,14 +102,15 @@ export async function cancelRequest(
   fal: FalClient,
   endpointId: string,
   requestId: string,
-  key: Secret,
+  as: Credential,
   signal?: AbortSignal,
 ): Promise<CancelOutcome> {
   try {
-    const body = await fal.request('queue', {
+    const body = await fal.request({
+      route: 'queue.cancel',
       method: 'PUT',
       path: queuePaths.cancel(endpointId, requestId),
-      key,
+      as,
       schema: CancelSchema,
       signal,
     });

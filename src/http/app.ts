@@ -1,18 +1,17 @@
 import { Hono } from 'hono';
 import type { MetadataDocumentFetcher } from '../auth/oauth/clients.js';
-import { OAuthService } from '../auth/oauth/service.js';
-import type { Config, OAuthConfig } from '../config.js';
+import { createOAuthService } from '../auth/oauth/create.js';
+import type { Config } from '../config.js';
 import { FalClient } from '../fal/client.js';
-import { FalError } from '../fal/errors.js';
-import { fetchPricing } from '../fal/platform.js';
+import { IdempotencyKeys } from '../jobs/idempotency.js';
 import { JobService } from '../jobs/job-service.js';
 import { JobStore } from '../jobs/job-store.js';
-import { fetchPublicUrl } from '../jobs/safe-fetch.js';
 import { ConcurrencyLimiter } from '../limits/concurrency.js';
 import { RateLimiter } from '../limits/rate-limiter.js';
 import type { Logger } from '../log.js';
 import { createServerFactory } from '../mcp/server.js';
 import { buildToolTable } from '../mcp/tool-table.js';
+import { registerGauges } from '../metrics/gauges.js';
 import { M, Metrics } from '../metrics/metrics.js';
 import { ModelSchemaService } from '../registry/model-schemas.js';
 import { PricingService } from '../registry/pricing.js';
@@ -23,6 +22,7 @@ import type { Services } from '../services.js';
 import { MemoryStore } from '../store/memory-store.js';
 import type { SharedStore } from '../store/store.js';
 import { ALL_TOOLS } from '../tools/index.js';
+import { FalWebhookKeys } from '../webhooks/fal-keys.js';
 import type { AppEnv } from './env.js';
 import { jsonRpcErrorResponse } from './jsonrpc-error.js';
 import { accessLog } from './middleware/access-log.js';
@@ -32,6 +32,8 @@ import { mcpRoute } from './routes/mcp.js';
 import { metricsRoute } from './routes/metrics.js';
 import { oauthRoutes } from './routes/oauth.js';
 import { rootRoute } from './routes/root.js';
+import { webhookRoutes } from './routes/webhooks.js';
+import { untilResponseDone } from './response-done.js';
 
 export interface AppDeps {
   config: Config;
@@ -57,48 +59,6 @@ export interface BuiltApp {
   close(): Promise<void>;
 }
 
-/** Sign-in: sealed grants, the key checked with fal, client documents fetched through the SSRF guard. */
-function createOAuthService(
-  config: Config,
-  oauth: Extract<OAuthConfig, { enabled: true }>,
-  fal: FalClient,
-  store: SharedStore,
-  fetchMetadataDocument?: MetadataDocumentFetcher,
-): OAuthService {
-  return new OAuthService({
-    store,
-    secrets: oauth.secrets,
-    publicUrl: config.publicUrl,
-    accessSeconds: oauth.accessTokenSeconds,
-    refreshSeconds: oauth.refreshTokenSeconds,
-    fetchMetadataDocument:
-      fetchMetadataDocument ??
-      (async (url) => {
-        const file = await fetchPublicUrl(url, {
-          maxBytes: 16 * 1024,
-          timeoutMs: 5000,
-          maxRedirects: 0,
-          allowHosts: config.fetchAllowHosts,
-        });
-        return JSON.parse(file.bytes.toString('utf8')) as unknown;
-      }),
-    checkKey: async (key) => {
-      try {
-        await fetchPricing(fal, [KEY_CHECK_ENDPOINT], key);
-        return 'accepted';
-      } catch (error) {
-        if (!(error instanceof FalError)) throw error;
-        if (error.kind === 'auth') return 'refused';
-        // 404/422 still means fal authenticated the key; anything else says nothing about it.
-        return error.kind === 'not_found' || error.kind === 'validation' ? 'accepted' : 'unavailable';
-      }
-    },
-  });
-}
-
-/** A long-lived public endpoint whose price lookup is the cheapest authenticated call fal has. */
-const KEY_CHECK_ENDPOINT = 'fal-ai/flux/dev';
-
 const LOOPBACK = new Set(['127.0.0.1', 'localhost', '::1', '[::1]']);
 
 /** Assemble the whole server. Reading top to bottom gives the request flow. */
@@ -114,6 +74,8 @@ export function createApp({ config, logger, fetch, fetchClientMetadata, ...deps 
     retryLimit: config.upstreamRetries,
     breakerThreshold: config.breakerFailureThreshold,
     breakerCooldownMs: config.breakerCooldownMs,
+    breakerQuorum: config.breakerQuorum,
+    maxResponseBytes: config.maxUpstreamResponseBytes,
     observe: (api, outcome, seconds) => M.upstream(metrics, api, outcome, seconds),
     ...(fetch ? { fetch } : {}),
   });
@@ -133,12 +95,17 @@ export function createApp({ config, logger, fetch, fetchClientMetadata, ...deps 
     ttlMs: config.modelCacheTtlSeconds * 1000,
     onLookup: (hit) => M.cache(metrics, 'schema', hit),
   });
+  // fal's webhook brings every job's outcome here, so results outlive fal's retention.
+  const webhookUrl = config.publicUrl ? `${config.publicUrl}/webhooks/fal` : undefined;
   const jobs = new JobService({
     fal,
     registry,
     schemas,
     store: new JobStore(store),
+    keys: new IdempotencyKeys(store),
     logger,
+    queueUrl: config.falQueueUrl,
+    webhookUrl,
     limits: {
       defaultWaitSeconds: config.defaultWaitSeconds,
       maxWaitSeconds: config.maxWaitSeconds,
@@ -152,6 +119,8 @@ export function createApp({ config, logger, fetch, fetchClientMetadata, ...deps 
     schemas,
     pricing: new PricingService(fal, (hit) => M.cache(metrics, 'pricing', hit)),
     jobs,
+    // Uploads stream through; these bound how many run at once, per key and in all.
+    uploads: new ConcurrencyLimiter(4, 16),
     fetchPolicy: {
       maxBytes: config.uploadMaxBytes,
       timeoutMs: config.fetchTimeoutMs,
@@ -161,45 +130,7 @@ export function createApp({ config, logger, fetch, fetchClientMetadata, ...deps 
     logger,
     metrics,
   };
-  metrics.gauge(() => {
-    const s = registry.status();
-    return {
-      name: 'fal_mcp_catalogue',
-      help: 'Model catalogue: models, age in seconds, crawls since start, and whether it is the fallback list',
-      values: [
-        [{ measure: 'models' }, s.models],
-        [{ measure: 'age_seconds' }, s.ageSeconds ?? -1],
-        [{ measure: 'crawls' }, s.crawls],
-        [{ measure: 'fallback' }, s.source === 'fallback' ? 1 : 0],
-      ],
-    };
-  });
-  metrics.gauge(() => ({
-    name: 'fal_mcp_upstream_circuit_open',
-    help: 'Whether the circuit to each fal API is open (1) or not (0)',
-    values: Object.entries(fal.breakerStates()).map(([api, state]) => [{ api }, state === 'open' ? 1 : 0]),
-  }));
-  metrics.gauge(() => {
-    const m = process.memoryUsage();
-    return {
-      name: 'fal_mcp_process_memory_bytes',
-      help: 'Process memory: resident set, V8 heap used and total, and memory outside the heap',
-      values: [
-        [{ measure: 'rss' }, m.rss],
-        [{ measure: 'heap_used' }, m.heapUsed],
-        [{ measure: 'heap_total' }, m.heapTotal],
-        [{ measure: 'external' }, m.external + m.arrayBuffers],
-      ],
-    };
-  });
-  metrics.gauge(() => {
-    const s = store.status();
-    return {
-      name: 'fal_mcp_shared_store_up',
-      help: 'Whether the shared store (memory, or Redis with REDIS_URL) answers (1) or not (0)',
-      values: [[{ kind: s.kind }, s.state === 'ok' ? 1 : 0]],
-    };
-  });
+  registerGauges(metrics, { registry, fal, store });
   const table = buildToolTable(ALL_TOOLS, services);
   const oauth = config.oauth.enabled
     ? createOAuthService(config, config.oauth, fal, store, fetchClientMetadata)
@@ -217,19 +148,18 @@ export function createApp({ config, logger, fetch, fetchClientMetadata, ...deps 
     '*',
     accessLog(logger, (path, status, seconds) => M.http(metrics, path, status, seconds)),
   );
-  app.use('/mcp', async (_c, next) => {
+  app.use('/mcp', async (c, next) => {
     if (draining) {
       return jsonRpcErrorResponse(503, 'The server is shutting down; retry shortly.', {
         connection: 'close',
         'retry-after': '5',
       });
     }
+    // In flight until the response has finished, streamed (SSE) answers included, so a drain waits for them.
     inFlight++;
-    try {
-      await next();
-    } finally {
+    await untilResponseDone(c, next, () => {
       inFlight--;
-    }
+    });
   });
   app.route(
     '/',
@@ -241,6 +171,17 @@ export function createApp({ config, logger, fetch, fetchClientMetadata, ...deps 
     }),
   );
   app.route('/', metricsRoute(metrics, config.metrics));
+  if (webhookUrl) {
+    app.route(
+      '/',
+      webhookRoutes({
+        jobs,
+        keys: new FalWebhookKeys(config.falWebhookJwksUrl, fetch),
+        logger,
+        maxBodyBytes: config.maxUpstreamResponseBytes,
+      }),
+    );
+  }
   if (oauth) {
     app.route(
       '/',

@@ -1,48 +1,27 @@
-import { randomUUID } from 'node:crypto';
 import * as v from 'valibot';
-import { UserError } from '../mcp/errors.js';
 import { LruTtlCache } from '../registry/lru.js';
-import { type SharedStore, StoreUnavailableError } from '../store/store.js';
+import type { SharedStore } from '../store/store.js';
+import { ignoreUnavailable } from './idempotency.js';
+import { type JobRecord, JobRecordSchema, type Outcome, parseStored } from './job-record.js';
 
-const JobRecordSchema = v.object({
-  requestId: v.string(),
-  model: v.string(),
-  submittedAt: v.number(),
-  /** Set when an idempotency key created this job. */
-  idempotencyKey: v.optional(v.string()),
-});
-export type JobRecord = v.InferOutput<typeof JobRecordSchema>;
-
-// An idempotency key is "pending" while one request submits under it, then "done" with the job.
-const IdempotencyEntrySchema = v.variant('state', [
-  v.object({ state: v.literal('pending'), fingerprint: v.string(), model: v.string(), owner: v.string() }),
-  v.object({ state: v.literal('done'), fingerprint: v.string(), record: JobRecordSchema }),
-]);
-
-export type Reservation =
-  /** This request owns the key: submit, then complete() or release(). */
-  | { kind: 'reserved'; key: string; claim: string }
-  /** The key already made this job: return it, submit nothing. */
-  | { kind: 'earlier'; record: JobRecord };
+export type { JobRecord, Outcome } from './job-record.js';
 
 export interface JobStoreOptions {
   ttlMs?: number;
-  /** A submit that dies mid-way holds its key this long at most. */
-  pendingTtlMs?: number;
-  /** How long a retry waits for another request's submit under the same key. */
-  pendingWaitMs?: number;
-  pollMs?: number;
   maxLocalJobs?: number;
+  /** Largest kept outcome (JSON bytes); a larger output keeps its media links only. */
+  maxOutcomeBytes?: number;
+  now?: () => number;
 }
 
 const DAY_MS = 24 * 60 * 60_000;
+const OwnerSchema = v.object({ tenant: v.string(), model: v.string() });
 
 /**
- * Job records and idempotency keys per tenant, in the shared store so any
- * machine can answer for any job. A convenience index, not storage: fal stays
- * the source of truth for every job. Records are also kept locally when the
- * store is remote, so the submitting machine still knows its jobs if the store
- * goes away (fail open); idempotency keys fail closed (see docs/scaling.md).
+ * Job records per tenant, in the shared store so any machine can answer for any
+ * job, with the job's outcome once it is known (fal forgets it after an hour).
+ * Records are also kept locally when the store is remote, so the submitting
+ * machine still knows its jobs if the store goes away (fail open).
  */
 export class JobStore {
   readonly #store: SharedStore;
@@ -51,21 +30,24 @@ export class JobStore {
 
   constructor(store: SharedStore, options: JobStoreOptions = {}) {
     this.#store = store;
-    this.#opts = {
-      ttlMs: DAY_MS,
-      pendingTtlMs: 120_000,
-      pendingWaitMs: 15_000,
-      pollMs: 100,
-      maxLocalJobs: 20_000,
-      ...options,
-    };
+    this.#opts = { ttlMs: DAY_MS, maxLocalJobs: 20_000, maxOutcomeBytes: 256 * 1024, now: Date.now, ...options };
     this.#local = store.shared ? new LruTtlCache(this.#opts.maxLocalJobs, this.#opts.ttlMs) : undefined;
   }
 
-  async remember(tenant: string, record: JobRecord): Promise<void> {
-    const key = jobKey(tenant, record.requestId);
-    this.#local?.set(key, record);
-    await this.#store.set(key, JSON.stringify(record), this.#opts.ttlMs).catch(ignoreUnavailable);
+  get maxOutcomeBytes(): number {
+    return this.#opts.maxOutcomeBytes;
+  }
+
+  /**
+   * Record a job. With `indexOwner`, the request id alone also finds its tenant:
+   * fal's webhook names only the request, and must reach the right record.
+   */
+  async remember(tenant: string, record: JobRecord, options: { indexOwner?: boolean } = {}): Promise<void> {
+    await this.#write(tenant, record);
+    if (options.indexOwner) {
+      const owner = JSON.stringify({ tenant, model: record.model });
+      await this.#store.set(ownerKey(record.requestId), owner, this.#ttl(record)).catch(ignoreUnavailable);
+    }
   }
 
   async find(tenant: string, requestId: string): Promise<JobRecord | undefined> {
@@ -73,93 +55,42 @@ export class JobStore {
     const local = this.#local?.get(key);
     if (local) return local;
     const raw = await this.#store.get(key).catch(ignoreUnavailable);
-    return parse(JobRecordSchema, raw);
+    return parseStored(JobRecordSchema, raw);
   }
 
-  /**
-   * Claim an idempotency key for one submit, or find the job it already made.
-   * Another request submitting under the key right now is waited for.
-   * Throws UserError when the key was used for other work or cannot be checked.
-   */
-  async reserve(
-    tenant: string,
-    idempotencyKey: string,
-    fingerprint: string,
-    model: string,
-    signal?: AbortSignal,
-  ): Promise<Reservation> {
-    const key = `idem:${tenant}:${idempotencyKey}`;
-    const claim = JSON.stringify({ state: 'pending', fingerprint, model, owner: randomUUID() });
-    const deadline = Date.now() + this.#opts.pendingWaitMs;
-    try {
-      for (let attempt = 0; ; attempt++) {
-        if (attempt > 0) {
-          if (Date.now() >= deadline || signal?.aborted) {
-            throw new UserError(
-              `Another request with idempotency_key "${idempotencyKey}" is still being submitted. Nothing new was submitted; call again in a few seconds to get its job.`,
-            );
-          }
-          await new Promise((resolve) => setTimeout(resolve, this.#opts.pollMs));
-        }
-        if (await this.#store.setIfAbsent(key, claim, this.#opts.pendingTtlMs)) {
-          return { kind: 'reserved', key, claim };
-        }
-        const raw = await this.#store.get(key);
-        if (raw === undefined) continue; // expired between the two calls: claim again
-        const entry = parse(IdempotencyEntrySchema, raw);
-        const usedFor = entry?.state === 'done' ? entry.record.model : entry?.model;
-        if (!entry || entry.fingerprint !== fingerprint) {
-          throw new UserError(
-            `idempotency_key "${idempotencyKey}" was already used for a different request${usedFor ? ` (${usedFor})` : ''}. Use a new key for new work.`,
-          );
-        }
-        if (entry.state === 'done') return { kind: 'earlier', record: entry.record };
-        // Pending under the same request: another machine is submitting it; wait for its job.
-      }
-    } catch (error) {
-      if (error instanceof StoreUnavailableError) {
-        // Fail closed: without the shared record, a retry on another machine could run (and bill) twice.
-        throw new UserError(
-          'idempotency_key cannot be honoured right now: the shared store that remembers keys across machines is unreachable. ' +
-            'Nothing was submitted. Retry shortly, or submit without idempotency_key if a duplicate run is acceptable.',
-        );
-      }
-      throw error;
-    }
+  /** Who submitted a request through this server with our webhook (undefined: not ours, or forgotten). */
+  async owner(requestId: string): Promise<{ tenant: string; model: string } | undefined> {
+    return parseStored(OwnerSchema, await this.#store.get(ownerKey(requestId)).catch(ignoreUnavailable));
   }
 
-  /** The submit succeeded: the key now names this job. False when the store could not record it. */
-  async complete(reservation: { key: string }, record: JobRecord, fingerprint: string): Promise<boolean> {
-    const entry = JSON.stringify({ state: 'done', fingerprint, record });
-    return this.#store.set(reservation.key, entry, this.#opts.ttlMs).then(
-      () => true,
-      (error: unknown) => ignoreUnavailable(error) ?? false,
-    );
+  /** Keep how the job ended, for the rest of the record's life. An outcome already kept wins. */
+  async keep(tenant: string, record: JobRecord, outcome: Outcome): Promise<JobRecord> {
+    const current = (await this.find(tenant, record.requestId)) ?? record;
+    if (current.outcome && !current.outcome.partial) return current;
+    const kept: JobRecord = { ...current, outcome: fit(outcome, this.#opts.maxOutcomeBytes) };
+    await this.#write(tenant, kept);
+    return kept;
   }
 
-  /** The submit failed: free the key so a retry can submit. If the store is down, the claim expires by itself. */
-  async release(reservation: { key: string; claim: string }): Promise<void> {
-    await this.#store.deleteIfEquals(reservation.key, reservation.claim).catch(ignoreUnavailable);
+  async #write(tenant: string, record: JobRecord): Promise<void> {
+    const key = jobKey(tenant, record.requestId);
+    this.#local?.set(key, record);
+    await this.#store.set(key, JSON.stringify(record), this.#ttl(record)).catch(ignoreUnavailable);
+  }
+
+  /** A record lives a day from its submission, however often it is rewritten. */
+  #ttl(record: JobRecord): number {
+    return Math.max(1000, record.submittedAt + this.#opts.ttlMs - this.#opts.now());
   }
 }
 
-function jobKey(tenant: string, requestId: string): string {
-  return `job:${tenant}:${requestId}`;
+/** An output too large to keep whole keeps its media links, and says so. */
+function fit(outcome: Outcome, maxBytes: number): Outcome {
+  const size = Buffer.byteLength(JSON.stringify(outcome));
+  if (size <= maxBytes || outcome.result === undefined) return outcome;
+  const { result: _dropped, ...rest } = outcome;
+  return { ...rest, partial: true };
 }
 
-/** Entries come back from a store other processes write to: check them, and treat garbage as absent. */
-function parse<S extends v.GenericSchema>(schema: S, raw: string | undefined): v.InferOutput<S> | undefined {
-  if (raw === undefined) return undefined;
-  try {
-    const result = v.safeParse(schema, JSON.parse(raw));
-    return result.success ? result.output : undefined;
-  } catch {
-    return undefined;
-  }
-}
-
-/** Store outages are reported by the store itself (log, /ready); here they only mean "no answer". */
-function ignoreUnavailable(error: unknown): undefined {
-  if (error instanceof StoreUnavailableError) return undefined;
-  throw error;
-}
+const jobKey = (tenant: string, requestId: string) => `job:${tenant}:${requestId}`;
+const ownerKey = (requestId: string) => `owner:${requestId}`;

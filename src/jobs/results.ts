@@ -1,18 +1,8 @@
 /** Finding the media in a model's output, and keeping the output small enough for an agent. */
+import type { MEDIA_KINDS, MediaFile } from './job-record.js';
 
-export type MediaKind = 'image' | 'video' | 'audio' | '3d' | 'archive' | 'text' | 'file';
-
-export interface MediaFile {
-  /** Where in the output it was found, e.g. `images[0]`. */
-  field: string;
-  url: string;
-  mime_type: string | undefined;
-  kind: MediaKind;
-  name: string;
-  width?: number;
-  height?: number;
-  file_size?: number;
-}
+export type { MediaFile } from './job-record.js';
+export type MediaKind = (typeof MEDIA_KINDS)[number];
 
 const EXTENSIONS: Record<string, string> = {
   png: 'image/png',
@@ -110,7 +100,7 @@ export function mapOutput(output: Record<string, unknown>): MappedOutput {
     const file: MediaFile = {
       field,
       url,
-      mime_type: mime,
+      ...(mime ? { mime_type: mime } : {}),
       kind: kindOf(mime, field),
       name: fileName ?? (url.split('/').pop()?.split('?')[0] || field),
     };

@@ -1,8 +1,9 @@
 import { lookup as dnsLookup, type LookupAddress } from 'node:dns';
-import http from 'node:http';
+import http, { type IncomingMessage } from 'node:http';
 import https from 'node:https';
 import type { LookupFunction } from 'node:net';
 import { BlockList, isIP } from 'node:net';
+import { type Readable, Transform } from 'node:stream';
 import { UserError } from '../mcp/errors.js';
 
 /** Addresses a server must never be made to fetch from: private, loopback, link-local (cloud metadata), reserved. */
@@ -64,49 +65,123 @@ export interface FetchedFile {
   finalUrl: string;
 }
 
+/** An answer whose body has not been read yet: it streams, and errors past the size cap. */
+export interface OpenedUrl {
+  body: Readable;
+  contentType: string | undefined;
+  /** Content-Length, when the server sent one (already checked against the cap). */
+  declaredBytes: number | undefined;
+  finalUrl: string;
+}
+
 const refuse = (why: string) => new UserError(`Refused to fetch the URL: ${why}.`);
 
 /**
- * Fetch a caller-supplied URL without letting it reach inside the network:
+ * Open a caller-supplied URL without letting it reach inside the network:
  * http(s) only; every address the name resolves to is checked, and the
  * connection goes to the checked address (no DNS rebinding between check and
- * connect); redirects are followed by hand and checked again; size and time capped.
+ * connect); redirects are followed by hand and checked again; size and time
+ * capped. The body is left unread, to be streamed where it is going.
  */
-export async function fetchPublicUrl(raw: string, policy: FetchPolicy): Promise<FetchedFile> {
+export async function openPublicUrl(
+  raw: string,
+  policy: FetchPolicy,
+  signal?: AbortSignal,
+): Promise<OpenedUrl> {
   let url: URL;
   try {
     url = new URL(raw);
   } catch {
     throw refuse('it is not a valid URL');
   }
-  const deadline = AbortSignal.timeout(policy.timeoutMs);
+  const timeout = AbortSignal.timeout(policy.timeoutMs);
+  const deadline = signal ? AbortSignal.any([timeout, signal]) : timeout;
   for (let hop = 0; hop <= (policy.maxRedirects ?? 5); hop++) {
     const response = await requestOnce(url, policy, deadline);
     if ('redirect' in response) {
       url = new URL(response.redirect, url);
       continue;
     }
-    return response;
+    const { res, ...facts } = response;
+    return { ...facts, body: capped(res, policy.maxBytes), finalUrl: url.href };
   }
   throw refuse('too many redirects');
+}
+
+/**
+ * Everything about a URL that can be refused without a network call: scheme,
+ * credentials, an address literal or a name that is always local. Returns
+ * whether the host is exempt (FETCH_ALLOW_HOSTS). Throws the refusal otherwise.
+ */
+export function checkStatically(url: URL, policy: FetchPolicy): boolean {
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') {
+    throw refuse(`only http and https URLs are allowed, not ${url.protocol.replace(':', '')}`);
+  }
+  if (url.username || url.password) throw refuse('URLs with credentials are not allowed');
+  const hostname = url.hostname.replace(/^\[|\]$/g, '').toLowerCase();
+  const port = url.port || (url.protocol === 'https:' ? '443' : '80');
+  if (policy.allowHosts?.includes(`${hostname}:${port}`)) return true;
+  if (isIP(hostname) && isBlockedAddress(hostname)) throw refuse(`${hostname} is a private or reserved address`);
+  if (hostname === 'localhost' || hostname.endsWith('.localhost')) throw refuse(`${hostname} resolves to a private or reserved address`);
+  return false;
+}
+
+/** The static checks of a caller's URL string, before anything else is done for it. */
+export function precheckPublicUrl(raw: string, policy: FetchPolicy): void {
+  let url: URL;
+  try {
+    url = new URL(raw);
+  } catch {
+    throw refuse('it is not a valid URL');
+  }
+  checkStatically(url, policy);
+}
+
+/** Fetch a small document whole (e.g. an OAuth client's metadata), through the same guard. */
+export async function fetchPublicUrl(raw: string, policy: FetchPolicy): Promise<FetchedFile> {
+  const opened = await openPublicUrl(raw, policy);
+  const chunks: Buffer[] = [];
+  for await (const chunk of opened.body) chunks.push(chunk as Buffer);
+  return { bytes: Buffer.concat(chunks), contentType: opened.contentType, finalUrl: opened.finalUrl };
+}
+
+/** The body, failing with a clear error as soon as it passes `maxBytes`. */
+function capped(res: IncomingMessage, maxBytes: number): Readable {
+  let size = 0;
+  const counter = new Transform({
+    transform(chunk: Buffer, _encoding, done) {
+      size += chunk.length;
+      if (size > maxBytes) {
+        done(new UserError(`The file is larger than the limit of ${maxBytes} bytes.`));
+        return;
+      }
+      done(null, chunk);
+    },
+  });
+  res.on('error', (error) => counter.destroy(toUserError(error)));
+  counter.on('close', () => res.destroy());
+  return res.pipe(counter);
+}
+
+function toUserError(error: Error): UserError {
+  if (error instanceof UserError) return error;
+  if (error.name === 'AbortError') return new UserError('The URL did not answer in time.');
+  return new UserError(`Could not fetch the URL (${error.message}).`);
 }
 
 function requestOnce(
   url: URL,
   policy: FetchPolicy,
   signal: AbortSignal,
-): Promise<FetchedFile | { redirect: string }> {
-  if (url.protocol !== 'http:' && url.protocol !== 'https:') {
-    return Promise.reject(
-      refuse(`only http and https URLs are allowed, not ${url.protocol.replace(':', '')}`),
-    );
-  }
-  if (url.username || url.password) return Promise.reject(refuse('URLs with credentials are not allowed'));
-  const hostname = url.hostname.replace(/^\[|\]$/g, '');
-  const port = url.port || (url.protocol === 'https:' ? '443' : '80');
-  const exempt = policy.allowHosts?.includes(`${hostname}:${port}`) ?? false;
-  if (!exempt && isIP(hostname) && isBlockedAddress(hostname)) {
-    return Promise.reject(refuse(`${hostname} is a private or reserved address`));
+): Promise<
+  | { res: IncomingMessage; contentType: string | undefined; declaredBytes: number | undefined }
+  | { redirect: string }
+> {
+  let exempt: boolean;
+  try {
+    exempt = checkStatically(url, policy);
+  } catch (error) {
+    return Promise.reject(error);
   }
   const lookup: LookupFunction = (host, options, callback) => {
     dnsLookup(host, { all: true }, (err, addresses) => {
@@ -136,36 +211,23 @@ function requestOnce(
             new UserError(`The URL answered HTTP ${status}; check that it is public and still valid.`),
           );
         }
-        const declared = Number(res.headers['content-length'] ?? 0);
-        if (declared > policy.maxBytes) {
+        const declared = Number(res.headers['content-length'] ?? Number.NaN);
+        if (Number.isFinite(declared) && declared > policy.maxBytes) {
           res.destroy();
           return reject(new UserError(`The file is ${declared} bytes; the limit is ${policy.maxBytes}.`));
         }
-        const chunks: Buffer[] = [];
-        let size = 0;
-        res.on('data', (chunk: Buffer) => {
-          size += chunk.length;
-          if (size > policy.maxBytes) {
-            res.destroy();
-            reject(new UserError(`The file is larger than the limit of ${policy.maxBytes} bytes.`));
-            return;
-          }
-          chunks.push(chunk);
+        resolve({
+          res,
+          contentType: res.headers['content-type'],
+          declaredBytes: Number.isFinite(declared) ? declared : undefined,
         });
-        res.on('end', () =>
-          resolve({
-            bytes: Buffer.concat(chunks),
-            contentType: res.headers['content-type'],
-            finalUrl: url.href,
-          }),
-        );
-        res.on('error', reject);
       },
     );
     req.on('error', (error) => {
-      if (error instanceof UserError) return reject(error);
-      if (signal.aborted) return reject(new UserError('The URL did not answer in time.'));
-      reject(new UserError(`Could not fetch the URL (${error.message}).`));
+      if (signal.aborted && !(error instanceof UserError)) {
+        return reject(new UserError('The URL did not answer in time.'));
+      }
+      reject(toUserError(error));
     });
     req.end();
   });

@@ -1,5 +1,4 @@
-import type { Secret } from '../auth/secret.js';
-import type { FalClient } from '../fal/client.js';
+import type { Credential, FalClient } from '../fal/client.js';
 import { FalError } from '../fal/errors.js';
 import { fetchEstimate } from '../fal/platform.js';
 import { UserError } from '../mcp/errors.js';
@@ -12,7 +11,7 @@ import { UserError } from '../mcp/errors.js';
 export async function enforceCostCap(
   fal: FalClient,
   model: string,
-  key: Secret,
+  as: Credential,
   callerCapUsd: number | undefined,
   serverCapUsd: number | undefined,
   signal?: AbortSignal,
@@ -26,7 +25,7 @@ export async function enforceCostCap(
     const result = await fetchEstimate(
       fal,
       { estimate_type: 'historical_api_price', endpoints: { [model]: { call_quantity: 1 } } },
-      key,
+      as,
       signal,
     );
     estimate = result.total_cost;

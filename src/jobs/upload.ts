@@ -1,12 +1,12 @@
+import { Readable } from 'node:stream';
 import * as v from 'valibot';
-import type { Secret } from '../auth/secret.js';
-import type { FalClient } from '../fal/client.js';
-import { FalError } from '../fal/errors.js';
+import type { Credential, FalClient } from '../fal/client.js';
 
 const InitiateSchema = v.object({
   upload_url: v.pipe(v.string(), v.url()),
   file_url: v.pipe(v.string(), v.url()),
 });
+export type UploadTarget = v.InferOutput<typeof InitiateSchema>;
 
 export interface UploadedFile {
   url: string;
@@ -15,47 +15,59 @@ export interface UploadedFile {
   size: number;
 }
 
-/** fal's CDN upload: initiate (with the caller's key), then PUT the bytes to the signed URL (no key). */
-export async function uploadToFal(
+/**
+ * Ask fal's storage for an upload slot. This is the first call an upload makes,
+ * so a refused key ends it before a single byte is downloaded or buffered.
+ */
+export function initiateUpload(
   fal: FalClient,
-  key: Secret,
-  file: { bytes: Uint8Array; contentType: string; fileName: string },
+  as: Credential,
+  file: { contentType: string; fileName: string },
   signal?: AbortSignal,
-): Promise<UploadedFile> {
-  const target = await fal.request('storage', {
+): Promise<UploadTarget> {
+  return fal.request({
+    route: 'storage.initiate',
     method: 'POST',
     path: 'storage/upload/initiate',
     searchParams: new URLSearchParams({ storage_type: 'fal-cdn-v3' }),
     json: { content_type: file.contentType, file_name: file.fileName },
-    key,
+    as,
     schema: InitiateSchema,
     signal,
   });
-  if (!/^https?:/.test(target.upload_url)) {
-    throw new FalError({ kind: 'bad_response', message: 'fal returned an upload URL that is not http(s)' });
-  }
-  let response: Response;
-  try {
-    response = await fetch(target.upload_url, {
-      method: 'PUT',
-      body: new Blob([file.bytes as Uint8Array<ArrayBuffer>]),
-      headers: { 'content-type': file.contentType },
-      ...(signal ? { signal } : {}),
-    });
-  } catch {
-    throw new FalError({ kind: 'unavailable', message: 'the upload to fal storage failed (connection)' });
-  }
-  if (!response.ok) {
-    throw new FalError({
-      kind: response.status >= 500 ? 'unavailable' : 'bad_response',
-      status: response.status,
-      message: 'fal storage refused the upload',
-    });
-  }
-  return {
-    url: target.file_url,
-    content_type: file.contentType,
-    file_name: file.fileName,
-    size: file.bytes.byteLength,
-  };
+}
+
+/**
+ * Stream the bytes into the slot (the PUT carries no key: the URL authorizes it),
+ * counting them. A failing source (too large, cut off) is reported as itself,
+ * not as a failure of fal's storage.
+ */
+export async function putUpload(
+  fal: FalClient,
+  as: Credential,
+  target: UploadTarget,
+  body: Readable,
+  file: { contentType: string; fileName: string },
+  signal: AbortSignal,
+): Promise<UploadedFile> {
+  let size = 0;
+  let sourceError: unknown;
+  body.once('error', (error) => {
+    sourceError = error;
+  });
+  const counted = (Readable.toWeb(body) as ReadableStream<Uint8Array>).pipeThrough(
+    new TransformStream<Uint8Array, Uint8Array>({
+      transform(chunk, controller) {
+        size += chunk.byteLength;
+        controller.enqueue(chunk);
+      },
+    }),
+  );
+  await fal.upload(
+    target.upload_url,
+    { stream: counted, contentType: file.contentType, sourceError: () => sourceError },
+    as,
+    signal,
+  );
+  return { url: target.file_url, content_type: file.contentType, file_name: file.fileName, size };
 }

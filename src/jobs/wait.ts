@@ -1,5 +1,4 @@
-import type { Secret } from '../auth/secret.js';
-import type { FalClient } from '../fal/client.js';
+import type { Credential, FalClient } from '../fal/client.js';
 import { fetchStatus, type QueueStatus } from '../fal/queue.js';
 
 export interface WaitOptions {
@@ -43,7 +42,7 @@ export async function waitForJob(
   fal: FalClient,
   model: string,
   requestId: string,
-  key: Secret,
+  as: Credential,
   options: WaitOptions,
   initialDelayMs = 0,
 ): Promise<WaitOutcome> {
@@ -59,7 +58,7 @@ export async function waitForJob(
     }
     // The poll itself is not tied to the client's signal: an abort mid-request
     // must not be mistaken for an upstream failure.
-    const status = await fetchStatus(fal, model, requestId, key, { logs: options.logs ?? true });
+    const status = await fetchStatus(fal, model, requestId, as, { logs: options.logs ?? true, deadline });
     polls++;
     await options.onStatus?.(status, polls);
     if (status.status === 'COMPLETED') return { status, polls, ended: 'completed' };

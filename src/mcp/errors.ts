@@ -35,6 +35,10 @@ export function describeFalError(error: FalError): string {
       return `fal is unavailable right now${status}: ${error.message}. Try again shortly.`;
     case 'bad_response':
       return `fal answered in an unexpected way${status}: ${error.message}. Try again; if it persists, report it.`;
+    case 'too_large':
+      return `${error.message}. Ask for less (fewer or smaller outputs, no sync_mode), or call fal directly.`;
+    case 'busy':
+      return `This server is busy: ${error.message}. Nothing failed at fal; try again in a few seconds.`;
   }
 }
 

@@ -1,5 +1,4 @@
-import type { Secret } from '../auth/secret.js';
-import type { FalClient } from '../fal/client.js';
+import type { Credential, FalClient } from '../fal/client.js';
 import { fetchModelsPage } from '../fal/platform.js';
 import type { Logger } from '../log.js';
 import { modelFromEntry } from './catalogue.js';
@@ -32,7 +31,7 @@ export interface SearchOutcome {
 export async function searchModels(
   deps: DiscoveryDeps,
   query: { text: string; category?: string | undefined; limit: number },
-  key: Secret | undefined,
+  as: Credential,
   signal?: AbortSignal,
 ): Promise<SearchOutcome> {
   const catalogue = await deps.registry.catalogue();
@@ -58,7 +57,7 @@ export async function searchModels(
         limit: simple ? Math.min(100, Math.max(query.limit * 4, 40)) : query.limit,
         ...(category && !simple ? { category } : {}),
       },
-      key,
+      as,
       signal,
     );
     entries = page.models.map((e) => catalogue.models.get(e.endpoint_id) ?? modelFromEntry(e));
@@ -140,14 +139,14 @@ export function recommendationReason(model: FalModel, task: string): string {
 export async function recommendModels(
   deps: DiscoveryDeps,
   query: { task: string; category?: string | undefined; limit: number },
-  key: Secret | undefined,
+  as: Credential,
   signal?: AbortSignal,
 ): Promise<RecommendOutcome> {
   const pool = query.limit * 2;
   const found = await searchModels(
     deps,
     { text: query.task, category: query.category, limit: pool },
-    key,
+    as,
     signal,
   );
   const localHits = searchCatalogue(found.catalogue, {

@@ -1,5 +1,5 @@
 import type { Secret } from '../auth/secret.js';
-import type { FalClient } from '../fal/client.js';
+import type { Credential, FalClient } from '../fal/client.js';
 import { FalError } from '../fal/errors.js';
 import { fetchModelsPage } from '../fal/platform.js';
 import type { ModelEntry } from '../fal/schemas.js';
@@ -51,16 +51,20 @@ export class ModelSchemaService {
     this.#cache = new LruTtlCache(deps.maxEntries ?? 300, deps.ttlMs);
   }
 
-  async get(name: string, callerKey: Secret | undefined, signal?: AbortSignal): Promise<SchemaLookup> {
+  /**
+   * The schema of a model for `caller`: the shared copy (fetched with the crawl key,
+   * its failures counted against whoever triggered the fetch), else the caller's own view.
+   */
+  async get(name: string, caller: Credential | undefined, signal?: AbortSignal): Promise<SchemaLookup> {
     const catalogue = await this.deps.registry.catalogue();
     const resolved = resolveModel(catalogue, name);
     const cached = this.#cache.get(resolved.id);
     this.deps.onLookup?.(cached !== undefined);
     if (cached) return { schema: cached, note: resolved.note };
 
-    let schema = await this.#sharedFetch(resolved.id);
-    if (!schema && callerKey) {
-      schema = await fetchSchema(this.deps.fal, resolved.id, callerKey, signal);
+    let schema = await this.#sharedFetch(resolved.id, caller?.tenant ?? 'anonymous');
+    if (!schema && caller?.key) {
+      schema = await fetchSchema(this.deps.fal, resolved.id, caller, signal);
       if (schema)
         return { schema, note: `${resolved.id} is visible to your key only; its schema was not cached.` };
     }
@@ -69,10 +73,10 @@ export class ModelSchemaService {
     return { schema, note: resolved.model ? resolved.note : undefined };
   }
 
-  #sharedFetch(id: string): Promise<ModelSchema | undefined> {
+  #sharedFetch(id: string, tenant: string): Promise<ModelSchema | undefined> {
     let pending = this.#inflight.get(id);
     if (!pending) {
-      pending = fetchSchema(this.deps.fal, id, this.deps.crawlKey)
+      pending = fetchSchema(this.deps.fal, id, { key: this.deps.crawlKey, tenant })
         .then((schema) => {
           if (schema) this.#cache.set(id, schema);
           return schema;
@@ -87,10 +91,10 @@ export class ModelSchemaService {
 async function fetchSchema(
   fal: FalClient,
   id: string,
-  key: Secret | undefined,
+  as: Credential,
   signal?: AbortSignal,
 ): Promise<ModelSchema | undefined> {
-  const page = await fetchModelsPage(fal, { endpointIds: [id], expandOpenApi: true, limit: 1 }, key, signal);
+  const page = await fetchModelsPage(fal, { endpointIds: [id], expandOpenApi: true, limit: 1 }, as, signal);
   const entry: ModelEntry | undefined = page.models.find((m) => m.endpoint_id === id);
   if (!entry) return undefined;
   const doc = entry.openapi;

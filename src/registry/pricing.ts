@@ -40,7 +40,7 @@ export class PricingService {
       else missing.push(id);
     }
     if (missing.length > 0) {
-      const fresh = await fetchPricing(this.fal, missing, caller.key, signal);
+      const fresh = await fetchPricing(this.fal, missing, caller, signal);
       for (const p of fresh.prices) {
         const price = {
           endpoint_id: p.endpoint_id,

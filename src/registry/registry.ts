@@ -1,6 +1,7 @@
 import type { Secret } from '../auth/secret.js';
 import type { FalClient } from '../fal/client.js';
 import { FalError } from '../fal/errors.js';
+import { SERVER_TENANT } from '../fal/client.js';
 import { fetchModelsPage } from '../fal/platform.js';
 import type { ModelEntry } from '../fal/schemas.js';
 import type { Logger } from '../log.js';
@@ -241,7 +242,7 @@ export class ModelRegistry {
       const result = await fetchModelsPage(
         this.#opts.fal,
         { limit: this.#opts.pageSize, cursor },
-        this.#opts.crawlKey,
+        { key: this.#opts.crawlKey, tenant: SERVER_TENANT },
       );
       if (page === 0 && result.models.length === 0) {
         this.#opts.logger.warn(

@@ -30,8 +30,7 @@ export const cancelJobTool = defineTool({
   annotations: { readOnlyHint: false, destructiveHint: true, idempotentHint: true, openWorldHint: true },
   async handler(args, caller, { services, signal }) {
     const keyed = requireKey(caller, 'cancel_job');
-    const located = await services.jobs.locate(caller, args.request_id, args.model);
-    const model = args.model ? await services.jobs.resolveModelName(located.model) : located.model;
+    const { model } = await services.jobs.locate(caller, args.request_id, args.model);
     const outcome = await services.jobs.cancel(model, args.request_id, keyed, signal);
     const message = MESSAGES[outcome];
     return {

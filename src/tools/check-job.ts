@@ -24,10 +24,9 @@ export const checkJobTool = defineTool({
   annotations: { readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: true },
   async handler(args, caller, { services, signal, progress }) {
     const keyed = requireKey(caller, 'check_job');
-    const located = await services.jobs.locate(caller, args.request_id, args.model);
-    const model = args.model ? await services.jobs.resolveModelName(located.model) : located.model;
+    const { model, record } = await services.jobs.locate(caller, args.request_id, args.model);
     const waitSeconds = args.wait_seconds ? services.jobs.clampWait(args.wait_seconds) : 0;
-    const view = await services.jobs.follow(model, args.request_id, keyed, {
+    const view = await services.jobs.follow(model, args.request_id, keyed, record, {
       waitSeconds,
       logs: args.logs,
       signal,

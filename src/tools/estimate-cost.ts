@@ -59,7 +59,7 @@ export const estimateCostTool = defineTool({
             estimate_type: 'historical_api_price' as const,
             endpoints: Object.fromEntries([...totals].map(([id, q]) => [id, { call_quantity: q }])),
           };
-    const estimate = await fetchEstimate(services.fal, body, keyed.key, signal);
+    const estimate = await fetchEstimate(services.fal, body, keyed, signal);
     const items = [...totals].map(([model, quantity]) => ({ model, quantity }));
     const unit = args.estimate_type === 'unit_price' ? 'units' : 'calls';
     const text = [

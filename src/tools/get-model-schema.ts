@@ -42,7 +42,7 @@ export const getModelSchemaTool = defineTool({
   }),
   annotations: { readOnlyHint: true, openWorldHint: true, idempotentHint: true, destructiveHint: false },
   async handler(args, caller, { services, signal }) {
-    const { schema, note } = await services.schemas.get(args.model, caller.key, signal);
+    const { schema, note } = await services.schemas.get(args.model, caller, signal);
     const { summary, model } = schema;
     const structured = {
       model: schema.id,

@@ -70,7 +70,7 @@ export const getUsageTool = defineTool({
           timeframe: args.timeframe,
           timeSeries: args.include_time_series,
         },
-        keyed.key,
+        keyed,
         signal,
       );
     } catch (error) {

@@ -27,7 +27,7 @@ export const recommendModelTool = defineTool({
     const found = await recommendModels(
       services,
       { task: args.task, category: args.category, limit: args.limit },
-      caller.key ?? services.registry.crawlKey,
+      { key: caller.key ?? services.registry.crawlKey, tenant: caller.tenant },
       signal,
     );
     const recommendations = found.recommendations.map((r) => ({

@@ -24,8 +24,15 @@ export async function runAndWait(
   caller: Caller & { key: Secret },
   { services, signal, progress }: ToolContext,
 ): Promise<ToolOutput<JobOutput>> {
+  const waitSeconds = services.jobs.clampWait(req.waitSeconds);
   const submission = await services.jobs.submit(
-    { model: req.model, input: req.input, maxCostUsd: req.maxCostUsd, idempotencyKey: req.idempotencyKey },
+    {
+      model: req.model,
+      input: req.input,
+      maxCostUsd: req.maxCostUsd,
+      idempotencyKey: req.idempotencyKey,
+      deadline: Date.now() + waitSeconds * 1000,
+    },
     caller,
     signal,
   );
@@ -38,8 +45,7 @@ export async function runAndWait(
       (submission.queuePosition !== undefined ? ` (queue position ${submission.queuePosition})` : '') +
       '. If this call is cut off, use check_job with this model and request_id.',
   );
-  const waitSeconds = services.jobs.clampWait(req.waitSeconds);
-  const view = await services.jobs.follow(model, requestId, caller, {
+  const view = await services.jobs.follow(model, requestId, caller, submission.record, {
     waitSeconds,
     logs: false,
     signal,

@@ -40,7 +40,7 @@ export async function runTask(
   ctx: ToolContext,
 ): Promise<ToolOutput<JobOutput>> {
   const choice = await chooseModel(ctx.services, task.mode, task.model);
-  const { schema } = await ctx.services.schemas.get(choice.model, caller.key, ctx.signal);
+  const { schema } = await ctx.services.schemas.get(choice.model, caller, ctx.signal);
   const given = Object.fromEntries(Object.entries(task.given).filter(([, v]) => v !== undefined));
   const mapped = mapParams(choice.model, schema.input, given, task.defaults);
   return runAndWait(

@@ -30,7 +30,7 @@ export const searchModelsTool = defineTool({
     const found = await searchModels(
       services,
       { text: args.query, category: args.category, limit: args.limit },
-      caller.key ?? services.registry.crawlKey,
+      { key: caller.key ?? services.registry.crawlKey, tenant: caller.tenant },
       signal,
     );
     const models = found.models.map((m) => summarizeModel(m, found.catalogue));

@@ -1,7 +1,8 @@
+import { Readable } from 'node:stream';
 import * as v from 'valibot';
 import { extensionForMime, mimeForExtension } from '../jobs/results.js';
-import { fetchPublicUrl } from '../jobs/safe-fetch.js';
-import { uploadToFal } from '../jobs/upload.js';
+import { openPublicUrl, precheckPublicUrl } from '../jobs/safe-fetch.js';
+import { initiateUpload, putUpload } from '../jobs/upload.js';
 import { defineTool } from '../mcp/define-tool.js';
 import { requireKey, UserError } from '../mcp/errors.js';
 import { RUNS_MODEL } from './params.js';
@@ -39,34 +40,77 @@ export const uploadFileTool = defineTool({
     if ((args.url === undefined) === (args.data_base64 === undefined)) {
       throw new UserError('Give exactly one of url or data_base64.');
     }
-    let bytes: Uint8Array;
-    let contentType = args.content_type;
-    let fileName = args.file_name;
-    if (args.url !== undefined) {
-      const fetched = await fetchPublicUrl(args.url, services.fetchPolicy);
-      bytes = fetched.bytes;
-      contentType ??= fetched.contentType?.split(';')[0]?.trim();
-      fileName ??= decodeURIComponent(new URL(fetched.finalUrl).pathname.split('/').pop() || '') || undefined;
-    } else {
-      const data = (args.data_base64 ?? '').replace(/^data:[^,]*,/, '').replace(/\s+/g, '');
-      if (!/^[A-Za-z0-9+/_-]*={0,2}$/.test(data)) throw new UserError('data_base64 is not valid base64.');
-      bytes = Buffer.from(data, 'base64');
-      if (bytes.byteLength === 0) throw new UserError('data_base64 decodes to an empty file.');
-      if (bytes.byteLength > services.fetchPolicy.maxBytes) {
-        throw new UserError(
-          `The file is ${bytes.byteLength} bytes; the limit is ${services.fetchPolicy.maxBytes}.`,
-        );
-      }
+    const inline = args.data_base64 === undefined ? undefined : decodeBase64(args.data_base64, services);
+    if (args.url !== undefined) precheckPublicUrl(args.url, services.fetchPolicy);
+    const release = services.uploads.tryAcquire(caller.tenant);
+    if (!release) {
+      throw new UserError(
+        `Too many uploads are running (at most ${services.uploads.max} per key); retry when one has finished.`,
+      );
     }
-    const ext = extOf(fileName);
-    contentType ??= mimeForExtension(ext);
-    if (!contentType) throw new UserError('Give content_type (e.g. image/png): it could not be inferred.');
-    fileName ??= `upload.${extensionForMime(contentType) ?? 'bin'}`;
-    const uploaded = await uploadToFal(services.fal, keyed.key, { bytes, contentType, fileName }, signal);
-    return {
-      structured: uploaded,
-      text: `Uploaded ${uploaded.file_name} (${uploaded.size} bytes, ${uploaded.content_type}): ${uploaded.url}`,
-      links: [{ url: uploaded.url, name: uploaded.file_name, mimeType: uploaded.content_type }],
-    };
+    try {
+      const named = args.file_name ?? (args.url !== undefined ? nameFromUrl(args.url) : undefined);
+      let contentType = args.content_type ?? mimeForExtension(extOf(named));
+      if (inline && !contentType) {
+        throw new UserError('Give content_type (e.g. image/png): it could not be inferred.');
+      }
+      const guessed = contentType ?? 'application/octet-stream';
+      const fileName = named ?? `upload.${extensionForMime(guessed) ?? 'bin'}`;
+      // The key is checked (fal's initiate) before anything is downloaded.
+      let target = await initiateUpload(services.fal, keyed, { contentType: guessed, fileName }, signal);
+      let body: Readable;
+      if (inline) {
+        body = Readable.from([inline]);
+      } else {
+        const opened = await openPublicUrl(args.url ?? '', services.fetchPolicy, signal);
+        body = opened.body;
+        const served = opened.contentType?.split(';')[0]?.trim();
+        if (!contentType && served && /^[\w.+-]+\/[\w.+-]+$/.test(served)) {
+          contentType = served;
+          if (served !== guessed) {
+            target = await initiateUpload(services.fal, keyed, { contentType: served, fileName }, signal);
+          }
+        }
+        if (!contentType) {
+          body.destroy();
+          throw new UserError('Give content_type (e.g. image/png): it could not be inferred.');
+        }
+      }
+      const uploaded = await putUpload(
+        services.fal,
+        keyed,
+        target,
+        body,
+        { contentType: contentType ?? guessed, fileName },
+        signal,
+      );
+      return {
+        structured: uploaded,
+        text: `Uploaded ${uploaded.file_name} (${uploaded.size} bytes, ${uploaded.content_type}): ${uploaded.url}`,
+        links: [{ url: uploaded.url, name: uploaded.file_name, mimeType: uploaded.content_type }],
+      };
+    } finally {
+      release();
+    }
   },
 });
+
+function decodeBase64(raw: string, services: { fetchPolicy: { maxBytes: number } }): Buffer {
+  const data = raw.replace(/^data:[^,]*,/, '').replace(/\s+/g, '');
+  if (!/^[A-Za-z0-9+/_-]*={0,2}$/.test(data)) throw new UserError('data_base64 is not valid base64.');
+  const bytes = Buffer.from(data, 'base64');
+  if (bytes.byteLength === 0) throw new UserError('data_base64 decodes to an empty file.');
+  if (bytes.byteLength > services.fetchPolicy.maxBytes) {
+    throw new UserError(`The file is ${bytes.byteLength} bytes; the limit is ${services.fetchPolicy.maxBytes}.`);
+  }
+  return bytes;
+}
+
+function nameFromUrl(raw: string): string | undefined {
+  try {
+    const last = decodeURIComponent(new URL(raw).pathname.split('/').pop() ?? '');
+    return /^[\w. -]{1,200}$/.test(last) ? last : undefined;
+  } catch {
+    return undefined;
+  }
+}

@@ -188,7 +188,9 @@ describe.each(['modern', 'legacy'] as const)('running models (%s client)', (era)
     expect(noModel.text).toMatch(/not among this key's recent jobs/);
     const read = await call('check_job', { model: SLOW, request_id: mine.data.request_id }, other);
     expect(read.isError).toBe(true);
-    expect(read.text).toMatch(/does not know this model or request \(HTTP 404\)/);
+    expect(read.text).toMatch(
+      /fal does not know .* request .* for this key: the request id, the model or the key may be wrong, or the result has expired/,
+    );
     const cancel = await call('cancel_job', { model: SLOW, request_id: mine.data.request_id }, other);
     expect(cancel.data.outcome).toBe('not_found');
     await other.close();

@@ -89,6 +89,19 @@ interface ToolCase {
   >;
 }
 
+type Special = NonNullable<ToolCase['special']>;
+/** A submit cut off after it was sent may have been accepted: the tool says so instead of "unavailable". */
+const cutOff = (why: RegExp) => (r: { text: string; isError?: boolean | undefined }) => {
+  expect(r.isError).toBe(true);
+  expect(r.text).toMatch(/was cut off after it was sent/);
+  expect(r.text).toMatch(why);
+  expect(r.text).toMatch(/it may be running at fal, and billing\. Nothing was submitted again/);
+};
+const CUT_OFF: Special = {
+  timeout: cutOff(/fal did not answer in time/),
+  'connection reset': cutOff(/could not reach fal \(connection failed\)/),
+};
+
 describe('fault matrix: every upstream fault × every tool that calls upstream', () => {
   let h: Harness;
   let client: TestClient;
@@ -113,14 +126,28 @@ describe('fault matrix: every upstream fault × every tool that calls upstream',
         '403': (r) => expect(r.text).toMatch(/needs an ADMIN key/),
       },
     },
-    { tool: 'run_model', route: 'queue.submit', args: () => ({ model: 'flux_dev', input: { prompt: 'x' } }) },
-    { tool: 'generate_image', route: 'queue.submit', args: () => ({ prompt: 'x' }) },
+    {
+      tool: 'run_model',
+      route: 'queue.submit',
+      args: () => ({ model: 'flux_dev', input: { prompt: 'x' } }),
+      special: CUT_OFF,
+    },
+    { tool: 'generate_image', route: 'queue.submit', args: () => ({ prompt: 'x' }), special: CUT_OFF },
     {
       tool: 'submit_job',
       route: 'queue.submit',
       args: () => ({ model: 'flux_dev', input: { prompt: 'x' } }),
+      special: CUT_OFF,
     },
-    { tool: 'check_job', route: 'queue.status', args: () => ({ request_id: jobId }) },
+    {
+      tool: 'check_job',
+      route: 'queue.status',
+      args: () => ({ request_id: jobId }),
+      // The request is this tenant's own: fal not knowing it means it expired there.
+      special: {
+        '404': (r) => expect(r.text).toMatch(/has expired at fal: fal keeps a result for 1 hour/),
+      },
+    },
     {
       tool: 'cancel_job',
       route: 'queue.cancel',
@@ -211,46 +238,70 @@ describe('the catalogue crawl under faults', () => {
   });
 });
 
-describe('the circuit breaker', () => {
-  it('opens after repeated failures, fails fast, probes after the cool-down and closes', async () => {
-    const h = await startHarness({
-      env: {
-        UPSTREAM_RETRIES: '0',
-        BREAKER_FAILURE_THRESHOLD: '3',
-        BREAKER_COOLDOWN_MS: '600',
-        RATE_LIMIT_PER_MINUTE: '0',
-      },
-    });
-    try {
-      const client = await connectModern({
-        url: IN_PROCESS_URL,
-        fetch: h.inProcessFetch,
-        headers: { 'X-Fal-Key': KEY },
-      });
-      await h.services.registry.catalogue();
-      h.emulator.inject('estimate', { status: 503 });
-      const estimate = () =>
-        client.callTool('estimate_cost', { items: [{ model: 'flux_dev', quantity: 1 }] });
-      for (let i = 0; i < 3; i++) expect(textOf(await estimate())).toMatch(/HTTP 503/);
-      expect(h.emulator.faults.callsTo('estimate')).toHaveLength(3);
+describe('the circuit breakers', () => {
+  const env = {
+    UPSTREAM_RETRIES: '0',
+    BREAKER_FAILURE_THRESHOLD: '3',
+    BREAKER_COOLDOWN_MS: '600',
+    BREAKER_QUORUM: '3',
+    RATE_LIMIT_PER_MINUTE: '0',
+  };
+  const clientFor = (h: Harness, key: string) =>
+    connectModern({ url: IN_PROCESS_URL, fetch: h.inProcessFetch, headers: { 'X-Fal-Key': key } });
+  const estimate = (client: TestClient) =>
+    client.callTool('estimate_cost', { items: [{ model: 'flux_dev', quantity: 1 }] });
+  const ready = async (h: Harness) => (await (await h.app.request('/ready')).json()) as Record<string, unknown>;
 
-      const fast = await estimate();
+  it("one tenant's failures pause only that tenant's calls on that route", async () => {
+    const h = await startHarness({ env });
+    try {
+      await h.services.registry.catalogue();
+      const a = await clientFor(h, 'breaker-a-id:secret-a');
+      const b = await clientFor(h, 'breaker-b-id:secret-b');
+      h.emulator.inject('estimate', { status: 503, key: 'breaker-a-id:secret-a' });
+      for (let i = 0; i < 3; i++) expect(textOf(await estimate(a))).toMatch(/HTTP 503/);
+      const fast = await estimate(a);
       expect(textOf(fast)).toMatch(
-        /^fal is unavailable right now: fal \(platform API\) failed 3 times in a row, so calls are paused \(circuit open\)/,
+        /^fal is unavailable right now: fal \(platform API, estimates\) failed 3 times in a row for this key, so its calls there are paused \(circuit open; other callers are not affected\)/,
       );
       expect(h.emulator.faults.callsTo('estimate')).toHaveLength(3);
-      expect(await (await h.app.request('/ready')).json()).toMatchObject({
-        upstream: { circuits: { platform: 'open', queue: 'closed' } },
+      // Another tenant on the same route, and the same tenant on another route, reach fal.
+      expect((await estimate(b)).isError).toBeFalsy();
+      expect((await a.callTool('get_pricing', { models: ['flux_dev'] })).isError).toBeFalsy();
+      expect(await ready(h)).toMatchObject({
+        upstream: { circuits: { estimate: 'closed', pricing: 'closed' }, tenant_circuits_open: 1 },
+      });
+      h.emulator.faults.clear();
+      await new Promise((r) => setTimeout(r, 700));
+      expect((await estimate(a)).isError).toBeFalsy();
+      expect(await ready(h)).toMatchObject({ upstream: { tenant_circuits_open: 0 } });
+      await Promise.all([a.close(), b.close()]);
+    } finally {
+      await h.close();
+    }
+  });
+
+  it('failures from several tenants open the route for everyone, fail fast, probe after the cool-down and close', async () => {
+    const h = await startHarness({ env });
+    try {
+      await h.services.registry.catalogue();
+      const clients = await Promise.all(['x', 'y', 'z', 'w'].map((t) => clientFor(h, `breaker-${t}-id:s-${t}`)));
+      h.emulator.inject('estimate', { status: 503 });
+      for (const client of clients.slice(0, 3)) expect(textOf(await estimate(client))).toMatch(/HTTP 503/);
+      const fast = await estimate(clients[3] as TestClient);
+      expect(textOf(fast)).toMatch(
+        /^fal is unavailable right now: fal \(platform API, estimates\) failed 3 times in a row for several callers, so calls are paused \(circuit open\)/,
+      );
+      expect(h.emulator.faults.callsTo('estimate')).toHaveLength(3);
+      expect(await ready(h)).toMatchObject({
+        upstream: { state: 'degraded', circuits: { estimate: 'open', pricing: 'closed', 'queue.submit': 'closed' } },
       });
 
       h.emulator.faults.clear();
       await new Promise((r) => setTimeout(r, 700));
-      const probe = await estimate();
-      expect(probe.isError).toBeFalsy();
-      expect(await (await h.app.request('/ready')).json()).toMatchObject({
-        upstream: { circuits: { platform: 'closed' } },
-      });
-      await client.close();
+      expect((await estimate(clients[3] as TestClient)).isError).toBeFalsy();
+      expect(await ready(h)).toMatchObject({ upstream: { circuits: { estimate: 'closed' } } });
+      await Promise.all(clients.map((c) => c.close()));
     } finally {
       await h.close();
     }

@@ -40,7 +40,8 @@ describe('/metrics', () => {
       expect(text).toMatch(/^fal_mcp_cache_lookups_total\{cache="schema",result="miss"\} 1$/m);
       expect(text).toMatch(/^fal_mcp_catalogue\{measure="models"\} 1207$/m);
       expect(text).toMatch(/^fal_mcp_catalogue\{measure="crawls"\} 1$/m);
-      expect(text).toMatch(/^fal_mcp_upstream_circuit_open\{api="queue"\} 0$/m);
+      expect(text).toMatch(/^fal_mcp_upstream_circuit_open\{route="queue.submit"\} 0$/m);
+      expect(text).toMatch(/^fal_mcp_upstream_tenant_circuits_open 0$/m);
       expect(text).toMatch(/^fal_mcp_shared_store_up\{kind="memory"\} 1$/m);
       expect(text).toMatch(/^fal_mcp_process_memory_bytes\{measure="rss"\} [1-9]\d{6,}$/m);
       expect(text).toMatch(/^fal_mcp_process_memory_bytes\{measure="heap_used"\} [1-9]\d{5,}$/m);

@@ -6,6 +6,7 @@ import { platformRoutes } from './platform.js';
 import { queueRoutes } from './queue.js';
 import { type EmulatorOptions, EmulatorState } from './state.js';
 import { storageRoutes } from './storage.js';
+import { jwksOf, type SignedDelivery, signDelivery } from './webhooks.js';
 
 export interface RunningEmulator {
   /** Base URLs to give the server (FAL_API_URL, FAL_QUEUE_URL, FAL_STORAGE_URL). */
@@ -16,6 +17,10 @@ export interface RunningEmulator {
   state: EmulatorState;
   faults: FaultBook;
   inject(route: RouteName, fault: Fault): void;
+  /** fal's JWKS of webhook keys, as FAL_WEBHOOK_JWKS_URL. */
+  jwksUrl: string;
+  /** A webhook body signed the way fal signs it (tests forge and replay with it). */
+  signWebhook(body: string, opts: { requestId: string; userId?: string; timestamp?: number }): SignedDelivery;
   close(): Promise<void>;
 }
 
@@ -47,6 +52,7 @@ export function createEmulatorApp(options: EmulatorOptions = {}) {
     faults.clear();
     return c.json({ ok: true });
   });
+  app.get('/.well-known/jwks.json', (c) => c.json(jwksOf(state)));
   app.get('/_emulator/calls', (c) =>
     c.json(faults.calls.map(({ key, ...rest }) => ({ ...rest, has_key: key !== null }))),
   );
@@ -70,8 +76,12 @@ export async function startEmulator(
     state,
     faults,
     inject: (route, fault) => faults.inject(route, fault),
+    jwksUrl: `${origin}/.well-known/jwks.json`,
+    signWebhook: (body, opts) => signDelivery(state, body, opts),
     close: () =>
       new Promise((resolve) => {
+        for (const timer of state.timers) clearTimeout(timer);
+        state.timers.clear();
         (server as unknown as { closeAllConnections?: () => void }).closeAllConnections?.();
         server.close(() => resolve());
       }),

@@ -26,6 +26,10 @@ export interface Fault {
   malformed?: boolean;
   /** Close the connection without answering. */
   drop?: boolean;
+  /** Do the work (a submit is accepted, a job created), then close the connection instead of answering. */
+  resetAfterHandling?: boolean;
+  /** Only calls carrying this fal key (per-tenant faults). */
+  key?: string;
   /** Only on the nth matching call and later (1-based). */
   after?: number;
   /** How many calls this fault applies to (default: all). */
@@ -78,10 +82,13 @@ export class FaultBook {
       const fault = this.#take(name, c);
       if (!fault) return next();
       if (fault.delayMs) await new Promise((r) => setTimeout(r, fault.delayMs));
+      if (fault.resetAfterHandling) {
+        await next();
+        destroySocket(c);
+        return new Response(null, { status: 500 });
+      }
       if (fault.drop) {
-        // Destroy the socket under the response: the client sees a reset.
-        const incoming = (c.env as { incoming?: { socket?: { destroy(): void } } } | undefined)?.incoming;
-        incoming?.socket?.destroy();
+        destroySocket(c);
         return new Response(null, { status: 500 });
       }
       if (fault.malformed)
@@ -98,6 +105,7 @@ export class FaultBook {
   #take(name: RouteName, c: Context): Fault | undefined {
     for (const fault of this.#faults.get(name) ?? []) {
       if (fault.when && !fault.when(c)) continue;
+      if (fault.key !== undefined && keyOf(c.req.header('authorization')) !== fault.key) continue;
       fault.seen++;
       if (fault.after && fault.seen < fault.after) continue;
       if (fault.times !== undefined && fault.used >= fault.times) continue;
@@ -106,6 +114,12 @@ export class FaultBook {
     }
     return undefined;
   }
+}
+
+/** Destroy the socket under the response: the client sees a reset. */
+function destroySocket(c: Context): void {
+  const incoming = (c.env as { incoming?: { socket?: { destroy(): void } } } | undefined)?.incoming;
+  incoming?.socket?.destroy();
 }
 
 function keyOf(header: string | undefined): string | null {

@@ -2,6 +2,7 @@ import { type Context, Hono } from 'hono';
 import { type FaultBook, queueError, type RouteName } from './faults.js';
 import { sampleOutput, validateInput } from './sample.js';
 import type { EmulatorState, Job } from './state.js';
+import { scheduleWebhook } from './webhooks.js';
 
 /** fal's rule: the app is owner/alias, or three segments under workflows/ and comfy/. */
 export function appOf(endpointId: string): string {
@@ -24,6 +25,31 @@ function phaseOf(job: Job, now: number): Phase {
 }
 
 const REQUEST_PATH = /^\/(.+)\/requests\/([^/]+)(\/status(\/stream)?|\/cancel)?$/;
+
+const SIZED_HEAD = '{"images":[{"url":"data:image/png;base64,';
+const SIZED_TAIL = '","content_type":"image/png"}],"seed":42}';
+
+/** A sync_mode-like result of about `bytes` bytes, streamed in chunks so the emulator never holds it whole. */
+function sizedResult(bytes: number): ReadableStream<Uint8Array> {
+  let left = Math.max(0, bytes - SIZED_HEAD.length - SIZED_TAIL.length);
+  const chunk = new Uint8Array(64 * 1024).fill(65);
+  let stage = 0;
+  return new ReadableStream({
+    pull(controller) {
+      if (stage === 0) {
+        stage = 1;
+        return controller.enqueue(new TextEncoder().encode(SIZED_HEAD));
+      }
+      if (left > 0) {
+        const n = Math.min(left, chunk.length);
+        left -= n;
+        return controller.enqueue(n === chunk.length ? chunk : chunk.subarray(0, n));
+      }
+      controller.enqueue(new TextEncoder().encode(SIZED_TAIL));
+      controller.close();
+    },
+  });
+}
 
 /** fal's queue (`queue.fal.run`): submit, status, result, cancel. */
 export function queueRoutes(state: EmulatorState, faults: FaultBook, origin: () => string): Hono {
@@ -48,10 +74,28 @@ export function queueRoutes(state: EmulatorState, faults: FaultBook, origin: () 
         ? { detail: 'Invalid key', status: 401 as const }
         : undefined;
 
+  const resultOf = (job: Job) => {
+    job.result ??= sampleOutput(state.byId.get(job.endpointId)?.output_schema ?? {}, {
+      cdn: `${origin()}/cdn`,
+      requestId: job.requestId,
+      input: job.input,
+    });
+    return job.result;
+  };
+  const resultBytes = (job: Job) =>
+    job.timing.resultBytes ??
+    (job.timing.fail || job.timing.modelError || job.cancelled ? 100 : JSON.stringify(resultOf(job)).length);
+
   const find = (app: string, id: string, key: string | null): Job | undefined => {
     const job = state.jobs.get(id);
     // A request is visible only to the key that submitted it.
-    return job && job.app === app && job.key === key ? job : undefined;
+    if (!job || job.app !== app || job.key !== key) return undefined;
+    // fal forgets a finished request after its retention (1 h, or 6 min when the result is ≥ 10 KB).
+    if (state.isForgotten(job, resultBytes(job))) {
+      state.jobs.delete(id);
+      return undefined;
+    }
+    return job;
   };
 
   /** Run a handler behind a route's fault injection and call recording. */
@@ -107,12 +151,20 @@ export function queueRoutes(state: EmulatorState, faults: FaultBook, origin: () 
         const { error, error_type, status = 500 } = job.timing.fail;
         return c.json({ detail: error, error_type }, status as 500, { 'x-fal-error-type': error_type });
       }
-      job.result ??= sampleOutput(state.byId.get(job.endpointId)?.output_schema ?? {}, {
-        cdn: `${origin()}/cdn`,
-        requestId: job.requestId,
-        input: job.input,
-      });
-      return c.json(job.result as Record<string, unknown>, 200, { 'x-fal-request-id': job.requestId });
+      // The model's own failure, passed through with its status (fal's docs: result route errors).
+      if (job.timing.modelError) {
+        const { status, body } = job.timing.modelError;
+        return c.json(body as Record<string, unknown>, status as 500);
+      }
+      if (job.timing.resultBytes !== undefined) {
+        const headers: Record<string, string> = {
+          'content-type': 'application/json',
+          'x-fal-request-id': job.requestId,
+        };
+        if (!job.timing.resultChunked) headers['content-length'] = String(job.timing.resultBytes);
+        return new Response(sizedResult(job.timing.resultBytes), { status: 200, headers });
+      }
+      return c.json(resultOf(job) as Record<string, unknown>, 200, { 'x-fal-request-id': job.requestId });
     });
   });
 
@@ -130,6 +182,7 @@ export function queueRoutes(state: EmulatorState, faults: FaultBook, origin: () 
       if (phaseOf(job, Date.now()).status === 'COMPLETED')
         return c.json({ status: 'ALREADY_COMPLETED' }, 400);
       job.cancelled = true;
+      job.cancelledAt = Date.now();
       return c.json({ status: 'CANCELLATION_REQUESTED' }, 202);
     });
   });
@@ -148,7 +201,7 @@ export function queueRoutes(state: EmulatorState, faults: FaultBook, origin: () 
     const requestId = state.nextRequestId();
     const app = appOf(endpointId);
     const timing = state.timingFor(endpointId);
-    state.jobs.set(requestId, {
+    const job: Job = {
       requestId,
       endpointId,
       app,
@@ -159,7 +212,9 @@ export function queueRoutes(state: EmulatorState, faults: FaultBook, origin: () 
       cancelled: false,
       webhook: new URL(c.req.url).searchParams.get('fal_webhook') ?? undefined,
       result: undefined,
-    });
+    };
+    state.jobs.set(requestId, job);
+    scheduleWebhook(state, job, resultOf);
     const base = `${origin()}/queue/${app}/requests/${requestId}`;
     return c.json({
       status: 'IN_QUEUE',

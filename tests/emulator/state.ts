@@ -1,3 +1,4 @@
+import { generateKeyPairSync, type KeyObject } from 'node:crypto';
 import type { Context } from 'hono';
 import { type EmulatedModel, loadCatalogue } from './catalogue.js';
 
@@ -10,6 +11,32 @@ export interface JobTiming {
   queuePosition?: number;
   /** Make the job end COMPLETED-with-error (fal has no FAILED status). */
   fail?: { error: string; error_type: string; status?: number };
+  /**
+   * The model fails on the result route only (status COMPLETED without error, as
+   * fal reports it), answering with its own status and error body.
+   */
+  modelError?: { status: number; body: unknown };
+  /** The result is an image as a data URI (sync_mode) making the JSON about this many bytes. */
+  resultBytes?: number;
+  /** Send that result without Content-Length (chunked), so only counting while reading can catch it. */
+  resultChunked?: boolean;
+}
+
+/** How long fal keeps a finished request (its queue docs): 1 h, or 6 min when the result is ≥ 10 KB. */
+export interface Retention {
+  smallMs: number;
+  largeMs: number;
+  largeBytes: number;
+}
+
+export const FAL_RETENTION: Retention = { smallMs: 60 * 60_000, largeMs: 6 * 60_000, largeBytes: 10 * 1024 };
+
+export interface WebhookDelivery {
+  url: string;
+  requestId: string;
+  attempts: number;
+  /** The HTTP status of each attempt (0: no answer). */
+  statuses: number[];
 }
 
 export interface Job {
@@ -21,13 +48,23 @@ export interface Job {
   submittedAt: number;
   timing: JobTiming;
   cancelled: boolean;
+  cancelledAt?: number;
   webhook: string | undefined;
   result: unknown;
+}
+
+/** Finished: when it completed, or undefined while queued or running. */
+export function completedAt(job: Job): number | undefined {
+  if (job.cancelled) return job.cancelledAt ?? job.submittedAt;
+  const at = job.submittedAt + job.timing.queueMs + job.timing.runMs;
+  return Date.now() >= at ? at : undefined;
 }
 
 export interface StoredFile {
   bytes: Uint8Array;
   contentType: string;
+  /** Set when the bytes were counted, not kept. */
+  size?: number;
 }
 
 export interface EmulatorOptions {
@@ -39,6 +76,13 @@ export interface EmulatorOptions {
   timing?: JobTiming;
   /** Replace the catalogue (defaults to the 1,207 endpoints of the data file). */
   models?: EmulatedModel[];
+  /** How long finished requests are kept (default fal's: 1 h, 6 min when ≥ 10 KB). */
+  retention?: Retention;
+  /** Webhook redelivery: attempts and the pause between them (fal: 10 over 2 hours). */
+  webhookAttempts?: number;
+  webhookRetryMs?: number;
+  /** Keep uploaded bytes (default); off, only their size is kept (large upload benchmarks). */
+  keepUploads?: boolean;
 }
 
 let shared: EmulatedModel[] | undefined;
@@ -48,6 +92,14 @@ export class EmulatorState {
   readonly byId: Map<string, EmulatedModel>;
   readonly jobs = new Map<string, Job>();
   readonly files = new Map<string, StoredFile>();
+  readonly webhooks: WebhookDelivery[] = [];
+  retention: Retention;
+  readonly webhookAttempts: number;
+  readonly webhookRetryMs: number;
+  readonly keepUploads: boolean;
+  /** fal's webhook signing key; its public half is served as a JWKS. */
+  readonly signingKey: { privateKey: KeyObject; publicKey: KeyObject } = generateKeyPairSync('ed25519');
+  readonly timers = new Set<ReturnType<typeof setTimeout>>();
   readonly #timings = new Map<string, JobTiming>();
   #defaultTiming: JobTiming;
   readonly #invalid: Set<string>;
@@ -61,6 +113,27 @@ export class EmulatorState {
     this.#defaultTiming = options.timing ?? { queueMs: 30, runMs: 60, queuePosition: 1 };
     this.#invalid = new Set(options.invalidKeys ?? []);
     this.#admin = new Set(options.adminKeys ?? []);
+    this.retention = options.retention ?? FAL_RETENTION;
+    this.webhookAttempts = options.webhookAttempts ?? 10;
+    this.webhookRetryMs = options.webhookRetryMs ?? 500;
+    this.keepUploads = options.keepUploads ?? true;
+  }
+
+  /** Whether fal has forgotten a finished request (past retention for its result's size). */
+  isForgotten(job: Job, resultBytes: number): boolean {
+    const done = completedAt(job);
+    if (done === undefined) return false;
+    const keep = resultBytes >= this.retention.largeBytes ? this.retention.largeMs : this.retention.smallMs;
+    return Date.now() - done > keep;
+  }
+
+  /** Run later; cleared when the emulator closes. */
+  later(ms: number, run: () => void): void {
+    const timer = setTimeout(() => {
+      this.timers.delete(timer);
+      run();
+    }, ms);
+    this.timers.add(timer);
   }
 
   setTiming(endpointId: string | '*', timing: JobTiming): void {

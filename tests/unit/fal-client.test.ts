@@ -6,7 +6,8 @@ import { fetchModelsPage, fetchPricing } from '../../src/fal/platform.js';
 import { describeFalError } from '../../src/mcp/errors.js';
 import { type RunningEmulator, startEmulator } from '../emulator/app.js';
 
-const KEY = new Secret('unit-id:unit-secret');
+const KEY = { key: new Secret('unit-id:unit-secret'), tenant: 't_unit' };
+const ANON = { key: undefined, tenant: 'anonymous' };
 
 describe('the fal client against the emulator', () => {
   let emu: RunningEmulator;
@@ -43,7 +44,7 @@ describe('the fal client against the emulator', () => {
   it('retries a 429 after the Retry-After it was given, then succeeds', async () => {
     emu.inject('models', { status: 429, retryAfter: 1, times: 1 });
     const started = Date.now();
-    const page = await fetchModelsPage(fal, { limit: 1 }, undefined);
+    const page = await fetchModelsPage(fal, { limit: 1 }, ANON);
     expect(page.models).toHaveLength(1);
     expect(Date.now() - started).toBeGreaterThanOrEqual(900);
     expect(emu.faults.callsTo('models')).toHaveLength(2);
@@ -89,7 +90,7 @@ describe('the fal client against the emulator', () => {
 
   it('turns malformed JSON into bad_response', async () => {
     emu.inject('models', { malformed: true });
-    const error = await failure(fetchModelsPage(fal, {}, undefined));
+    const error = await failure(fetchModelsPage(fal, {}, ANON));
     expect(error.kind).toBe('bad_response');
   });
 
@@ -113,7 +114,7 @@ describe('the fal client against the emulator', () => {
         has_more: false,
       },
     });
-    const page = await fetchModelsPage(fal, {}, undefined);
+    const page = await fetchModelsPage(fal, {}, ANON);
     expect(page.models.map((m) => m.endpoint_id)).toEqual(['fal-ai/ok']);
     expect(page.skipped).toBe(1);
   });

@@ -11,7 +11,7 @@ import { type RunningEmulator, startEmulator } from '../emulator/app.js';
 describe('waiting for a job', () => {
   let emu: RunningEmulator;
   let fal: FalClient;
-  const key = new Secret('wait-id:wait-secret');
+  const key = { key: new Secret('wait-id:wait-secret'), tenant: 't_wait' };
   beforeAll(async () => {
     emu = await startEmulator();
     fal = new FalClient({

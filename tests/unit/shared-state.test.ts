@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { UsedCodes } from '../../src/auth/oauth/replay.js';
+import { IdempotencyKeys } from '../../src/jobs/idempotency.js';
 import { JobStore } from '../../src/jobs/job-store.js';
 import { RateLimiter } from '../../src/limits/rate-limiter.js';
 import { UserError } from '../../src/mcp/errors.js';
@@ -16,10 +17,10 @@ const record = (requestId: string, model = 'fal-ai/flux/dev') => ({
   idempotencyKey: 'k1',
 });
 
-describe('JobStore: idempotency keys across machines', () => {
+describe('IdempotencyKeys: across machines', () => {
   it('one request reserves a key; a retry gets the job it made; other work under the key is refused', async () => {
     const store = new SwitchableStore();
-    const [a, b] = [new JobStore(store), new JobStore(store)];
+    const [a, b] = [new IdempotencyKeys(store), new IdempotencyKeys(store)];
     const mine = await a.reserve('t1', 'k1', 'fp', 'fal-ai/flux/dev');
     expect(mine.kind).toBe('reserved');
     if (mine.kind !== 'reserved') return;
@@ -37,7 +38,7 @@ describe('JobStore: idempotency keys across machines', () => {
 
   it('a failed submit releases its key, and a stuck one makes retries wait then say so', async () => {
     const store = new SwitchableStore();
-    const jobs = new JobStore(store, { pendingWaitMs: 200, pollMs: 20 });
+    const jobs = new IdempotencyKeys(store, { pendingWaitMs: 200, pollMs: 20 });
     const first = await jobs.reserve('t', 'k', 'fp', 'm/x');
     if (first.kind !== 'reserved') throw new Error('expected a reservation');
     await expect(jobs.reserve('t', 'k', 'fp', 'm/x')).rejects.toThrow(/still being submitted/);
@@ -50,7 +51,7 @@ describe('JobStore: idempotency keys across machines', () => {
 
   it('fails closed when the store is down: the key cannot be honoured, nothing is reserved', async () => {
     const store = new SwitchableStore();
-    const jobs = new JobStore(store);
+    const jobs = new IdempotencyKeys(store);
     store.down = true;
     const error = await jobs.reserve('t', 'k', 'fp', 'm/x').catch((e: unknown) => e);
     expect(error).toBeInstanceOf(UserError);

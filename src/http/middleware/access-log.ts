@@ -1,32 +1,34 @@
 import type { MiddlewareHandler } from 'hono';
 import type { Logger } from '../../log.js';
 import type { AppEnv } from '../env.js';
+import { untilResponseDone } from '../response-done.js';
 
-/** One line per request. The path only: query strings may carry secrets. */
-const KNOWN_ROUTES = new Set(['/mcp', '/health', '/ready', '/', '/metrics']);
+/** One line per request, once its response has finished. The path only: query strings may carry secrets. */
+const KNOWN_ROUTES = new Set(['/mcp', '/health', '/ready', '/', '/metrics', '/webhooks/fal']);
 
 export const accessLog =
   (
     logger: Logger,
     count: (route: string, status: number, seconds: number) => void = () => undefined,
   ): MiddlewareHandler<AppEnv> =>
-  async (c, next) => {
+  (c, next) => {
     const started = performance.now();
-    await next();
-    const elapsed = performance.now() - started;
-    const path = c.req.path;
-    // Health probes arrive every few seconds; keep them out of info logs.
-    const quiet = path === '/health' || path === '/ready';
-    const fields = {
-      requestId: c.get('requestId'),
-      method: c.req.method,
-      path,
-      status: c.res.status,
-      ms: Math.round(elapsed),
-      tenant: c.get('caller')?.tenant,
-    };
-    // Unknown paths share one label, so scanners cannot blow up the metric's cardinality.
-    count(KNOWN_ROUTES.has(path) ? path : 'other', c.res.status, elapsed / 1000);
-    if (quiet) logger.debug('http', fields);
-    else logger.info('http', fields);
+    return untilResponseDone(c, next, () => {
+      const elapsed = performance.now() - started;
+      const path = c.req.path;
+      // Health probes arrive every few seconds; keep them out of info logs.
+      const quiet = path === '/health' || path === '/ready';
+      const fields = {
+        requestId: c.get('requestId'),
+        method: c.req.method,
+        path,
+        status: c.res.status,
+        ms: Math.round(elapsed),
+        tenant: c.get('caller')?.tenant,
+      };
+      // Unknown paths share one label, so scanners cannot blow up the metric's cardinality.
+      count(KNOWN_ROUTES.has(path) ? path : 'other', c.res.status, elapsed / 1000);
+      if (quiet) logger.debug('http', fields);
+      else logger.info('http', fields);
+    });
   };

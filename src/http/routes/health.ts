@@ -6,8 +6,8 @@ import type { AppEnv } from '../env.js';
 
 export interface HealthState {
   registry: ModelRegistry;
-  /** Circuit state per fal upstream. */
-  breakers: () => Record<string, string>;
+  /** The shared circuit of each fal route, and how many single-caller circuits are open. */
+  breakers: () => { routes: Record<string, string>; openTenantCircuits: number };
   /** The shared store's state (memory, or Redis with REDIS_URL). */
   store: () => StoreStatus;
   /** Set during shutdown so load balancers stop sending traffic. */
@@ -27,6 +27,7 @@ export function healthRoutes(state: HealthState): Hono<AppEnv> {
     const s = state.registry.status();
     if (!s.loaded && !s.refreshing) void state.registry.warm();
     const store = state.store();
+    const circuits = state.breakers();
     const ready = s.loaded && !state.isDraining();
     const body = {
       status: state.isDraining() ? 'draining' : ready ? 'ready' : 'starting',
@@ -39,13 +40,14 @@ export function healthRoutes(state: HealthState): Hono<AppEnv> {
       },
       upstream: {
         state:
-          s.lastError || Object.values(state.breakers()).includes('open')
+          s.lastError || Object.values(circuits.routes).includes('open')
             ? 'degraded'
             : s.loaded
               ? 'ok'
               : 'unknown',
         last_error: s.lastError ?? null,
-        circuits: state.breakers(),
+        circuits: circuits.routes,
+        tenant_circuits_open: circuits.openTenantCircuits,
       },
       store: { kind: store.kind, state: store.state, last_error: store.lastError ?? null },
       version: SERVER_VERSION,

@@ -1,0 +1,48 @@
+/** The fal API families this server calls; each has its own circuits and retry rule. */
+export type FalApi = 'platform' | 'queue' | 'storage';
+
+/**
+ * Which failures may be retried:
+ * - `idempotent`: 429, 408 and 5xx, timeouts and connection errors (reads; nothing bills);
+ * - `result`: like idempotent, except a 500 or a model's own error body (the model failed: asking again changes nothing);
+ * - `rate-limit-only`: a 429, which fal answers before accepting anything (submits: anything else may have billed);
+ * - `none`.
+ */
+export type RetryPolicy = 'idempotent' | 'result' | 'rate-limit-only' | 'none';
+
+export type FalRoute =
+  | 'models'
+  | 'pricing'
+  | 'estimate'
+  | 'usage'
+  | 'queue.submit'
+  | 'queue.status'
+  | 'queue.result'
+  | 'queue.cancel'
+  | 'storage.initiate'
+  | 'storage.upload';
+
+interface RouteInfo {
+  api: FalApi;
+  /** How messages name it. */
+  label: string;
+  retry: RetryPolicy;
+}
+
+export const FAL_ROUTES: Record<FalRoute, RouteInfo> = {
+  models: { api: 'platform', label: 'platform API, models', retry: 'idempotent' },
+  pricing: { api: 'platform', label: 'platform API, pricing', retry: 'idempotent' },
+  // Read-only upstream, so it retries like a GET.
+  estimate: { api: 'platform', label: 'platform API, estimates', retry: 'idempotent' },
+  usage: { api: 'platform', label: 'platform API, usage', retry: 'idempotent' },
+  'queue.submit': { api: 'queue', label: 'queue, submit', retry: 'rate-limit-only' },
+  'queue.status': { api: 'queue', label: 'queue, status', retry: 'idempotent' },
+  'queue.result': { api: 'queue', label: 'queue, result', retry: 'result' },
+  'queue.cancel': { api: 'queue', label: 'queue, cancel', retry: 'idempotent' },
+  // An unused upload slot costs nothing, so initiate may be asked again.
+  'storage.initiate': { api: 'storage', label: 'storage, initiate', retry: 'idempotent' },
+  // A streamed body cannot be sent twice.
+  'storage.upload': { api: 'storage', label: 'storage, upload', retry: 'none' },
+};
+
+export const ALL_ROUTES = Object.keys(FAL_ROUTES) as FalRoute[];

@@ -1,0 +1,56 @@
+import * as v from 'valibot';
+
+export const MEDIA_KINDS = ['image', 'video', 'audio', '3d', 'archive', 'text', 'file'] as const;
+
+/** One media file found in a model's output. */
+export const MediaFileSchema = v.object({
+  /** Where in the output it was found, e.g. `images[0]`. */
+  field: v.string(),
+  url: v.string(),
+  mime_type: v.optional(v.string()),
+  kind: v.picklist(MEDIA_KINDS),
+  name: v.string(),
+  width: v.optional(v.number()),
+  height: v.optional(v.number()),
+  file_size: v.optional(v.number()),
+});
+export type MediaFile = v.InferOutput<typeof MediaFileSchema>;
+
+/**
+ * How a job ended, as this server first saw it (a wait, check_job, or fal's
+ * webhook), kept because fal forgets results after 1 h (6 min when ≥ 10 KB).
+ */
+export const OutcomeSchema = v.object({
+  status: v.picklist(['COMPLETED', 'FAILED', 'CANCELLED']),
+  result: v.optional(v.record(v.string(), v.unknown())),
+  media: v.array(MediaFileSchema),
+  error: v.optional(v.string()),
+  error_type: v.optional(v.string()),
+  inference_seconds: v.optional(v.number()),
+  notes: v.array(v.string()),
+  /** The output was too large to keep whole: the media links are kept, fal is asked for the rest. */
+  partial: v.optional(v.boolean()),
+  keptAt: v.number(),
+});
+export type Outcome = v.InferOutput<typeof OutcomeSchema>;
+
+export const JobRecordSchema = v.object({
+  requestId: v.string(),
+  model: v.string(),
+  submittedAt: v.number(),
+  /** Set when an idempotency key created this job. */
+  idempotencyKey: v.optional(v.string()),
+  outcome: v.optional(OutcomeSchema),
+});
+export type JobRecord = v.InferOutput<typeof JobRecordSchema>;
+
+/** Entries come back from a store other processes write to: check them, and treat garbage as absent. */
+export function parseStored<S extends v.GenericSchema>(schema: S, raw: string | undefined): v.InferOutput<S> | undefined {
+  if (raw === undefined) return undefined;
+  try {
+    const result = v.safeParse(schema, JSON.parse(raw));
+    return result.success ? result.output : undefined;
+  } catch {
+    return undefined;
+  }
+}

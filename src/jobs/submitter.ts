@@ -1,0 +1,219 @@
+import { createHash } from 'node:crypto';
+import type { Caller } from '../auth/caller.js';
+import type { Secret } from '../auth/secret.js';
+import type { FalClient } from '../fal/client.js';
+import { FalError } from '../fal/errors.js';
+import { submitToQueue } from '../fal/queue.js';
+import { assertEndpointId, assertRequestId } from '../fal/queue-paths.js';
+import type { Logger } from '../log.js';
+import { UserError } from '../mcp/errors.js';
+import type { ModelSchemaService } from '../registry/model-schemas.js';
+import type { ModelRegistry } from '../registry/registry.js';
+import { resolveModel } from '../registry/resolve.js';
+import type { IdempotencyKeys, Reservation } from './idempotency.js';
+import type { JobRecord } from './job-record.js';
+import type { JobStore } from './job-store.js';
+import { enforceCostCap } from './spend-guard.js';
+import { validateInput } from './validate-input.js';
+
+export type KeyedCaller = Caller & { key: Secret };
+
+export interface SubmitRequest {
+  model: string;
+  input: Record<string, unknown>;
+  webhookUrl?: string | undefined;
+  maxCostUsd?: number | undefined;
+  idempotencyKey?: string | undefined;
+  /** When the caller stops waiting (epoch ms): fal asking to retry later than that fails the call at once. */
+  deadline?: number | undefined;
+}
+
+export interface Submission {
+  record: JobRecord;
+  /** False when an idempotency key returned an earlier job instead of submitting. */
+  fresh: boolean;
+  queuePosition: number | undefined;
+  notes: string[];
+}
+
+export interface SubmitterDeps {
+  fal: FalClient;
+  registry: ModelRegistry;
+  schemas: ModelSchemaService;
+  store: JobStore;
+  keys: IdempotencyKeys;
+  logger: Logger;
+  serverMaxCostUsd: number | undefined;
+  maxInputBytes: number;
+  /** fal's webhook to this server (`<PUBLIC_URL>/webhooks/fal`), so results are kept as jobs end. */
+  webhookUrl: string | undefined;
+}
+
+/**
+ * Validate, guard the spend, honour the idempotency key, submit exactly once.
+ * A submit is never retried except on a 429 (fal answers it before accepting),
+ * and one cut off after it was sent holds its idempotency key as "outcome unknown".
+ */
+export class Submitter {
+  readonly #inflight = new Map<string, { fingerprint: string; model: string; pending: Promise<Submission> }>();
+
+  constructor(private readonly deps: SubmitterDeps) {}
+
+  async submit(req: SubmitRequest, caller: KeyedCaller, signal?: AbortSignal): Promise<Submission> {
+    const catalogue = await this.deps.registry.catalogue();
+    const resolved = resolveModel(catalogue, req.model);
+    const model = assertEndpointId(resolved.id);
+    const notes = resolved.note ? [resolved.note] : [];
+    const size = Buffer.byteLength(JSON.stringify(req.input));
+    if (size > this.deps.maxInputBytes) {
+      throw new UserError(
+        `The input is ${size} bytes; the limit is ${this.deps.maxInputBytes}. Pass large data as file URLs (upload_file).`,
+      );
+    }
+    const fingerprint = createHash('sha256').update(`${model}\n${canonical(req.input)}`).digest('hex');
+    const work = { model, fingerprint, notes };
+    if (!req.idempotencyKey) return this.#once(work, req, caller, signal);
+    // Concurrent retries with one key on this machine share one submit; other work under it is refused.
+    const slot = `${caller.tenant}\n${req.idempotencyKey}`;
+    const running = this.#inflight.get(slot);
+    if (running) {
+      if (running.fingerprint !== fingerprint) {
+        throw new UserError(
+          `idempotency_key "${req.idempotencyKey}" is in use right now by a call for different work (${running.model}); nothing was submitted. Use a new key for new work.`,
+        );
+      }
+      return running.pending;
+    }
+    const pending = this.#once(work, req, caller, signal).finally(() => this.#inflight.delete(slot));
+    this.#inflight.set(slot, { fingerprint, model, pending });
+    return pending;
+  }
+
+  async #once(
+    work: { model: string; fingerprint: string; notes: string[] },
+    req: SubmitRequest,
+    caller: KeyedCaller,
+    signal?: AbortSignal,
+  ): Promise<Submission> {
+    const { model, fingerprint, notes } = work;
+    const reservation = req.idempotencyKey
+      ? await this.deps.keys.reserve(caller.tenant, req.idempotencyKey, fingerprint, model, signal)
+      : undefined;
+    if (reservation?.kind === 'earlier') {
+      return {
+        record: reservation.record,
+        fresh: false,
+        queuePosition: undefined,
+        notes: [
+          ...notes,
+          `Same idempotency_key as request ${reservation.record.requestId}: returning that job, nothing was submitted again.`,
+        ],
+      };
+    }
+    try {
+      return await this.#checkedSubmit(model, req, caller, fingerprint, notes, reservation, signal);
+    } catch (error) {
+      const cutOff = error instanceof FalError && error.ambiguous;
+      if (reservation && cutOff) await this.deps.keys.markUnknown(reservation, fingerprint, model);
+      else if (reservation) await this.deps.keys.release(reservation);
+      if (cutOff) {
+        this.deps.logger.warn('submit outcome unknown', { tenant: caller.tenant, model, error });
+        throw submitCutOff(model, error, req.idempotencyKey);
+      }
+      throw error;
+    }
+  }
+
+  async #checkedSubmit(
+    model: string,
+    req: SubmitRequest,
+    caller: KeyedCaller,
+    fingerprint: string,
+    notes: string[],
+    reservation: Extract<Reservation, { kind: 'reserved' }> | undefined,
+    signal?: AbortSignal,
+  ): Promise<Submission> {
+    await this.#validate(model, req.input, caller, notes, signal);
+    const estimate = await enforceCostCap(
+      this.deps.fal,
+      model,
+      caller,
+      req.maxCostUsd,
+      this.deps.serverMaxCostUsd,
+      signal,
+    );
+    if (estimate !== undefined) notes.push(`Estimated cost: $${estimate} (typical past calls).`);
+    if (signal?.aborted) throw new UserError('The call was cancelled before anything was submitted.');
+
+    const ours = !req.webhookUrl && this.deps.webhookUrl !== undefined;
+    const submitted = await submitToQueue(this.deps.fal, model, req.input, caller, {
+      webhookUrl: req.webhookUrl ?? this.deps.webhookUrl,
+      deadline: req.deadline,
+    });
+    const record: JobRecord = {
+      requestId: assertRequestId(submitted.request_id),
+      model,
+      submittedAt: Date.now(),
+      ...(req.idempotencyKey ? { idempotencyKey: req.idempotencyKey } : {}),
+    };
+    await this.deps.store.remember(caller.tenant, record, { indexOwner: ours });
+    if (reservation && !(await this.deps.keys.complete(reservation, record, fingerprint))) {
+      notes.push(
+        'The idempotency_key could not be recorded (shared store unreachable): a retry with it may submit again.',
+      );
+    }
+    this.deps.logger.info('job submitted', { tenant: caller.tenant, model, requestId: record.requestId });
+    return { record, fresh: true, queuePosition: submitted.queue_position ?? undefined, notes };
+  }
+
+  async #validate(
+    model: string,
+    input: Record<string, unknown>,
+    caller: KeyedCaller,
+    notes: string[],
+    signal?: AbortSignal,
+  ) {
+    let schema: Awaited<ReturnType<ModelSchemaService['get']>>['schema'] | undefined;
+    try {
+      schema = (await this.deps.schemas.get(model, caller, signal)).schema;
+    } catch (error) {
+      if (error instanceof FalError && error.kind === 'unavailable') {
+        notes.push(
+          'The input was not checked locally: the model schema could not be fetched (fal unavailable).',
+        );
+        return;
+      }
+      throw error;
+    }
+    const issues = validateInput(schema.input, input);
+    if (issues.length > 0) {
+      throw new UserError(
+        `The input does not fit ${model}; nothing was submitted.\n` +
+          issues.map((i) => `- ${i.field}: ${i.message}`).join('\n') +
+          `\nCall get_model_schema for "${model}" to see every field.`,
+      );
+    }
+  }
+}
+
+/** A submit sent and then cut off: say that it may be running, and how to go on without paying twice. */
+function submitCutOff(model: string, error: FalError, idempotencyKey: string | undefined): UserError {
+  return new UserError(
+    `The submit to ${model} was cut off after it was sent (${error.message}), so whether fal accepted it is unknown: ` +
+      'it may be running at fal, and billing. Nothing was submitted again. ' +
+      (idempotencyKey
+        ? `A retry with idempotency_key "${idempotencyKey}" will not submit it again; to run it anyway, use a new idempotency_key.`
+        : 'Look for it among your requests on the fal dashboard before calling again; pass idempotency_key to make retries safe.'),
+  );
+}
+
+function canonical(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(canonical).join(',')}]`;
+  if (value && typeof value === 'object') {
+    const entries = Object.entries(value as Record<string, unknown>).sort(([a], [b]) =>
+      a < b ? -1 : a > b ? 1 : 0,
+    );
+    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonical(v)}`).join(',')}}`;
+  }
+  return JSON.stringify(value);
+}
