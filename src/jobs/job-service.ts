@@ -214,6 +214,11 @@ export class JobService {
     } catch (error) {
       if (!(error instanceof FalError)) throw error;
       if (error.kind === 'too_large') throw this.#tooLarge(model, requestId, error);
+      if (error.kind === 'busy') {
+        throw new UserError(
+          `${model} request ${requestId} completed, but ${error.message}. Nothing failed at fal: call check_job for it in a few seconds.`,
+        );
+      }
       const modelFailed =
         error.status !== undefined && (error.modelBody || error.kind === 'validation' || error.status === 500);
       if (!modelFailed) throw error;

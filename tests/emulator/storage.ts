@@ -32,20 +32,25 @@ export function storageRoutes(state: EmulatorState, faults: FaultBook, origin: (
 
   s.put('/upload/:token', faults.route('storage.upload', err), async (c) => {
     const contentType = c.req.header('content-type') ?? 'application/octet-stream';
-    if (state.keepUploads) {
-      state.files.set(c.req.param('token'), { bytes: new Uint8Array(await c.req.arrayBuffer()), contentType });
+    try {
+      if (state.keepUploads) {
+        state.files.set(c.req.param('token'), { bytes: new Uint8Array(await c.req.arrayBuffer()), contentType });
+        return c.body(null, 200);
+      }
+      // Large-upload benchmarks: count the bytes as they stream, keep none.
+      let size = 0;
+      const reader = c.req.raw.body?.getReader();
+      for (;;) {
+        const chunk = await reader?.read();
+        if (!chunk || chunk.done) break;
+        size += chunk.value.byteLength;
+      }
+      state.files.set(c.req.param('token'), { bytes: new Uint8Array(0), contentType, size });
       return c.body(null, 200);
+    } catch {
+      // The uploader hung up mid-body (as the server does when a source passes its limit).
+      return c.body(null, 400);
     }
-    // Large-upload benchmarks: count the bytes as they stream, keep none.
-    let size = 0;
-    const reader = c.req.raw.body?.getReader();
-    for (;;) {
-      const chunk = await reader?.read();
-      if (!chunk || chunk.done) break;
-      size += chunk.value.byteLength;
-    }
-    state.files.set(c.req.param('token'), { bytes: new Uint8Array(0), contentType, size });
-    return c.body(null, 200);
   });
 
   s.get('/cdn/files/:token/:name', (c) => {
