@@ -19,9 +19,13 @@ async function start(): Promise<void> {
   }
   const logger = createLogger(config.logLevel);
   let built: BuiltApp | undefined;
+  let loaded: (app: Fetch) => void = () => undefined;
+  const ready = new Promise<Fetch>((resolve) => {
+    loaded = resolve;
+  });
 
   const server = serve({
-    fetch: bootFetch(() => built?.app.fetch as Fetch | undefined),
+    fetch: bootFetch({ get: () => built?.app.fetch as Fetch | undefined, ready }),
     port: config.port,
     hostname: config.host,
     // Slow or idle clients cannot pin sockets: headers within 10 s, a whole request within 30 s.
@@ -41,6 +45,7 @@ async function start(): Promise<void> {
     import('./store/create-store.js'),
   ]);
   built = createApp({ config, logger, store: await createStore(config, logger) });
+  loaded(built.app.fetch as Fetch);
   const { services, startDraining, inFlight, close } = built;
   const address = server.address();
   const port = typeof address === 'object' && address ? address.port : config.port;

@@ -2,17 +2,31 @@ import { SERVER_VERSION } from '../version.js';
 
 export type Fetch = (request: Request, env: unknown) => Response | Promise<Response>;
 
+/** The app, once loaded: `get` for the fast path, `ready` for requests that arrive before. */
+export interface BootingApp {
+  get(): Fetch | undefined;
+  ready: Promise<Fetch>;
+}
+
 /**
- * Until the full app has loaded (the MCP SDK alone takes ~0.3 s to import),
- * the socket already answers: /health says the process is alive, everything
- * else is 503 "starting". Liveness is not readiness; /ready waits for the app.
+ * Until the full app has loaded (the MCP SDK alone takes ~0.3 s to import), the
+ * socket already answers /health: the process is alive. Every other request
+ * waits for the app (up to `waitMs`) instead of being refused: a load balancer
+ * sends traffic as soon as /health answers, and that first request must work.
  */
-export function bootFetch(getApp: () => Fetch | undefined): Fetch {
-  return (request, env) => {
-    const app = getApp();
-    if (app) return app(request, env);
-    if (new URL(request.url).pathname === '/health')
+export function bootFetch(app: BootingApp, waitMs = 10_000): Fetch {
+  return async (request, env) => {
+    const loaded = app.get();
+    if (loaded) return loaded(request, env);
+    if (new URL(request.url).pathname === '/health') {
       return Response.json({ status: 'ok', version: SERVER_VERSION });
+    }
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const late = new Promise<undefined>((resolve) => {
+      timer = setTimeout(() => resolve(undefined), waitMs);
+    });
+    const ready = await Promise.race([app.ready, late]).finally(() => clearTimeout(timer));
+    if (ready) return ready(request, env);
     return Response.json(
       {
         jsonrpc: '2.0',

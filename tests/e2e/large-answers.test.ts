@@ -1,8 +1,8 @@
-import { spawn } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type RunningEmulator, startEmulator } from '../emulator/app.js';
 import { connectModern, type TestClient, textOf } from '../helpers/clients.js';
 import { type Harness, IN_PROCESS_URL, startHarness } from '../helpers/harness.js';
+import { spawnServer } from '../helpers/spawn-server.js';
 
 const MB = 1024 * 1024;
 
@@ -62,29 +62,12 @@ describe('a 150 MB result under the image heap cap (256 MB)', () => {
   afterAll(() => emu.close());
 
   it("tenant A's huge results are refused; tenant B's call in flight completes; the process lives", async () => {
-    const child = spawn(process.execPath, ['--max-old-space-size=256', '--import', 'tsx', 'src/main.ts'], {
-      env: {
-        ...process.env,
-        PORT: '0',
-        FAL_API_URL: emu.apiUrl,
-        FAL_QUEUE_URL: emu.queueUrl,
-        FAL_STORAGE_URL: emu.storageUrl,
-        LOG_LEVEL: 'info',
-        RATE_LIMIT_PER_MINUTE: '0',
-      },
-      stdio: ['ignore', 'ignore', 'pipe'],
+    const server = await spawnServer(emu, {
+      nodeArgs: ['--max-old-space-size=256'],
+      env: { RATE_LIMIT_PER_MINUTE: '0' },
     });
-    let exited: number | null | undefined;
-    child.on('exit', (code) => {
-      exited = code;
-    });
-    let url = '';
-    child.stderr.on('data', (chunk: Buffer) => {
-      const m = /"msg":"listening","url":"([^"]+)"/.exec(chunk.toString());
-      if (m?.[1]) url = m[1];
-    });
+    const url = server.url;
     try {
-      await expect.poll(() => url, { timeout: 15_000 }).not.toBe('');
       emu.state.setTiming('fal-ai/flux-pro/v1.1', { queueMs: 0, runMs: 10, resultBytes: 150 * MB, resultChunked: true });
       emu.state.setTiming('fal-ai/flux/schnell', { queueMs: 0, runMs: 10, resultBytes: 150 * MB });
       emu.state.setTiming('fal-ai/flux/dev', { queueMs: 300, runMs: 1500 });
@@ -105,10 +88,10 @@ describe('a 150 MB result under the image heap cap (256 MB)', () => {
       }
       expect((await bCall).structuredContent).toMatchObject({ status: 'COMPLETED' });
       expect((await fetch(url.replace('/mcp', '/health'))).status).toBe(200);
-      expect(exited).toBeUndefined();
+      expect(server.hasExited()).toBe(false);
       await Promise.all([a.close(), b.close()]);
     } finally {
-      child.kill('SIGKILL');
+      server.kill();
     }
   }, 60_000);
 });

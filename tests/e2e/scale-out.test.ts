@@ -164,6 +164,24 @@ describe.each(MODES)('%s: the promises one machine keeps', (mode, available) => 
     },
   );
 
+  it.runIf(available)(
+    'a result kept by one instance answers on the other after fal has forgotten it',
+    async () => {
+      const done = await call(pair.clientA, 'run_model', { model: 'flux_dev', input: { prompt: 'kept' } });
+      expect(done.data.status).toBe('COMPLETED');
+      const retention = emulator.state.retention;
+      emulator.state.retention = { smallMs: 0, largeMs: 0, largeBytes: 10 * 1024 };
+      try {
+        const calls = emulator.faults.calls.length;
+        const late = await call(pair.clientB, 'check_job', { request_id: done.data.request_id });
+        expect(late.data).toMatchObject({ status: 'COMPLETED', media: done.data.media });
+        expect(emulator.faults.calls.length).toBe(calls);
+      } finally {
+        emulator.state.retention = retention;
+      }
+    },
+  );
+
   it.runIf(available)('an authorization code exchanged on one instance is refused on the other', async () => {
     const { exchange } = await authorizationCode(pair.a.inProcessFetch, BASE, KEY);
     const token = (h: Harness) => exchangeCode(h, exchange);

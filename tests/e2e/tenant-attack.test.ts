@@ -34,7 +34,7 @@ describe('one tenant attacking the circuits', () => {
   it("20 failing jobs and 10 timing-out calls of tenant A: tenant B's discovery, pricing, run_model and submit_job all succeed", async () => {
     // A's model fails at the result route with 5xx and 4xx bodies of its own, as fal passes them through.
     const statuses = [500, 503, 502, 422];
-    const failing = [];
+    const failing: string[] = [];
     for (let i = 0; i < 20; i++) {
       const status = statuses[i % statuses.length] as number;
       h.emulator.state.setTiming(`${BROKEN}`, {

@@ -24,14 +24,20 @@ function fileServer() {
       ...(chunked ? {} : { 'content-length': String(size) }),
     });
     let sent = 0;
-    const pump = () => {
+    const pump = (): void => {
       while (sent < size) {
         const n = Math.min(64 * 1024, size - sent);
         const chunk = Buffer.alloc(n, sent % 251);
         sent += n;
         const ok = res.write(chunk);
-        const next = slowMs ? () => setTimeout(pump, slowMs) : pump;
-        if (!ok) return res.once('drain', next);
+        const next = (): void => {
+          if (slowMs) setTimeout(pump, slowMs);
+          else pump();
+        };
+        if (!ok) {
+          res.once('drain', next);
+          return;
+        }
         if (slowMs) return next();
       }
       res.end();

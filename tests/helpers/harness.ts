@@ -1,7 +1,7 @@
 import type { AddressInfo } from 'node:net';
 import { serve } from '@hono/node-server';
 import type { MetadataDocumentFetcher } from '../../src/auth/oauth/clients.js';
-import { loadConfig } from '../../src/config.js';
+import { type Config, loadConfig } from '../../src/config.js';
 import { type BuiltApp, createApp } from '../../src/http/app.js';
 import { createLogger } from '../../src/log.js';
 import { createStore } from '../../src/store/create-store.js';
@@ -11,6 +11,7 @@ import { receivedResults } from './clients.js';
 
 export interface Harness extends BuiltApp {
   emulator: RunningEmulator;
+  config: Config;
   /** Every log line the server wrote, as parsed JSON. */
   logRecords(): Record<string, unknown>[];
   /** Raw log text, for "no key appears anywhere" checks. */
@@ -29,15 +30,25 @@ export async function startHarness(
     /** Serve through an emulator another harness also uses (two instances, one fal); not closed here. */
     sharedEmulator?: RunningEmulator;
     fetchClientMetadata?: MetadataDocumentFetcher;
+    /**
+     * Bind the loopback socket first and set PUBLIC_URL to it, so fal (the
+     * emulator) can call the server back: webhooks.
+     */
+    publicUrl?: boolean;
   } = {},
 ): Promise<Harness> {
   const emulator = opts.sharedEmulator ?? (await startEmulator(opts.emulator));
+  let handler: ((request: Request, env: unknown) => Response | Promise<Response>) | undefined;
+  const bound = opts.publicUrl
+    ? await bind((request, env) => handler?.(request, env) ?? new Response('starting', { status: 503 }))
+    : undefined;
   const config = loadConfig({
     FAL_API_URL: emulator.apiUrl,
     FAL_QUEUE_URL: emulator.queueUrl,
     FAL_STORAGE_URL: emulator.storageUrl,
     LOG_LEVEL: 'debug',
     UPSTREAM_TIMEOUT_MS: '5000',
+    ...(bound ? { PUBLIC_URL: bound.origin, FAL_WEBHOOK_JWKS_URL: emulator.jwksUrl } : {}),
     ...(typeof opts.env === 'function' ? opts.env(emulator) : opts.env),
   });
   const lines: string[] = [];
@@ -49,17 +60,20 @@ export async function startHarness(
     ...(opts.fetchClientMetadata ? { fetchClientMetadata: opts.fetchClientMetadata } : {}),
   });
   if (config.redis && !(await built.store.whenReady(5000))) throw new Error('the test Redis did not answer');
-  const servers: { close(cb: () => void): void; closeAllConnections?(): void }[] = [];
+  handler = built.app.fetch;
+  const servers: { close(cb: () => void): void; closeAllConnections?(): void }[] = bound ? [bound.server] : [];
   const inProcessFetch = ((input: RequestInfo | URL, init?: RequestInit) =>
     built.app.fetch(new Request(input, init))) as typeof fetch;
 
   return {
     ...built,
     emulator,
+    config,
     logRecords: () => lines.map((l) => JSON.parse(l) as Record<string, unknown>),
     logText: () => lines.join('\n'),
     inProcessFetch,
     async listen() {
+      if (bound) return `${bound.origin}/mcp`;
       const server = serve({ fetch: built.app.fetch, port: 0, hostname: '127.0.0.1' });
       await new Promise<void>((resolve) => server.once('listening', () => resolve()));
       servers.push(server as unknown as (typeof servers)[number]);
@@ -88,6 +102,16 @@ export async function startHarness(
       if (leaks.length > 0) throw new Error(`secret(s) leaked into logs or tool results: ${leaks.length}`);
     },
   };
+}
+
+type Served = { close(cb: () => void): void; closeAllConnections?(): void; address(): unknown };
+
+async function bind(fetch: (request: Request, env: unknown) => Response | Promise<Response>) {
+  const server = serve({ fetch, port: 0, hostname: '127.0.0.1' }) as unknown as Served & {
+    once(event: 'listening', cb: () => void): void;
+  };
+  await new Promise<void>((resolve) => server.once('listening', () => resolve()));
+  return { server, origin: `http://127.0.0.1:${(server.address() as AddressInfo).port}` };
 }
 
 /** In-process base URL: any loopback URL works, app.fetch never opens a socket. */

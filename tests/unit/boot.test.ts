@@ -1,20 +1,46 @@
 import { describe, expect, it } from 'vitest';
-import { bootFetch } from '../../src/http/boot.js';
+import { type BootingApp, bootFetch, type Fetch } from '../../src/http/boot.js';
+
+function booting(): BootingApp & { load(app: Fetch): void } {
+  let app: Fetch | undefined;
+  let resolve: (app: Fetch) => void = () => undefined;
+  const ready = new Promise<Fetch>((r) => {
+    resolve = r;
+  });
+  return {
+    get: () => app,
+    ready,
+    load(next) {
+      app = next;
+      resolve(next);
+    },
+  };
+}
 
 describe('the boot window (before the MCP stack has loaded)', () => {
-  it('answers /health at once and asks everything else to retry, then hands over to the app', async () => {
-    let app: ((r: Request) => Response) | undefined;
-    const fetch = bootFetch(() => app);
+  it('answers /health at once; other requests wait for the app and are answered by it', async () => {
+    const app = booting();
+    const fetch = bootFetch(app);
     const health = await fetch(new Request('http://x/health'), {});
     expect(health.status).toBe(200);
     expect(await health.json()).toEqual({ status: 'ok', version: expect.any(String) });
+    let answered: Response | undefined;
+    const early = Promise.resolve(fetch(new Request('http://x/mcp', { method: 'POST' }), {})).then((r) => {
+      answered = r;
+    });
+    await new Promise((r) => setTimeout(r, 20));
+    expect(answered).toBeUndefined();
+    app.load(() => new Response('from the app', { status: 201 }));
+    await early;
+    expect(answered?.status).toBe(201);
+    expect((await fetch(new Request('http://x/mcp'), {})).status).toBe(201);
+  });
+
+  it('a request that waits longer than the bound is asked to retry', async () => {
+    const fetch = bootFetch(booting(), 30);
     const mcp = await fetch(new Request('http://x/mcp', { method: 'POST' }), {});
     expect(mcp.status).toBe(503);
     expect(mcp.headers.get('retry-after')).toBe('1');
     expect(await mcp.json()).toMatchObject({ error: { message: expect.stringMatching(/starting/) } });
-    expect((await fetch(new Request('http://x/ready'), {})).status).toBe(503);
-
-    app = () => new Response('from the app', { status: 201 });
-    expect((await fetch(new Request('http://x/mcp'), {})).status).toBe(201);
   });
 });
