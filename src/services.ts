@@ -1,7 +1,7 @@
 import type { FalClient } from './fal/client.js';
 import type { JobService } from './jobs/job-service.js';
-import type { ConcurrencyLimiter } from './limits/concurrency.js';
 import type { FetchPolicy } from './jobs/safe-fetch.js';
+import type { ConcurrencyLimiter } from './limits/concurrency.js';
 import type { Logger } from './log.js';
 import type { Metrics } from './metrics/metrics.js';
 import type { ModelSchemaService } from './registry/model-schemas.js';

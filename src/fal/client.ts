@@ -1,9 +1,11 @@
+import type { Readable } from 'node:stream';
 import ky, { HTTPError, type KyInstance, TimeoutError } from 'ky';
 import * as v from 'valibot';
 import type { Secret } from '../auth/secret.js';
 import { ByteBudget } from '../limits/byte-budget.js';
-import { type BreakerState, BreakerBoard } from './breaker.js';
+import { BreakerBoard, type BreakerState } from './breaker.js';
 import { FalError, falErrorFromResponse } from './errors.js';
+import { putStream } from './put-stream.js';
 import { readCappedText } from './read-body.js';
 import { retryOptions } from './retry.js';
 import { ALL_ROUTES, FAL_ROUTES, type FalApi, type FalRoute, type RetryPolicy } from './routes.js';
@@ -162,7 +164,7 @@ export class FalClient {
   async upload(
     url: string,
     body: {
-      stream: ReadableStream<Uint8Array>;
+      stream: Readable;
       contentType: string;
       /** Set when the bytes' own source failed: that error is the caller's story, not fal's. */
       sourceError?: () => unknown;
@@ -171,7 +173,7 @@ export class FalClient {
     signal: AbortSignal,
   ): Promise<void> {
     if (!isTrustedUploadUrl(url, this.#opts.storageUrl)) {
-      await body.stream.cancel().catch(() => undefined);
+      body.stream.destroy();
       throw new FalError({
         kind: 'bad_response',
         message: "fal's storage returned an upload URL outside fal's own hosts; nothing was sent to it",
@@ -179,16 +181,9 @@ export class FalClient {
     }
     this.#admit('storage.upload', as.tenant, 'storage');
     const started = performance.now();
-    let response: Response;
+    let status: number;
     try {
-      response = await this.#fetch(url, {
-        method: 'PUT',
-        body: body.stream,
-        headers: { 'content-type': body.contentType },
-        signal,
-        duplex: 'half',
-      } as RequestInit);
-      await response.body?.cancel().catch(() => undefined);
+      status = await putStream(url, body.stream, { 'content-type': body.contentType }, signal);
     } catch (error) {
       const fromSource = body.sourceError?.();
       if (fromSource !== undefined) {
@@ -200,10 +195,10 @@ export class FalClient {
       this.#observe('storage', failure.kind, (performance.now() - started) / 1000);
       throw failure;
     }
-    if (!response.ok) {
+    if (status < 200 || status >= 300) {
       const failure = new FalError({
-        kind: response.status >= 500 ? 'unavailable' : 'bad_response',
-        status: response.status,
+        kind: status >= 500 ? 'unavailable' : 'bad_response',
+        status,
         message: 'fal storage refused the upload',
       });
       this.#settle({ route: 'storage.upload', as, method: 'PUT' }, failure);
@@ -263,7 +258,11 @@ function parseBody<T>(text: string, status: number, schema: v.GenericSchema<unkn
   try {
     body = text === '' ? null : JSON.parse(text);
   } catch {
-    throw new FalError({ kind: 'bad_response', status, message: 'fal answered with a body that is not valid JSON' });
+    throw new FalError({
+      kind: 'bad_response',
+      status,
+      message: 'fal answered with a body that is not valid JSON',
+    });
   }
   const parsed = v.safeParse(schema, body);
   if (!parsed.success) {
@@ -288,13 +287,19 @@ async function toFalError(error: unknown, sendsWork: boolean, signal?: AbortSign
     return new FalError({ kind: 'unavailable', message: 'fal did not answer in time', ambiguous: sendsWork });
   }
   if (signal?.aborted || (error instanceof Error && error.name === 'AbortError')) {
-    return new FalError({ kind: 'unavailable', message: 'the request to fal was cancelled', ambiguous: sendsWork });
+    return new FalError({
+      kind: 'unavailable',
+      message: 'the request to fal was cancelled',
+      ambiguous: sendsWork,
+    });
   }
   const code = connectionCode(error);
   const neverSent = code !== undefined && (NOT_SENT.has(code) || NOT_SENT_UNDICI.has(code));
   return new FalError({
     kind: 'unavailable',
-    message: neverSent ? 'could not reach fal (connection refused)' : 'could not reach fal (connection failed)',
+    message: neverSent
+      ? 'could not reach fal (connection refused)'
+      : 'could not reach fal (connection failed)',
     ambiguous: sendsWork && !neverSent,
   });
 }

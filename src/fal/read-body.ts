@@ -51,7 +51,8 @@ export async function readCappedText(response: Response, limits: ReadLimits): Pr
       }
       parts.push(decoder.decode(value, { stream: true }));
     }
-    if (timedOut) throw new FalError({ kind: 'unavailable', message: 'fal did not finish its answer in time' });
+    if (timedOut)
+      throw new FalError({ kind: 'unavailable', message: 'fal did not finish its answer in time' });
     parts.push(decoder.decode());
     return parts.join('');
   } catch (error) {

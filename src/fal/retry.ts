@@ -20,7 +20,8 @@ export function retryOptions(policy: RetryPolicy, budget: RetryBudget) {
   return {
     limit: budget.limit,
     methods: ['get', 'post', 'put', 'delete'],
-    statusCodes: policy === 'result' ? RESULT_RETRYABLE_STATUS : policy === 'idempotent' ? RETRYABLE_STATUS : [429],
+    statusCodes:
+      policy === 'result' ? RESULT_RETRYABLE_STATUS : policy === 'idempotent' ? RETRYABLE_STATUS : [429],
     afterStatusCodes: [429, 503],
     maxRetryAfter: budget.maxRetryAfterMs,
     backoffLimit: budget.backoffLimitMs,
@@ -34,7 +35,10 @@ export function retryOptions(policy: RetryPolicy, budget: RetryBudget) {
       }
       const after = parseRetryAfter(error.response.headers.get('retry-after'));
       // fal asks for more patience than the caller has: report it now rather than hold the call.
-      if (after !== undefined && after * 1000 > Math.min(budget.maxRetryAfterMs, budget.deadline - Date.now())) {
+      if (
+        after !== undefined &&
+        after * 1000 > Math.min(budget.maxRetryAfterMs, budget.deadline - Date.now())
+      ) {
         return false;
       }
       if (policy === 'result' && isModelErrorBody(error.data)) return false;

@@ -27,13 +27,13 @@ import type { AppEnv } from './env.js';
 import { jsonRpcErrorResponse } from './jsonrpc-error.js';
 import { accessLog } from './middleware/access-log.js';
 import { requestId } from './middleware/request-id.js';
+import { untilResponseDone } from './response-done.js';
 import { healthRoutes } from './routes/health.js';
 import { mcpRoute } from './routes/mcp.js';
 import { metricsRoute } from './routes/metrics.js';
 import { oauthRoutes } from './routes/oauth.js';
 import { rootRoute } from './routes/root.js';
 import { webhookRoutes } from './routes/webhooks.js';
-import { untilResponseDone } from './response-done.js';
 
 export interface AppDeps {
   config: Config;

@@ -42,7 +42,14 @@ export class IdempotencyKeys {
 
   constructor(store: SharedStore, options: IdempotencyOptions = {}) {
     this.#store = store;
-    this.#opts = { ttlMs: DAY_MS, pendingTtlMs: 120_000, pendingWaitMs: 15_000, pollMs: 100, now: Date.now, ...options };
+    this.#opts = {
+      ttlMs: DAY_MS,
+      pendingTtlMs: 120_000,
+      pendingWaitMs: 15_000,
+      pollMs: 100,
+      now: Date.now,
+      ...options,
+    };
   }
 
   /**

@@ -45,7 +45,10 @@ export const JobRecordSchema = v.object({
 export type JobRecord = v.InferOutput<typeof JobRecordSchema>;
 
 /** Entries come back from a store other processes write to: check them, and treat garbage as absent. */
-export function parseStored<S extends v.GenericSchema>(schema: S, raw: string | undefined): v.InferOutput<S> | undefined {
+export function parseStored<S extends v.GenericSchema>(
+  schema: S,
+  raw: string | undefined,
+): v.InferOutput<S> | undefined {
   if (raw === undefined) return undefined;
   try {
     const result = v.safeParse(schema, JSON.parse(raw));

@@ -1,19 +1,21 @@
 import type { Caller } from '../auth/caller.js';
-import type { FalClient } from '../fal/client.js';
 import { FalError, falErrorFromResponse } from '../fal/errors.js';
 import { cancelRequest, fetchResult, fetchStatus, type QueueStatus } from '../fal/queue.js';
 import { appOf, assertEndpointId, assertRequestId } from '../fal/queue-paths.js';
 import type { ConcurrencyLimiter } from '../limits/concurrency.js';
-import type { Logger } from '../log.js';
 import { UserError } from '../mcp/errors.js';
-import type { ModelRegistry } from '../registry/registry.js';
 import { resolveModel } from '../registry/resolve.js';
 import type { IdempotencyKeys } from './idempotency.js';
 import type { JobRecord, Outcome } from './job-record.js';
-import type { JobStore } from './job-store.js';
 import { FAL_RETENTION, failureOutcome, type JobView, progressMessage, viewOfOutcome } from './job-view.js';
 import { mapOutput } from './results.js';
-import { type KeyedCaller, type Submission, type SubmitRequest, Submitter, type SubmitterDeps } from './submitter.js';
+import {
+  type KeyedCaller,
+  type Submission,
+  type SubmitRequest,
+  Submitter,
+  type SubmitterDeps,
+} from './submitter.js';
 import { waitForJob } from './wait.js';
 
 export type { JobState, JobView } from './job-view.js';
@@ -220,7 +222,8 @@ export class JobService {
         );
       }
       const modelFailed =
-        error.status !== undefined && (error.modelBody || error.kind === 'validation' || error.status === 500);
+        error.status !== undefined &&
+        (error.modelBody || error.kind === 'validation' || error.status === 500);
       if (!modelFailed) throw error;
       return failureOutcome(error.message, error.falType, inference);
     }
@@ -242,11 +245,20 @@ export class JobService {
     if (delivery.status === 'OK') {
       if (typeof delivery.payload !== 'object' || delivery.payload === null) return 'no_payload';
       const mapped = mapOutput(delivery.payload as Record<string, unknown>);
-      outcome = { status: 'COMPLETED', result: mapped.output, media: mapped.media, notes: [], keptAt: Date.now() };
+      outcome = {
+        status: 'COMPLETED',
+        result: mapped.output,
+        media: mapped.media,
+        notes: [],
+        keptAt: Date.now(),
+      };
     } else {
       const detail = falErrorFromResponse(422, new Headers(), delivery.payload);
       const fields = detail.details.map((d) => `${d.field}: ${d.message}`).join('; ');
-      outcome = failureOutcome([delivery.error, fields].filter(Boolean).join(': ') || 'the job failed', detail.falType);
+      outcome = failureOutcome(
+        [delivery.error, fields].filter(Boolean).join(': ') || 'the job failed',
+        detail.falType,
+      );
     }
     const record = (await this.deps.store.find(owner.tenant, delivery.requestId)) ?? {
       requestId: delivery.requestId,

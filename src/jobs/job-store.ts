@@ -30,7 +30,13 @@ export class JobStore {
 
   constructor(store: SharedStore, options: JobStoreOptions = {}) {
     this.#store = store;
-    this.#opts = { ttlMs: DAY_MS, maxLocalJobs: 20_000, maxOutcomeBytes: 256 * 1024, now: Date.now, ...options };
+    this.#opts = {
+      ttlMs: DAY_MS,
+      maxLocalJobs: 20_000,
+      maxOutcomeBytes: 256 * 1024,
+      now: Date.now,
+      ...options,
+    };
     this.#local = store.shared ? new LruTtlCache(this.#opts.maxLocalJobs, this.#opts.ttlMs) : undefined;
   }
 
@@ -67,7 +73,7 @@ export class JobStore {
   async keep(tenant: string, record: JobRecord, outcome: Outcome): Promise<JobRecord> {
     const current = (await this.find(tenant, record.requestId)) ?? record;
     if (current.outcome && !current.outcome.partial) return current;
-    const kept: JobRecord = { ...current, outcome: fit(outcome, this.#opts.maxOutcomeBytes) };
+    const kept: JobRecord = { ...current, outcome: shrinkToFit(outcome, this.#opts.maxOutcomeBytes) };
     await this.#write(tenant, kept);
     return kept;
   }
@@ -85,7 +91,7 @@ export class JobStore {
 }
 
 /** An output too large to keep whole keeps its media links, and says so. */
-function fit(outcome: Outcome, maxBytes: number): Outcome {
+function shrinkToFit(outcome: Outcome, maxBytes: number): Outcome {
   const size = Buffer.byteLength(JSON.stringify(outcome));
   if (size <= maxBytes || outcome.result === undefined) return outcome;
   const { result: _dropped, ...rest } = outcome;

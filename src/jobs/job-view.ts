@@ -21,8 +21,7 @@ export interface JobView {
 }
 
 /** fal's retention rule (queue docs), quoted wherever a forgotten result is explained. */
-export const FAL_RETENTION =
-  'fal keeps a result for 1 hour, or only 6 minutes when it is 10 KB or larger';
+export const FAL_RETENTION = 'fal keeps a result for 1 hour, or only 6 minutes when it is 10 KB or larger';
 
 /** The view of a job whose outcome is known: from fal just now, or kept from earlier. */
 export function viewOfOutcome(model: string, requestId: string, outcome: Outcome): JobView {
@@ -40,7 +39,11 @@ export function viewOfOutcome(model: string, requestId: string, outcome: Outcome
 }
 
 /** A finished job's failure (fal has no FAILED status: failed and cancelled jobs end COMPLETED with an error). */
-export function failureOutcome(error: string, errorType: string | undefined, inferenceSeconds?: number): Outcome {
+export function failureOutcome(
+  error: string,
+  errorType: string | undefined,
+  inferenceSeconds?: number,
+): Outcome {
   const cancelled = /cancel/i.test(`${errorType ?? ''} ${error}`);
   return {
     status: cancelled ? 'CANCELLED' : 'FAILED',

@@ -121,8 +121,10 @@ export function checkStatically(url: URL, policy: FetchPolicy): boolean {
   const hostname = url.hostname.replace(/^\[|\]$/g, '').toLowerCase();
   const port = url.port || (url.protocol === 'https:' ? '443' : '80');
   if (policy.allowHosts?.includes(`${hostname}:${port}`)) return true;
-  if (isIP(hostname) && isBlockedAddress(hostname)) throw refuse(`${hostname} is a private or reserved address`);
-  if (hostname === 'localhost' || hostname.endsWith('.localhost')) throw refuse(`${hostname} resolves to a private or reserved address`);
+  if (isIP(hostname) && isBlockedAddress(hostname))
+    throw refuse(`${hostname} is a private or reserved address`);
+  if (hostname === 'localhost' || hostname.endsWith('.localhost'))
+    throw refuse(`${hostname} resolves to a private or reserved address`);
   return false;
 }
 

@@ -55,7 +55,10 @@ export interface SubmitterDeps {
  * and one cut off after it was sent holds its idempotency key as "outcome unknown".
  */
 export class Submitter {
-  readonly #inflight = new Map<string, { fingerprint: string; model: string; pending: Promise<Submission> }>();
+  readonly #inflight = new Map<
+    string,
+    { fingerprint: string; model: string; pending: Promise<Submission> }
+  >();
 
   constructor(private readonly deps: SubmitterDeps) {}
 
@@ -70,7 +73,9 @@ export class Submitter {
         `The input is ${size} bytes; the limit is ${this.deps.maxInputBytes}. Pass large data as file URLs (upload_file).`,
       );
     }
-    const fingerprint = createHash('sha256').update(`${model}\n${canonical(req.input)}`).digest('hex');
+    const fingerprint = createHash('sha256')
+      .update(`${model}\n${canonical(req.input)}`)
+      .digest('hex');
     const work = { model, fingerprint, notes };
     if (!req.idempotencyKey) return this.#once(work, req, caller, signal);
     // Concurrent retries with one key on this machine share one submit; other work under it is refused.

@@ -1,4 +1,4 @@
-import { Readable } from 'node:stream';
+import type { Readable } from 'node:stream';
 import * as v from 'valibot';
 import type { Credential, FalClient } from '../fal/client.js';
 
@@ -52,20 +52,15 @@ export async function putUpload(
 ): Promise<UploadedFile> {
   let size = 0;
   let sourceError: unknown;
+  body.on('data', (chunk: Buffer) => {
+    size += chunk.length;
+  });
   body.once('error', (error) => {
     sourceError = error;
   });
-  const counted = (Readable.toWeb(body) as ReadableStream<Uint8Array>).pipeThrough(
-    new TransformStream<Uint8Array, Uint8Array>({
-      transform(chunk, controller) {
-        size += chunk.byteLength;
-        controller.enqueue(chunk);
-      },
-    }),
-  );
   await fal.upload(
     target.upload_url,
-    { stream: counted, contentType: file.contentType, sourceError: () => sourceError },
+    { stream: body, contentType: file.contentType, sourceError: () => sourceError },
     as,
     signal,
   );

@@ -4,7 +4,10 @@ import type { SharedStore } from '../store/store.js';
 import type { Metrics } from './metrics.js';
 
 /** The gauges read on every scrape: catalogue, circuits, process memory, shared store. */
-export function registerGauges(metrics: Metrics, deps: { registry: ModelRegistry; fal: FalClient; store: SharedStore }) {
+export function registerGauges(
+  metrics: Metrics,
+  deps: { registry: ModelRegistry; fal: FalClient; store: SharedStore },
+) {
   metrics.gauge(() => {
     const s = deps.registry.status();
     return {

@@ -1,7 +1,7 @@
 import type { Secret } from '../auth/secret.js';
 import type { FalClient } from '../fal/client.js';
-import { FalError } from '../fal/errors.js';
 import { SERVER_TENANT } from '../fal/client.js';
+import { FalError } from '../fal/errors.js';
 import { fetchModelsPage } from '../fal/platform.js';
 import type { ModelEntry } from '../fal/schemas.js';
 import type { Logger } from '../log.js';

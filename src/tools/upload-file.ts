@@ -101,7 +101,9 @@ function decodeBase64(raw: string, services: { fetchPolicy: { maxBytes: number }
   const bytes = Buffer.from(data, 'base64');
   if (bytes.byteLength === 0) throw new UserError('data_base64 decodes to an empty file.');
   if (bytes.byteLength > services.fetchPolicy.maxBytes) {
-    throw new UserError(`The file is ${bytes.byteLength} bytes; the limit is ${services.fetchPolicy.maxBytes}.`);
+    throw new UserError(
+      `The file is ${bytes.byteLength} bytes; the limit is ${services.fetchPolicy.maxBytes}.`,
+    );
   }
   return bytes;
 }

@@ -15,7 +15,11 @@ describe('one call never bills twice', () => {
 
   beforeAll(async () => {
     h = await startHarness({ env: { UPSTREAM_TIMEOUT_MS: '500', RATE_LIMIT_PER_MINUTE: '0' } });
-    client = await connectModern({ url: IN_PROCESS_URL, fetch: h.inProcessFetch, headers: { 'X-Fal-Key': KEY } });
+    client = await connectModern({
+      url: IN_PROCESS_URL,
+      fetch: h.inProcessFetch,
+      headers: { 'X-Fal-Key': KEY },
+    });
     await h.services.registry.catalogue();
     // Warm the schema cache, so the only fal calls a submit makes are to the queue.
     await client.callTool('get_model_schema', { model: MODEL });
@@ -77,7 +81,10 @@ describe('one call never bills twice', () => {
       jsonrpc: '2.0',
       id: 1,
       method: 'tools/call',
-      params: { name: 'submit_job', arguments: { model: 'flux_dev', input: { prompt: 'a fox' }, idempotency_key: 'gone-1' } },
+      params: {
+        name: 'submit_job',
+        arguments: { model: 'flux_dev', input: { prompt: 'a fox' }, idempotency_key: 'gone-1' },
+      },
     });
     const call = h.inProcessFetch(IN_PROCESS_URL, {
       method: 'POST',
@@ -122,7 +129,11 @@ describe('one call never bills twice', () => {
 
   it('a 429 asking for more time than the call has fails at once with the retry hint, without a retry', async () => {
     h.emulator.inject('queue.submit', { status: 429, retryAfter: 30 });
-    const r = await client.callTool('run_model', { model: 'flux_dev', input: { prompt: 'x' }, wait_seconds: 5 });
+    const r = await client.callTool('run_model', {
+      model: 'flux_dev',
+      input: { prompt: 'x' },
+      wait_seconds: 5,
+    });
     expect(r.isError).toBe(true);
     expect(textOf(r)).toMatch(/fal is rate limiting this key \(HTTP 429\)\. Retry after 30 seconds/);
     expect(h.emulator.faults.callsTo('queue.submit')).toHaveLength(1);
@@ -131,7 +142,11 @@ describe('one call never bills twice', () => {
 
   it('a 429 with a short Retry-After inside the wait is retried, and submits once', async () => {
     h.emulator.inject('queue.submit', { status: 429, retryAfter: 1, times: 1 });
-    const r = await client.callTool('run_model', { model: 'flux_dev', input: { prompt: 'x' }, wait_seconds: 5 });
+    const r = await client.callTool('run_model', {
+      model: 'flux_dev',
+      input: { prompt: 'x' },
+      wait_seconds: 5,
+    });
     expect(r.structuredContent).toMatchObject({ status: 'COMPLETED' });
     expect(h.emulator.faults.callsTo('queue.submit')).toHaveLength(2);
     expect(jobsAtFal()).toBe(1);

@@ -250,7 +250,8 @@ describe('the circuit breakers', () => {
     connectModern({ url: IN_PROCESS_URL, fetch: h.inProcessFetch, headers: { 'X-Fal-Key': key } });
   const estimate = (client: TestClient) =>
     client.callTool('estimate_cost', { items: [{ model: 'flux_dev', quantity: 1 }] });
-  const ready = async (h: Harness) => (await (await h.app.request('/ready')).json()) as Record<string, unknown>;
+  const ready = async (h: Harness) =>
+    (await (await h.app.request('/ready')).json()) as Record<string, unknown>;
 
   it("one tenant's failures pause only that tenant's calls on that route", async () => {
     const h = await startHarness({ env });
@@ -285,7 +286,9 @@ describe('the circuit breakers', () => {
     const h = await startHarness({ env });
     try {
       await h.services.registry.catalogue();
-      const clients = await Promise.all(['x', 'y', 'z', 'w'].map((t) => clientFor(h, `breaker-${t}-id:s-${t}`)));
+      const clients = await Promise.all(
+        ['x', 'y', 'z', 'w'].map((t) => clientFor(h, `breaker-${t}-id:s-${t}`)),
+      );
       h.emulator.inject('estimate', { status: 503 });
       for (const client of clients.slice(0, 3)) expect(textOf(await estimate(client))).toMatch(/HTTP 503/);
       const fast = await estimate(clients[3] as TestClient);
@@ -294,7 +297,10 @@ describe('the circuit breakers', () => {
       );
       expect(h.emulator.faults.callsTo('estimate')).toHaveLength(3);
       expect(await ready(h)).toMatchObject({
-        upstream: { state: 'degraded', circuits: { estimate: 'open', pricing: 'closed', 'queue.submit': 'closed' } },
+        upstream: {
+          state: 'degraded',
+          circuits: { estimate: 'open', pricing: 'closed', 'queue.submit': 'closed' },
+        },
       });
 
       h.emulator.faults.clear();

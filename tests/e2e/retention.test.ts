@@ -37,9 +37,13 @@ describe("results outlive fal's retention: with fal's webhook (PUBLIC_URL set)",
   };
 
   it('a job submitted with submit_job and checked after fal forgot it still returns its media', async () => {
-    const submitted = jobOf(await client.callTool('submit_job', { model: 'flux_dev', input: { prompt: 'keep me' } }));
+    const submitted = jobOf(
+      await client.callTool('submit_job', { model: 'flux_dev', input: { prompt: 'keep me' } }),
+    );
     const submit = h.emulator.faults.callsTo('queue.submit').at(-1);
-    expect(decodeURIComponent(submit?.query ?? '')).toContain(`fal_webhook=${h.config.publicUrl}/webhooks/fal`);
+    expect(decodeURIComponent(submit?.query ?? '')).toContain(
+      `fal_webhook=${h.config.publicUrl}/webhooks/fal`,
+    );
     await expect.poll(() => deliveredOk(submitted.request_id), { timeout: 5000 }).toBe(true);
     await waitUntilFalForgets(submitted.request_id);
 
@@ -55,9 +59,14 @@ describe("results outlive fal's retention: with fal's webhook (PUBLIC_URL set)",
     h.emulator.state.setTiming('fal-ai/fast-sdxl', {
       queueMs: 10,
       runMs: 10,
-      modelError: { status: 422, body: { detail: [{ loc: ['body', 'prompt'], msg: 'too spicy', type: 'value_error' }] } },
+      modelError: {
+        status: 422,
+        body: { detail: [{ loc: ['body', 'prompt'], msg: 'too spicy', type: 'value_error' }] },
+      },
     });
-    const submitted = jobOf(await client.callTool('submit_job', { model: 'fal-ai/fast-sdxl', input: { prompt: 'x' } }));
+    const submitted = jobOf(
+      await client.callTool('submit_job', { model: 'fal-ai/fast-sdxl', input: { prompt: 'x' } }),
+    );
     await expect.poll(() => deliveredOk(submitted.request_id), { timeout: 5000 }).toBe(true);
     await new Promise((r) => setTimeout(r, 400));
     const late = jobOf(await client.callTool('check_job', { request_id: submitted.request_id }));
@@ -83,7 +92,11 @@ describe("results outlive fal's retention: with fal's webhook (PUBLIC_URL set)",
         payload: { images: [{ url: 'https://evil.example/forged.png', content_type: 'image/png' }] },
       });
     const post = (headers: Record<string, string>, payload = body()) =>
-      fetch(webhookUrl, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: payload });
+      fetch(webhookUrl, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', ...headers },
+        body: payload,
+      });
     const stillQueued = async () =>
       jobOf(await client.callTool('check_job', { request_id: requestId })).status;
 
@@ -112,7 +125,10 @@ describe("results outlive fal's retention: with fal's webhook (PUBLIC_URL set)",
     });
 
     it('stale (signed 10 minutes ago, replayed now): 401', async () => {
-      const signed = h.emulator.signWebhook(body(), { requestId, timestamp: Math.floor(Date.now() / 1000) - 600 });
+      const signed = h.emulator.signWebhook(body(), {
+        requestId,
+        timestamp: Math.floor(Date.now() / 1000) - 600,
+      });
       const r = await post(signed.headers, signed.body);
       expect(r.status).toBe(401);
       expect(await r.json()).toMatchObject({ reason: 'stale' });
@@ -124,6 +140,7 @@ describe("results outlive fal's retention: with fal's webhook (PUBLIC_URL set)",
       const signed = h.emulator.signWebhook(unknown, { requestId: 'req-not-ours-123' });
       const r = await post(signed.headers, signed.body);
       expect(r.status).toBe(404);
+      expect(await r.json()).toEqual({ error: 'unknown_request' });
     });
 
     it('genuine headers for one request, a body naming another: 400', async () => {
@@ -143,7 +160,11 @@ describe("results outlive fal's retention: without webhooks", () => {
     h = await startHarness({
       emulator: { retention: { smallMs: RETAIN_MS, largeMs: RETAIN_MS, largeBytes: 10 * 1024 } },
     });
-    client = await connectModern({ url: IN_PROCESS_URL, fetch: h.inProcessFetch, headers: { 'X-Fal-Key': KEY } });
+    client = await connectModern({
+      url: IN_PROCESS_URL,
+      fetch: h.inProcessFetch,
+      headers: { 'X-Fal-Key': KEY },
+    });
     h.emulator.state.setTiming('fal-ai/flux/dev', { queueMs: 20, runMs: 40 });
   });
   afterAll(async () => {
@@ -172,7 +193,9 @@ describe("results outlive fal's retention: without webhooks", () => {
   });
 
   it('a result fal forgot before anyone saw it is reported as expired, with the retention rule', async () => {
-    const submitted = jobOf(await client.callTool('submit_job', { model: 'flux_dev', input: { prompt: 'lost' } }));
+    const submitted = jobOf(
+      await client.callTool('submit_job', { model: 'flux_dev', input: { prompt: 'lost' } }),
+    );
     await new Promise((r) => setTimeout(r, RETAIN_MS + 200));
     const late = await client.callTool('check_job', { request_id: submitted.request_id });
     expect(late.isError).toBe(true);

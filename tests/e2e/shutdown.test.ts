@@ -18,7 +18,10 @@ describe('graceful shutdown', () => {
     async (era) => {
       const server = await spawnServer(emu, { env: { DRAIN_TIMEOUT_MS: '10000' } });
       try {
-        const client = await CLIENTS[era]({ url: server.url, headers: { 'X-Fal-Key': `drain-${era}:secret` } });
+        const client = await CLIENTS[era]({
+          url: server.url,
+          headers: { 'X-Fal-Key': `drain-${era}:secret` },
+        });
         const inFlight = client.callTool('run_model', {
           model: 'flux_dev',
           input: { prompt: 'finish me' },
@@ -33,7 +36,9 @@ describe('graceful shutdown', () => {
         const started = Date.now();
         const result = await Promise.race([
           inFlight,
-          new Promise<never>((_, reject) => setTimeout(() => reject(new Error('the call was cut off')), 8_000)),
+          new Promise<never>((_, reject) =>
+            setTimeout(() => reject(new Error('the call was cut off')), 8_000),
+          ),
         ]);
         expect((result.structuredContent as { status: string }).status).toBe('COMPLETED');
         expect(Date.now() - started).toBeLessThan(5_000);
@@ -41,7 +46,9 @@ describe('graceful shutdown', () => {
         const stopped = server.lines.find((l) => l.msg === 'stopped');
         expect(stopped).toMatchObject({ timedOut: false, abandoned: 0 });
         // The access log measured the whole call, not the start of its stream.
-        const logged = server.lines.find((l) => l.msg === 'http' && l.path === '/mcp' && Number(l.ms) >= 2_500);
+        const logged = server.lines.find(
+          (l) => l.msg === 'http' && l.path === '/mcp' && Number(l.ms) >= 2_500,
+        );
         expect(logged).toBeDefined();
         console.log(`shutdown (${era}): drained in ${stopped?.drainMs} ms`);
         await client.close().catch(() => undefined);

@@ -83,7 +83,9 @@ describe('one tenant attacking the circuits', () => {
 
     const failed = victimResults.filter((r) => !r.ok);
     const rate = (victimResults.length - failed.length) / victimResults.length;
-    console.log(`tenant B during the attack: ${victimResults.length - failed.length}/${victimResults.length} calls succeeded`);
+    console.log(
+      `tenant B during the attack: ${victimResults.length - failed.length}/${victimResults.length} calls succeeded`,
+    );
     expect(failed).toEqual([]);
     expect(rate).toBe(1);
     // No route is paused for everyone; A's own pricing circuit is.

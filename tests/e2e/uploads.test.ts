@@ -38,7 +38,10 @@ function fileServer() {
           res.once('drain', next);
           return;
         }
-        if (slowMs) return next();
+        if (slowMs) {
+          next();
+          return;
+        }
       }
       res.end();
     };
@@ -68,9 +71,17 @@ describe('upload_file streams, after the key is checked', () => {
     const port = (files.server.address() as AddressInfo).port;
     origin = `http://127.0.0.1:${port}`;
     h = await startHarness({
-      env: { FETCH_ALLOW_HOSTS: `127.0.0.1:${port}`, UPLOAD_MAX_BYTES: String(8 * 1024 * 1024), UPSTREAM_RETRIES: '0' },
+      env: {
+        FETCH_ALLOW_HOSTS: `127.0.0.1:${port}`,
+        UPLOAD_MAX_BYTES: String(8 * 1024 * 1024),
+        UPSTREAM_RETRIES: '0',
+      },
     });
-    client = await connectModern({ url: IN_PROCESS_URL, fetch: h.inProcessFetch, headers: { 'X-Fal-Key': KEY } });
+    client = await connectModern({
+      url: IN_PROCESS_URL,
+      fetch: h.inProcessFetch,
+      headers: { 'X-Fal-Key': KEY },
+    });
   });
   afterAll(async () => {
     await client.close();
@@ -97,7 +108,9 @@ describe('upload_file streams, after the key is checked', () => {
 
   it('streams the file to fal storage byte for byte, with the type the source served', async () => {
     const size = 3 * 1024 * 1024 + 17;
-    const r = await client.callTool('upload_file', { url: `${origin}/clip?size=${size}&type=video/mp4&chunked` });
+    const r = await client.callTool('upload_file', {
+      url: `${origin}/clip?size=${size}&type=video/mp4&chunked`,
+    });
     expect(r.isError).toBeFalsy();
     const out = r.structuredContent as { url: string; size: number; content_type: string };
     expect(out).toMatchObject({ size, content_type: 'video/mp4' });
@@ -112,10 +125,14 @@ describe('upload_file streams, after the key is checked', () => {
   });
 
   it('a source larger than the limit is cut off with a clear error, not blamed on fal', async () => {
-    const r = await client.callTool('upload_file', { url: `${origin}/huge.png?size=${20 * 1024 * 1024}&chunked` });
+    const r = await client.callTool('upload_file', {
+      url: `${origin}/huge.png?size=${20 * 1024 * 1024}&chunked`,
+    });
     expect(r.isError).toBe(true);
     expect(textOf(r)).toMatch(/The file is larger than the limit of 8388608 bytes/);
-    const ready = (await (await h.app.request('/ready')).json()) as { upstream: { tenant_circuits_open: number } };
+    const ready = (await (await h.app.request('/ready')).json()) as {
+      upstream: { tenant_circuits_open: number };
+    };
     expect(ready.upstream.tenant_circuits_open).toBe(0);
   });
 
@@ -147,6 +164,8 @@ describe('upload_file streams, after the key is checked', () => {
     expect(done.map(textOf).filter((t) => !t.startsWith('Uploaded'))).toEqual([]);
     expect(fifth.isError).toBe(true);
     expect(textOf(fifth)).toMatch(/Too many uploads are running \(at most 4 per key\)/);
-    expect((await client.callTool('upload_file', { url: `${origin}/after.png?size=10` })).isError).toBeFalsy();
+    expect(
+      (await client.callTool('upload_file', { url: `${origin}/after.png?size=10` })).isError,
+    ).toBeFalsy();
   });
 });

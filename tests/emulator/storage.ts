@@ -34,7 +34,10 @@ export function storageRoutes(state: EmulatorState, faults: FaultBook, origin: (
     const contentType = c.req.header('content-type') ?? 'application/octet-stream';
     try {
       if (state.keepUploads) {
-        state.files.set(c.req.param('token'), { bytes: new Uint8Array(await c.req.arrayBuffer()), contentType });
+        state.files.set(c.req.param('token'), {
+          bytes: new Uint8Array(await c.req.arrayBuffer()),
+          contentType,
+        });
         return c.body(null, 200);
       }
       // Large-upload benchmarks: count the bytes as they stream, keep none.

@@ -52,7 +52,11 @@ export function scheduleWebhook(state: EmulatorState, job: Job, payloadOf: (job:
       status: failed ? 'ERROR' : 'OK',
       payload: failed ? (job.timing.modelError?.body ?? null) : payloadOf(job),
       ...(failed
-        ? { error: job.cancelled ? 'Request was cancelled' : (job.timing.fail?.error ?? 'Invalid status code: 500') }
+        ? {
+            error: job.cancelled
+              ? 'Request was cancelled'
+              : (job.timing.fail?.error ?? 'Invalid status code: 500'),
+          }
         : {}),
     });
     const signed = signDelivery(state, body, { requestId: job.requestId });

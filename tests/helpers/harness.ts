@@ -61,7 +61,9 @@ export async function startHarness(
   });
   if (config.redis && !(await built.store.whenReady(5000))) throw new Error('the test Redis did not answer');
   handler = built.app.fetch;
-  const servers: { close(cb: () => void): void; closeAllConnections?(): void }[] = bound ? [bound.server] : [];
+  const servers: { close(cb: () => void): void; closeAllConnections?(): void }[] = bound
+    ? [bound.server]
+    : [];
   const inProcessFetch = ((input: RequestInfo | URL, init?: RequestInit) =>
     built.app.fetch(new Request(input, init))) as typeof fetch;
 
