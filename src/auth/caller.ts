@@ -20,6 +20,11 @@ export function fingerprint(secret: Secret): string {
   return `t_${createHash('sha256').update(secret.reveal()).digest('hex').slice(0, 16)}`;
 }
 
+/** The tenant of an access token (shared-key mode), kept apart from any key's fingerprint. */
+export function tokenTenant(token: Secret): string {
+  return `a_${createHash('sha256').update(`access-token\n${token.reveal()}`).digest('hex').slice(0, 16)}`;
+}
+
 export type CallerResolution = { ok: true; caller: Caller } | { ok: false; status: 401; message: string };
 
 export interface CredentialHeaders {
@@ -63,8 +68,8 @@ export function resolveCaller(headers: CredentialHeaders, posture: AuthPosture):
       return { ok: false, status: 401, message: 'The access token was not accepted.' };
     }
     if (falKey) return { ok: true, caller: callerFor(new Secret(falKey), 'caller-key') };
-    // Tenants are the access tokens, so limits apply per token, not to everyone at once.
-    return { ok: true, caller: { key: posture.operatorKey, tenant: fingerprint(token), mode: 'shared-key' } };
+    // Each access token is its own tenant: its own limits, job records and idempotency keys.
+    return { ok: true, caller: { key: posture.operatorKey, tenant: tokenTenant(token), mode: 'shared-key' } };
   }
 
   const own = falKey ?? auth?.value;

@@ -56,6 +56,8 @@ export interface FalClientOptions {
   maxResponseBytes?: number;
   /** Told about every call: which API, how it ended ('ok' or an error kind), how long it took. */
   observe?: (api: FalApi, outcome: string, seconds: number) => void;
+  /** Told when fal refuses a tenant's key outright (401 outside admin-only routes). */
+  onKeyRefused?: (tenant: string) => void;
   fetch?: typeof fetch;
 }
 
@@ -227,6 +229,9 @@ export class FalClient {
   }
 
   #settle(req: Pick<FalRequest<unknown>, 'route' | 'as' | 'signal' | 'method'>, error: FalError): FalError {
+    if (error.status === 401 && req.as.key && !FAL_ROUTES[req.route].adminOnly) {
+      this.#opts.onKeyRefused?.(req.as.tenant);
+    }
     if (!req.signal?.aborted && isFalHealthEvidence(req.route, error)) {
       this.#breakers.failure(req.route, req.as.tenant);
     } else if (error.kind === 'unavailable' || error.kind === 'busy' || error.kind === 'too_large') {

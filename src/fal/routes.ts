@@ -27,6 +27,8 @@ interface RouteInfo {
   /** How messages name it. */
   label: string;
   retry: RetryPolicy;
+  /** Only admin keys may call it: an ordinary key refused here is still a good key. */
+  adminOnly?: true;
 }
 
 export const FAL_ROUTES: Record<FalRoute, RouteInfo> = {
@@ -34,7 +36,7 @@ export const FAL_ROUTES: Record<FalRoute, RouteInfo> = {
   pricing: { api: 'platform', label: 'platform API, pricing', retry: 'idempotent' },
   // Read-only upstream, so it retries like a GET.
   estimate: { api: 'platform', label: 'platform API, estimates', retry: 'idempotent' },
-  usage: { api: 'platform', label: 'platform API, usage', retry: 'idempotent' },
+  usage: { api: 'platform', label: 'platform API, usage', retry: 'idempotent', adminOnly: true },
   'queue.submit': { api: 'queue', label: 'queue, submit', retry: 'rate-limit-only' },
   'queue.status': { api: 'queue', label: 'queue, status', retry: 'idempotent' },
   'queue.result': { api: 'queue', label: 'queue, result', retry: 'result' },

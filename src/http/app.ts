@@ -6,8 +6,10 @@ import { FalClient } from '../fal/client.js';
 import { IdempotencyKeys } from '../jobs/idempotency.js';
 import { JobService } from '../jobs/job-service.js';
 import { JobStore } from '../jobs/job-store.js';
+import { AuthFailures } from '../limits/auth-failures.js';
 import { ConcurrencyLimiter } from '../limits/concurrency.js';
 import { RateLimiter } from '../limits/rate-limiter.js';
+import { RefusedKeys } from '../limits/refused-keys.js';
 import type { Logger } from '../log.js';
 import { createServerFactory } from '../mcp/server.js';
 import { buildToolTable } from '../mcp/tool-table.js';
@@ -25,7 +27,9 @@ import { ALL_TOOLS } from '../tools/index.js';
 import { FalWebhookKeys } from '../webhooks/fal-keys.js';
 import type { AppEnv } from './env.js';
 import { jsonRpcErrorResponse } from './jsonrpc-error.js';
+import { clientIpResolver } from './client-ip.js';
 import { accessLog } from './middleware/access-log.js';
+import { hostValidation } from './middleware/origin-host.js';
 import { requestId } from './middleware/request-id.js';
 import { untilResponseDone } from './response-done.js';
 import { healthRoutes } from './routes/health.js';
@@ -66,6 +70,7 @@ export function createApp({ config, logger, fetch, fetchClientMetadata, ...deps 
   const metrics = new Metrics();
   if (config.redis && !deps.store) throw new Error('REDIS_URL is set: pass the store from createStore()');
   const store = deps.store ?? new MemoryStore();
+  const refused = new RefusedKeys();
   const fal = new FalClient({
     apiUrl: config.falApiUrl,
     queueUrl: config.falQueueUrl,
@@ -77,6 +82,7 @@ export function createApp({ config, logger, fetch, fetchClientMetadata, ...deps 
     breakerQuorum: config.breakerQuorum,
     maxResponseBytes: config.maxUpstreamResponseBytes,
     observe: (api, outcome, seconds) => M.upstream(metrics, api, outcome, seconds),
+    onKeyRefused: (tenant) => refused.add(tenant),
     ...(fetch ? { fetch } : {}),
   });
   const crawlKey = config.auth.kind === 'caller-key' ? undefined : config.auth.operatorKey;
@@ -135,10 +141,23 @@ export function createApp({ config, logger, fetch, fetchClientMetadata, ...deps 
   const oauth = config.oauth.enabled
     ? createOAuthService(config, config.oauth, fal, store, fetchClientMetadata)
     : undefined;
-  const rateLimiter =
-    config.rateLimitPerMinute > 0
-      ? new RateLimiter(store, config.rateLimitPerMinute, config.rateLimitBurst)
-      : undefined;
+  const limitsOn = config.rateLimitPerMinute > 0;
+  const rateLimiter = limitsOn
+    ? new RateLimiter(store, config.rateLimitPerMinute, config.rateLimitBurst)
+    : undefined;
+  const clientIp = clientIpResolver(config);
+  const limits = {
+    tenant: rateLimiter,
+    ip: limitsOn ? new RateLimiter(store, config.rateLimitIpPerMinute, config.rateLimitIpBurst) : undefined,
+    clientIp,
+    heavy: new ConcurrencyLimiter(2),
+  };
+  const failures = new AuthFailures(store);
+  const policy = {
+    allowedOrigins: config.allowedOrigins,
+    allowedHosts: config.allowedHosts,
+    loopbackBind: LOOPBACK.has(config.host),
+  };
   let draining = false;
   let inFlight = 0;
 
@@ -148,6 +167,7 @@ export function createApp({ config, logger, fetch, fetchClientMetadata, ...deps 
     '*',
     accessLog(logger, (path, status, seconds) => M.http(metrics, path, status, seconds)),
   );
+  app.use('*', hostValidation(policy));
   app.use('/mcp', async (c, next) => {
     if (draining) {
       return jsonRpcErrorResponse(503, 'The server is shutting down; retry shortly.', {
@@ -185,7 +205,7 @@ export function createApp({ config, logger, fetch, fetchClientMetadata, ...deps 
   if (oauth) {
     app.route(
       '/',
-      oauthRoutes({ oauth, logger, rateLimiter, trustProxy: config.trustProxy, publicUrl: config.publicUrl }),
+      oauthRoutes({ oauth, logger, rateLimiter, clientIp, publicUrl: config.publicUrl }),
     );
   }
   app.route(
@@ -201,14 +221,11 @@ export function createApp({ config, logger, fetch, fetchClientMetadata, ...deps 
     mcpRoute({
       factory: createServerFactory(table, [modelCardResource(services)]),
       posture: config.auth,
-      policy: {
-        allowedOrigins: config.allowedOrigins,
-        allowedHosts: config.allowedHosts,
-        loopbackBind: LOOPBACK.has(config.host),
-      },
+      policy,
       maxBodyBytes: config.maxBodyBytes,
-      rateLimiter,
-      trustProxy: config.trustProxy,
+      limits,
+      failures,
+      refused,
       logger,
       oauth,
     }),

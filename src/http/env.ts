@@ -10,5 +10,11 @@ export interface AppEnv {
     parsedBody: unknown;
     /** The tools this request may see. */
     selection: ToolSelection;
+    /** The client's address (after TRUST_PROXY), for limits. */
+    clientIp: string;
+    /** Rate-limit tokens this request has been charged so far. */
+    charged: number;
+    /** Size of the body as read. */
+    bodyBytes: number;
   };
 }

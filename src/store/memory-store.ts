@@ -48,15 +48,15 @@ export class MemoryStore implements SharedStore {
     return true;
   }
 
-  async takeToken(key: string, ratePerSecond: number, burst: number): Promise<number> {
+  async takeToken(key: string, ratePerSecond: number, burst: number, cost = 1): Promise<number> {
     const now = this.now();
     const bucket = this.#buckets.get(key) ?? { tokens: burst, at: now };
     this.#buckets.delete(key);
     bucket.tokens = Math.min(burst, bucket.tokens + (Math.max(0, now - bucket.at) / 1000) * ratePerSecond);
     bucket.at = now;
     let wait = 0;
-    if (bucket.tokens >= 1) bucket.tokens -= 1;
-    else wait = Math.max(1, Math.ceil((1 - bucket.tokens) / ratePerSecond));
+    if (bucket.tokens >= cost) bucket.tokens -= cost;
+    else wait = Math.max(1, Math.ceil((cost - bucket.tokens) / ratePerSecond));
     this.#buckets.set(key, bucket);
     trim(this.#buckets, this.maxEntries);
     return wait;

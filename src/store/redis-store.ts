@@ -8,6 +8,7 @@ import { type SharedStore, type StoreStatus, StoreUnavailableError } from './sto
 const TAKE_TOKEN = `
 local rate = tonumber(ARGV[1])
 local burst = tonumber(ARGV[2])
+local cost = tonumber(ARGV[3] or '1')
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
 local b = redis.call('HMGET', KEYS[1], 'tokens', 'at')
@@ -16,7 +17,7 @@ local at = tonumber(b[2])
 if tokens == nil or at == nil then tokens = burst; at = now end
 tokens = math.min(burst, tokens + math.max(0, now - at) / 1000 * rate)
 local wait = 0
-if tokens >= 1 then tokens = tokens - 1 else wait = math.max(1, math.ceil((1 - tokens) / rate)) end
+if tokens >= cost then tokens = tokens - cost else wait = math.max(1, math.ceil((cost - tokens) / rate)) end
 redis.call('HSET', KEYS[1], 'tokens', tostring(tokens), 'at', tostring(now))
 redis.call('PEXPIRE', KEYS[1], math.ceil(burst / rate * 1000) + 1000)
 return wait
@@ -29,7 +30,7 @@ return 0
 
 declare module 'ioredis' {
   interface RedisCommander<Context> {
-    falMcpTakeToken(key: string, rate: string, burst: string): Result<number, Context>;
+    falMcpTakeToken(key: string, rate: string, burst: string, cost: string): Result<number, Context>;
     falMcpDeleteIfEquals(key: string, value: string): Result<number, Context>;
   }
 }
@@ -99,9 +100,9 @@ export class RedisStore implements SharedStore {
     return this.#run(async (r) => (await r.falMcpDeleteIfEquals(this.#prefix + key, value)) === 1);
   }
 
-  takeToken(key: string, ratePerSecond: number, burst: number): Promise<number> {
+  takeToken(key: string, ratePerSecond: number, burst: number, cost = 1): Promise<number> {
     return this.#run(async (r) =>
-      Number(await r.falMcpTakeToken(this.#prefix + key, String(ratePerSecond), String(burst))),
+      Number(await r.falMcpTakeToken(this.#prefix + key, String(ratePerSecond), String(burst), String(cost))),
     );
   }
 

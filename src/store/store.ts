@@ -15,10 +15,11 @@ export interface SharedStore {
   /** Delete only while the key still holds `value` (releasing a claim or lock this process owns). */
   deleteIfEquals(key: string, value: string): Promise<boolean>;
   /**
-   * Take one token from the bucket at `key` (refilled at `ratePerSecond`, holding
-   * at most `burst`), atomically. Returns 0 when allowed, else whole seconds until a token.
+   * Take `cost` tokens (default 1) from the bucket at `key` (refilled at
+   * `ratePerSecond`, holding at most `burst`), atomically: all or none. Returns 0
+   * when allowed, else whole seconds until that many tokens are there.
    */
-  takeToken(key: string, ratePerSecond: number, burst: number): Promise<number>;
+  takeToken(key: string, ratePerSecond: number, burst: number, cost?: number): Promise<number>;
   /** Resolves true once commands can be sent, false if that did not happen within `timeoutMs`. */
   whenReady(timeoutMs: number): Promise<boolean>;
   status(): StoreStatus;

@@ -5,7 +5,7 @@ import { type Harness, IN_PROCESS_URL, startHarness } from '../helpers/harness.j
 
 const CALLER_KEY = 'caller-id:caller-secret';
 const OPERATOR_KEY = 'operator-id:operator-secret';
-const TOKEN = 'access-token-for-alice';
+const TOKEN = 'access-token-for-alice-0123456789abcdef';
 
 async function pricingAs(h: Harness, headers: Record<string, string>) {
   const client = await connectModern({ url: IN_PROCESS_URL, fetch: h.inProcessFetch, headers });
@@ -70,7 +70,7 @@ describe('caller-key mode (no FAL_KEY on the server)', () => {
 describe('shared-key mode (FAL_KEY + MCP_AUTH_TOKENS)', () => {
   let h: Harness;
   beforeAll(async () => {
-    h = await startHarness({ env: { FAL_KEY: OPERATOR_KEY, MCP_AUTH_TOKENS: `other-token, ${TOKEN}` } });
+    h = await startHarness({ env: { FAL_KEY: OPERATOR_KEY, MCP_AUTH_TOKENS: `other-token-for-bob-0123456789abcdef, ${TOKEN}` } });
   });
   afterAll(() => h.close());
 

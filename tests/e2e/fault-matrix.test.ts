@@ -3,7 +3,8 @@ import type { Fault, RouteName } from '../emulator/faults.js';
 import { connectModern, type TestClient, textOf } from '../helpers/clients.js';
 import { type Harness, IN_PROCESS_URL, startHarness } from '../helpers/harness.js';
 
-const KEY = 'fault-admin-id:fault-secret';
+// Each case runs on a key of its own: a 401 from fal marks that key refused for a while (as it should).
+const keyFor = (tool: string, fault: string) => `fault-admin-${tool}-${fault.replace(/\W+/g, '-')}:fault-secret`;
 
 /** Each upstream fault the emulator can inject, with the message a tool must give and the fallback reason. */
 const FAULTS: { name: string; fault: Fault; message: RegExp; reason: string }[] = [
@@ -79,7 +80,9 @@ const FAULTS: { name: string; fault: Fault; message: RegExp; reason: string }[] 
 interface ToolCase {
   tool: string;
   route: RouteName;
-  args: () => Record<string, unknown>;
+  args: (jobId: string) => Record<string, unknown>;
+  /** Needs a job of the case's own key to act on. */
+  needsJob?: boolean;
   /** The tool answers from the local index instead of failing. */
   fallback?: boolean;
   /** Some faults have a defined non-error meaning for a tool. */
@@ -104,8 +107,6 @@ const CUT_OFF: Special = {
 
 describe('fault matrix: every upstream fault × every tool that calls upstream', () => {
   let h: Harness;
-  let client: TestClient;
-  let jobId = '';
 
   const CASES: ToolCase[] = [
     { tool: 'search_models', route: 'models', args: () => ({ query: 'whisper' }), fallback: true },
@@ -142,7 +143,8 @@ describe('fault matrix: every upstream fault × every tool that calls upstream',
     {
       tool: 'check_job',
       route: 'queue.status',
-      args: () => ({ request_id: jobId }),
+      args: (jobId) => ({ request_id: jobId }),
+      needsJob: true,
       // The request is this tenant's own: fal not knowing it means it expired there.
       special: {
         '404': (r) => expect(r.text).toMatch(/has expired at fal: fal keeps a result for 1 hour/),
@@ -151,7 +153,8 @@ describe('fault matrix: every upstream fault × every tool that calls upstream',
     {
       tool: 'cancel_job',
       route: 'queue.cancel',
-      args: () => ({ request_id: jobId }),
+      args: (jobId) => ({ request_id: jobId }),
+      needsJob: true,
       special: { '404': (r) => expect(r.data.outcome).toBe('not_found') },
     },
     {
@@ -170,27 +173,31 @@ describe('fault matrix: every upstream fault × every tool that calls upstream',
         RATE_LIMIT_PER_MINUTE: '0',
       },
     });
-    client = await connectModern({
-      url: IN_PROCESS_URL,
-      fetch: h.inProcessFetch,
-      headers: { 'X-Fal-Key': KEY },
-    });
     h.emulator.state.setTiming('*', { queueMs: 60_000, runMs: 1000 });
     // Warm what is shared, so each fault hits only the route under test.
-    const warm = await client.callTool('submit_job', { model: 'flux_dev', input: { prompt: 'warm' } });
-    jobId = (warm.structuredContent as { request_id: string }).request_id;
-    await client.callTool('get_model_schema', { model: 'fal-ai/flux/dev' });
+    const warm = await connectModern({ url: IN_PROCESS_URL, fetch: h.inProcessFetch });
+    await warm.callTool('get_model_schema', { model: 'fal-ai/flux/dev' });
+    await warm.close();
   });
   afterAll(async () => {
-    await client.close();
     await h.close();
   });
   beforeEach(() => h.emulator.faults.clear());
 
   for (const c of CASES) {
     it.each(FAULTS.map((f) => [f.name, f] as const))(`${c.tool} under %s`, async (name, f) => {
+      const client = await connectModern({
+        url: IN_PROCESS_URL,
+        fetch: h.inProcessFetch,
+        headers: { 'X-Fal-Key': keyFor(c.tool, name) },
+      });
+      const job = c.needsJob
+        ? ((await client.callTool('submit_job', { model: 'flux_dev', input: { prompt: 'warm' } }))
+            .structuredContent as { request_id: string })
+        : undefined;
       h.emulator.inject(c.route, f.fault);
-      const r = await client.callTool(c.tool, c.args());
+      const r = await client.callTool(c.tool, c.args(job?.request_id ?? ''));
+      await client.close();
       const data = (r.structuredContent ?? {}) as Record<string, unknown>;
       const text = textOf(r);
       expect(h.emulator.faults.callsTo(c.route).length).toBeGreaterThan(0);

@@ -11,7 +11,10 @@ const LIST = JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'tools/list' });
 
 describe('limits', () => {
   it('rate-limits per tenant with 429, Retry-After and a JSON-RPC body; tenants do not share a bucket', async () => {
-    const h = await startHarness({ env: { RATE_LIMIT_PER_MINUTE: '60', RATE_LIMIT_BURST: '3' } });
+    // The address's own bucket is made large here, so only the tenants' buckets are at work.
+    const h = await startHarness({
+      env: { RATE_LIMIT_PER_MINUTE: '60', RATE_LIMIT_BURST: '3', RATE_LIMIT_IP_BURST: '100' },
+    });
     try {
       const send = (key: string) =>
         h.app.request('/mcp', { method: 'POST', headers: { ...HEADERS, 'X-Fal-Key': key }, body: LIST });

@@ -10,7 +10,7 @@ const KEYS = [
   'invalid-b-id:invalid-b-secret',
   'operator-c-id:operator-c-secret',
 ];
-const TOKEN = 'token-d-very-secret';
+const TOKEN = 'token-d-very-secret-of-32-or-more-characters';
 
 describe('no key ever reaches a log line', () => {
   it('across successful calls, refused keys, upstream faults and bad tokens', async () => {
@@ -19,11 +19,13 @@ describe('no key ever reaches a log line', () => {
       h.emulator.inject('pricing', { status: 500, times: 3 });
       for (const connect of [connectModern, connectLegacy]) {
         for (const key of KEYS.slice(0, 2)) {
+          // A key fal refused is turned away at the door on the next connection: that is logged too.
           const client = await connect({
             url: IN_PROCESS_URL,
             fetch: h.inProcessFetch,
             headers: { Authorization: `Bearer ${TOKEN}`, 'X-Fal-Key': key as string },
-          });
+          }).catch(() => undefined);
+          if (!client) continue;
           await client.callTool('get_pricing', { models: ['flux_dev', 'no_such_alias'] });
           await client.callTool('get_pricing', { models: ['flux_dev'] });
           await client.close();

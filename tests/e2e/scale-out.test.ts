@@ -198,6 +198,7 @@ describe.each(MODES)('%s: the promises one machine keeps', (mode, available) => 
     const limited = await startPair(mode, redis, emulator, {
       RATE_LIMIT_PER_MINUTE: '6',
       RATE_LIMIT_BURST: '4',
+      RATE_LIMIT_IP_BURST: '1000',
     });
     try {
       // Connecting took requests from the bucket on each side; use a fresh tenant for the count.

@@ -32,8 +32,8 @@ export class SwitchableStore implements SharedStore {
   deleteIfEquals(key: string, value: string) {
     return this.#gate(() => this.inner.deleteIfEquals(key, value));
   }
-  takeToken(key: string, rate: number, burst: number) {
-    return this.#gate(() => this.inner.takeToken(key, rate, burst));
+  takeToken(key: string, rate: number, burst: number, cost?: number) {
+    return this.#gate(() => this.inner.takeToken(key, rate, burst, cost));
   }
   async whenReady() {
     return !this.down;

@@ -23,7 +23,11 @@ describe('configuration', () => {
     [{ FAL_API_URL: 'ftp://x' }, /^FAL_API_URL: expected an http\(s\) URL/],
     [{ MODEL_CACHE_TTL_SECONDS: '-5' }, /^MODEL_CACHE_TTL_SECONDS: /],
     [{ LOG_LEVEL: 'loud' }, /^LOG_LEVEL: expected one of debug, info/],
-    [{ MCP_AUTH_TOKENS: 'a,b' }, /^MCP_AUTH_TOKENS: only used with FAL_KEY/],
+    [{ MCP_AUTH_TOKENS: `${'a'.repeat(32)},${'b'.repeat(32)}` }, /^MCP_AUTH_TOKENS: only used with FAL_KEY/],
+    [
+      { FAL_KEY: 'op-id:op-secret', MCP_AUTH_TOKENS: 't1,t2' },
+      /^MCP_AUTH_TOKENS: expected access tokens of at least 32 characters each; generate one with: openssl rand -base64 32$/,
+    ],
     [{ OAUTH_SECRET: 'too-short' }, /^OAUTH_SECRET: expected secrets of at least 32 characters/],
     [{ OAUTH_SECRET: 'x'.repeat(40), HOST: '0.0.0.0' }, /^PUBLIC_URL: expected the public base URL/],
     [{ OAUTH_ACCESS_TOKEN_TTL_SECONDS: '5' }, /^OAUTH_ACCESS_TOKEN_TTL_SECONDS: /],

@@ -4,36 +4,55 @@ import { jsonRpcErrorResponse } from '../jsonrpc-error.js';
 
 /** Deepest JSON nesting accepted; real MCP messages stay far below it. */
 export const MAX_JSON_DEPTH = 64;
+/** Most values (objects, arrays, scalars) in one message: far above any real call, far below a flood. */
+export const MAX_JSON_VALUES = 50_000;
 
-export function jsonDepth(value: unknown, limit = MAX_JSON_DEPTH): number {
-  let deepest = 0;
+/** Depth of the deepest value, and how many values there are; stops counting past the limits. */
+export function jsonShape(
+  value: unknown,
+  limits = { depth: MAX_JSON_DEPTH, values: MAX_JSON_VALUES },
+): { depth: number; values: number } {
+  let depth = 0;
+  let values = 0;
   const stack: [unknown, number][] = [[value, 1]];
   while (stack.length > 0) {
-    const [node, depth] = stack.pop() as [unknown, number];
+    const [node, level] = stack.pop() as [unknown, number];
+    values++;
+    if (values > limits.values) break;
     if (typeof node !== 'object' || node === null) continue;
-    deepest = Math.max(deepest, depth);
-    if (deepest > limit) return deepest;
-    for (const child of Array.isArray(node) ? node : Object.values(node)) stack.push([child, depth + 1]);
+    depth = Math.max(depth, level);
+    if (depth > limits.depth) break;
+    for (const child of Array.isArray(node) ? node : Object.values(node)) stack.push([child, level + 1]);
   }
-  return deepest;
+  return { depth, values };
 }
 
 /**
- * Parse the body once, refuse absurd nesting, and hand the parsed message to
- * the MCP handler (which then does not parse again).
+ * Parse the body once, refuse absurd nesting and absurd numbers of values, and
+ * hand the parsed message to the MCP handler (which then does not parse again).
  */
 export const jsonBody = (): MiddlewareHandler<AppEnv> => async (c, next) => {
   const text = await c.req.text();
+  c.set('bodyBytes', Buffer.byteLength(text));
   let body: unknown;
   try {
     body = JSON.parse(text);
   } catch {
     return jsonRpcErrorResponse(400, 'Parse error: the request body is not valid JSON.', {}, -32700);
   }
-  if (jsonDepth(body) > MAX_JSON_DEPTH) {
+  const shape = jsonShape(body);
+  if (shape.depth > MAX_JSON_DEPTH) {
     return jsonRpcErrorResponse(
       400,
       `Invalid request: JSON nested deeper than ${MAX_JSON_DEPTH} levels.`,
+      {},
+      -32600,
+    );
+  }
+  if (shape.values > MAX_JSON_VALUES) {
+    return jsonRpcErrorResponse(
+      400,
+      `Invalid request: more than ${MAX_JSON_VALUES} JSON values in one message. Pass large data as files (upload_file).`,
       {},
       -32600,
     );

@@ -1,3 +1,4 @@
+import { isIP } from 'node:net';
 import type { MiddlewareHandler } from 'hono';
 import type { AppEnv } from '../env.js';
 import { jsonRpcErrorResponse } from '../jsonrpc-error.js';
@@ -41,14 +42,17 @@ export function isHostAllowed(host: string | undefined, policy: OriginHostPolicy
   if (!host) return false;
   const name = hostnameOf(host);
   if (LOCAL_HOSTNAMES.has(name)) return true;
+  // A rebinding attack always carries the attacker's host name; an address literal cannot be one
+  // (and is what health checkers and load balancers send).
+  if (isIP(name.replace(/^\[|\]$/g, '')) !== 0) return true;
   return policy.allowedHosts.some((h) => h.toLowerCase() === name || h.toLowerCase() === host.toLowerCase());
 }
 
 /**
- * DNS-rebinding protection: a browser page on a foreign origin must not drive
- * this server. Requests without Origin (CLI and server-side clients) pass.
+ * DNS-rebinding protection on every route: a page whose name was rebound to this
+ * server must not read /ready or /metrics any more than drive /mcp.
  */
-export const originHostValidation =
+export const hostValidation =
   (policy: OriginHostPolicy): MiddlewareHandler<AppEnv> =>
   async (c, next) => {
     // Node's adapter builds the URL from Host; in-process requests carry it only there.
@@ -58,6 +62,16 @@ export const originHostValidation =
         'Forbidden: this Host is not allowed (set ALLOWED_HOSTS on the server).',
       );
     }
+    await next();
+  };
+
+/**
+ * A browser page on a foreign origin must not drive the MCP endpoint. Requests
+ * without Origin (CLI and server-side clients) pass.
+ */
+export const originValidation =
+  (policy: OriginHostPolicy): MiddlewareHandler<AppEnv> =>
+  async (c, next) => {
     const origin = c.req.header('origin');
     if (origin && !isOriginAllowed(origin, policy)) {
       return jsonRpcErrorResponse(

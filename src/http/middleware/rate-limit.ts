@@ -1,43 +1,95 @@
 import type { Context, MiddlewareHandler } from 'hono';
-import type { Config } from '../../config.js';
-import type { RateLimiter } from '../../limits/rate-limiter.js';
+import type { ConcurrencyLimiter } from '../../limits/concurrency.js';
+import { type RateLimiter, requestCost } from '../../limits/rate-limiter.js';
+import type { ClientIp } from '../client-ip.js';
 import type { AppEnv } from '../env.js';
 import { jsonRpcErrorResponse } from '../jsonrpc-error.js';
+import { untilResponseDone } from '../response-done.js';
 
-/** The peer address; forwarded headers only when the operator says a proxy in front sets them. */
-export function clientIp(c: Context, trust: Config['trustProxy']): string {
-  if (trust === 'fly') {
-    const ip = c.req.header('fly-client-ip')?.trim();
-    if (ip) return ip;
-  }
-  if (trust === 'x-forwarded-for') {
-    const first = c.req.header('x-forwarded-for')?.split(',')[0]?.trim();
-    if (first) return first;
-  }
-  const env = c.env as { incoming?: { socket?: { remoteAddress?: string } } } | undefined;
-  return env?.incoming?.socket?.remoteAddress ?? 'unknown';
+/** Bodies this large are handled at most two at once per client address. */
+export const HEAVY_BODY_BYTES = 256 * 1024;
+
+export interface RequestLimits {
+  /** Per tenant (undefined: off). */
+  tenant: RateLimiter | undefined;
+  /** Per client address, whatever key it sends (undefined: off). */
+  ip: RateLimiter | undefined;
+  clientIp: ClientIp;
+  /** Large bodies being handled at once per client address. */
+  heavy: ConcurrencyLimiter;
 }
 
+const tooMany = (wait: number, what: string, perMinute: number) =>
+  jsonRpcErrorResponse(429, `Rate limit exceeded (${what}: ${perMinute} requests per minute); retry after ${wait} s.`, {
+    'retry-after': String(wait),
+  });
+
 /**
- * A token bucket per tenant (per client IP for anonymous callers). Over the
- * limit: 429 with Retry-After and a JSON-RPC error body. No limiter: no limit.
+ * Before the body is read: the client address's bucket, at the request's
+ * weight (one token plus one per 64 KiB), and at most two large bodies in
+ * flight per address. Fresh keys are not fresh budgets: this runs whatever
+ * credential the request carries.
  */
-export const rateLimit = (
-  limiter: RateLimiter | undefined,
-  trustProxy: Config['trustProxy'],
-): MiddlewareHandler<AppEnv> => {
-  if (!limiter) return (_c, next) => next();
-  return async (c, next) => {
-    const caller = c.get('caller');
-    const key = caller.mode === 'anonymous' ? `ip:${clientIp(c, trustProxy)}` : caller.tenant;
-    const wait = await limiter.take(key);
-    if (wait > 0) {
+export const addressLimit =
+  (limits: RequestLimits): MiddlewareHandler<AppEnv> =>
+  async (c, next) => {
+    const ip = limits.clientIp(c);
+    const declared = Number(c.req.header('content-length') ?? 0) || 0;
+    const cost = requestCost(declared);
+    c.set('clientIp', ip);
+    c.set('charged', cost);
+    if (limits.ip) {
+      const wait = await limits.ip.take(`ip:${ip}`, cost);
+      if (wait > 0) return tooMany(wait, 'this address', limits.ip.perMinute);
+    }
+    if (declared < HEAVY_BODY_BYTES) return next();
+    const release = limits.heavy.tryAcquire(ip);
+    if (!release) {
       return jsonRpcErrorResponse(
         429,
-        `Rate limit exceeded (${limiter.perMinute} requests per minute); retry after ${wait} s.`,
-        { 'retry-after': String(wait) },
+        `Too many large requests at once from this address (at most ${limits.heavy.max}); retry when one has finished.`,
+        { 'retry-after': '1' },
       );
+    }
+    await untilResponseDone(c, next, release);
+  };
+
+/** After the caller is known: the tenant's own bucket, at the same weight. Anonymous callers have only their address's. */
+export const tenantLimit =
+  (limits: RequestLimits): MiddlewareHandler<AppEnv> =>
+  async (c, next) => {
+    const caller = c.get('caller');
+    if (limits.tenant && caller.mode !== 'anonymous') {
+      const wait = await limits.tenant.take(caller.tenant, c.get('charged') ?? 1);
+      if (wait > 0) return tooMany(wait, 'this key', limits.tenant.perMinute);
     }
     await next();
   };
-};
+
+/**
+ * Charge what the request turned out to weigh beyond what was taken up front:
+ * a body sent without Content-Length, and one request per extra message in a batch.
+ */
+export function chargeMore(limits: RequestLimits) {
+  return async (c: Context<AppEnv>, extraMessages: number): Promise<Response | undefined> => {
+    const owed = requestCost(c.get('bodyBytes') ?? 0) + extraMessages - (c.get('charged') ?? 1);
+    if (owed <= 0) return undefined;
+    const total = (c.get('charged') ?? 1) + owed;
+    for (const [limiter, key, what] of [
+      [limits.ip, `ip:${c.get('clientIp')}`, 'this address'],
+      [c.get('caller').mode === 'anonymous' ? undefined : limits.tenant, c.get('caller').tenant, 'this key'],
+    ] as const) {
+      if (!limiter) continue;
+      if (extraMessages + 1 > limiter.burst) {
+        return jsonRpcErrorResponse(
+          429,
+          `This batch of ${extraMessages + 1} messages counts as ${extraMessages + 1} requests, more than the limit allows at once (${limiter.burst}). Send smaller batches.`,
+        );
+      }
+      const wait = await limiter.take(key, owed);
+      if (wait > 0) return tooMany(wait, what, limiter.perMinute);
+    }
+    c.set('charged', total);
+    return undefined;
+  };
+}

@@ -2,8 +2,9 @@ import { createMcpHandler, type McpServerFactory } from '@modelcontextprotocol/s
 import { Hono } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import type { OAuthService } from '../../auth/oauth/service.js';
-import type { AuthPosture, Config } from '../../config.js';
-import type { RateLimiter } from '../../limits/rate-limiter.js';
+import type { AuthPosture } from '../../config.js';
+import type { AuthFailures } from '../../limits/auth-failures.js';
+import type { RefusedKeys } from '../../limits/refused-keys.js';
 import type { Logger } from '../../log.js';
 import type { RequestExtra } from '../../mcp/tool-table.js';
 import { selectionFrom } from '../../mcp/toolsets.js';
@@ -11,17 +12,18 @@ import type { AppEnv } from '../env.js';
 import { jsonRpcErrorResponse } from '../jsonrpc-error.js';
 import { callerContext } from '../middleware/caller-context.js';
 import { jsonBody } from '../middleware/json-body.js';
-import { type OriginHostPolicy, originHostValidation } from '../middleware/origin-host.js';
-import { rateLimit } from '../middleware/rate-limit.js';
+import { messagePolicy } from '../middleware/message-policy.js';
+import { type OriginHostPolicy, originValidation } from '../middleware/origin-host.js';
+import { addressLimit, chargeMore, type RequestLimits, tenantLimit } from '../middleware/rate-limit.js';
 
 export interface McpRouteOptions {
   factory: McpServerFactory;
   posture: AuthPosture;
   policy: OriginHostPolicy;
   maxBodyBytes: number;
-  /** Undefined when RATE_LIMIT_PER_MINUTE is 0. */
-  rateLimiter: RateLimiter | undefined;
-  trustProxy: Config['trustProxy'];
+  limits: RequestLimits;
+  failures: AuthFailures;
+  refused: RefusedKeys;
   logger: Logger;
   /** Present when OAuth sign-in is on: sealed tokens are accepted and anonymous calls challenged. */
   oauth?: OAuthService | undefined;
@@ -36,23 +38,32 @@ export function mcpRoute(options: McpRouteOptions): Hono<AppEnv> {
   });
   const route = new Hono<AppEnv>();
 
-  route.use('*', originHostValidation(options.policy));
+  route.use('*', originValidation(options.policy));
   route.use('*', async (c, next) => {
     const selection = selectionFrom(c.req.raw);
     if ('error' in selection) return jsonRpcErrorResponse(400, selection.error, {}, -32602);
     c.set('selection', selection);
     await next();
   });
+  // The order is the checklist: address budget (before the body is read), body size, who is
+  // calling (failed credentials count against the address), the tenant's budget, then the message.
   route.post(
     '/',
+    addressLimit(options.limits),
     bodyLimit({
       maxSize: options.maxBodyBytes,
       onError: () =>
         jsonRpcErrorResponse(413, `Request body too large: the limit is ${options.maxBodyBytes} bytes.`),
     }),
-    callerContext(options.posture, options.oauth),
-    rateLimit(options.rateLimiter, options.trustProxy),
+    callerContext({
+      posture: options.posture,
+      oauth: options.oauth,
+      failures: options.failures,
+      refused: options.refused,
+    }),
+    tenantLimit(options.limits),
     jsonBody(),
+    messagePolicy(chargeMore(options.limits)),
     (c) => {
       const caller = c.get('caller');
       const extra: RequestExtra = {

@@ -9,18 +9,17 @@ import { type ConsentRequest, pkceMatches, sameResource } from '../../auth/oauth
 import { consentPage, errorPage, PAGE_HEADERS } from '../../auth/oauth/pages.js';
 import type { OAuthService } from '../../auth/oauth/service.js';
 import { Secret } from '../../auth/secret.js';
-import type { Config } from '../../config.js';
 import type { RateLimiter } from '../../limits/rate-limiter.js';
 import type { Logger } from '../../log.js';
 import { StoreUnavailableError } from '../../store/store.js';
 import type { AppEnv } from '../env.js';
-import { clientIp } from '../middleware/rate-limit.js';
+import type { ClientIp } from '../client-ip.js';
 
 export interface OAuthRouteOptions {
   oauth: OAuthService;
   logger: Logger;
   rateLimiter: RateLimiter | undefined;
-  trustProxy: Config['trustProxy'];
+  clientIp: ClientIp;
   /** Unset: the issuer is the request's origin, which is only trusted on a loopback host. */
   publicUrl: string | undefined;
 }
@@ -51,7 +50,7 @@ export function oauthRoutes(options: OAuthRouteOptions): Hono<AppEnv> {
   });
   // Sign-in is rare; a caller hammering it is guessing. Same budget as MCP requests, per IP.
   const limited = async (c: Context<AppEnv>, next: () => Promise<void>) => {
-    const wait = (await options.rateLimiter?.take(`oauth:${clientIp(c, options.trustProxy)}`)) ?? 0;
+    const wait = (await options.rateLimiter?.take(`oauth:${options.clientIp(c)}`)) ?? 0;
     if (wait > 0) {
       return c.json(
         { error: 'slow_down', error_description: `Too many sign-in requests; retry after ${wait} s.` },
