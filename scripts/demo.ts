@@ -4,7 +4,7 @@
  */
 import type { AddressInfo } from 'node:net';
 import { serve } from '@hono/node-server';
-import { loadConfig } from '../src/config.js';
+import { configSecrets, loadConfig } from '../src/config.js';
 import { createApp } from '../src/http/app.js';
 import { createLogger } from '../src/log.js';
 import { startEmulator } from '../tests/emulator/app.js';
@@ -16,7 +16,7 @@ const config = loadConfig({
   FAL_QUEUE_URL: emulator.queueUrl,
   FAL_STORAGE_URL: emulator.storageUrl,
 });
-const logger = createLogger(config.logLevel);
+const logger = createLogger(config.logLevel, undefined, {}, configSecrets(config));
 const { app, services } = createApp({ config, logger });
 const server = serve({ fetch: app.fetch, port: config.port, hostname: config.host }, (info: AddressInfo) => {
   const url = `http://${config.host}:${info.port}/mcp`;

@@ -144,4 +144,3 @@ export const EnvSchema = v.object({
     'fal-mcp:',
   ),
 });
-

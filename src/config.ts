@@ -1,6 +1,6 @@
 import * as v from 'valibot';
 import { Secret } from './auth/secret.js';
-import { EnvSchema, LOG_LEVELS } from './config-schema.js';
+import { EnvSchema, type LOG_LEVELS } from './config-schema.js';
 
 /** Thrown for a bad environment: one line naming the variable and what it expects. */
 export class ConfigError extends Error {
@@ -74,6 +74,15 @@ export interface Config {
 export type OAuthConfig =
   | { enabled: false }
   | { enabled: true; secrets: readonly Secret[]; accessTokenSeconds: number; refreshTokenSeconds: number };
+
+/** Every secret in the configuration, for the logger to scrub wherever one might surface. */
+export function configSecrets(config: Config): Secret[] {
+  const auth = config.auth.kind === 'caller-key' ? [] : [config.auth.operatorKey];
+  const tokens = config.auth.kind === 'shared-key' ? config.auth.accessTokens : [];
+  const oauth = config.oauth.enabled ? config.oauth.secrets : [];
+  const metrics = config.metrics.enabled && config.metrics.token ? [config.metrics.token] : [];
+  return [...auth, ...tokens, ...oauth, ...metrics, ...(config.redis ? [config.redis.url] : [])];
+}
 
 /** Parse the environment once. Throws ConfigError with a single readable line. */
 export function loadConfig(env: Record<string, string | undefined>): Config {

@@ -1,5 +1,7 @@
 import { writeSync } from 'node:fs';
+import type { Secret } from './auth/secret.js';
 import type { LogLevel } from './config.js';
+import { requestSecrets, scrubExact } from './log-secrets.js';
 
 export type LogFields = Record<string, unknown>;
 
@@ -32,14 +34,15 @@ export function scrub(text: string): string {
   return out;
 }
 
-function sanitize(value: unknown, depth = 0): unknown {
-  if (typeof value === 'string') return scrub(value);
-  if (value instanceof Error) return { name: value.name, message: scrub(value.message) };
+function sanitize(value: unknown, secrets: readonly string[], depth = 0): unknown {
+  const clean = (text: string) => scrub(scrubExact(text, secrets));
+  if (typeof value === 'string') return clean(value);
+  if (value instanceof Error) return { name: value.name, message: clean(value.message) };
   if (depth > 4 || value === null || typeof value !== 'object') return value;
-  if (Array.isArray(value)) return value.map((x) => sanitize(x, depth + 1));
+  if (Array.isArray(value)) return value.map((x) => sanitize(x, secrets, depth + 1));
   const out: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(value)) {
-    out[k] = SENSITIVE_FIELD.test(k) ? '[redacted]' : sanitize(v, depth + 1);
+    out[k] = SENSITIVE_FIELD.test(k) ? '[redacted]' : sanitize(v, secrets, depth + 1);
   }
   return out;
 }
@@ -82,12 +85,22 @@ const stderrSink: LogSink = (line) => {
   stderr(line);
 };
 
-/** Structured JSON logs, one object per line, on stderr by default. */
-export function createLogger(level: LogLevel, sink: LogSink = stderrSink, base: LogFields = {}): Logger {
+/**
+ * Structured JSON logs, one object per line, on stderr by default. Every line is
+ * scrubbed of `secrets` (the operator's: FAL_KEY, access tokens, sealing secrets),
+ * of the exact secrets of the request being served, and of credential shapes.
+ */
+export function createLogger(
+  level: LogLevel,
+  sink: LogSink = stderrSink,
+  base: LogFields = {},
+  secrets: readonly Secret[] = [],
+): Logger {
   const threshold = ORDER[level];
   const write = (lvl: Exclude<LogLevel, 'silent'>, msg: string, fields?: LogFields) => {
     if (ORDER[lvl] < threshold) return;
-    const record = sanitize({ time: new Date().toISOString(), level: lvl, msg, ...base, ...fields });
+    const known = [...requestSecrets.current(), ...secrets.map((s) => s.reveal())];
+    const record = sanitize({ time: new Date().toISOString(), level: lvl, msg, ...base, ...fields }, known);
     sink(JSON.stringify(record));
   };
   return {
@@ -95,7 +108,7 @@ export function createLogger(level: LogLevel, sink: LogSink = stderrSink, base: 
     info: (msg, fields) => write('info', msg, fields),
     warn: (msg, fields) => write('warn', msg, fields),
     error: (msg, fields) => write('error', msg, fields),
-    child: (fields) => createLogger(level, sink, { ...base, ...fields }),
+    child: (fields) => createLogger(level, sink, { ...base, ...fields }, secrets),
   };
 }
 

@@ -1,6 +1,6 @@
 import type { Server } from 'node:http';
 import { serve } from '@hono/node-server';
-import { ConfigError, loadConfig } from './config.js';
+import { ConfigError, configSecrets, loadConfig } from './config.js';
 import type { BuiltApp } from './http/app.js';
 import { bootFetch, type Fetch } from './http/boot.js';
 import { createLogger } from './log.js';
@@ -17,7 +17,7 @@ async function start(): Promise<void> {
     }
     throw error;
   }
-  const logger = createLogger(config.logLevel);
+  const logger = createLogger(config.logLevel, undefined, {}, configSecrets(config));
   let built: BuiltApp | undefined;
   let loaded: (app: Fetch) => void = () => undefined;
   const ready = new Promise<Fetch>((resolve) => {
@@ -29,9 +29,12 @@ async function start(): Promise<void> {
     port: config.port,
     hostname: config.host,
     // Slow or idle clients cannot pin sockets: headers within 10 s, a whole request within 30 s.
+    // Node checks those deadlines every connectionsCheckingInterval (30 s by default, which made
+    // them fire at 30 s and 60 s); checking every second keeps them to their word.
     serverOptions: {
       headersTimeout: 10_000,
       requestTimeout: 30_000,
+      connectionsCheckingInterval: 1_000,
       maxHeaderSize: 16 * 1024,
       keepAliveTimeout: 5_000,
     },

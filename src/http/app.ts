@@ -11,6 +11,7 @@ import { ConcurrencyLimiter } from '../limits/concurrency.js';
 import { RateLimiter } from '../limits/rate-limiter.js';
 import { RefusedKeys } from '../limits/refused-keys.js';
 import type { Logger } from '../log.js';
+import { requestSecrets } from '../log-secrets.js';
 import { createServerFactory } from '../mcp/server.js';
 import { buildToolTable } from '../mcp/tool-table.js';
 import { registerGauges } from '../metrics/gauges.js';
@@ -25,9 +26,9 @@ import { MemoryStore } from '../store/memory-store.js';
 import type { SharedStore } from '../store/store.js';
 import { ALL_TOOLS } from '../tools/index.js';
 import { FalWebhookKeys } from '../webhooks/fal-keys.js';
+import { clientIpResolver } from './client-ip.js';
 import type { AppEnv } from './env.js';
 import { jsonRpcErrorResponse } from './jsonrpc-error.js';
-import { clientIpResolver } from './client-ip.js';
 import { accessLog } from './middleware/access-log.js';
 import { hostValidation } from './middleware/origin-host.js';
 import { requestId } from './middleware/request-id.js';
@@ -64,6 +65,12 @@ export interface BuiltApp {
 }
 
 const LOOPBACK = new Set(['127.0.0.1', 'localhost', '::1', '[::1]']);
+
+/** The raw credential values of a request: X-Fal-Key, and Authorization's credential after its scheme. */
+function credentialsOf(headers: Headers): string[] {
+  const authorization = headers.get('authorization')?.trim() ?? '';
+  return [headers.get('x-fal-key') ?? '', authorization, authorization.replace(/^\S+\s+/, '')];
+}
 
 /** Assemble the whole server. Reading top to bottom gives the request flow. */
 export function createApp({ config, logger, fetch, fetchClientMetadata, ...deps }: AppDeps): BuiltApp {
@@ -145,7 +152,11 @@ export function createApp({ config, logger, fetch, fetchClientMetadata, ...deps 
   const rateLimiter = limitsOn
     ? new RateLimiter(store, config.rateLimitPerMinute, config.rateLimitBurst)
     : undefined;
-  const clientIp = clientIpResolver(config);
+  const clientIp = clientIpResolver(config, () =>
+    logger.warn(
+      'requests carry X-Forwarded-For or Fly-Client-IP but TRUST_PROXY is none: behind a proxy every client shares its address (and its rate limit); set TRUST_PROXY',
+    ),
+  );
   const limits = {
     tenant: rateLimiter,
     ip: limitsOn ? new RateLimiter(store, config.rateLimitIpPerMinute, config.rateLimitIpBurst) : undefined,
@@ -162,6 +173,8 @@ export function createApp({ config, logger, fetch, fetchClientMetadata, ...deps 
   let inFlight = 0;
 
   const app = new Hono<AppEnv>();
+  // The credentials a request carries are scrubbed, exactly, from every log line written for it.
+  app.use('*', (c, next) => requestSecrets.run(credentialsOf(c.req.raw.headers), next));
   app.use('*', requestId());
   app.use(
     '*',
@@ -203,10 +216,7 @@ export function createApp({ config, logger, fetch, fetchClientMetadata, ...deps 
     );
   }
   if (oauth) {
-    app.route(
-      '/',
-      oauthRoutes({ oauth, logger, rateLimiter, clientIp, publicUrl: config.publicUrl }),
-    );
+    app.route('/', oauthRoutes({ oauth, logger, rateLimiter, clientIp, publicUrl: config.publicUrl }));
   }
   app.route(
     '/',

@@ -10,8 +10,21 @@ export type ClientIp = (c: Context) => string;
  * on the left are whatever the client wrote; with N trusted proxies the client
  * is the Nth address from the right (TRUST_PROXY_HOPS).
  */
-export function clientIpResolver(config: Pick<Config, 'trustProxy' | 'trustProxyHops'>): ClientIp {
+export function clientIpResolver(
+  config: Pick<Config, 'trustProxy' | 'trustProxyHops'>,
+  /** Called once if requests carry a proxy's headers the server was not told to trust. */
+  onUntrustedProxy: () => void = () => undefined,
+): ClientIp {
+  let warned = false;
   return (c) => {
+    if (
+      config.trustProxy === 'none' &&
+      !warned &&
+      (c.req.header('x-forwarded-for') || c.req.header('fly-client-ip'))
+    ) {
+      warned = true;
+      onUntrustedProxy();
+    }
     if (config.trustProxy === 'fly') {
       const ip = c.req.header('fly-client-ip')?.trim();
       if (ip) return ip;

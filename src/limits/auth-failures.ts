@@ -1,6 +1,6 @@
+import { MemoryStore } from '../store/memory-store.js';
 import type { SharedStore } from '../store/store.js';
 import { StoreUnavailableError } from '../store/store.js';
-import { MemoryStore } from '../store/memory-store.js';
 
 /** Failed sign-ins one address may make: 10 at once, then one every 6 s. */
 const FAILURES_PER_MINUTE = 10;

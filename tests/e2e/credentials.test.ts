@@ -70,7 +70,9 @@ describe('caller-key mode (no FAL_KEY on the server)', () => {
 describe('shared-key mode (FAL_KEY + MCP_AUTH_TOKENS)', () => {
   let h: Harness;
   beforeAll(async () => {
-    h = await startHarness({ env: { FAL_KEY: OPERATOR_KEY, MCP_AUTH_TOKENS: `other-token-for-bob-0123456789abcdef, ${TOKEN}` } });
+    h = await startHarness({
+      env: { FAL_KEY: OPERATOR_KEY, MCP_AUTH_TOKENS: `other-token-for-bob-0123456789abcdef, ${TOKEN}` },
+    });
   });
   afterAll(() => h.close());
 

@@ -4,7 +4,8 @@ import { connectModern, type TestClient, textOf } from '../helpers/clients.js';
 import { type Harness, IN_PROCESS_URL, startHarness } from '../helpers/harness.js';
 
 // Each case runs on a key of its own: a 401 from fal marks that key refused for a while (as it should).
-const keyFor = (tool: string, fault: string) => `fault-admin-${tool}-${fault.replace(/\W+/g, '-')}:fault-secret`;
+const keyFor = (tool: string, fault: string) =>
+  `fault-admin-${tool}-${fault.replace(/\W+/g, '-')}:fault-secret`;
 
 /** Each upstream fault the emulator can inject, with the message a tool must give and the fallback reason. */
 const FAULTS: { name: string; fault: Fault; message: RegExp; reason: string }[] = [

@@ -83,7 +83,12 @@ describe.skipIf(!hasChromium)('the consent page in a real headless browser (Debi
     const { url, client_id, verifier } = await authorizeUrl('browser-state');
     const page = await browser.newPage();
     await page.goto(url);
-    expect(await page.locator('h1').textContent()).toMatch(/Connect Browser test host to fal/);
+    expect(await page.locator('h1').textContent()).toBe('Connect an MCP client to fal');
+    // The client's own name is shown as its claim; where the user goes next is shown as a fact.
+    expect(await page.locator('main').textContent()).toMatch(
+      /A client calling itself Browser test host name not verified/,
+    );
+    expect(await page.locator('.dest').textContent()).toMatch(/sent back to http:\/\/127\.0\.0\.1:\d+/);
     expect(await page.locator('main').textContent()).toMatch(/does not store it/);
     expect(await page.locator('input[name="fal_key"]').getAttribute('type')).toBe('password');
     await page.screenshot({ path: `${ARTIFACTS}/oauth-consent.png`, fullPage: true });

@@ -379,7 +379,7 @@ describe('OAuth protocol errors', () => {
     }
   });
 
-  it('redirects protocol errors back to the client with state and iss', async () => {
+  it('shows protocol errors on a page, never a redirect, before the user has acted', async () => {
     const cases: [Record<string, string>, string][] = [
       [{ code_challenge_method: 'plain' }, 'invalid_request'],
       [{ code_challenge: '' }, 'invalid_request'],
@@ -388,11 +388,44 @@ describe('OAuth protocol errors', () => {
     ];
     for (const [overrides, error] of cases) {
       const res = await h.inProcessFetch(await authorizeUrl(overrides), { redirect: 'manual' });
-      expect(res.status).toBe(303);
-      const back = new URL(res.headers.get('location') as string);
-      expect(`${back.origin}${back.pathname}`).toBe(REDIRECT);
-      expect(Object.fromEntries(back.searchParams)).toMatchObject({ error, state: 'xyz', iss: BASE });
+      expect(res.status).toBe(400);
+      expect(res.headers.get('location')).toBeNull();
+      const html = await res.text();
+      expect(html).toMatch(/Cannot sign in/);
+      expect(html).toContain(`(${error})`);
     }
+  });
+
+  it('a self-registered client pointing at another site is not redirected to: no open redirector', async () => {
+    const registered = await h.inProcessFetch(`${BASE}/register`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ client_name: 'Totally Claude', redirect_uris: ['https://evil.example/cb'] }),
+    });
+    const { client_id } = (await registered.json()) as { client_id: string };
+    const lure = `${BASE}/authorize?${new URLSearchParams({ client_id, response_type: 'token', state: 's' })}`;
+    const res = await h.inProcessFetch(lure, { redirect: 'manual' });
+    expect(res.status).toBe(400);
+    expect(res.headers.get('location')).toBeNull();
+    // A well-formed request shows the consent page: the name is marked as the client's own claim,
+    // and where the user would be sent is said plainly.
+    const consent = await openConsent(
+      h.inProcessFetch,
+      `${BASE}/authorize?${new URLSearchParams({
+        client_id,
+        response_type: 'code',
+        code_challenge: await challengeOf(verifier),
+        code_challenge_method: 'S256',
+      })}`,
+    );
+    expect(consent.status).toBe(200);
+    expect(consent.html).toMatch(
+      /A client calling itself <strong>Totally Claude<\/strong> <span class="tag">name not verified<\/span>/,
+    );
+    expect(consent.html).toMatch(
+      /you are sent back to <strong><code>https:\/\/evil\.example<\/code><\/strong>/,
+    );
+    expect(consent.html).not.toMatch(/<h1>[^<]*Totally Claude/);
   });
 
   it('refuses dangerous redirect URIs at registration', async () => {
@@ -401,6 +434,14 @@ describe('OAuth protocol errors', () => {
       'http://attacker.example/cb',
       'https://x.example/cb#frag',
       'not a url',
+      'chrome://settings',
+      'view-source:https://x.example/',
+      'jar:https://x.example/a.jar!/',
+      'about:blank',
+      'blob:https://x.example/1234',
+      'data:text/html,hi',
+      'file:///etc/passwd',
+      'myapp://cb',
     ]) {
       const res = await h.inProcessFetch(`${BASE}/register`, {
         method: 'POST',
@@ -409,6 +450,24 @@ describe('OAuth protocol errors', () => {
       });
       expect(res.status).toBe(400);
       expect(((await res.json()) as { error: string }).error).toBe('invalid_redirect_uri');
+    }
+  });
+
+  it('accepts https, loopback http, reverse-domain and known app schemes as redirect URIs', async () => {
+    for (const uri of [
+      'https://app.example/cb',
+      'http://127.0.0.1:5555/cb',
+      'http://localhost/cb',
+      'com.example.app:/oauth/callback',
+      'cursor://anysphere.cursor-retrieval/oauth/callback',
+      'vscode://vscode.mcp/callback',
+    ]) {
+      const res = await h.inProcessFetch(`${BASE}/register`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ redirect_uris: [uri] }),
+      });
+      expect(res.status, uri).toBe(201);
     }
   });
 

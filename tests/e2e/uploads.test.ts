@@ -154,6 +154,24 @@ describe('upload_file streams, after the key is checked', () => {
     expect(h.emulator.faults.callsTo('storage.upload')).toHaveLength(0);
   });
 
+  it.each([
+    'http://[::ffff:127.0.0.1]/x',
+    'http://[0:0:0:0:0:ffff:7f00:1]/x',
+    'http://[::127.0.0.1]/x',
+    'http://[::ffff:0:a00:1]/x',
+    'http://[64:ff9b::a9fe:a9fe]/latest/meta-data/',
+    'http://[64:ff9b:1::a00:1]/x',
+    'http://[2002:a9fe:a9fe::]/x',
+    'http://[fec0::1]/x',
+  ])('refuses %s before connecting or calling fal', async (url) => {
+    const started = Date.now();
+    const r = await client.callTool('upload_file', { url });
+    expect(r.isError).toBe(true);
+    expect(textOf(r)).toMatch(/Refused to fetch the URL: .* is a private or reserved address/);
+    expect(Date.now() - started).toBeLessThan(1_000);
+    expect(h.emulator.faults.callsTo('storage.initiate')).toHaveLength(0);
+  });
+
   it('caps uploads running at once per key', async () => {
     const slow = Array.from({ length: 4 }, (_, i) =>
       client.callTool('upload_file', { url: `${origin}/slow${i}.png?size=${2 * 1024 * 1024}&slow=40` }),

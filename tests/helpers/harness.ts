@@ -1,7 +1,7 @@
 import type { AddressInfo } from 'node:net';
 import { serve } from '@hono/node-server';
 import type { MetadataDocumentFetcher } from '../../src/auth/oauth/clients.js';
-import { type Config, loadConfig } from '../../src/config.js';
+import { type Config, configSecrets, loadConfig } from '../../src/config.js';
 import { type BuiltApp, createApp } from '../../src/http/app.js';
 import { createLogger } from '../../src/log.js';
 import { createStore } from '../../src/store/create-store.js';
@@ -52,7 +52,7 @@ export async function startHarness(
     ...(typeof opts.env === 'function' ? opts.env(emulator) : opts.env),
   });
   const lines: string[] = [];
-  const logger = createLogger(config.logLevel, (line) => lines.push(line));
+  const logger = createLogger(config.logLevel, (line) => lines.push(line), {}, configSecrets(config));
   const built = createApp({
     config,
     logger,

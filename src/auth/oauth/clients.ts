@@ -15,23 +15,27 @@ export type MetadataDocumentFetcher = (url: string) => Promise<unknown>;
 export type ClientLookup = { ok: true; client: OAuthClient } | { ok: false; description: string };
 
 const CLIENT_KIND = 'fmcp_client';
-const BLOCKED_SCHEMES = new Set([
-  'javascript',
-  'data',
-  'file',
-  'vbscript',
-  'about',
-  'blob',
-  'ftp',
-  'ws',
-  'wss',
+/** Desktop apps whose own single-word schemes are well known (RFC 8252 asks for reverse-domain ones). */
+const KNOWN_APP_SCHEMES = new Set([
+  'cursor',
+  'vscode',
+  'vscode-insiders',
+  'vscodium',
+  'windsurf',
+  'claude',
+  'zed',
+  'goose',
 ]);
 const LOOPBACK_HOSTS = new Set(['localhost', '127.0.0.1', '[::1]']);
+// A reverse domain name, as RFC 8252 §7.1 asks of private-use schemes: com.example.app.
+const REVERSE_DOMAIN = /^[a-z][a-z0-9-]*(\.[a-z0-9-]+)+$/;
 
 /**
- * Where an authorization response may be sent: https anywhere, http only to
- * this machine (RFC 8252 loopback redirects for desktop clients), or a
- * private-use scheme (cursor://, vscode://). Never a fragment.
+ * Where an authorization response may be sent, by allowlist: https anywhere,
+ * http only to this machine (RFC 8252 loopback redirects), a native app's
+ * private-use scheme (reverse-domain, or one of the known app schemes such as
+ * cursor:// and vscode://). Everything else (javascript:, data:, chrome:,
+ * view-source:, jar:, about:, blob:, file:, …) is refused. Never a fragment.
  */
 export function redirectUriProblem(raw: string): string | undefined {
   if (raw.length > 2000) return 'is longer than 2000 characters';
@@ -42,12 +46,13 @@ export function redirectUriProblem(raw: string): string | undefined {
     return 'is not an absolute URL';
   }
   if (url.hash) return 'must not contain a fragment';
-  const scheme = url.protocol.slice(0, -1);
+  const scheme = url.protocol.slice(0, -1).toLowerCase();
   if (scheme === 'https') return undefined;
   if (scheme === 'http') {
     return LOOPBACK_HOSTS.has(url.hostname) ? undefined : 'may use http only for localhost or 127.0.0.1';
   }
-  return BLOCKED_SCHEMES.has(scheme) ? `uses the ${scheme}: scheme, which is not allowed` : undefined;
+  if (KNOWN_APP_SCHEMES.has(scheme) || REVERSE_DOMAIN.test(scheme)) return undefined;
+  return `uses the ${scheme}: scheme, which is not allowed (use https, http on localhost, or an app's own scheme such as com.example.app:/callback)`;
 }
 
 const RedirectUris = v.pipe(

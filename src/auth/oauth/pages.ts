@@ -3,6 +3,7 @@
 export interface ConsentPageInput {
   /** This server's public origin, shown so the user knows who will hold the key. */
   serverOrigin: string;
+  /** The name the client gave itself: shown, but marked as not verified by anyone. */
   clientName: string | undefined;
   clientId: string;
   redirectUri: string;
@@ -30,7 +31,9 @@ button{flex:1;padding:.65rem;font:inherit;font-weight:600;border-radius:8px;bord
 button.primary{background:#5b3df5;border-color:#5b3df5;color:#fff}
 .error{padding:.75rem;border-radius:8px;background:#fdecec;color:#8a1c1c}
 .small{font-size:.85rem;color:#666}
-@media (prefers-color-scheme:dark){body{background:#15151a}main{background:#202028}p,li{color:#ddd}code{background:#2c2c36}.small{color:#aaa}button{background:#2c2c36;color:#eee}}
+.tag{font-size:.75rem;font-weight:600;padding:.1rem .4rem;border-radius:4px;background:#fff4d6;color:#7a5200;white-space:nowrap}
+.dest{padding:.75rem;border-radius:8px;background:#f0f0f3}
+@media (prefers-color-scheme:dark){body{background:#15151a}main{background:#202028}p,li{color:#ddd}code{background:#2c2c36}.small{color:#aaa}button{background:#2c2c36;color:#eee}.dest{background:#2c2c36}.tag{background:#4a3a10;color:#ffd98a}}
 `;
 
 function page(title: string, body: string): string {
@@ -41,13 +44,18 @@ function page(title: string, body: string): string {
 }
 
 export function consentPage(input: ConsentPageInput): string {
-  const who = input.clientName ? `<strong>${esc(input.clientName)}</strong>` : 'An MCP client';
+  // Anyone can register a client under any name: the name is the client's claim, the
+  // destination is the fact that matters.
+  const who = input.clientName
+    ? `A client calling itself <strong>${esc(input.clientName)}</strong> <span class="tag">name not verified</span>`
+    : 'An MCP client';
   const redirectHost = safeHost(input.redirectUri);
   return page(
     'Connect to fal',
     // Allow comes first in the markup (shown second) so Enter in the key field allows, not cancels.
-    `<h1>Connect ${input.clientName ? esc(input.clientName) : 'your MCP client'} to fal</h1>
+    `<h1>Connect an MCP client to fal</h1>
 <p>${who} wants to discover and run fal models on your behalf through the MCP server at <code>${esc(input.serverOrigin)}</code>.</p>
+<p class="dest">If you allow it, you are sent back to <strong><code>${esc(redirectHost)}</code></strong> with access to your fal account. Continue only if you started this sign-in from that app.</p>
 <ul>
 <li>Your fal key is checked once with fal, then <strong>encrypted into the access token</strong> given to the client. This server <strong>does not store it</strong>; it decrypts the token on each request to call fal for you.</li>
 <li>Runs are billed to your fal account. To revoke access, delete the key in your <a href="https://fal.ai/dashboard/keys" target="_blank" rel="noopener noreferrer">fal dashboard</a>.</li>
@@ -62,7 +70,7 @@ ${input.error ? `<p class="error" role="alert">${esc(input.error)}</p>` : ''}
 <button type="submit" name="action" value="deny" formnovalidate>Cancel</button>
 </div>
 </form>
-<p class="small">You will be sent back to <code>${esc(redirectHost)}</code>. Client id: <code>${esc(shorten(input.clientId))}</code></p>`,
+<p class="small">Client id: <code>${esc(shorten(input.clientId))}</code></p>`,
   );
 }
 

@@ -5,6 +5,7 @@ import type { OAuthService } from '../../auth/oauth/service.js';
 import type { AuthPosture } from '../../config.js';
 import type { AuthFailures } from '../../limits/auth-failures.js';
 import type { RefusedKeys } from '../../limits/refused-keys.js';
+import { requestSecrets } from '../../log-secrets.js';
 import type { AppEnv } from '../env.js';
 import { jsonRpcErrorResponse } from '../jsonrpc-error.js';
 import { untilResponseDone } from '../response-done.js';
@@ -42,17 +43,11 @@ export const callerContext =
     const ip = c.get('clientIp') ?? 'unknown';
     if (presented) {
       const locked = await options.failures.lockedFor(ip);
-      if (locked > 0) {
-        return jsonRpcErrorResponse(
-          429,
-          `Too many failed authentication attempts from this address; retry after ${locked} s.`,
-          { 'retry-after': String(locked) },
-        );
-      }
+      if (locked > 0) return lockedOut(locked);
     }
     const refuse = async (response: Response) => {
-      await options.failures.failed(ip);
-      return response;
+      const locked = await options.failures.failed(ip);
+      return locked > 0 ? lockedOut(locked) : response;
     };
     const bearer = /^bearer\s+(\S+)$/i.exec(authorization?.trim() ?? '')?.[1];
     const keyValue = falKey?.trim() || /^key\s+(\S+)$/i.exec(authorization?.trim() ?? '')?.[1];
@@ -60,10 +55,13 @@ export const callerContext =
     if (oauth && bearer?.startsWith(`${KIND.access}.`) && !falKey) {
       const opened = oauth.verifyAccessToken(bearer, c.req.url);
       if (!opened.ok) return refuse(challenge(oauth, c.req.url, TOKEN_REFUSED[opened.reason], true));
+      requestSecrets.add(opened.value.key.reveal());
       const signedIn = callerFor(opened.value.key, 'caller-key');
       // The key inside was refused by fal (revoked since sign-in): sign in again with a good one.
       if (options.refused.has(signedIn.tenant)) {
-        return refuse(challenge(oauth, c.req.url, 'fal refused the key this sign-in holds; sign in again.', true));
+        return refuse(
+          challenge(oauth, c.req.url, 'fal refused the key this sign-in holds; sign in again.', true),
+        );
       }
       c.set('caller', signedIn);
       return next();
@@ -71,7 +69,7 @@ export const callerContext =
     if ((bearer && OWN_GRANT.test(bearer)) || (keyValue && OWN_GRANT.test(keyValue))) {
       const message = oauth
         ? 'This is not an access token of this server (a refresh token, code or client id goes to /token, not here).'
-        : "This is a sign-in token of a fal MCP server, not a fal key; send your fal key, or sign in to the server that issued it.";
+        : 'This is a sign-in token of a fal MCP server, not a fal key; send your fal key, or sign in to the server that issued it.';
       return refuse(
         oauth
           ? challenge(oauth, c.req.url, message, true)
@@ -111,6 +109,15 @@ export const callerContext =
     });
   };
 
+const lockedOut = (seconds: number) =>
+  jsonRpcErrorResponse(
+    429,
+    `Too many failed authentication attempts from this address; retry after ${seconds} s.`,
+    {
+      'retry-after': String(seconds),
+    },
+  );
+
 /** 401 with the RFC 9728 pointer clients follow to find the authorization server. */
 function challenge(oauth: OAuthService, url: string, message: string, invalidToken: boolean): Response {
   const params = [
@@ -119,4 +126,3 @@ function challenge(oauth: OAuthService, url: string, message: string, invalidTok
   ];
   return jsonRpcErrorResponse(401, message, { 'www-authenticate': `Bearer ${params.join(', ')}` });
 }
-

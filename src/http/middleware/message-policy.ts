@@ -43,7 +43,9 @@ function decodeHeaderValue(raw: string): string | undefined {
  * on `Mcp-Method`/`Mcp-Name` cannot be walked around.
  */
 export const messagePolicy =
-  (charge: (c: Parameters<MiddlewareHandler<AppEnv>>[0], extra: number) => Promise<Response | undefined>): MiddlewareHandler<AppEnv> =>
+  (
+    charge: (c: Parameters<MiddlewareHandler<AppEnv>>[0], extra: number) => Promise<Response | undefined>,
+  ): MiddlewareHandler<AppEnv> =>
   async (c, next) => {
     const body = c.get('parsedBody');
     const method = c.req.header('mcp-method');
@@ -59,7 +61,12 @@ export const messagePolicy =
         );
       }
       if (method !== undefined || name !== undefined) {
-        return jsonRpcErrorResponse(400, 'Mcp-Method and Mcp-Name name one message; this body is a batch.', {}, HEADER_MISMATCH);
+        return jsonRpcErrorResponse(
+          400,
+          'Mcp-Method and Mcp-Name name one message; this body is a batch.',
+          {},
+          HEADER_MISMATCH,
+        );
       }
       const refused = await charge(c, body.length - 1);
       if (refused) return refused;

@@ -20,9 +20,13 @@ export interface RequestLimits {
 }
 
 const tooMany = (wait: number, what: string, perMinute: number) =>
-  jsonRpcErrorResponse(429, `Rate limit exceeded (${what}: ${perMinute} requests per minute); retry after ${wait} s.`, {
-    'retry-after': String(wait),
-  });
+  jsonRpcErrorResponse(
+    429,
+    `Rate limit exceeded (${what}: ${perMinute} requests per minute); retry after ${wait} s.`,
+    {
+      'retry-after': String(wait),
+    },
+  );
 
 /**
  * Before the body is read: the client address's bucket, at the request's

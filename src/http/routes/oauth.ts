@@ -11,9 +11,10 @@ import type { OAuthService } from '../../auth/oauth/service.js';
 import { Secret } from '../../auth/secret.js';
 import type { RateLimiter } from '../../limits/rate-limiter.js';
 import type { Logger } from '../../log.js';
+import { requestSecrets } from '../../log-secrets.js';
 import { StoreUnavailableError } from '../../store/store.js';
-import type { AppEnv } from '../env.js';
 import type { ClientIp } from '../client-ip.js';
+import type { AppEnv } from '../env.js';
 
 export interface OAuthRouteOptions {
   oauth: OAuthService;
@@ -139,8 +140,11 @@ export function oauthRoutes(options: OAuthRouteOptions): Hono<AppEnv> {
       return htmlPage(c, 400, 'Cannot sign in', found.page, 'Start again from your MCP client.');
     const { client, redirectUri } = found;
     const state = q.get('state') ?? undefined;
+    // Until the person has acted on the consent page, nothing redirects: a request built by
+    // anyone (a client registered a minute ago with any redirect URI) must not turn this
+    // server into a redirector. Errors are shown here; the client learns nothing it did not send.
     const fail = (error: string, description: string) =>
-      redirectBack(c, redirectUri, { error, error_description: description, state }, oauth.issuer(c.req.url));
+      htmlPage(c, 400, 'Cannot sign in', `${description} (${error})`, 'Start again from your MCP client.');
 
     if (q.get('response_type') !== 'code') {
       return fail('unsupported_response_type', 'Only response_type=code is supported.');
@@ -208,6 +212,7 @@ export function oauthRoutes(options: OAuthRouteOptions): Hono<AppEnv> {
       return back({ error: 'access_denied', error_description: 'The user cancelled sign-in.' });
     }
     const pasted = typeof form.fal_key === 'string' ? form.fal_key.trim() : '';
+    requestSecrets.add(pasted);
     const again = (status: ContentfulStatusCode, error: string) =>
       c.html(consentHtml(c, request, sealed, error), status, PAGE_HEADERS);
     if (!isFalKeyShaped(pasted)) {
@@ -231,6 +236,7 @@ export function oauthRoutes(options: OAuthRouteOptions): Hono<AppEnv> {
 
   route.post('/token', limited, smallBody, async (c) => {
     const p = await tokenParams(c);
+    for (const grant of [p.code, p.refresh_token, p.code_verifier]) requestSecrets.add(grant);
     const error = (status: ContentfulStatusCode, code: string, description: string) =>
       c.json({ error: code, error_description: description }, status, { ...JSON_CORS, pragma: 'no-cache' });
     const ours = oauth.resource(c.req.url);
