@@ -189,6 +189,33 @@ describe('limits a hostile caller cannot step around', () => {
     });
   });
 
+  it('a large body over the address budget is refused unread, and its connection closed', async () => {
+    const h = await startHarness({ env: { RATE_LIMIT_PER_MINUTE: '60', RATE_LIMIT_BURST: '5' } });
+    try {
+      const big = JSON.stringify({
+        jsonrpc: '2.0',
+        id: 1,
+        method: 'tools/list',
+        params: { pad: 'x'.repeat(400_000) },
+      });
+      const headers = { 'content-length': String(Buffer.byteLength(big)) };
+      // One 400 KB body weighs 7 requests: it takes the whole burst of 5; the next is refused.
+      expect((await poster(h)(headers, big)).status).toBe(200);
+      const refused = await poster(h)(headers, big);
+      expect(refused.status).toBe(429);
+      expect(refused.headers.get('connection')).toBe('close');
+      expect(await refused.json()).toMatchObject({
+        error: {
+          message: expect.stringMatching(
+            /Rate limit exceeded \(this address: 60 requests per minute\); retry after \d+ s/,
+          ),
+        },
+      });
+    } finally {
+      await h.close();
+    }
+  });
+
   it('large bodies: at most two at once per address, and absurd numbers of values are refused after parsing', async () => {
     const h = await startHarness({ env: { RATE_LIMIT_PER_MINUTE: '0' } });
     try {
@@ -214,7 +241,11 @@ describe('limits a hostile caller cannot step around', () => {
           duplex: 'half',
         } as RequestInit);
         push(bytes.subarray(0, 1000));
-        return { response, finish: () => (push(bytes.subarray(1000)), push(null)) };
+        const finish = () => {
+          push(bytes.subarray(1000));
+          push(null);
+        };
+        return { response, finish };
       };
       const a = slowBody();
       const b = slowBody();

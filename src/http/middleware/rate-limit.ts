@@ -19,14 +19,15 @@ export interface RequestLimits {
   heavy: ConcurrencyLimiter;
 }
 
-const tooMany = (wait: number, what: string, perMinute: number) =>
+const tooMany = (wait: number, what: string, perMinute: number, extra: Record<string, string> = {}) =>
   jsonRpcErrorResponse(
     429,
     `Rate limit exceeded (${what}: ${perMinute} requests per minute); retry after ${wait} s.`,
-    {
-      'retry-after': String(wait),
-    },
+    { 'retry-after': String(wait), ...extra },
   );
+
+/** Refusing a large body unread: close the connection rather than receive the rest of it. */
+const UNREAD = { connection: 'close' };
 
 /**
  * Before the body is read: the client address's bucket, at the request's
@@ -42,17 +43,18 @@ export const addressLimit =
     const cost = requestCost(declared);
     c.set('clientIp', ip);
     c.set('charged', cost);
+    const heavy = declared >= HEAVY_BODY_BYTES;
     if (limits.ip) {
       const wait = await limits.ip.take(`ip:${ip}`, cost);
-      if (wait > 0) return tooMany(wait, 'this address', limits.ip.perMinute);
+      if (wait > 0) return tooMany(wait, 'this address', limits.ip.perMinute, heavy ? UNREAD : {});
     }
-    if (declared < HEAVY_BODY_BYTES) return next();
+    if (!heavy) return next();
     const release = limits.heavy.tryAcquire(ip);
     if (!release) {
       return jsonRpcErrorResponse(
         429,
         `Too many large requests at once from this address (at most ${limits.heavy.max}); retry when one has finished.`,
-        { 'retry-after': '1' },
+        { 'retry-after': '1', ...UNREAD },
       );
     }
     await untilResponseDone(c, next, release);
