@@ -1,45 +1,31 @@
-import { AsyncLocalStorage } from 'node:async_hooks';
+import { Secret } from './auth/secret.js';
 
 /** Shorter values are not scrubbed: they would blank ordinary words, and no credential is that short. */
 const MIN_SECRET = 8;
 
-const context = new AsyncLocalStorage<string[]>();
+export type SecretLike = string | Secret | undefined;
 
-/**
- * The exact secrets of the request being served (the caller's key as sent, the
- * Authorization credential, a key unsealed from a token, a pasted key), for the
- * logger to scrub from every line written while serving it: pattern matching
- * alone misses a key that is not fal-shaped, echoed by upstream or passed as an
- * argument. Held in the request's async context only, never in a module variable.
- */
-export const requestSecrets = {
-  run<T>(values: readonly (string | undefined)[], fn: () => T): T {
-    return context.run(values.filter(isSecretLike), fn);
-  },
-  /** Add one learnt during the request (a key unsealed from a token, a pasted key). */
-  add(value: string | undefined): void {
-    if (isSecretLike(value)) context.getStore()?.push(value);
-  },
-  current(): readonly string[] {
-    return context.getStore() ?? [];
-  },
-  /** `fn`, run later (a socket's close), still inside this request's secrets. */
-  bind<A extends unknown[]>(fn: (...args: A) => void): (...args: A) => void {
-    const values = context.getStore();
-    return values ? (...args: A) => context.run(values, () => fn(...args)) : fn;
-  },
-};
-
-function isSecretLike(value: string | undefined): value is string {
-  return typeof value === 'string' && value.trim().length >= MIN_SECRET;
+/** The values to scrub, revealed only here, at the moment a line is written. */
+export function revealAll(values: readonly SecretLike[]): string[] {
+  const out: string[] = [];
+  for (const value of values) {
+    const text = (value instanceof Secret ? value.reveal() : (value ?? '')).trim();
+    if (text.length >= MIN_SECRET) out.push(text);
+  }
+  return out;
 }
 
 /** Replace every occurrence of each secret with [redacted]. */
 export function scrubExact(text: string, secrets: readonly string[]): string {
   let out = text;
   for (const secret of secrets) {
-    const value = secret.trim();
-    if (value.length >= MIN_SECRET && out.includes(value)) out = out.split(value).join('[redacted]');
+    if (out.includes(secret)) out = out.split(secret).join('[redacted]');
   }
   return out;
+}
+
+/** The raw credential values of a request: X-Fal-Key, and Authorization whole and after its scheme. */
+export function credentialsOf(headers: Headers): string[] {
+  const authorization = headers.get('authorization')?.trim() ?? '';
+  return [headers.get('x-fal-key') ?? '', authorization, authorization.replace(/^\S+\s+/, '')];
 }

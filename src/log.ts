@@ -1,7 +1,6 @@
 import { writeSync } from 'node:fs';
-import type { Secret } from './auth/secret.js';
 import type { LogLevel } from './config.js';
-import { requestSecrets, scrubExact } from './log-secrets.js';
+import { revealAll, type SecretLike, scrubExact } from './log-secrets.js';
 
 export type LogFields = Record<string, unknown>;
 
@@ -11,6 +10,8 @@ export interface Logger {
   warn(msg: string, fields?: LogFields): void;
   error(msg: string, fields?: LogFields): void;
   child(fields: LogFields): Logger;
+  /** The same logger, also scrubbing these exact values (a request's own credentials) from every line. */
+  withSecrets(values: readonly SecretLike[]): Logger;
 }
 
 const ORDER: Record<LogLevel, number> = { debug: 10, info: 20, warn: 30, error: 40, silent: 100 };
@@ -87,19 +88,20 @@ const stderrSink: LogSink = (line) => {
 
 /**
  * Structured JSON logs, one object per line, on stderr by default. Every line is
- * scrubbed of `secrets` (the operator's: FAL_KEY, access tokens, sealing secrets),
- * of the exact secrets of the request being served, and of credential shapes.
+ * scrubbed of `secrets` exactly (the operator's: FAL_KEY, access tokens, sealing
+ * secrets; a request's logger adds that request's credentials), and of
+ * credential shapes.
  */
 export function createLogger(
   level: LogLevel,
   sink: LogSink = stderrSink,
   base: LogFields = {},
-  secrets: readonly Secret[] = [],
+  secrets: readonly SecretLike[] = [],
 ): Logger {
   const threshold = ORDER[level];
   const write = (lvl: Exclude<LogLevel, 'silent'>, msg: string, fields?: LogFields) => {
     if (ORDER[lvl] < threshold) return;
-    const known = [...requestSecrets.current(), ...secrets.map((s) => s.reveal())];
+    const known = revealAll(secrets);
     const record = sanitize({ time: new Date().toISOString(), level: lvl, msg, ...base, ...fields }, known);
     sink(JSON.stringify(record));
   };
@@ -109,6 +111,7 @@ export function createLogger(
     warn: (msg, fields) => write('warn', msg, fields),
     error: (msg, fields) => write('error', msg, fields),
     child: (fields) => createLogger(level, sink, { ...base, ...fields }, secrets),
+    withSecrets: (values) => createLogger(level, sink, base, [...secrets, ...values]),
   };
 }
 

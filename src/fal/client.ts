@@ -1,10 +1,12 @@
 import type { Readable } from 'node:stream';
-import ky, { HTTPError, type KyInstance, TimeoutError } from 'ky';
+import ky, { type KyInstance } from 'ky';
 import * as v from 'valibot';
 import type { Secret } from '../auth/secret.js';
 import { ByteBudget } from '../limits/byte-budget.js';
+import { revealAll } from '../log-secrets.js';
 import { BreakerBoard, type BreakerState } from './breaker.js';
-import { FalError, falErrorFromResponse } from './errors.js';
+import { FalError } from './errors.js';
+import { isFalHealthEvidence, toFalError } from './failures.js';
 import { putStream } from './put-stream.js';
 import { readCappedText } from './read-body.js';
 import { retryOptions } from './retry.js';
@@ -62,9 +64,6 @@ export interface FalClientOptions {
 }
 
 const DEFAULT_MAX_RESPONSE = 16 * 1024 * 1024;
-// Connection errors that prove the request never left: nothing can have been accepted.
-const NOT_SENT = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'ENETUNREACH', 'EHOSTUNREACH']);
-const NOT_SENT_UNDICI = new Set(['UND_ERR_CONNECT_TIMEOUT']);
 
 /**
  * The only code that talks HTTP to fal. One ky instance per API base, a typed
@@ -228,7 +227,8 @@ export class FalClient {
     return this.#settle(req, await toFalError(error, req.method !== 'GET', req.signal));
   }
 
-  #settle(req: Pick<FalRequest<unknown>, 'route' | 'as' | 'signal' | 'method'>, error: FalError): FalError {
+  #settle(req: Pick<FalRequest<unknown>, 'route' | 'as' | 'signal' | 'method'>, failure: FalError): FalError {
+    const error = req.as.key ? failure.without(revealAll([req.as.key])) : failure;
     if (error.status === 401 && req.as.key && !FAL_ROUTES[req.route].adminOnly) {
       this.#opts.onKeyRefused?.(req.as.tenant);
     }
@@ -242,20 +242,6 @@ export class FalClient {
     }
     return error;
   }
-}
-
-/**
- * Only what says fal itself is unwell may open a circuit: timeouts, connection
- * errors, and 502/503/504 from fal's gateway. On the result route fal passes the
- * model's own status through, so an HTTP answer there is the model's, never fal's,
- * unless it is a gateway error without the model's error body.
- */
-function isFalHealthEvidence(route: FalRoute, error: FalError): boolean {
-  if (error.kind !== 'unavailable' || error.circuitOpen) return false;
-  // Timeouts, resets, refused connections, an answer cut off mid-way.
-  if (error.status === undefined) return true;
-  if (![502, 503, 504].includes(error.status)) return false;
-  return route !== 'queue.result' || !error.modelBody;
 }
 
 function parseBody<T>(text: string, status: number, schema: v.GenericSchema<unknown, T>): T {
@@ -280,40 +266,4 @@ function parseBody<T>(text: string, status: number, schema: v.GenericSchema<unkn
     });
   }
   return parsed.output;
-}
-
-async function toFalError(error: unknown, sendsWork: boolean, signal?: AbortSignal): Promise<FalError> {
-  if (error instanceof FalError) return error;
-  if (error instanceof HTTPError) {
-    const data: unknown = error.data;
-    return falErrorFromResponse(error.response.status, error.response.headers, data);
-  }
-  if (error instanceof TimeoutError) {
-    return new FalError({ kind: 'unavailable', message: 'fal did not answer in time', ambiguous: sendsWork });
-  }
-  if (signal?.aborted || (error instanceof Error && error.name === 'AbortError')) {
-    return new FalError({
-      kind: 'unavailable',
-      message: 'the request to fal was cancelled',
-      ambiguous: sendsWork,
-    });
-  }
-  const code = connectionCode(error);
-  const neverSent = code !== undefined && (NOT_SENT.has(code) || NOT_SENT_UNDICI.has(code));
-  return new FalError({
-    kind: 'unavailable',
-    message: neverSent
-      ? 'could not reach fal (connection refused)'
-      : 'could not reach fal (connection failed)',
-    ambiguous: sendsWork && !neverSent,
-  });
-}
-
-function connectionCode(error: unknown): string | undefined {
-  for (let e: unknown = error, depth = 0; e && depth < 4; depth++) {
-    const code = (e as { code?: unknown }).code;
-    if (typeof code === 'string') return code;
-    e = (e as { cause?: unknown }).cause;
-  }
-  return undefined;
 }

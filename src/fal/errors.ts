@@ -1,4 +1,5 @@
 import { scrub } from '../log.js';
+import { scrubExact } from '../log-secrets.js';
 
 export type FalErrorKind =
   | 'auth' // 401/403: the key was refused or lacks a permission
@@ -54,6 +55,25 @@ export class FalError extends Error {
     this.ambiguous = init.ambiguous ?? false;
     this.circuitOpen = init.circuitOpen ?? false;
     this.modelBody = init.modelBody ?? false;
+  }
+
+  /** The same error without these exact values in its texts: fal may quote back the key a call carried. */
+  without(values: readonly string[]): FalError {
+    const clean = (text: string) => scrubExact(text, values);
+    if (!values.some((v) => this.message.includes(v) || this.details.some((d) => d.message.includes(v)))) {
+      return this;
+    }
+    return new FalError({
+      kind: this.kind,
+      message: clean(this.message),
+      status: this.status,
+      falType: this.falType,
+      details: this.details.map((d) => ({ field: clean(d.field), message: clean(d.message) })),
+      retryAfterSeconds: this.retryAfterSeconds,
+      ambiguous: this.ambiguous,
+      circuitOpen: this.circuitOpen,
+      modelBody: this.modelBody,
+    });
   }
 }
 

@@ -11,7 +11,7 @@ import { ConcurrencyLimiter } from '../limits/concurrency.js';
 import { RateLimiter } from '../limits/rate-limiter.js';
 import { RefusedKeys } from '../limits/refused-keys.js';
 import type { Logger } from '../log.js';
-import { requestSecrets } from '../log-secrets.js';
+import { credentialsOf } from '../log-secrets.js';
 import { createServerFactory } from '../mcp/server.js';
 import { buildToolTable } from '../mcp/tool-table.js';
 import { registerGauges } from '../metrics/gauges.js';
@@ -65,12 +65,6 @@ export interface BuiltApp {
 }
 
 const LOOPBACK = new Set(['127.0.0.1', 'localhost', '::1', '[::1]']);
-
-/** The raw credential values of a request: X-Fal-Key, and Authorization's credential after its scheme. */
-function credentialsOf(headers: Headers): string[] {
-  const authorization = headers.get('authorization')?.trim() ?? '';
-  return [headers.get('x-fal-key') ?? '', authorization, authorization.replace(/^\S+\s+/, '')];
-}
 
 /** Assemble the whole server. Reading top to bottom gives the request flow. */
 export function createApp({ config, logger, fetch, fetchClientMetadata, ...deps }: AppDeps): BuiltApp {
@@ -174,11 +168,14 @@ export function createApp({ config, logger, fetch, fetchClientMetadata, ...deps 
 
   const app = new Hono<AppEnv>();
   // The credentials a request carries are scrubbed, exactly, from every log line written for it.
-  app.use('*', (c, next) => requestSecrets.run(credentialsOf(c.req.raw.headers), next));
+  app.use('*', (c, next) => {
+    c.set('log', logger.withSecrets(credentialsOf(c.req.raw.headers)));
+    return next();
+  });
   app.use('*', requestId());
   app.use(
     '*',
-    accessLog(logger, (path, status, seconds) => M.http(metrics, path, status, seconds)),
+    accessLog((path, status, seconds) => M.http(metrics, path, status, seconds)),
   );
   app.use('*', hostValidation(policy));
   app.use('/mcp', async (c, next) => {
@@ -212,11 +209,20 @@ export function createApp({ config, logger, fetch, fetchClientMetadata, ...deps 
         keys: new FalWebhookKeys(config.falWebhookJwksUrl, fetch),
         logger,
         maxBodyBytes: config.maxUpstreamResponseBytes,
+        // A forged delivery is a failed authentication of its address, like a wrong token.
+        onRefused: async (c) => {
+          const locked = await failures.failed(clientIp(c));
+          return locked > 0
+            ? c.json({ error: 'too_many_failures', retry_after: locked }, 429, {
+                'retry-after': String(locked),
+              })
+            : undefined;
+        },
       }),
     );
   }
   if (oauth) {
-    app.route('/', oauthRoutes({ oauth, logger, rateLimiter, clientIp, publicUrl: config.publicUrl }));
+    app.route('/', oauthRoutes({ oauth, rateLimiter, clientIp, publicUrl: config.publicUrl }));
   }
   app.route(
     '/',
@@ -242,7 +248,7 @@ export function createApp({ config, logger, fetch, fetchClientMetadata, ...deps 
   );
   app.notFound(() => jsonRpcErrorResponse(404, 'Not found. The MCP endpoint is POST /mcp.'));
   app.onError((error, c) => {
-    logger.error('unhandled error', { requestId: c.get('requestId'), error });
+    (c.get('log') ?? logger).error('unhandled error', { requestId: c.get('requestId'), error });
     return jsonRpcErrorResponse(500, `Internal server error (request id ${c.get('requestId')}).`, {}, -32603);
   });
 

@@ -1,10 +1,13 @@
 import type { Caller } from '../auth/caller.js';
+import type { Logger } from '../log.js';
 import type { ToolSelection } from '../mcp/toolsets.js';
 
 /** Values middleware leaves on the Hono context for later handlers. */
 export interface AppEnv {
   Variables: {
     requestId: string;
+    /** This request's logger: scrubs the request's own credentials from every line. */
+    log: Logger;
     caller: Caller;
     /** The JSON-RPC message, parsed once by the json-body middleware. */
     parsedBody: unknown;

@@ -5,7 +5,7 @@ import type {
   ToolAnnotations,
 } from '@modelcontextprotocol/server';
 import { ANONYMOUS, type Caller, isCaller } from '../auth/caller.js';
-import { scrub } from '../log.js';
+import { type Logger, scrub } from '../log.js';
 import { M } from '../metrics/metrics.js';
 import type { Services } from '../services.js';
 import type { AnyTool, ToolContext, ToolGroup } from './define-tool.js';
@@ -39,13 +39,20 @@ export interface RequestExtra {
    * so the per-request server registers only what that message can reach.
    */
   rpc?: { method: string; tool: string | undefined } | undefined;
+  /** The request's logger, which scrubs its own credentials from every line. */
+  log?: Logger | undefined;
 }
 
 export function requestExtraOf(ctx: ServerContext): Omit<RequestExtra, 'selection'> {
   const extra = ctx.http?.authInfo?.extra;
   const caller = isCaller(extra?.caller) ? extra.caller : ANONYMOUS;
   const requestId = typeof extra?.requestId === 'string' ? extra.requestId : 'unknown';
-  return { caller, requestId };
+  const log = isLogger(extra?.log) ? extra.log : undefined;
+  return { caller, requestId, log };
+}
+
+function isLogger(value: unknown): value is Logger {
+  return typeof (value as Logger | undefined)?.withSecrets === 'function';
 }
 
 /** Computed once at start: schemas converted, callbacks bound to the services. */
@@ -77,8 +84,12 @@ async function runTool(
   ctx: ServerContext,
   services: Services,
 ): Promise<CallToolResult> {
-  const { caller, requestId } = requestExtraOf(ctx);
-  const logger = services.logger.child({ requestId, tenant: caller.tenant, tool: tool.name });
+  const { caller, requestId, log } = requestExtraOf(ctx);
+  const logger = (log ?? services.logger).withSecrets([caller.key]).child({
+    requestId,
+    tenant: caller.tenant,
+    tool: tool.name,
+  });
   const progressToken = ctx.mcpReq._meta?.progressToken;
   const toolCtx: ToolContext = {
     services,

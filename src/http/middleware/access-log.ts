@@ -1,6 +1,4 @@
 import type { MiddlewareHandler } from 'hono';
-import type { Logger } from '../../log.js';
-import { requestSecrets } from '../../log-secrets.js';
 import type { AppEnv } from '../env.js';
 import { untilResponseDone } from '../response-done.js';
 
@@ -9,31 +7,28 @@ const KNOWN_ROUTES = new Set(['/mcp', '/health', '/ready', '/', '/metrics', '/we
 
 export const accessLog =
   (
-    logger: Logger,
     count: (route: string, status: number, seconds: number) => void = () => undefined,
   ): MiddlewareHandler<AppEnv> =>
   (c, next) => {
     const started = performance.now();
-    return untilResponseDone(
-      c,
-      next,
-      requestSecrets.bind(() => {
-        const elapsed = performance.now() - started;
-        const path = c.req.path;
-        // Health probes arrive every few seconds; keep them out of info logs.
-        const quiet = path === '/health' || path === '/ready';
-        const fields = {
-          requestId: c.get('requestId'),
-          method: c.req.method,
-          path,
-          status: c.res.status,
-          ms: Math.round(elapsed),
-          tenant: c.get('caller')?.tenant,
-        };
-        // Unknown paths share one label, so scanners cannot blow up the metric's cardinality.
-        count(KNOWN_ROUTES.has(path) ? path : 'other', c.res.status, elapsed / 1000);
-        if (quiet) logger.debug('http', fields);
-        else logger.info('http', fields);
-      }),
-    );
+    return untilResponseDone(c, next, () => {
+      const elapsed = performance.now() - started;
+      const path = c.req.path;
+      // Health probes arrive every few seconds; keep them out of info logs.
+      const quiet = path === '/health' || path === '/ready';
+      const fields = {
+        requestId: c.get('requestId'),
+        method: c.req.method,
+        path,
+        status: c.res.status,
+        ms: Math.round(elapsed),
+        tenant: c.get('caller')?.tenant,
+      };
+      // Unknown paths share one label, so scanners cannot blow up the metric's cardinality.
+      count(KNOWN_ROUTES.has(path) ? path : 'other', c.res.status, elapsed / 1000);
+      // The request's own logger: the path is scrubbed of the credentials it carried.
+      const logger = c.get('log');
+      if (quiet) logger.debug('http', fields);
+      else logger.info('http', fields);
+    });
   };

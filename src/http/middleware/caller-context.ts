@@ -5,7 +5,6 @@ import type { OAuthService } from '../../auth/oauth/service.js';
 import type { AuthPosture } from '../../config.js';
 import type { AuthFailures } from '../../limits/auth-failures.js';
 import type { RefusedKeys } from '../../limits/refused-keys.js';
-import { requestSecrets } from '../../log-secrets.js';
 import type { AppEnv } from '../env.js';
 import { jsonRpcErrorResponse } from '../jsonrpc-error.js';
 import { untilResponseDone } from '../response-done.js';
@@ -55,7 +54,7 @@ export const callerContext =
     if (oauth && bearer?.startsWith(`${KIND.access}.`) && !falKey) {
       const opened = oauth.verifyAccessToken(bearer, c.req.url);
       if (!opened.ok) return refuse(challenge(oauth, c.req.url, TOKEN_REFUSED[opened.reason], true));
-      requestSecrets.add(opened.value.key.reveal());
+      c.set('log', c.get('log').withSecrets([opened.value.key]));
       const signedIn = callerFor(opened.value.key, 'caller-key');
       // The key inside was refused by fal (revoked since sign-in): sign in again with a good one.
       if (options.refused.has(signedIn.tenant)) {

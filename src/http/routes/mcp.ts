@@ -71,6 +71,7 @@ export function mcpRoute(options: McpRouteOptions): Hono<AppEnv> {
         requestId: c.get('requestId'),
         selection: c.get('selection'),
         rpc: rpcOf(c.get('parsedBody')),
+        log: c.get('log'),
       };
       return handler.fetch(c.req.raw, {
         parsedBody: c.get('parsedBody'),

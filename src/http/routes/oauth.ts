@@ -10,15 +10,12 @@ import { consentPage, errorPage, PAGE_HEADERS } from '../../auth/oauth/pages.js'
 import type { OAuthService } from '../../auth/oauth/service.js';
 import { Secret } from '../../auth/secret.js';
 import type { RateLimiter } from '../../limits/rate-limiter.js';
-import type { Logger } from '../../log.js';
-import { requestSecrets } from '../../log-secrets.js';
 import { StoreUnavailableError } from '../../store/store.js';
 import type { ClientIp } from '../client-ip.js';
 import type { AppEnv } from '../env.js';
 
 export interface OAuthRouteOptions {
   oauth: OAuthService;
-  logger: Logger;
   rateLimiter: RateLimiter | undefined;
   clientIp: ClientIp;
   /** Unset: the issuer is the request's origin, which is only trusted on a loopback host. */
@@ -37,7 +34,7 @@ const LOOPBACK = new Set(['127.0.0.1', 'localhost', '[::1]']);
  * Nothing here writes state except the used-code set.
  */
 export function oauthRoutes(options: OAuthRouteOptions): Hono<AppEnv> {
-  const { oauth, logger } = options;
+  const { oauth } = options;
   const route = new Hono<AppEnv>();
 
   route.use('*', async (c, next) => {
@@ -128,7 +125,7 @@ export function oauthRoutes(options: OAuthRouteOptions): Hono<AppEnv> {
     const result = oauth.clients.register(body);
     if (!result.ok)
       return c.json({ error: result.error, error_description: result.description }, 400, JSON_CORS);
-    logger.info('oauth client registered', { requestId: c.get('requestId') });
+    c.get('log').info('oauth client registered', { requestId: c.get('requestId') });
     return c.json(result.response, 201, JSON_CORS);
   });
 
@@ -212,7 +209,7 @@ export function oauthRoutes(options: OAuthRouteOptions): Hono<AppEnv> {
       return back({ error: 'access_denied', error_description: 'The user cancelled sign-in.' });
     }
     const pasted = typeof form.fal_key === 'string' ? form.fal_key.trim() : '';
-    requestSecrets.add(pasted);
+    c.set('log', c.get('log').withSecrets([pasted]));
     const again = (status: ContentfulStatusCode, error: string) =>
       c.html(consentHtml(c, request, sealed, error), status, PAGE_HEADERS);
     if (!isFalKeyShaped(pasted)) {
@@ -230,13 +227,13 @@ export function oauthRoutes(options: OAuthRouteOptions): Hono<AppEnv> {
       request.codeChallenge,
     );
     setCookie(c, CSRF_COOKIE, '', { path: '/authorize', maxAge: 0 });
-    logger.info('oauth code issued', { requestId: c.get('requestId') });
+    c.get('log').info('oauth code issued', { requestId: c.get('requestId') });
     return back({ code });
   });
 
   route.post('/token', limited, smallBody, async (c) => {
     const p = await tokenParams(c);
-    for (const grant of [p.code, p.refresh_token, p.code_verifier]) requestSecrets.add(grant);
+    c.set('log', c.get('log').withSecrets([p.code, p.refresh_token, p.code_verifier]));
     const error = (status: ContentfulStatusCode, code: string, description: string) =>
       c.json({ error: code, error_description: description }, status, { ...JSON_CORS, pragma: 'no-cache' });
     const ours = oauth.resource(c.req.url);
@@ -287,7 +284,10 @@ export function oauthRoutes(options: OAuthRouteOptions): Hono<AppEnv> {
       if (!firstUse) {
         return error(400, 'invalid_grant', 'The authorization code was already used.');
       }
-      logger.info('oauth tokens issued', { requestId: c.get('requestId'), grant: 'authorization_code' });
+      c.get('log').info('oauth tokens issued', {
+        requestId: c.get('requestId'),
+        grant: 'authorization_code',
+      });
       return c.json(oauth.grants.tokens(grant), 200, { ...JSON_CORS, pragma: 'no-cache' });
     }
 
@@ -305,7 +305,7 @@ export function oauthRoutes(options: OAuthRouteOptions): Hono<AppEnv> {
       if (p.client_id && p.client_id !== opened.value.clientId) {
         return error(400, 'invalid_grant', 'The refresh token was issued to another client.');
       }
-      logger.info('oauth tokens issued', { requestId: c.get('requestId'), grant: 'refresh_token' });
+      c.get('log').info('oauth tokens issued', { requestId: c.get('requestId'), grant: 'refresh_token' });
       return c.json(oauth.grants.tokens(opened.value), 200, { ...JSON_CORS, pragma: 'no-cache' });
     }
     return error(400, 'unsupported_grant_type', 'Use authorization_code or refresh_token.');
