@@ -18,9 +18,7 @@ const CALLS = Number(process.env.CALLS ?? 100);
 const emu = await startEmulator();
 const { child, url } = await startProcess(['--max-old-space-size=256', SERVER], {
   PORT: '0',
-  FAL_API_URL: emu.apiUrl,
-  FAL_QUEUE_URL: emu.queueUrl,
-  FAL_STORAGE_URL: emu.storageUrl,
+  ...emu.serverEnv(),
   LOG_LEVEL: 'info',
   // The victim and the attacker are different hosts; on loopback the header says which.
   TRUST_PROXY: 'x-forwarded-for',

@@ -21,9 +21,7 @@ const RUNS = Number(process.env.RUNS ?? 3);
 function serverEnv(emu: RunningEmulator, extra: Record<string, string> = {}) {
   return {
     PORT: '0',
-    FAL_API_URL: emu.apiUrl,
-    FAL_QUEUE_URL: emu.queueUrl,
-    FAL_STORAGE_URL: emu.storageUrl,
+    ...emu.serverEnv(),
     LOG_LEVEL: 'info',
     RATE_LIMIT_PER_MINUTE: '0',
     WARM_CATALOGUE: 'true',

@@ -24,9 +24,7 @@ const child = spawn(process.execPath, ['dist/main.js'], {
   env: {
     ...process.env,
     PORT: '0',
-    FAL_API_URL: emu.apiUrl,
-    FAL_QUEUE_URL: emu.queueUrl,
-    FAL_STORAGE_URL: emu.storageUrl,
+    ...emu.serverEnv(),
     LOG_LEVEL: 'info',
     RATE_LIMIT_PER_MINUTE: '0',
   },

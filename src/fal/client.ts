@@ -146,9 +146,11 @@ export class FalClient {
       } catch (error) {
         throw this.#settle(req, error as FalError);
       }
+      // fal answered: it is up, whether or not the body is what we expect.
       this.#breakers.success(req.route, req.as.tenant);
+      const body = parseBody(text, response.status, req.schema);
       this.#observe(api, 'ok', seconds());
-      return parseBody(text, response.status, req.schema);
+      return body;
     } catch (error) {
       if (error instanceof FalError && !error.circuitOpen) this.#observe(api, error.kind, seconds());
       throw error;

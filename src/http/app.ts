@@ -70,7 +70,7 @@ const LOOPBACK = new Set(['127.0.0.1', 'localhost', '::1', '[::1]']);
 export function createApp({ config, logger, fetch, fetchClientMetadata, ...deps }: AppDeps): BuiltApp {
   const metrics = new Metrics();
   if (config.redis && !deps.store) throw new Error('REDIS_URL is set: pass the store from createStore()');
-  const store = deps.store ?? new MemoryStore();
+  const store = deps.store ?? new MemoryStore(Date.now, 100_000, 32 * 1024 * 1024);
   const refused = new RefusedKeys();
   const fal = new FalClient({
     apiUrl: config.falApiUrl,
@@ -108,7 +108,10 @@ export function createApp({ config, logger, fetch, fetchClientMetadata, ...deps 
     fal,
     registry,
     schemas,
-    store: new JobStore(store),
+    // In memory, outcomes (up to 256 KiB each) get their own 32 MiB, apart from keys and records.
+    store: new JobStore(store, {
+      outcomes: store.shared ? store : new MemoryStore(Date.now, 50_000, 32 * 1024 * 1024),
+    }),
     keys: new IdempotencyKeys(store),
     logger,
     queueUrl: config.falQueueUrl,

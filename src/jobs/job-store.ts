@@ -2,7 +2,7 @@ import * as v from 'valibot';
 import { LruTtlCache } from '../registry/lru.js';
 import type { SharedStore } from '../store/store.js';
 import { ignoreUnavailable } from './idempotency.js';
-import { type JobRecord, JobRecordSchema, type Outcome, parseStored } from './job-record.js';
+import { type JobRecord, JobRecordSchema, type Outcome, OutcomeSchema, parseStored } from './job-record.js';
 
 export type { JobRecord, Outcome } from './job-record.js';
 
@@ -11,6 +11,12 @@ export interface JobStoreOptions {
   maxLocalJobs?: number;
   /** Largest kept outcome (JSON bytes); a larger output keeps its media links only. */
   maxOutcomeBytes?: number;
+  /**
+   * Where outcomes go (default: the same store). In memory they get a store of
+   * their own, so a tenant's many large outputs can only push out other outputs,
+   * never idempotency keys or job records.
+   */
+  outcomes?: SharedStore;
   now?: () => number;
 }
 
@@ -19,29 +25,26 @@ const OwnerSchema = v.object({ tenant: v.string(), model: v.string() });
 
 /**
  * Job records per tenant, in the shared store so any machine can answer for any
- * job, with the job's outcome once it is known (fal forgets it after an hour).
+ * job, and each job's outcome once it is known (fal forgets it after an hour).
  * Records are also kept locally when the store is remote, so the submitting
  * machine still knows its jobs if the store goes away (fail open).
  */
 export class JobStore {
   readonly #store: SharedStore;
+  readonly #outcomes: SharedStore;
   readonly #local: LruTtlCache<string, JobRecord> | undefined;
-  readonly #opts: Required<JobStoreOptions>;
+  readonly #opts: Required<Omit<JobStoreOptions, 'outcomes'>>;
 
   constructor(store: SharedStore, options: JobStoreOptions = {}) {
     this.#store = store;
+    this.#outcomes = options.outcomes ?? store;
     this.#opts = {
-      ttlMs: DAY_MS,
-      maxLocalJobs: 20_000,
-      maxOutcomeBytes: 256 * 1024,
-      now: Date.now,
-      ...options,
+      ttlMs: options.ttlMs ?? DAY_MS,
+      maxLocalJobs: options.maxLocalJobs ?? 20_000,
+      maxOutcomeBytes: options.maxOutcomeBytes ?? 256 * 1024,
+      now: options.now ?? Date.now,
     };
     this.#local = store.shared ? new LruTtlCache(this.#opts.maxLocalJobs, this.#opts.ttlMs) : undefined;
-  }
-
-  get maxOutcomeBytes(): number {
-    return this.#opts.maxOutcomeBytes;
   }
 
   /**
@@ -56,12 +59,18 @@ export class JobStore {
     }
   }
 
+  /** This tenant's record of a request, with its outcome when one was kept. */
   async find(tenant: string, requestId: string): Promise<JobRecord | undefined> {
     const key = jobKey(tenant, requestId);
-    const local = this.#local?.get(key);
-    if (local) return local;
-    const raw = await this.#store.get(key).catch(ignoreUnavailable);
-    return parseStored(JobRecordSchema, raw);
+    const record =
+      this.#local?.get(key) ??
+      parseStored(JobRecordSchema, await this.#store.get(key).catch(ignoreUnavailable));
+    if (!record) return undefined;
+    const outcome = parseStored(
+      OutcomeSchema,
+      await this.#outcomes.get(outcomeKey(tenant, requestId)).catch(ignoreUnavailable),
+    );
+    return outcome ? { ...record, outcome } : record;
   }
 
   /** Who submitted a request through this server with our webhook (undefined: not ours, or forgotten). */
@@ -71,17 +80,24 @@ export class JobStore {
 
   /** Keep how the job ended, for the rest of the record's life. An outcome already kept wins. */
   async keep(tenant: string, record: JobRecord, outcome: Outcome): Promise<JobRecord> {
-    const current = (await this.find(tenant, record.requestId)) ?? record;
-    if (current.outcome && !current.outcome.partial) return current;
-    const kept: JobRecord = { ...current, outcome: shrinkToFit(outcome, this.#opts.maxOutcomeBytes) };
-    await this.#write(tenant, kept);
-    return kept;
+    const current = await this.find(tenant, record.requestId);
+    if (current?.outcome && !current.outcome.partial) return current;
+    // A job first seen here (check_job with its model) gets its record now.
+    if (!current) await this.#write(tenant, record);
+    const base = current ?? record;
+    const fitted = shrinkToFit(outcome, this.#opts.maxOutcomeBytes);
+    await this.#outcomes
+      .set(outcomeKey(tenant, record.requestId), JSON.stringify(fitted), this.#ttl(base))
+      .catch(ignoreUnavailable);
+    return { ...base, outcome: fitted };
   }
 
+  /** The record alone: outcomes are kept apart (see `outcomes`). */
   async #write(tenant: string, record: JobRecord): Promise<void> {
+    const { outcome: _outcome, ...bare } = record;
     const key = jobKey(tenant, record.requestId);
-    this.#local?.set(key, record);
-    await this.#store.set(key, JSON.stringify(record), this.#ttl(record)).catch(ignoreUnavailable);
+    this.#local?.set(key, bare);
+    await this.#store.set(key, JSON.stringify(bare), this.#ttl(bare)).catch(ignoreUnavailable);
   }
 
   /** A record lives a day from its submission, however often it is rewritten. */
@@ -99,4 +115,5 @@ function shrinkToFit(outcome: Outcome, maxBytes: number): Outcome {
 }
 
 const jobKey = (tenant: string, requestId: string) => `job:${tenant}:${requestId}`;
+const outcomeKey = (tenant: string, requestId: string) => `outcome:${tenant}:${requestId}`;
 const ownerKey = (requestId: string) => `owner:${requestId}`;

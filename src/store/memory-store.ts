@@ -11,9 +11,9 @@ interface Bucket {
 }
 
 /**
- * The default store: one process, no network. Bounded: past `maxEntries` the
- * least recently written entries go first (a dropped bucket is simply full
- * again, which errs on the side of the caller).
+ * The default store: one process, no network. Bounded: past `maxEntries`, or
+ * past `maxBytes` of values, the least recently written entries go first (a
+ * dropped bucket is simply full again, which errs on the side of the caller).
  */
 export class MemoryStore implements SharedStore {
   readonly kind = 'memory';
@@ -21,9 +21,12 @@ export class MemoryStore implements SharedStore {
   readonly #entries = new Map<string, Entry>();
   readonly #buckets = new Map<string, Bucket>();
 
+  #bytes = 0;
+
   constructor(
     private readonly now: () => number = Date.now,
     private readonly maxEntries = 100_000,
+    private readonly maxBytes = 64 * 1024 * 1024,
   ) {}
 
   async get(key: string): Promise<string | undefined> {
@@ -31,9 +34,14 @@ export class MemoryStore implements SharedStore {
   }
 
   async set(key: string, value: string, ttlMs: number): Promise<void> {
-    this.#entries.delete(key);
+    this.#drop(key);
     this.#entries.set(key, { value, expiresAt: this.now() + ttlMs });
-    trim(this.#entries, this.maxEntries);
+    this.#bytes += value.length;
+    while (this.#entries.size > this.maxEntries || this.#bytes > this.maxBytes) {
+      const oldest = this.#entries.keys().next();
+      if (oldest.done) break;
+      this.#drop(oldest.value);
+    }
   }
 
   async setIfAbsent(key: string, value: string, ttlMs: number): Promise<boolean> {
@@ -44,7 +52,7 @@ export class MemoryStore implements SharedStore {
 
   async deleteIfEquals(key: string, value: string): Promise<boolean> {
     if (this.#live(key)?.value !== value) return false;
-    this.#entries.delete(key);
+    this.#drop(key);
     return true;
   }
 
@@ -73,13 +81,21 @@ export class MemoryStore implements SharedStore {
   async close(): Promise<void> {
     this.#entries.clear();
     this.#buckets.clear();
+    this.#bytes = 0;
+  }
+
+  #drop(key: string): void {
+    const entry = this.#entries.get(key);
+    if (!entry) return;
+    this.#bytes -= entry.value.length;
+    this.#entries.delete(key);
   }
 
   #live(key: string): Entry | undefined {
     const entry = this.#entries.get(key);
     if (!entry) return undefined;
     if (entry.expiresAt > this.now()) return entry;
-    this.#entries.delete(key);
+    this.#drop(key);
     return undefined;
   }
 }

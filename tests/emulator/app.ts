@@ -19,6 +19,8 @@ export interface RunningEmulator {
   inject(route: RouteName, fault: Fault): void;
   /** fal's JWKS of webhook keys, as FAL_WEBHOOK_JWKS_URL. */
   jwksUrl: string;
+  /** The environment that points a server at this emulator (FAL_API_URL, FAL_QUEUE_URL, FAL_STORAGE_URL). */
+  serverEnv(): Record<string, string>;
   /** A webhook body signed the way fal signs it (tests forge and replay with it). */
   signWebhook(body: string, opts: { requestId: string; userId?: string; timestamp?: number }): SignedDelivery;
   close(): Promise<void>;
@@ -77,6 +79,11 @@ export async function startEmulator(
     faults,
     inject: (route, fault) => faults.inject(route, fault),
     jwksUrl: `${origin}/.well-known/jwks.json`,
+    serverEnv: () => ({
+      FAL_API_URL: `${origin}/v1`,
+      FAL_QUEUE_URL: `${origin}/queue`,
+      FAL_STORAGE_URL: `${origin}/storage-api`,
+    }),
     signWebhook: (body, opts) => signDelivery(state, body, opts),
     close: () =>
       new Promise((resolve) => {

@@ -25,9 +25,7 @@ export async function spawnServer(
     env: {
       ...process.env,
       PORT: '0',
-      FAL_API_URL: emu.apiUrl,
-      FAL_QUEUE_URL: emu.queueUrl,
-      FAL_STORAGE_URL: emu.storageUrl,
+      ...emu.serverEnv(),
       LOG_LEVEL: 'info',
       ...opts.env,
     },

@@ -83,6 +83,54 @@ describe('IdempotencyKeys: across machines', () => {
   });
 });
 
+describe('JobStore: kept outcomes', () => {
+  it("live apart in memory: one tenant's many large outputs never push out others' keys or records", async () => {
+    const store = new MemoryStore(Date.now, 10_000, 64 * 1024);
+    const outcomes = new MemoryStore(Date.now, 10_000, 64 * 1024);
+    const jobs = new JobStore(store, { outcomes });
+    const keys = new IdempotencyKeys(store);
+    const mine = await keys.reserve('victim', 'k1', 'fp', 'fal-ai/flux/dev');
+    if (mine.kind !== 'reserved') throw new Error('expected a reservation');
+    await keys.complete(mine, record('req-v'), 'fp');
+    await jobs.remember('victim', record('req-v'));
+    const big = { images: [{ url: 'https://v3b.fal.media/x.png' }], text: 'x'.repeat(10_000) };
+    for (let i = 0; i < 100; i++) {
+      await jobs.remember('greedy', record(`req-g${i}`));
+      await jobs.keep('greedy', record(`req-g${i}`), {
+        status: 'COMPLETED',
+        result: big,
+        media: [],
+        notes: [],
+        keptAt: Date.now(),
+      });
+    }
+    expect(await keys.reserve('victim', 'k1', 'fp', 'fal-ai/flux/dev')).toEqual({
+      kind: 'earlier',
+      record: record('req-v'),
+    });
+    expect(await jobs.find('victim', 'req-v')).toEqual(record('req-v'));
+    // The newest outcomes are there; the oldest made room for them.
+    expect((await jobs.find('greedy', 'req-g99'))?.outcome?.status).toBe('COMPLETED');
+    expect((await jobs.find('greedy', 'req-g0'))?.outcome).toBeUndefined();
+  });
+
+  it('an output larger than the cap keeps its media links, marked partial', async () => {
+    const jobs = new JobStore(new MemoryStore(), { maxOutcomeBytes: 1024 });
+    const media = [
+      { field: 'images[0]', url: 'https://v3b.fal.media/a.png', kind: 'image' as const, name: 'a.png' },
+    ];
+    const kept = await jobs.keep('t', record('req-p'), {
+      status: 'COMPLETED',
+      result: { text: 'y'.repeat(5000) },
+      media,
+      notes: [],
+      keptAt: 1,
+    });
+    expect(kept.outcome).toMatchObject({ partial: true, media });
+    expect(kept.outcome?.result).toBeUndefined();
+  });
+});
+
 describe('RateLimiter', () => {
   it('shares one bucket through the store, and falls back to per-machine buckets when it is down', async () => {
     const store = new SwitchableStore();
