@@ -212,6 +212,7 @@ export function createApp({ config, logger, fetch, fetchClientMetadata, ...deps 
         keys: new FalWebhookKeys(config.falWebhookJwksUrl, fetch),
         logger,
         maxBodyBytes: config.maxUpstreamResponseBytes,
+        isLocked: async (c) => (await failures.lockedFor(clientIp(c))) > 0,
         // A forged delivery is a failed authentication of its address, like a wrong token.
         onRefused: async (c) => {
           const locked = await failures.failed(clientIp(c));

@@ -20,18 +20,30 @@ export const MAX_SKEW_SECONDS = 300;
  * request id, user id, timestamp and the hex SHA-256 of the raw body, joined by
  * newlines; the signature is hex; the keys come from fal's JWKS.
  */
-export async function verifyDelivery(
+/** What can be refused from the headers alone, before the body is read. */
+export function precheckDelivery(
   headers: SignedHeaders,
-  rawBody: Uint8Array,
-  keys: FalWebhookKeys,
   nowSeconds: number = Date.now() / 1000,
-): Promise<Verdict> {
+): Extract<Verdict, { ok: false }> | undefined {
   const { requestId, userId, timestamp, signature } = headers;
   if (!requestId || !userId || !timestamp || !signature) return { ok: false, reason: 'unsigned' };
   if (!/^\d{1,12}$/.test(timestamp) || !/^(?:[0-9a-f]{2}){64}$/i.test(signature)) {
     return { ok: false, reason: 'forged' };
   }
   if (Math.abs(nowSeconds - Number(timestamp)) > MAX_SKEW_SECONDS) return { ok: false, reason: 'stale' };
+  return undefined;
+}
+
+export async function verifyDelivery(
+  headers: SignedHeaders,
+  rawBody: Uint8Array,
+  keys: FalWebhookKeys,
+  nowSeconds: number = Date.now() / 1000,
+): Promise<Verdict> {
+  const early = precheckDelivery(headers, nowSeconds);
+  if (early) return early;
+  // The precheck proved all four present.
+  const { requestId = '', userId = '', timestamp = '', signature = '' } = headers;
   const digest = createHash('sha256').update(rawBody).digest('hex');
   const message = Buffer.from([requestId, userId, timestamp, digest].join('\n'));
   const sig = Buffer.from(signature, 'hex');

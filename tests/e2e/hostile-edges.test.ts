@@ -149,6 +149,33 @@ describe('protocol and network edges', () => {
   );
 });
 
+describe('forged webhooks', () => {
+  it('count as failed authentication of their address: past the budget it is refused before its body is read', async () => {
+    const h = await startHarness({ publicUrl: true });
+    try {
+      const url = `${h.config.publicUrl}/webhooks/fal`;
+      const forged = () =>
+        fetch(url, {
+          method: 'POST',
+          headers: {
+            'content-type': 'application/json',
+            'x-fal-webhook-request-id': 'req-1',
+            'x-fal-webhook-user-id': 'u',
+            'x-fal-webhook-timestamp': String(Math.floor(Date.now() / 1000)),
+            'x-fal-webhook-signature': 'ab'.repeat(64),
+          },
+          body: JSON.stringify({ request_id: 'req-1', status: 'OK', payload: {} }),
+        });
+      const statuses: number[] = [];
+      for (let i = 0; i < 12; i++) statuses.push((await forged()).status);
+      expect(statuses.slice(0, 10)).toEqual(Array(10).fill(401));
+      expect(statuses.slice(10)).toEqual([429, 429]);
+    } finally {
+      await h.close();
+    }
+  });
+});
+
 describe('slow clients', () => {
   it('headers that do not finish in 10 s, and a body that does not in 30 s, are cut off on time', async () => {
     const emu = await startEmulator();
