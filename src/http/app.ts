@@ -36,7 +36,7 @@ import { untilResponseDone } from './response-done.js';
 import { healthRoutes } from './routes/health.js';
 import { mcpRoute } from './routes/mcp.js';
 import { metricsRoute } from './routes/metrics.js';
-import { oauthRoutes } from './routes/oauth.js';
+import { oauthRoutes } from './routes/oauth/index.js';
 import { rootRoute } from './routes/root.js';
 import { webhookRoutes } from './routes/webhooks.js';
 

@@ -1,76 +1,10 @@
 import { categoryMatcher } from './categories.js';
 import { editDistance } from './resolve.js';
+import { FIELD_WEIGHTS, type Field, INTENTS, rawTokens, SYNONYMS, tokenize } from './search-words.js';
+import { type Ranked, topK } from './top-k.js';
 import type { Catalogue, FalModel } from './types.js';
 
-/** How much a match in each field counts. Names and ids say what a model is; descriptions only hint. */
-const FIELD_WEIGHTS = { id: 3, name: 3, tags: 2, family: 2, category: 1.5, description: 1 } as const;
-type Field = keyof typeof FIELD_WEIGHTS;
-
-const STOPWORDS = new Set(
-  (
-    'a an and the of for to in on with from by me my i we our is are be it this that using use make create want need ' +
-    'model models generate generates generated generating generation best good'
-  ).split(' '),
-);
-
-/** Words that say which kind of model the query wants; matching models get a boost. */
-const INTENTS: Record<string, string[]> = {
-  transcribe: ['speech-to-text'],
-  transcription: ['speech-to-text'],
-  stt: ['speech-to-text'],
-  tts: ['text-to-speech'],
-  voice: ['text-to-speech'],
-  speech: ['text-to-speech', 'speech-to-text'],
-  music: ['text-to-audio'],
-  song: ['text-to-audio'],
-  upscale: ['image-to-image', 'video-to-video'],
-  animate: ['image-to-video'],
-  '3d': ['image-to-3d', 'text-to-3d'],
-};
-
-/** Words agents use for what fal's catalogue calls something else. */
-const SYNONYMS: Record<string, string[]> = {
-  picture: ['image'],
-  photo: ['image', 'photorealistic'],
-  photos: ['image'],
-  images: ['image'],
-  pic: ['image'],
-  movie: ['video'],
-  clip: ['video'],
-  film: ['video'],
-  animate: ['video', 'animation'],
-  animation: ['video'],
-  videos: ['video'],
-  music: ['audio', 'song'],
-  song: ['music', 'audio'],
-  sound: ['audio'],
-  sfx: ['sound', 'audio'],
-  voice: ['speech', 'tts'],
-  tts: ['speech'],
-  speak: ['speech'],
-  transcribe: ['speech', 'transcription', 'whisper'],
-  transcription: ['speech', 'whisper'],
-  stt: ['speech', 'transcription'],
-  upscaler: ['upscale'],
-  upscaling: ['upscale'],
-  enhance: ['upscale'],
-  mesh: ['3d'],
-  rembg: ['background'],
-  bg: ['background'],
-  cutout: ['background'],
-};
-
-function rawTokens(text: string): string[] {
-  return text
-    .toLowerCase()
-    .split(/[^a-z0-9.]+/)
-    .map((t) => t.replace(/^\.+|\.+$/g, ''))
-    .filter((t) => t.length > 0);
-}
-
-export function tokenize(text: string): string[] {
-  return rawTokens(text).filter((t) => !STOPWORDS.has(t));
-}
+export { tokenize } from './search-words.js';
 
 interface Posting {
   doc: number;
@@ -302,40 +236,4 @@ function bitCount(mask: number): number {
   let n = 0;
   for (let m = mask; m !== 0; m &= m - 1) n++;
   return n;
-}
-
-interface Ranked {
-  model: FalModel;
-  score: number;
-  /** Bit i set: query word i matched. */
-  mask: number;
-}
-
-function byRank(a: Ranked, b: Ranked): number {
-  return (
-    b.score - a.score ||
-    a.model.id.length - b.model.id.length ||
-    (a.model.id < b.model.id ? -1 : a.model.id > b.model.id ? 1 : 0)
-  );
-}
-
-/** The first k in rank order without sorting everything (k is usually 5–20 of hundreds). */
-function topK(items: Ranked[], k: number): Ranked[] {
-  if (k <= 0) return [];
-  if (k >= items.length / 4) return items.sort(byRank).slice(0, k);
-  const best: Ranked[] = [];
-  for (const item of items) {
-    if (best.length === k && byRank(item, best[k - 1] as Ranked) >= 0) continue;
-    // Binary insertion into the sorted shortlist.
-    let lo = 0;
-    let hi = best.length;
-    while (lo < hi) {
-      const mid = (lo + hi) >> 1;
-      if (byRank(best[mid] as Ranked, item) <= 0) lo = mid + 1;
-      else hi = mid;
-    }
-    best.splice(lo, 0, item);
-    if (best.length > k) best.pop();
-  }
-  return best;
 }
