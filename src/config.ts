@@ -1,6 +1,7 @@
 import * as v from 'valibot';
 import { Secret } from './auth/secret.js';
 import { EnvSchema, type LOG_LEVELS } from './config-schema.js';
+import { isLoopbackHost } from './lib/loopback.js';
 
 /** Thrown for a bad environment: one line naming the variable and what it expects. */
 export class ConfigError extends Error {
@@ -155,7 +156,7 @@ function oauthConfig(
 ): OAuthConfig {
   if (!secrets) return { enabled: false };
   // Tokens are bound to the server's URL; off loopback the request's Host cannot be trusted to say it.
-  if (!publicUrl && !['127.0.0.1', 'localhost', '::1'].includes(host)) {
+  if (!publicUrl && !isLoopbackHost(host)) {
     throw new ConfigError(
       'PUBLIC_URL: expected the public base URL of this server (e.g. https://fal-mcp.fly.dev) when OAUTH_SECRET is set and HOST is not loopback',
     );

@@ -1,5 +1,6 @@
 import { writeSync } from 'node:fs';
 import type { LogLevel } from './config.js';
+import { UserError } from './errors.js';
 import { revealAll, type SecretLike, scrubExact } from './log-secrets.js';
 
 export type LogFields = Record<string, unknown>;
@@ -38,7 +39,16 @@ export function scrub(text: string): string {
 function sanitize(value: unknown, secrets: readonly string[], depth = 0): unknown {
   const clean = (text: string) => scrub(scrubExact(text, secrets));
   if (typeof value === 'string') return clean(value);
-  if (value instanceof Error) return { name: value.name, message: clean(value.message) };
+  if (value instanceof Error) {
+    // A caller's mistake needs its message only; anything else its stack and cause, to be fixed.
+    if (value instanceof UserError) return { name: value.name, message: clean(value.message) };
+    return {
+      name: value.name,
+      message: clean(value.message),
+      ...(value.stack ? { stack: clean(value.stack) } : {}),
+      ...(value.cause !== undefined && depth < 4 ? { cause: sanitize(value.cause, secrets, depth + 1) } : {}),
+    };
+  }
   if (depth > 4 || value === null || typeof value !== 'object') return value;
   if (Array.isArray(value)) return value.map((x) => sanitize(x, secrets, depth + 1));
   const out: Record<string, unknown> = {};

@@ -3,6 +3,7 @@ import { serve } from '@hono/node-server';
 import { ConfigError, configSecrets, loadConfig } from './config.js';
 import type { BuiltApp } from './http/app.js';
 import { bootFetch, type Fetch } from './http/boot.js';
+import { isLoopbackHost } from './lib/loopback.js';
 import { createLogger } from './log.js';
 import { SERVER_VERSION } from './version.js';
 
@@ -59,7 +60,7 @@ async function start(): Promise<void> {
     auth: config.auth.kind,
   });
 
-  const loopback = ['127.0.0.1', 'localhost', '::1'].includes(config.host);
+  const loopback = isLoopbackHost(config.host);
   if (!loopback && config.allowedHosts.length === 0) {
     logger.warn('listening beyond loopback without ALLOWED_HOSTS: Host headers are not checked', {
       host: config.host,

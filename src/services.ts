@@ -1,9 +1,9 @@
 import type { FalClient } from './fal/client.js';
 import type { JobService } from './jobs/job-service.js';
-import type { FetchPolicy } from './jobs/safe-fetch.js';
 import type { ConcurrencyLimiter } from './limits/concurrency.js';
 import type { Logger } from './log.js';
 import type { Metrics } from './metrics/metrics.js';
+import type { FetchPolicy } from './net/safe-fetch.js';
 import type { ModelSchemaService } from './registry/model-schemas.js';
 import type { PricingService } from './registry/pricing.js';
 import type { ModelRegistry } from './registry/registry.js';

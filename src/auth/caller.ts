@@ -14,6 +14,9 @@ export interface Caller {
   readonly mode: AuthMode;
 }
 
+/** A caller that carries a fal key: what every tool that spends or reads an account runs on. */
+export type KeyedCaller = Caller & { readonly key: Secret };
+
 export const ANONYMOUS: Caller = Object.freeze({ key: undefined, tenant: 'anonymous', mode: 'anonymous' });
 
 export function fingerprint(secret: Secret): string {

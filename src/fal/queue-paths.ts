@@ -1,7 +1,4 @@
-/** An id a caller supplied that cannot be a fal endpoint or request id. */
-export class InvalidIdentifierError extends Error {
-  override name = 'InvalidIdentifierError';
-}
+import { InvalidIdentifierError } from '../errors.js';
 
 const ENDPOINT_ID = /^[A-Za-z0-9][\w.-]*(\/[\w.-]+)+$/;
 const REQUEST_ID = /^[A-Za-z0-9][A-Za-z0-9_-]{0,127}$/;

@@ -6,6 +6,7 @@ import { FalClient } from '../fal/client.js';
 import { IdempotencyKeys } from '../jobs/idempotency.js';
 import { JobService } from '../jobs/job-service.js';
 import { JobStore } from '../jobs/job-store.js';
+import { isLoopbackHost } from '../lib/loopback.js';
 import { AuthFailures } from '../limits/auth-failures.js';
 import { ConcurrencyLimiter } from '../limits/concurrency.js';
 import { RateLimiter } from '../limits/rate-limiter.js';
@@ -63,8 +64,6 @@ export interface BuiltApp {
   /** Release what the app holds open (the store's connection). */
   close(): Promise<void>;
 }
-
-const LOOPBACK = new Set(['127.0.0.1', 'localhost', '::1', '[::1]']);
 
 /** Assemble the whole server. Reading top to bottom gives the request flow. */
 export function createApp({ config, logger, fetch, fetchClientMetadata, ...deps }: AppDeps): BuiltApp {
@@ -164,7 +163,7 @@ export function createApp({ config, logger, fetch, fetchClientMetadata, ...deps 
   const policy = {
     allowedOrigins: config.allowedOrigins,
     allowedHosts: config.allowedHosts,
-    loopbackBind: LOOPBACK.has(config.host),
+    loopbackBind: isLoopbackHost(config.host),
   };
   let draining = false;
   let inFlight = 0;

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import * as v from 'valibot';
-import { UserError } from '../mcp/errors.js';
+import { UserError } from '../errors.js';
 import { type SharedStore, StoreUnavailableError } from '../store/store.js';
 import { type JobRecord, JobRecordSchema, parseStored } from './job-record.js';
 

@@ -1,25 +1,19 @@
-import type { Caller } from '../auth/caller.js';
+import type { Caller, KeyedCaller } from '../auth/caller.js';
+import { UserError } from '../errors.js';
 import { FalError, falErrorFromResponse } from '../fal/errors.js';
 import { cancelRequest, fetchResult, fetchStatus, type QueueStatus } from '../fal/queue.js';
 import { appOf, assertEndpointId, assertRequestId } from '../fal/queue-paths.js';
 import type { ConcurrencyLimiter } from '../limits/concurrency.js';
-import { UserError } from '../mcp/errors.js';
 import { resolveModel } from '../registry/resolve.js';
 import type { IdempotencyKeys } from './idempotency.js';
 import type { JobRecord, Outcome } from './job-record.js';
 import { FAL_RETENTION, failureOutcome, type JobView, progressMessage, viewOfOutcome } from './job-view.js';
 import { mapOutput } from './results.js';
-import {
-  type KeyedCaller,
-  type Submission,
-  type SubmitRequest,
-  Submitter,
-  type SubmitterDeps,
-} from './submitter.js';
+import { type Submission, type SubmitRequest, Submitter, type SubmitterDeps } from './submitter.js';
 import { waitForJob } from './wait.js';
 
 export type { JobState, JobView } from './job-view.js';
-export type { KeyedCaller, Submission, SubmitRequest } from './submitter.js';
+export type { Submission, SubmitRequest } from './submitter.js';
 
 export interface JobLimits {
   defaultWaitSeconds: number;

@@ -1,5 +1,5 @@
 import * as v from 'valibot';
-import { LruTtlCache } from '../registry/lru.js';
+import { LruTtlCache } from '../lib/lru.js';
 import type { SharedStore } from '../store/store.js';
 import { ignoreUnavailable } from './idempotency.js';
 import { type JobRecord, JobRecordSchema, type Outcome, OutcomeSchema, parseStored } from './job-record.js';

@@ -1,7 +1,7 @@
+import { UserError } from '../errors.js';
 import type { Credential, FalClient } from '../fal/client.js';
 import { FalError } from '../fal/errors.js';
 import { fetchEstimate } from '../fal/platform.js';
-import { UserError } from '../mcp/errors.js';
 
 /**
  * Refuse a call before submit when fal's estimate for one call exceeds the

@@ -1,12 +1,11 @@
 import { createHash } from 'node:crypto';
-import type { Caller } from '../auth/caller.js';
-import type { Secret } from '../auth/secret.js';
+import type { KeyedCaller } from '../auth/caller.js';
+import { UserError } from '../errors.js';
 import type { FalClient } from '../fal/client.js';
 import { FalError } from '../fal/errors.js';
 import { submitToQueue } from '../fal/queue.js';
 import { assertEndpointId, assertRequestId } from '../fal/queue-paths.js';
 import type { Logger } from '../log.js';
-import { UserError } from '../mcp/errors.js';
 import type { ModelSchemaService } from '../registry/model-schemas.js';
 import type { ModelRegistry } from '../registry/registry.js';
 import { resolveModel } from '../registry/resolve.js';
@@ -15,8 +14,6 @@ import type { JobRecord } from './job-record.js';
 import type { JobStore } from './job-store.js';
 import { enforceCostCap } from './spend-guard.js';
 import { validateInput } from './validate-input.js';
-
-export type KeyedCaller = Caller & { key: Secret };
 
 export interface SubmitRequest {
   model: string;

@@ -1,12 +1,10 @@
-import { editDistance } from '../registry/resolve.js';
-import type { JsonObject } from '../registry/schema-summary.js';
+import { editDistance } from '../lib/edit-distance.js';
+import { isObject, type JsonObject } from '../lib/is-object.js';
 
 export interface InputIssue {
   field: string;
   message: string;
 }
-
-const isObject = (v: unknown): v is JsonObject => typeof v === 'object' && v !== null && !Array.isArray(v);
 
 function describeType(s: JsonObject): string {
   if (Array.isArray(s.enum)) return `one of ${s.enum.map((e) => JSON.stringify(e)).join(', ')}`;

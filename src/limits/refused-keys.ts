@@ -1,4 +1,4 @@
-import { LruTtlCache } from '../registry/lru.js';
+import { LruTtlCache } from '../lib/lru.js';
 
 /**
  * Keys fal refused (401) in the last few minutes, by tenant fingerprint (never the

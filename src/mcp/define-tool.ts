@@ -1,6 +1,6 @@
 import type { ToolAnnotations } from '@modelcontextprotocol/server';
 import type * as v from 'valibot';
-import type { Caller } from '../auth/caller.js';
+import type { Caller, KeyedCaller } from '../auth/caller.js';
 import type { Logger } from '../log.js';
 import type { Services } from '../services.js';
 import type { ToolOutput } from './results.js';
@@ -18,9 +18,19 @@ export interface ToolContext {
 
 export type ToolGroup = 'discovery' | 'execution' | 'media';
 
+/**
+ * Whether a tool runs on the caller's fal key: `'any'` key, an `'admin'` key
+ * (fal's usage and billing APIs), or none (`false`: the catalogue, with the
+ * operator's key when one is configured). The tool runner refuses a keyless
+ * call before the handler runs, so handlers of keyed tools get a `KeyedCaller`.
+ */
+export type NeedsKey = 'any' | 'admin' | false;
+type CallerFor<N extends NeedsKey> = N extends false ? Caller : KeyedCaller;
+
 export interface ToolDefinition<
   I extends v.GenericSchema = v.GenericSchema,
   O extends v.GenericSchema = v.GenericSchema,
+  N extends NeedsKey = NeedsKey,
 > {
   name: string;
   title: string;
@@ -30,7 +40,12 @@ export interface ToolDefinition<
   input: I;
   output: O;
   annotations: ToolAnnotations;
-  handler(args: v.InferOutput<I>, caller: Caller, ctx: ToolContext): Promise<ToolOutput<v.InferInput<O>>>;
+  needsKey: N;
+  handler(
+    args: v.InferOutput<I>,
+    caller: CallerFor<N>,
+    ctx: ToolContext,
+  ): Promise<ToolOutput<v.InferInput<O>>>;
 }
 
 /** A tool with its argument types erased, as the tool table holds them. */
@@ -40,11 +55,11 @@ export interface AnyTool extends Omit<ToolDefinition, 'handler'> {
 
 /**
  * Declare a tool with full type inference inside its file. The SDK validates
- * arguments against `input` before the handler runs, which is what makes the
- * erasure to `AnyTool` sound.
+ * arguments against `input`, and the tool runner checks `needsKey`, before the
+ * handler runs, which is what makes the erasure to `AnyTool` sound.
  */
-export function defineTool<I extends v.GenericSchema, O extends v.GenericSchema>(
-  definition: ToolDefinition<I, O>,
+export function defineTool<I extends v.GenericSchema, O extends v.GenericSchema, N extends NeedsKey>(
+  definition: ToolDefinition<I, O, N>,
 ): AnyTool {
   return definition as unknown as AnyTool;
 }

@@ -1,28 +1,14 @@
+import type { Caller } from '../auth/caller.js';
+import { MissingKeyError, UserError } from '../errors.js';
 import { FalError } from '../fal/errors.js';
-import { InvalidIdentifierError } from '../fal/queue-paths.js';
-import { UnknownModelError } from '../registry/resolve.js';
-
-/** A mistake the caller can fix; its message is shown as is. */
-export class UserError extends Error {
-  override name = 'UserError';
-}
-
-const KEY_HELP =
-  'Send your fal key with every MCP request as the "X-Fal-Key: <key>" header (or "Authorization: Key <key>"). ' +
-  'Keys are created at https://fal.ai/dashboard/keys.';
-
-export class MissingKeyError extends UserError {
-  constructor(what: string) {
-    super(`${what} needs a fal key, and this request carried none. ${KEY_HELP}`);
-  }
-}
+import type { NeedsKey } from './define-tool.js';
 
 /** The text an agent sees for an upstream failure: what failed, why, what to do next. */
 export function describeFalError(error: FalError): string {
   const status = error.status ? ` (HTTP ${error.status})` : '';
   switch (error.kind) {
     case 'auth':
-      return `fal refused the key${status}: ${error.message}. Check the key you send in X-Fal-Key; usage and analytics need an admin key.`;
+      return `fal refused the key${status}: ${error.message}. Check the key you send in X-Fal-Key.`;
     case 'not_found':
       return `fal does not know this model or request${status}: ${error.message}. Use search_models or list_models to find a valid endpoint id.`;
     case 'validation': {
@@ -48,26 +34,32 @@ export interface ErrorReport {
   internal: boolean;
 }
 
+/**
+ * What the tool runner checks before a handler runs: a key for every tool that
+ * needs one. The refusal when fal turns down an ordinary key for an admin-only
+ * tool is also decided here, from the tool's declaration.
+ */
+export function keyRefusal(
+  tool: { name: string; needsKey: NeedsKey },
+  caller: Caller,
+): MissingKeyError | undefined {
+  return tool.needsKey && caller.key === undefined ? new MissingKeyError(tool.name) : undefined;
+}
+
+export function adminKeyRefusal(tool: { name: string; needsKey: NeedsKey }, error: unknown): unknown {
+  if (tool.needsKey !== 'admin' || !(error instanceof FalError) || error.kind !== 'auth') return error;
+  return new UserError(
+    `fal refused ${tool.name} (HTTP ${error.status ?? 401}): it needs an ADMIN key, and this key is not one ` +
+      'or was refused. Create an admin key at https://fal.ai/dashboard/keys and send it in X-Fal-Key.',
+  );
+}
+
 export function describeError(error: unknown, requestId: string): ErrorReport {
-  if (
-    error instanceof UserError ||
-    error instanceof UnknownModelError ||
-    error instanceof InvalidIdentifierError
-  )
-    return { text: error.message, internal: false };
+  if (error instanceof UserError) return { text: error.message, internal: false };
   if (error instanceof FalError)
     return { text: describeFalError(error), internal: error.kind === 'bad_response' };
   return {
     text: `Internal error while handling this call (request id ${requestId}). Try again.`,
     internal: true,
   };
-}
-
-/** The caller, narrowed to one that carries a key; throws the "send X-Fal-Key" error otherwise. */
-export function requireKey<C extends { key: unknown }>(
-  caller: C,
-  what: string,
-): C & { key: NonNullable<C['key']> } {
-  if (caller.key === undefined || caller.key === null) throw new MissingKeyError(what);
-  return caller as C & { key: NonNullable<C['key']> };
 }

@@ -2,8 +2,8 @@ import { McpServer, type McpServerFactory, type Tool } from '@modelcontextprotoc
 import type { ResourceEntry } from '../resources/model-card.js';
 import { SERVER_NAME, SERVER_VERSION } from '../version.js';
 import { SDK_SCHEMA_TARGET } from './json-schema.js';
-import type { ToolEntry } from './tool-table.js';
-import { isToolSelection, subsetCache } from './toolsets.js';
+import { subsetCache, type ToolEntry } from './tool-table.js';
+import { isToolSelection } from './toolsets.js';
 
 const INSTRUCTIONS = [
   'Tools for fal.ai generative media models (image, video, audio, speech, 3D).',

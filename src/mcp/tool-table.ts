@@ -9,7 +9,7 @@ import { type Logger, scrub } from '../log.js';
 import { M } from '../metrics/metrics.js';
 import type { Services } from '../services.js';
 import type { AnyTool, ToolContext, ToolGroup } from './define-tool.js';
-import { describeError } from './errors.js';
+import { adminKeyRefusal, describeError, keyRefusal } from './errors.js';
 import { precomputedSchema } from './json-schema.js';
 import { errorResult, toCallToolResult } from './results.js';
 import type { ToolSelection } from './toolsets.js';
@@ -111,7 +111,13 @@ async function runTool(
   };
   const started = performance.now();
   try {
-    const result = toCallToolResult(await tool.handler(args, caller, toolCtx));
+    const missing = keyRefusal(tool, caller);
+    if (missing) throw missing;
+    const result = toCallToolResult(
+      await tool.handler(args, caller, toolCtx).catch((error) => {
+        throw adminKeyRefusal(tool, error);
+      }),
+    );
     logger.info('tool call', { ok: true, ms: Math.round(performance.now() - started) });
     M.tool(services.metrics, tool.name, 'ok', (performance.now() - started) / 1000);
     return result;
@@ -123,4 +129,22 @@ async function runTool(
     else logger.info('tool call refused', fields);
     return errorResult(withoutKey(report.text, caller));
   }
+}
+
+/** Subsets of the table are computed once per distinct selection and reused. */
+export function subsetCache(table: readonly ToolEntry[]) {
+  const cache = new Map<string, readonly ToolEntry[]>();
+  return (selection: ToolSelection): readonly ToolEntry[] => {
+    const key = `${[...selection.groups].sort().join(',')}|${selection.readOnly}`;
+    let subset = cache.get(key);
+    if (!subset) {
+      subset = table.filter(
+        (t) =>
+          selection.groups.has(t.group) &&
+          (!selection.readOnly || t.config.annotations.readOnlyHint === true),
+      );
+      cache.set(key, subset);
+    }
+    return subset;
+  };
 }

@@ -1,5 +1,4 @@
 import type { ToolGroup } from './define-tool.js';
-import type { ToolEntry } from './tool-table.js';
 
 export const TOOLSETS = ['discovery', 'execution', 'media', 'all'] as const;
 
@@ -45,22 +44,4 @@ export function isToolSelection(value: unknown): value is ToolSelection {
     (value as ToolSelection).groups instanceof Set &&
     typeof (value as ToolSelection).readOnly === 'boolean'
   );
-}
-
-/** Subsets of the table are computed once per distinct selection and reused. */
-export function subsetCache(table: readonly ToolEntry[]) {
-  const cache = new Map<string, readonly ToolEntry[]>();
-  return (selection: ToolSelection): readonly ToolEntry[] => {
-    const key = `${[...selection.groups].sort().join(',')}|${selection.readOnly}`;
-    let subset = cache.get(key);
-    if (!subset) {
-      subset = table.filter(
-        (t) =>
-          selection.groups.has(t.group) &&
-          (!selection.readOnly || t.config.annotations.readOnlyHint === true),
-      );
-      cache.set(key, subset);
-    }
-    return subset;
-  };
 }

@@ -1,4 +1,4 @@
-import { UserError } from '../mcp/errors.js';
+import { UserError } from '../errors.js';
 import { resolveModel } from '../registry/resolve.js';
 import { searchCatalogue } from '../registry/search.js';
 import type { Catalogue } from '../registry/types.js';

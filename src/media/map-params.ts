@@ -1,4 +1,4 @@
-import type { JsonObject } from '../registry/schema-summary.js';
+import { isObject, type JsonObject } from '../lib/is-object.js';
 
 /**
  * Friendly task parameters → one model's real input schema. Models name the same
@@ -14,8 +14,6 @@ interface Route {
   to: string[];
   convert?: Convert;
 }
-
-const isObject = (v: unknown): v is JsonObject => typeof v === 'object' && v !== null && !Array.isArray(v);
 
 function ratioOf(value: unknown): number | undefined {
   const m = /^(\d+(?:\.\d+)?)\s*[:x/]\s*(\d+(?:\.\d+)?)$/.exec(String(value));

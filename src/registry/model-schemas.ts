@@ -1,18 +1,15 @@
 import type { Secret } from '../auth/secret.js';
+import { UnknownModelError } from '../errors.js';
 import type { Credential, FalClient } from '../fal/client.js';
 import { FalError } from '../fal/errors.js';
 import { fetchModelsPage } from '../fal/platform.js';
 import type { ModelEntry } from '../fal/schemas.js';
+import type { JsonObject } from '../lib/is-object.js';
+import { LruTtlCache } from '../lib/lru.js';
 import { modelFromEntry } from './catalogue.js';
-import { LruTtlCache } from './lru.js';
 import type { ModelRegistry } from './registry.js';
-import { closestNames, resolveModel, UnknownModelError } from './resolve.js';
-import {
-  type JsonObject,
-  type SchemaSummary,
-  schemasFromOpenApi,
-  summarizeSchemas,
-} from './schema-summary.js';
+import { closestNames, resolveModel } from './resolve.js';
+import { type SchemaSummary, schemasFromOpenApi, summarizeSchemas } from './schema-summary.js';
 import type { FalModel } from './types.js';
 
 export interface ModelSchema {

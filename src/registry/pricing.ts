@@ -1,7 +1,7 @@
 import type { Caller } from '../auth/caller.js';
 import type { FalClient } from '../fal/client.js';
 import { fetchPricing } from '../fal/platform.js';
-import { LruTtlCache } from './lru.js';
+import { LruTtlCache } from '../lib/lru.js';
 
 export interface Price {
   endpoint_id: string;

@@ -1,6 +1,6 @@
 /** Turning an endpoint's OpenAPI document into what an agent needs to call it. */
 
-export type JsonObject = Record<string, unknown>;
+import { isObject, type JsonObject } from '../lib/is-object.js';
 
 export interface FieldSummary {
   name: string;
@@ -28,8 +28,6 @@ export interface SchemaSummary {
   output_media: OutputMedia[];
   output_fields: string[];
 }
-
-const isObject = (v: unknown): v is JsonObject => typeof v === 'object' && v !== null && !Array.isArray(v);
 
 /** Inline local `$ref`s (`#/components/schemas/X`), bounded so cycles cannot explode. */
 export function inlineRefs(schema: unknown, doc: JsonObject, depth = 0): unknown {

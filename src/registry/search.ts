@@ -1,5 +1,5 @@
+import { editDistance } from '../lib/edit-distance.js';
 import { categoryMatcher } from './categories.js';
-import { editDistance } from './resolve.js';
 import { FIELD_WEIGHTS, type Field, INTENTS, rawTokens, SYNONYMS, tokenize } from './search-words.js';
 import { type Ranked, topK } from './top-k.js';
 import type { Catalogue, FalModel } from './types.js';

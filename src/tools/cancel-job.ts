@@ -1,6 +1,6 @@
 import * as v from 'valibot';
+import { CANCELS } from '../mcp/annotations.js';
 import { defineTool } from '../mcp/define-tool.js';
-import { requireKey } from '../mcp/errors.js';
 import { JobParams } from './job-output.js';
 import { ModelNameParam } from './params.js';
 
@@ -27,11 +27,11 @@ export const cancelJobTool = defineTool({
     outcome: v.picklist(['cancelled', 'already_completed', 'not_found']),
     message: v.string(),
   }),
-  annotations: { readOnlyHint: false, destructiveHint: true, idempotentHint: true, openWorldHint: true },
+  annotations: CANCELS,
+  needsKey: 'any',
   async handler(args, caller, { services, signal }) {
-    const keyed = requireKey(caller, 'cancel_job');
     const { model } = await services.jobs.locate(caller, args.request_id, args.model);
-    const outcome = await services.jobs.cancel(model, args.request_id, keyed, signal);
+    const outcome = await services.jobs.cancel(model, args.request_id, caller, signal);
     const message = MESSAGES[outcome];
     return {
       structured: { model, request_id: args.request_id, outcome, message },

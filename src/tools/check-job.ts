@@ -1,6 +1,6 @@
 import * as v from 'valibot';
+import { READS } from '../mcp/annotations.js';
 import { defineTool } from '../mcp/define-tool.js';
-import { requireKey } from '../mcp/errors.js';
 import { JobOutput, JobParams, jobToolOutput } from './job-output.js';
 import { ModelNameParam } from './params.js';
 
@@ -21,12 +21,12 @@ export const checkJobTool = defineTool({
     logs: v.optional(v.boolean(), false),
   }),
   output: JobOutput,
-  annotations: { readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: true },
+  annotations: READS,
+  needsKey: 'any',
   async handler(args, caller, { services, signal, progress }) {
-    const keyed = requireKey(caller, 'check_job');
     const { model, record } = await services.jobs.locate(caller, args.request_id, args.model);
     const waitSeconds = args.wait_seconds ? services.jobs.clampWait(args.wait_seconds) : 0;
-    const view = await services.jobs.follow(model, args.request_id, keyed, record, {
+    const view = await services.jobs.follow(model, args.request_id, caller, record, {
       waitSeconds,
       logs: args.logs,
       signal,

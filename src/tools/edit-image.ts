@@ -1,10 +1,11 @@
 import * as v from 'valibot';
+import { UserError } from '../errors.js';
+import { RUNS_MODEL } from '../mcp/annotations.js';
 import { defineTool } from '../mcp/define-tool.js';
-import { requireKey, UserError } from '../mcp/errors.js';
 import type { TaskMode } from '../media/choose-model.js';
 import { JobOutput } from './job-output.js';
 import { TaskParams, TaskRunFields } from './media-params.js';
-import { RUNS_MODEL } from './params.js';
+
 import { runOptions, runTask } from './run-task.js';
 
 const I2I = ['image-to-image'] as const;
@@ -122,8 +123,8 @@ export const editImageTool = defineTool({
   }),
   output: JobOutput,
   annotations: RUNS_MODEL,
+  needsKey: 'any',
   async handler(args, caller, ctx) {
-    const keyed = requireKey(caller, 'edit_image');
     const mode = MODES[args.operation] as TaskMode;
     const given: Record<string, unknown> = { image_url: args.image_url, seed: args.seed };
     switch (args.operation) {
@@ -166,7 +167,7 @@ export const editImageTool = defineTool({
         given,
         ...runOptions(args),
       },
-      keyed,
+      caller,
       ctx,
     );
   },

@@ -1,7 +1,7 @@
 import * as v from 'valibot';
 import { fetchEstimate } from '../fal/platform.js';
+import { READS } from '../mcp/annotations.js';
 import { defineTool } from '../mcp/define-tool.js';
-import { requireKey } from '../mcp/errors.js';
 import { resolveModel } from '../registry/resolve.js';
 import { ModelNameParam } from './params.js';
 
@@ -38,9 +38,9 @@ export const estimateCostTool = defineTool({
     items: v.array(v.object({ model: v.string(), quantity: v.number() })),
     notes: v.array(v.string()),
   }),
-  annotations: { readOnlyHint: true, openWorldHint: true, idempotentHint: true, destructiveHint: false },
+  annotations: READS,
+  needsKey: 'any',
   async handler(args, caller, { services, signal }) {
-    const keyed = requireKey(caller, 'estimate_cost');
     const catalogue = await services.registry.catalogue();
     const totals = new Map<string, number>();
     const notes: string[] = [];
@@ -59,7 +59,7 @@ export const estimateCostTool = defineTool({
             estimate_type: 'historical_api_price' as const,
             endpoints: Object.fromEntries([...totals].map(([id, q]) => [id, { call_quantity: q }])),
           };
-    const estimate = await fetchEstimate(services.fal, body, keyed, signal);
+    const estimate = await fetchEstimate(services.fal, body, caller, signal);
     const items = [...totals].map(([model, quantity]) => ({ model, quantity }));
     const unit = args.estimate_type === 'unit_price' ? 'units' : 'calls';
     const text = [

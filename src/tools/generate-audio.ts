@@ -1,10 +1,10 @@
 import * as v from 'valibot';
+import { RUNS_MODEL } from '../mcp/annotations.js';
 import { defineTool } from '../mcp/define-tool.js';
-import { requireKey } from '../mcp/errors.js';
 import type { TaskMode } from '../media/choose-model.js';
 import { JobOutput } from './job-output.js';
 import { TaskParams, TaskRunFields } from './media-params.js';
-import { RUNS_MODEL } from './params.js';
+
 import { runOptions, runTask } from './run-task.js';
 
 const MODES = {
@@ -48,8 +48,8 @@ export const generateAudioTool = defineTool({
   }),
   output: JobOutput,
   annotations: RUNS_MODEL,
+  needsKey: 'any',
   async handler(args, caller, ctx) {
-    const keyed = requireKey(caller, 'generate_audio');
     const mode = args.kind === 'sound_effect' ? MODES.sound_effect : args.lyrics ? MODES.song : MODES.music;
     return runTask(
       {
@@ -64,7 +64,7 @@ export const generateAudioTool = defineTool({
         },
         ...runOptions(args),
       },
-      keyed,
+      caller,
       ctx,
     );
   },

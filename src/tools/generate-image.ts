@@ -1,10 +1,11 @@
 import * as v from 'valibot';
+import { UserError } from '../errors.js';
+import { RUNS_MODEL } from '../mcp/annotations.js';
 import { defineTool } from '../mcp/define-tool.js';
-import { requireKey, UserError } from '../mcp/errors.js';
 import type { TaskMode } from '../media/choose-model.js';
 import { JobOutput } from './job-output.js';
 import { TaskParams, TaskRunFields } from './media-params.js';
-import { RUNS_MODEL } from './params.js';
+
 import { runOptions, runTask } from './run-task.js';
 
 const FROM_TEXT: TaskMode = {
@@ -84,8 +85,8 @@ export const generateImageTool = defineTool({
   }),
   output: JobOutput,
   annotations: RUNS_MODEL,
+  needsKey: 'any',
   async handler(args, caller, ctx) {
-    const keyed = requireKey(caller, 'generate_image');
     const prompt = assemblePrompt(args);
     if (!prompt) throw new UserError('Give a prompt (or at least a subject) describing the image.');
     if ((args.width === undefined) !== (args.height === undefined))
@@ -111,7 +112,7 @@ export const generateImageTool = defineTool({
         defaults: { enable_safety_checker: args.enable_safety_checker },
         ...runOptions(args),
       },
-      keyed,
+      caller,
       ctx,
     );
   },

@@ -1,10 +1,10 @@
 import * as v from 'valibot';
+import { RUNS_MODEL } from '../mcp/annotations.js';
 import { defineTool } from '../mcp/define-tool.js';
-import { requireKey } from '../mcp/errors.js';
 import type { TaskMode } from '../media/choose-model.js';
 import { JobOutput } from './job-output.js';
 import { TaskRunFields } from './media-params.js';
-import { RUNS_MODEL } from './params.js';
+
 import { runOptions, runTask } from './run-task.js';
 
 const SPEECH: TaskMode = {
@@ -33,6 +33,7 @@ export const generateSpeechTool = defineTool({
   }),
   output: JobOutput,
   annotations: RUNS_MODEL,
+  needsKey: 'any',
   async handler(args, caller, ctx) {
     return runTask(
       {
@@ -41,7 +42,7 @@ export const generateSpeechTool = defineTool({
         given: { prompt: args.text, voice: args.voice, language: args.language },
         ...runOptions(args),
       },
-      requireKey(caller, 'generate_speech'),
+      caller,
       ctx,
     );
   },

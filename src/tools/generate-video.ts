@@ -1,10 +1,11 @@
 import * as v from 'valibot';
+import { UserError } from '../errors.js';
+import { RUNS_MODEL } from '../mcp/annotations.js';
 import { defineTool } from '../mcp/define-tool.js';
-import { requireKey, UserError } from '../mcp/errors.js';
 import type { TaskMode } from '../media/choose-model.js';
 import { JobOutput } from './job-output.js';
 import { TaskParams, TaskRunFields } from './media-params.js';
-import { RUNS_MODEL } from './params.js';
+
 import { runOptions, runTask } from './run-task.js';
 
 const MODES = {
@@ -54,8 +55,8 @@ export const generateVideoTool = defineTool({
   }),
   output: JobOutput,
   annotations: RUNS_MODEL,
+  needsKey: 'any',
   async handler(args, caller, ctx) {
-    const keyed = requireKey(caller, 'generate_video');
     if (args.image_url && args.video_url) throw new UserError('Give image_url or video_url, not both.');
     const mode = args.video_url ? MODES.video : args.image_url ? MODES.image : MODES.text;
     return runTask(
@@ -74,7 +75,7 @@ export const generateVideoTool = defineTool({
         },
         ...runOptions(args),
       },
-      keyed,
+      caller,
       ctx,
     );
   },

@@ -1,4 +1,5 @@
 import * as v from 'valibot';
+import { READS } from '../mcp/annotations.js';
 import { defineTool } from '../mcp/define-tool.js';
 import { ModelNameParam } from './params.js';
 
@@ -40,7 +41,8 @@ export const getModelSchemaTool = defineTool({
     output_schema: v.optional(v.record(v.string(), v.unknown())),
     note: v.optional(v.string()),
   }),
-  annotations: { readOnlyHint: true, openWorldHint: true, idempotentHint: true, destructiveHint: false },
+  annotations: READS,
+  needsKey: false,
   async handler(args, caller, { services, signal }) {
     const { schema, note } = await services.schemas.get(args.model, caller, signal);
     const { summary, model } = schema;

@@ -1,6 +1,6 @@
 import * as v from 'valibot';
+import { READS } from '../mcp/annotations.js';
 import { defineTool } from '../mcp/define-tool.js';
-import { requireKey } from '../mcp/errors.js';
 import { resolveModel } from '../registry/resolve.js';
 import { ModelNameParam } from './params.js';
 
@@ -25,15 +25,15 @@ export const getPricingTool = defineTool({
     ),
     notes: v.array(v.string()),
   }),
-  annotations: { readOnlyHint: true, openWorldHint: true, idempotentHint: true, destructiveHint: false },
+  annotations: READS,
+  needsKey: 'any',
   async handler(args, caller, { services, signal }) {
-    const keyed = requireKey(caller, 'get_pricing');
     const catalogue = await services.registry.catalogue();
     const resolved = args.models.map((m) => resolveModel(catalogue, m));
     const notes = resolved.flatMap((r) => (r.note ? [r.note] : []));
     const found = await services.pricing.prices(
       resolved.map((r) => r.id),
-      keyed,
+      caller,
       signal,
     );
     const prices = found.map((p) => ({

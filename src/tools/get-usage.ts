@@ -1,9 +1,8 @@
 import * as v from 'valibot';
-import { FalError } from '../fal/errors.js';
 import { fetchUsage } from '../fal/platform.js';
 import type { UsageRow } from '../fal/schemas.js';
+import { READS_LIVE } from '../mcp/annotations.js';
 import { defineTool } from '../mcp/define-tool.js';
-import { requireKey, UserError } from '../mcp/errors.js';
 import { resolveModel } from '../registry/resolve.js';
 import { ModelNameParam } from './params.js';
 
@@ -54,34 +53,23 @@ export const getUsageTool = defineTool({
     totals: v.array(v.object({ currency: v.string(), cost: v.number() })),
     time_series: v.optional(v.array(v.object({ bucket: v.string(), results: v.array(Row) }))),
   }),
-  annotations: { readOnlyHint: true, openWorldHint: true, idempotentHint: false, destructiveHint: false },
+  annotations: READS_LIVE,
+  needsKey: 'admin',
   async handler(args, caller, { services, signal }) {
-    const keyed = requireKey(caller, 'get_usage');
     const catalogue = await services.registry.catalogue();
     const endpointIds = (args.models ?? []).map((m) => resolveModel(catalogue, m).id);
-    let usage: Awaited<ReturnType<typeof fetchUsage>>;
-    try {
-      usage = await fetchUsage(
-        services.fal,
-        {
-          start: args.start,
-          end: args.end,
-          endpointIds,
-          timeframe: args.timeframe,
-          timeSeries: args.include_time_series,
-        },
-        keyed,
-        signal,
-      );
-    } catch (error) {
-      if (error instanceof FalError && error.kind === 'auth') {
-        throw new UserError(
-          `fal refused the usage query (HTTP ${error.status ?? 401}): usage needs an ADMIN key, and this key is not one ` +
-            'or was refused. Create an admin key at https://fal.ai/dashboard/keys and send it in X-Fal-Key.',
-        );
-      }
-      throw error;
-    }
+    const usage = await fetchUsage(
+      services.fal,
+      {
+        start: args.start,
+        end: args.end,
+        endpointIds,
+        timeframe: args.timeframe,
+        timeSeries: args.include_time_series,
+      },
+      caller,
+      signal,
+    );
     const summary = (usage.summary ?? []).map(toRow);
     const byCurrency = new Map<string, number>();
     for (const r of summary) byCurrency.set(r.currency, (byCurrency.get(r.currency) ?? 0) + r.cost);

@@ -1,4 +1,5 @@
 import * as v from 'valibot';
+import { READS } from '../mcp/annotations.js';
 import { defineTool } from '../mcp/define-tool.js';
 import { listModels } from '../registry/list.js';
 import { CatalogueSourceFields, CategoryParam, limitParam, ModelSummary } from './params.js';
@@ -30,7 +31,8 @@ export const listModelsTool = defineTool({
     total: v.pipe(v.number(), v.description('Models matching the filters, before the limit.')),
     ...CatalogueSourceFields,
   }),
-  annotations: { readOnlyHint: true, openWorldHint: true, idempotentHint: true, destructiveHint: false },
+  annotations: READS,
+  needsKey: false,
   async handler(args, _caller, { services }) {
     const catalogue = await services.registry.catalogue();
     const { models, total } = listModels(catalogue, args);

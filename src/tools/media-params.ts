@@ -1,6 +1,5 @@
-import { isIP } from 'node:net';
 import * as v from 'valibot';
-import { isBlockedAddress } from '../jobs/safe-fetch.js';
+import { isPublicHost } from '../net/address-guard.js';
 import { JobParams } from './job-output.js';
 import { ModelNameParam } from './params.js';
 
@@ -8,9 +7,7 @@ import { ModelNameParam } from './params.js';
 function isPublicUrl(raw: string): boolean {
   if (raw.startsWith('data:')) return true;
   try {
-    const host = new URL(raw).hostname.replace(/^\[|\]$/g, '');
-    if (host === 'localhost' || host.endsWith('.localhost')) return false;
-    return !(isIP(host) && isBlockedAddress(host));
+    return isPublicHost(new URL(raw).hostname);
   } catch {
     return false;
   }

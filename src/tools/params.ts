@@ -52,11 +52,3 @@ export const ModelNameParam = v.pipe(
   ),
   v.description('A fal endpoint id (fal-ai/flux/dev) or an alias (flux_dev).'),
 );
-
-/** Annotations of every tool that runs a model (and so spends money). */
-export const RUNS_MODEL = {
-  readOnlyHint: false,
-  destructiveHint: false,
-  idempotentHint: false,
-  openWorldHint: true,
-} as const;

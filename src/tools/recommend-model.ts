@@ -1,4 +1,5 @@
 import * as v from 'valibot';
+import { READS } from '../mcp/annotations.js';
 import { defineTool } from '../mcp/define-tool.js';
 import { recommendModels } from '../registry/discovery.js';
 import { CatalogueSourceFields, CategoryParam, limitParam, ModelSummary } from './params.js';
@@ -22,7 +23,8 @@ export const recommendModelTool = defineTool({
     source: v.picklist(['fal', 'local']),
     ...CatalogueSourceFields,
   }),
-  annotations: { readOnlyHint: true, openWorldHint: true, idempotentHint: true, destructiveHint: false },
+  annotations: READS,
+  needsKey: false,
   async handler(args, caller, { services, signal }) {
     const found = await recommendModels(
       services,

@@ -1,5 +1,4 @@
-import type { Caller } from '../auth/caller.js';
-import type { Secret } from '../auth/secret.js';
+import type { KeyedCaller } from '../auth/caller.js';
 import type { ToolContext } from '../mcp/define-tool.js';
 import type { ToolOutput } from '../mcp/results.js';
 import { type JobOutput, jobToolOutput } from './job-output.js';
@@ -21,7 +20,7 @@ export interface RunRequest {
  */
 export async function runAndWait(
   req: RunRequest,
-  caller: Caller & { key: Secret },
+  caller: KeyedCaller,
   { services, signal, progress }: ToolContext,
 ): Promise<ToolOutput<JobOutput>> {
   const waitSeconds = services.jobs.clampWait(req.waitSeconds);

@@ -1,8 +1,8 @@
 import * as v from 'valibot';
+import { RUNS_MODEL } from '../mcp/annotations.js';
 import { defineTool } from '../mcp/define-tool.js';
-import { requireKey } from '../mcp/errors.js';
 import { JobOutput, JobParams } from './job-output.js';
-import { ModelNameParam, RUNS_MODEL } from './params.js';
+import { ModelNameParam } from './params.js';
 import { runAndWait } from './run-and-wait.js';
 import { runOptions } from './run-task.js';
 
@@ -24,6 +24,7 @@ export const runModelTool = defineTool({
   }),
   output: JobOutput,
   annotations: RUNS_MODEL,
+  needsKey: 'any',
   async handler(args, caller, ctx) {
     return runAndWait(
       {
@@ -31,7 +32,7 @@ export const runModelTool = defineTool({
         input: args.input,
         ...runOptions(args),
       },
-      requireKey(caller, 'run_model'),
+      caller,
       ctx,
     );
   },

@@ -1,5 +1,4 @@
-import type { Caller } from '../auth/caller.js';
-import type { Secret } from '../auth/secret.js';
+import type { KeyedCaller } from '../auth/caller.js';
 import type { ToolContext } from '../mcp/define-tool.js';
 import type { ToolOutput } from '../mcp/results.js';
 import { chooseModel, type TaskMode } from '../media/choose-model.js';
@@ -36,7 +35,7 @@ export function runOptions(args: {
 /** Pick the model, map friendly parameters onto its schema, then run it like run_model. */
 export async function runTask(
   task: TaskRun,
-  caller: Caller & { key: Secret },
+  caller: KeyedCaller,
   ctx: ToolContext,
 ): Promise<ToolOutput<JobOutput>> {
   const choice = await chooseModel(ctx.services, task.mode, task.model);

@@ -1,4 +1,5 @@
 import * as v from 'valibot';
+import { READS } from '../mcp/annotations.js';
 import { defineTool } from '../mcp/define-tool.js';
 import { searchModels } from '../registry/discovery.js';
 import { CatalogueSourceFields, CategoryParam, limitParam, ModelSummary } from './params.js';
@@ -25,7 +26,8 @@ export const searchModelsTool = defineTool({
     ),
     ...CatalogueSourceFields,
   }),
-  annotations: { readOnlyHint: true, openWorldHint: true, idempotentHint: true, destructiveHint: false },
+  annotations: READS,
+  needsKey: false,
   async handler(args, caller, { services, signal }) {
     const found = await searchModels(
       services,

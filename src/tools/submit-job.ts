@@ -1,9 +1,9 @@
 import * as v from 'valibot';
+import { RUNS_MODEL } from '../mcp/annotations.js';
 import { defineTool } from '../mcp/define-tool.js';
-import { requireKey } from '../mcp/errors.js';
 import { JobOutput, JobParams, jobToolOutput } from './job-output.js';
 import { TaskParams } from './media-params.js';
-import { ModelNameParam, RUNS_MODEL } from './params.js';
+import { ModelNameParam } from './params.js';
 
 export const submitJobTool = defineTool({
   name: 'submit_job',
@@ -22,8 +22,8 @@ export const submitJobTool = defineTool({
   }),
   output: JobOutput,
   annotations: RUNS_MODEL,
+  needsKey: 'any',
   async handler(args, caller, { services, signal }) {
-    const keyed = requireKey(caller, 'submit_job');
     const submission = await services.jobs.submit(
       {
         model: args.model,
@@ -32,7 +32,7 @@ export const submitJobTool = defineTool({
         maxCostUsd: args.max_cost_usd,
         idempotencyKey: args.idempotency_key,
       },
-      keyed,
+      caller,
       signal,
     );
     const { model, requestId } = submission.record;

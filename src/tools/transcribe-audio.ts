@@ -1,10 +1,10 @@
 import * as v from 'valibot';
+import { RUNS_MODEL } from '../mcp/annotations.js';
 import { defineTool } from '../mcp/define-tool.js';
-import { requireKey } from '../mcp/errors.js';
 import type { TaskMode } from '../media/choose-model.js';
 import { JobOutput } from './job-output.js';
 import { TaskParams, TaskRunFields } from './media-params.js';
-import { RUNS_MODEL } from './params.js';
+
 import { runOptions, runTask } from './run-task.js';
 
 const TRANSCRIBE: TaskMode = {
@@ -86,6 +86,7 @@ export const transcribeAudioTool = defineTool({
   }),
   output: v.object({ ...JobOutput.entries, transcript: v.optional(Transcript) }),
   annotations: RUNS_MODEL,
+  needsKey: 'any',
   async handler(args, caller, ctx) {
     const out = await runTask(
       {
@@ -95,7 +96,7 @@ export const transcribeAudioTool = defineTool({
         defaults: { task: 'transcribe', chunk_level: args.timestamps ? 'segment' : 'none' },
         ...runOptions(args),
       },
-      requireKey(caller, 'transcribe_audio'),
+      caller,
       ctx,
     );
     const transcript = transcriptOf(out.structured.result);

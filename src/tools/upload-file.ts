@@ -1,11 +1,11 @@
 import { Readable } from 'node:stream';
 import * as v from 'valibot';
+import { UserError } from '../errors.js';
 import { extensionForMime, mimeForExtension } from '../jobs/results.js';
-import { openPublicUrl, precheckPublicUrl } from '../jobs/safe-fetch.js';
 import { initiateUpload, putUpload } from '../jobs/upload.js';
+import { RUNS_MODEL } from '../mcp/annotations.js';
 import { defineTool } from '../mcp/define-tool.js';
-import { requireKey, UserError } from '../mcp/errors.js';
-import { RUNS_MODEL } from './params.js';
+import { openPublicUrl, precheckPublicUrl } from '../net/safe-fetch.js';
 
 const extOf = (name: string | undefined) =>
   name ? /\.([a-z0-9]+)$/i.exec(name)?.[1]?.toLowerCase() : undefined;
@@ -35,8 +35,8 @@ export const uploadFileTool = defineTool({
     size: v.number(),
   }),
   annotations: RUNS_MODEL,
+  needsKey: 'any',
   async handler(args, caller, { services, signal }) {
-    const keyed = requireKey(caller, 'upload_file');
     if ((args.url === undefined) === (args.data_base64 === undefined)) {
       throw new UserError('Give exactly one of url or data_base64.');
     }
@@ -57,7 +57,7 @@ export const uploadFileTool = defineTool({
       const guessed = contentType ?? 'application/octet-stream';
       const fileName = named ?? `upload.${extensionForMime(guessed) ?? 'bin'}`;
       // The key is checked (fal's initiate) before anything is downloaded.
-      let target = await initiateUpload(services.fal, keyed, { contentType: guessed, fileName }, signal);
+      let target = await initiateUpload(services.fal, caller, { contentType: guessed, fileName }, signal);
       let body: Readable;
       if (inline) {
         body = Readable.from([inline]);
@@ -68,7 +68,7 @@ export const uploadFileTool = defineTool({
         if (!contentType && served && /^[\w.+-]+\/[\w.+-]+$/.test(served)) {
           contentType = served;
           if (served !== guessed) {
-            target = await initiateUpload(services.fal, keyed, { contentType: served, fileName }, signal);
+            target = await initiateUpload(services.fal, caller, { contentType: served, fileName }, signal);
           }
         }
         if (!contentType) {
@@ -78,7 +78,7 @@ export const uploadFileTool = defineTool({
       }
       const uploaded = await putUpload(
         services.fal,
-        keyed,
+        caller,
         target,
         body,
         { contentType: contentType ?? guessed, fileName },

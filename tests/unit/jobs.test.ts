@@ -3,9 +3,9 @@ import { Secret } from '../../src/auth/secret.js';
 import { FalClient } from '../../src/fal/client.js';
 import { submitToQueue } from '../../src/fal/queue.js';
 import { mapOutput } from '../../src/jobs/results.js';
-import { isBlockedAddress } from '../../src/jobs/safe-fetch.js';
 import { validateInput } from '../../src/jobs/validate-input.js';
 import { waitForJob } from '../../src/jobs/wait.js';
+import { isBlockedAddress } from '../../src/net/address-guard.js';
 import { type RunningEmulator, startEmulator } from '../emulator/app.js';
 
 describe('waiting for a job', () => {

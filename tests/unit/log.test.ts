@@ -1,5 +1,8 @@
 import { spawn } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
+import { Secret } from '../../src/auth/secret.js';
+import { UserError } from '../../src/errors.js';
+import { createLogger } from '../../src/log.js';
 
 /** Run a snippet that logs through the default (stderr) sink; return what reached stderr. */
 function stderrOf(snippet: string): Promise<string> {
@@ -40,5 +43,27 @@ describe('the default stderr log sink (buffered per event-loop turn)', () => {
     const out = await stderrOf(`log.error('about to fail');\nthrow new Error('boom');`);
     expect(messages(out)).toEqual(['about to fail']);
     expect(out).toContain('boom');
+  });
+});
+
+describe('errors in log lines', () => {
+  const KEY = 'key-id-1234:secret-value-5678';
+  const logged = (error: unknown) => {
+    const lines: string[] = [];
+    createLogger('info', (l) => lines.push(l), {}, [new Secret(KEY)]).error('failed', { error });
+    return JSON.parse(lines[0] ?? '{}').error as Record<string, unknown>;
+  };
+
+  it('an internal error keeps its stack and cause, scrubbed of the secrets', () => {
+    const error = new Error(`upstream broke for ${KEY}`, { cause: new TypeError('socket hang up') });
+    const line = logged(error);
+    expect(line.message).toBe('upstream broke for [redacted]');
+    expect(line.stack).toMatch(/^Error: upstream broke for \[redacted\]\n\s+at /);
+    expect(JSON.stringify(line)).not.toContain('secret-value');
+    expect(line.cause).toMatchObject({ name: 'TypeError', message: 'socket hang up' });
+  });
+
+  it("a caller's mistake is logged by name and message only", () => {
+    expect(logged(new UserError('bad field'))).toEqual({ name: 'UserError', message: 'bad field' });
   });
 });

@@ -1,9 +1,10 @@
 import { describe, expect, it } from 'vitest';
+import { UnknownModelError } from '../../src/errors.js';
 import { autoAlias, LEGACY_ALIASES } from '../../src/registry/aliases.js';
 import { buildFallbackCatalogue } from '../../src/registry/catalogue.js';
 import { CATEGORY_MAPPING, falCategoriesOf } from '../../src/registry/categories.js';
 import { listModels } from '../../src/registry/list.js';
-import { resolveModel, UnknownModelError } from '../../src/registry/resolve.js';
+import { resolveModel } from '../../src/registry/resolve.js';
 import { liveCatalogue } from '../helpers/catalogue.js';
 
 const live = liveCatalogue();

@@ -1,9 +1,9 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { UsedCodes } from '../../src/auth/oauth/replay.js';
+import { UserError } from '../../src/errors.js';
 import { IdempotencyKeys } from '../../src/jobs/idempotency.js';
 import { JobStore } from '../../src/jobs/job-store.js';
 import { RateLimiter } from '../../src/limits/rate-limiter.js';
-import { UserError } from '../../src/mcp/errors.js';
 import { SharedCatalogue } from '../../src/registry/shared-catalogue.js';
 import { MemoryStore } from '../../src/store/memory-store.js';
 import { type RunningEmulator, startEmulator } from '../emulator/app.js';

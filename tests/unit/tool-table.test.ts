@@ -1,6 +1,10 @@
 import { existsSync } from 'node:fs';
 import { McpServer } from '@modelcontextprotocol/server';
+import * as v from 'valibot';
 import { describe, expect, it } from 'vitest';
+import { ANONYMOUS } from '../../src/auth/caller.js';
+import { READS } from '../../src/mcp/annotations.js';
+import { defineTool, type NeedsKey } from '../../src/mcp/define-tool.js';
 import { precomputedSchema } from '../../src/mcp/json-schema.js';
 import { createServerFactory } from '../../src/mcp/server.js';
 import { buildToolTable } from '../../src/mcp/tool-table.js';
@@ -25,6 +29,46 @@ describe('the tool table', () => {
     }
     const output = precomputedSchema(tool.output)['~standard'].jsonSchema.output({ target: 'draft-2020-12' });
     expect(output).toMatchObject({ type: 'object' });
+  });
+
+  it('every tool that spends or reads an account declares that it needs a key', () => {
+    for (const tool of ALL_TOOLS) {
+      if (!tool.annotations.readOnlyHint) expect([tool.name, tool.needsKey]).toEqual([tool.name, 'any']);
+    }
+    expect(ALL_TOOLS.filter((t) => t.needsKey === 'admin').map((t) => t.name)).toEqual(['get_usage']);
+  });
+
+  it('refuses a keyless call to a keyed tool before its handler runs', async () => {
+    const h = await startHarness();
+    try {
+      const ran: string[] = [];
+      const probe = (needsKey: NeedsKey) =>
+        defineTool({
+          name: `probe_${needsKey}`,
+          title: 'probe',
+          group: 'discovery',
+          description: 'probe',
+          input: v.object({}),
+          output: v.object({}),
+          annotations: READS,
+          needsKey,
+          handler: async () => {
+            ran.push(String(needsKey));
+            return { structured: {}, text: 'ran' };
+          },
+        });
+      const table = buildToolTable([probe('any'), probe('admin'), probe(false)], h.services);
+      const ctx = {
+        http: { authInfo: { extra: { caller: ANONYMOUS, requestId: 'r1' } } },
+        mcpReq: { signal: new AbortController().signal, notify: async () => {} },
+      } as unknown as Parameters<(typeof table)[number]['callback']>[1];
+      const results = await Promise.all(table.map((entry) => entry.callback({}, ctx)));
+      expect(results.map((r) => r.isError ?? false)).toEqual([true, true, false]);
+      expect(JSON.stringify(results[0]?.content)).toMatch(/probe_any needs a fal key/);
+      expect(ran).toEqual(['false']);
+    } finally {
+      await h.close();
+    }
   });
 
   it('tool names are unique', () => {

@@ -1,5 +1,6 @@
 import * as v from 'valibot';
-import { LruTtlCache } from '../../registry/lru.js';
+import { isLoopbackHost } from '../../lib/loopback.js';
+import { LruTtlCache } from '../../lib/lru.js';
 import type { Sealer } from './seal.js';
 
 /** A client the authorization server will talk to, however it registered. */
@@ -26,7 +27,6 @@ const KNOWN_APP_SCHEMES = new Set([
   'zed',
   'goose',
 ]);
-const LOOPBACK_HOSTS = new Set(['localhost', '127.0.0.1', '[::1]']);
 // A reverse domain name, as RFC 8252 §7.1 asks of private-use schemes: com.example.app.
 const REVERSE_DOMAIN = /^[a-z][a-z0-9-]*(\.[a-z0-9-]+)+$/;
 
@@ -49,7 +49,7 @@ export function redirectUriProblem(raw: string): string | undefined {
   const scheme = url.protocol.slice(0, -1).toLowerCase();
   if (scheme === 'https') return undefined;
   if (scheme === 'http') {
-    return LOOPBACK_HOSTS.has(url.hostname) ? undefined : 'may use http only for localhost or 127.0.0.1';
+    return isLoopbackHost(url.hostname) ? undefined : 'may use http only for localhost or 127.0.0.1';
   }
   if (KNOWN_APP_SCHEMES.has(scheme) || REVERSE_DOMAIN.test(scheme)) return undefined;
   return `uses the ${scheme}: scheme, which is not allowed (use https, http on localhost, or an app's own scheme such as com.example.app:/callback)`;

@@ -2,7 +2,7 @@ import type { Config, OAuthConfig } from '../../config.js';
 import type { FalClient } from '../../fal/client.js';
 import { FalError } from '../../fal/errors.js';
 import { fetchPricing } from '../../fal/platform.js';
-import { fetchPublicUrl } from '../../jobs/safe-fetch.js';
+import { fetchPublicUrl } from '../../net/safe-fetch.js';
 import type { SharedStore } from '../../store/store.js';
 import { fingerprint } from '../caller.js';
 import type { MetadataDocumentFetcher } from './clients.js';

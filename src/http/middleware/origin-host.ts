@@ -1,9 +1,8 @@
 import { isIP } from 'node:net';
 import type { MiddlewareHandler } from 'hono';
+import { isLoopbackHost } from '../../lib/loopback.js';
 import type { AppEnv } from '../env.js';
 import { jsonRpcErrorResponse } from '../jsonrpc-error.js';
-
-const LOCAL_HOSTNAMES = new Set(['localhost', '127.0.0.1', '[::1]', '::1']);
 
 export interface OriginHostPolicy {
   /** Extra origins (scheme://host[:port]) browsers may call from; `*` allows any. */
@@ -30,7 +29,7 @@ export function isOriginAllowed(origin: string, policy: OriginHostPolicy): boole
   } catch {
     return false;
   }
-  if (LOCAL_HOSTNAMES.has(url.hostname.toLowerCase())) return true;
+  if (isLoopbackHost(url.hostname)) return true;
   return policy.allowedOrigins.some(
     (allowed) => allowed.replace(/\/+$/, '').toLowerCase() === url.origin.toLowerCase(),
   );
@@ -41,7 +40,7 @@ export function isHostAllowed(host: string | undefined, policy: OriginHostPolicy
   if (!checkHost) return true;
   if (!host) return false;
   const name = hostnameOf(host);
-  if (LOCAL_HOSTNAMES.has(name)) return true;
+  if (isLoopbackHost(name)) return true;
   // A rebinding attack always carries the attacker's host name; an address literal cannot be one
   // (and is what health checkers and load balancers send).
   if (isIP(name.replace(/^\[|\]$/g, '')) !== 0) return true;

@@ -1,4 +1,5 @@
 import { Hono } from 'hono';
+import { isLoopbackHost } from '../../../lib/loopback.js';
 import type { AppEnv } from '../../env.js';
 import { authorizeRoutes } from './authorize.js';
 import { metadataRoutes } from './metadata.js';
@@ -6,8 +7,6 @@ import type { OAuthRouteOptions } from './shared.js';
 import { tokenRoutes } from './token.js';
 
 export type { OAuthRouteOptions } from './shared.js';
-
-const LOOPBACK = new Set(['127.0.0.1', 'localhost', '[::1]']);
 
 /**
  * The authorization server (RFC 8414, 7591, 9728, 6749 + PKCE, CIMD): discovery
@@ -17,7 +16,7 @@ const LOOPBACK = new Set(['127.0.0.1', 'localhost', '[::1]']);
 export function oauthRoutes(options: OAuthRouteOptions): Hono<AppEnv> {
   const route = new Hono<AppEnv>();
   route.use('*', async (c, next) => {
-    if (!options.publicUrl && !LOOPBACK.has(new URL(c.req.url).hostname)) {
+    if (!options.publicUrl && !isLoopbackHost(new URL(c.req.url).hostname)) {
       return c.json(
         { error: 'invalid_request', error_description: 'Set PUBLIC_URL to use sign-in off loopback.' },
         421,

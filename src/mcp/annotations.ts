@@ -1,0 +1,28 @@
+import type { ToolAnnotations } from '@modelcontextprotocol/server';
+
+/** Reads fal (catalogue, schemas, prices): the same call gives the same answer. */
+export const READS = {
+  readOnlyHint: true,
+  destructiveHint: false,
+  idempotentHint: true,
+  openWorldHint: true,
+} as const satisfies ToolAnnotations;
+
+/** Reads the caller's account as it is right now (usage): asking again may answer differently. */
+export const READS_LIVE = { ...READS, idempotentHint: false } as const satisfies ToolAnnotations;
+
+/** Runs a model, or stores a file, on the caller's account, and so spends money. */
+export const RUNS_MODEL = {
+  readOnlyHint: false,
+  destructiveHint: false,
+  idempotentHint: false,
+  openWorldHint: true,
+} as const satisfies ToolAnnotations;
+
+/** Stops work already paid for: cannot be undone, but cancelling twice does no more. */
+export const CANCELS = {
+  readOnlyHint: false,
+  destructiveHint: true,
+  idempotentHint: true,
+  openWorldHint: true,
+} as const satisfies ToolAnnotations;
