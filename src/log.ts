@@ -124,5 +124,3 @@ export function createLogger(
     withSecrets: (values) => createLogger(level, sink, base, [...secrets, ...values]),
   };
 }
-
-export const silentLogger: Logger = createLogger('silent');

@@ -106,11 +106,6 @@ function safeEqual(a: Secret, b: Secret): boolean {
   return timingSafeEqual(da, db);
 }
 
-/** The caller travels to tool handlers inside the SDK's per-request authInfo. */
-export interface CallerAuthExtra {
-  caller: Caller;
-}
-
 export function isCaller(value: unknown): value is Caller {
   if (typeof value !== 'object' || value === null) return false;
   const c = value as Partial<Caller>;

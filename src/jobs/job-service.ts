@@ -12,7 +12,7 @@ import { mapOutput } from './results.js';
 import { type Submission, type SubmitRequest, Submitter, type SubmitterDeps } from './submitter.js';
 import { waitForJob } from './wait.js';
 
-export type { JobState, JobView } from './job-view.js';
+export type { JobView } from './job-view.js';
 export type { Submission, SubmitRequest } from './submitter.js';
 
 export interface JobLimits {

@@ -22,10 +22,6 @@ export const CATEGORY_MAPPING: Readonly<Record<string, SimpleCategory>> = {
   vision: 'text',
 };
 
-export function simpleCategoryOf(falCategory: string): SimpleCategory | undefined {
-  return CATEGORY_MAPPING[falCategory];
-}
-
 /** Every fal category of one simplified kind, most generative first (text-to-* leads). */
 export function falCategoriesOf(simple: SimpleCategory): string[] {
   return Object.entries(CATEGORY_MAPPING)

@@ -1,0 +1,57 @@
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { EnvSchema } from '../../src/config-schema.js';
+
+const read = (path: string) => readFileSync(new URL(`../../${path}`, import.meta.url), 'utf8');
+
+/** The README's configuration table: variable → its default cell. */
+function readmeConfigTable(): Map<string, string> {
+  const section = read('README.md').split('\n## Configuration\n')[1]?.split('\n## ')[0] ?? '';
+  const rows = new Map<string, string>();
+  for (const line of section.split('\n')) {
+    const cells = /^\| `([A-Z0-9_]+)` \| ([^|]+) \|/.exec(line);
+    if (cells?.[1] && cells[2]) {
+      expect(rows.has(cells[1]), `${cells[1]} is documented twice`).toBe(false);
+      rows.set(cells[1], cells[2].trim());
+    }
+  }
+  return rows;
+}
+
+describe('the configuration is written once', () => {
+  const entries = Object.entries(EnvSchema.entries) as [string, { default?: unknown }][];
+
+  it('the README documents exactly the variables the server reads', () => {
+    expect([...readmeConfigTable().keys()].sort()).toEqual(entries.map(([name]) => name).sort());
+  });
+
+  it.each(entries)('%s: the README states the schema default', (name, schema) => {
+    const cell = readmeConfigTable().get(name) ?? '';
+    if (schema.default === undefined) expect(cell).not.toMatch(/^`[^`]*`$/);
+    else expect(cell.startsWith(`\`${String(schema.default)}\``), `${name}: ${cell}`).toBe(true);
+  });
+});
+
+describe('the supported Node versions agree', () => {
+  const pkg = JSON.parse(read('package.json')) as {
+    engines: { node: string };
+    devDependencies: Record<string, string>;
+  };
+  const lowest = Number(/^>=(\d+)/.exec(pkg.engines.node)?.[1]);
+
+  it('type-checks against the lowest supported Node, so nothing newer is used by accident', () => {
+    expect(lowest).toBeGreaterThanOrEqual(20);
+    expect(Number(/^\^?(\d+)/.exec(pkg.devDependencies['@types/node'] ?? '')?.[1])).toBe(lowest);
+  });
+
+  it('the image ships a supported Node in both stages', () => {
+    const images = [...read('Dockerfile').matchAll(/^FROM node:(\d+)/gm)].map((m) => Number(m[1]));
+    expect(images.length).toBe(2);
+    for (const major of images) expect(major).toBeGreaterThanOrEqual(lowest);
+    expect(new Set(images).size).toBe(1);
+  });
+
+  it('this process runs a supported Node', () => {
+    expect(Number(process.versions.node.split('.')[0])).toBeGreaterThanOrEqual(lowest);
+  });
+});
