@@ -1,14 +1,28 @@
-import type { FalClient } from './fal/client.js';
-import type { JobService } from './jobs/job-service.js';
-import type { ConcurrencyLimiter } from './limits/concurrency.js';
+import type { MetadataDocumentFetcher } from './auth/oauth/clients.js';
+import { createOAuthService } from './auth/oauth/create.js';
+import type { OAuthService } from './auth/oauth/service.js';
+import type { Config } from './config.js';
+import { FalClient } from './fal/client.js';
+import { IdempotencyKeys } from './jobs/idempotency.js';
+import { JobService } from './jobs/job-service.js';
+import { JobStore } from './jobs/job-store.js';
+import { AuthFailures } from './limits/auth-failures.js';
+import { ConcurrencyLimiter } from './limits/concurrency.js';
+import { RateLimiter } from './limits/rate-limiter.js';
+import { RefusedKeys } from './limits/refused-keys.js';
 import type { Logger } from './log.js';
-import type { Metrics } from './metrics/metrics.js';
+import { registerGauges } from './metrics/gauges.js';
+import { M, Metrics } from './metrics/metrics.js';
 import type { FetchPolicy } from './net/safe-fetch.js';
-import type { ModelSchemaService } from './registry/model-schemas.js';
-import type { PricingService } from './registry/pricing.js';
-import type { ModelRegistry } from './registry/registry.js';
+import { ModelSchemaService } from './registry/model-schemas.js';
+import { PricingService } from './registry/pricing.js';
+import { ModelRegistry } from './registry/registry.js';
+import { SharedCatalogue } from './registry/shared-catalogue.js';
+import { MemoryStore } from './store/memory-store.js';
+import type { SharedStore } from './store/store.js';
+import { FalWebhookKeys } from './webhooks/fal-keys.js';
 
-/** Everything a tool may use, built once per process in app.ts. */
+/** Everything a tool may use, built once per process by createServices. */
 export interface Services {
   registry: ModelRegistry;
   schemas: ModelSchemaService;
@@ -21,4 +35,134 @@ export interface Services {
   fal: FalClient;
   logger: Logger;
   metrics: Metrics;
+}
+
+/** What the HTTP edge needs besides the tools' services: the limits and checks it runs before a tool. */
+export interface EdgeServices {
+  store: SharedStore;
+  /** Keys fal refused lately (401 at the edge for a while, without asking fal again). */
+  refused: RefusedKeys;
+  /** Failed authentications per address (lockout). */
+  failures: AuthFailures;
+  /** Per tenant and per address; undefined when RATE_LIMIT_PER_MINUTE is 0. */
+  rateLimits: { tenant: RateLimiter; ip: RateLimiter } | undefined;
+  /** Bodies of 256 KiB and more, two at a time per address. */
+  heavyBodies: ConcurrencyLimiter;
+  oauth: OAuthService | undefined;
+  /** fal's webhook signing keys; undefined unless PUBLIC_URL makes the receiver reachable. */
+  webhookKeys: FalWebhookKeys | undefined;
+  /** Where fal delivers job outcomes (`<PUBLIC_URL>/webhooks/fal`), if anywhere. */
+  webhookUrl: string | undefined;
+}
+
+export interface ServiceDeps {
+  config: Config;
+  logger: Logger;
+  /** Tests may swap the fetch the fal client uses; production uses the global one. */
+  fetch?: typeof fetch | undefined;
+  /** Tests may serve Client ID Metadata Documents without https; production fetches them. */
+  fetchClientMetadata?: MetadataDocumentFetcher | undefined;
+  /** The shared store from createStore() (required with REDIS_URL); memory when omitted. */
+  store?: SharedStore | undefined;
+}
+
+const MiB = 1024 * 1024;
+
+/** Build every long-lived part of the server once, from the configuration. */
+export function createServices({ config, logger, fetch, fetchClientMetadata, ...deps }: ServiceDeps): {
+  services: Services;
+  edge: EdgeServices;
+} {
+  if (config.redis && !deps.store) throw new Error('REDIS_URL is set: pass the store from createStore()');
+  const store = deps.store ?? new MemoryStore(Date.now, 100_000, 32 * MiB);
+  const metrics = new Metrics();
+  const refused = new RefusedKeys();
+  const fal = new FalClient({
+    apiUrl: config.falApiUrl,
+    queueUrl: config.falQueueUrl,
+    storageUrl: config.falStorageUrl,
+    timeoutMs: config.upstreamTimeoutMs,
+    retryLimit: config.upstreamRetries,
+    breakerThreshold: config.breakerFailureThreshold,
+    breakerCooldownMs: config.breakerCooldownMs,
+    breakerQuorum: config.breakerQuorum,
+    maxResponseBytes: config.maxUpstreamResponseBytes,
+    observe: (api, outcome, seconds) => M.upstream(metrics, api, outcome, seconds),
+    onKeyRefused: (tenant) => refused.add(tenant),
+    ...(fetch ? { fetch } : {}),
+  });
+  const crawlKey = config.auth.kind === 'caller-key' ? undefined : config.auth.operatorKey;
+  const registry = new ModelRegistry({
+    fal,
+    crawlKey,
+    ttlSeconds: config.modelCacheTtlSeconds,
+    logger,
+    // Only worth it when other processes can read it: in memory it would just hold a second copy.
+    shared: store.shared ? new SharedCatalogue(store) : undefined,
+  });
+  const schemas = new ModelSchemaService({
+    fal,
+    registry,
+    crawlKey,
+    ttlMs: config.modelCacheTtlSeconds * 1000,
+    onLookup: (hit) => M.cache(metrics, 'schema', hit),
+  });
+  // fal's webhook brings every job's outcome here, so results outlive fal's retention.
+  const webhookUrl = config.publicUrl ? `${config.publicUrl}/webhooks/fal` : undefined;
+  const jobs = new JobService({
+    fal,
+    registry,
+    schemas,
+    // In memory, outcomes (up to 256 KiB each) get their own 32 MiB, apart from keys and records.
+    store: new JobStore(store, {
+      outcomes: store.shared ? store : new MemoryStore(Date.now, 50_000, 32 * MiB),
+    }),
+    keys: new IdempotencyKeys(store),
+    logger,
+    queueUrl: config.falQueueUrl,
+    webhookUrl,
+    limits: {
+      defaultWaitSeconds: config.defaultWaitSeconds,
+      maxWaitSeconds: config.maxWaitSeconds,
+      serverMaxCostUsd: config.maxCostPerCallUsd,
+      maxInputBytes: config.maxInputBytes,
+    },
+    waits: new ConcurrencyLimiter(config.maxConcurrentJobsPerTenant),
+  });
+  registerGauges(metrics, { registry, fal, store });
+  const services: Services = {
+    registry,
+    schemas,
+    pricing: new PricingService(fal, (hit) => M.cache(metrics, 'pricing', hit)),
+    jobs,
+    // Uploads stream through; these bound how many run at once, per key and in all.
+    uploads: new ConcurrencyLimiter(4, 16),
+    fetchPolicy: {
+      maxBytes: config.uploadMaxBytes,
+      timeoutMs: config.fetchTimeoutMs,
+      allowHosts: config.fetchAllowHosts,
+    },
+    fal,
+    logger,
+    metrics,
+  };
+  const edge: EdgeServices = {
+    store,
+    refused,
+    failures: new AuthFailures(store),
+    rateLimits:
+      config.rateLimitPerMinute > 0
+        ? {
+            tenant: new RateLimiter(store, config.rateLimitPerMinute, config.rateLimitBurst),
+            ip: new RateLimiter(store, config.rateLimitIpPerMinute, config.rateLimitIpBurst),
+          }
+        : undefined,
+    heavyBodies: new ConcurrencyLimiter(2),
+    oauth: config.oauth.enabled
+      ? createOAuthService(config, config.oauth, fal, store, fetchClientMetadata)
+      : undefined,
+    webhookKeys: webhookUrl ? new FalWebhookKeys(config.falWebhookJwksUrl, fetch) : undefined,
+    webhookUrl,
+  };
+  return { services, edge };
 }

@@ -1,38 +1,20 @@
 import { Hono } from 'hono';
-import type { MetadataDocumentFetcher } from '../auth/oauth/clients.js';
-import { createOAuthService } from '../auth/oauth/create.js';
-import type { Config } from '../config.js';
-import { FalClient } from '../fal/client.js';
-import { IdempotencyKeys } from '../jobs/idempotency.js';
-import { JobService } from '../jobs/job-service.js';
-import { JobStore } from '../jobs/job-store.js';
+import { requestId } from 'hono/request-id';
 import { isLoopbackHost } from '../lib/loopback.js';
-import { AuthFailures } from '../limits/auth-failures.js';
-import { ConcurrencyLimiter } from '../limits/concurrency.js';
-import { RateLimiter } from '../limits/rate-limiter.js';
-import { RefusedKeys } from '../limits/refused-keys.js';
-import type { Logger } from '../log.js';
 import { credentialsOf } from '../log-secrets.js';
 import { createServerFactory } from '../mcp/server.js';
 import { buildToolTable } from '../mcp/tool-table.js';
-import { registerGauges } from '../metrics/gauges.js';
-import { M, Metrics } from '../metrics/metrics.js';
-import { ModelSchemaService } from '../registry/model-schemas.js';
-import { PricingService } from '../registry/pricing.js';
-import { ModelRegistry } from '../registry/registry.js';
-import { SharedCatalogue } from '../registry/shared-catalogue.js';
+import { M } from '../metrics/metrics.js';
 import { modelCardResource } from '../resources/model-card.js';
-import type { Services } from '../services.js';
-import { MemoryStore } from '../store/memory-store.js';
+import { createServices, type ServiceDeps, type Services } from '../services.js';
 import type { SharedStore } from '../store/store.js';
 import { ALL_TOOLS } from '../tools/index.js';
-import { FalWebhookKeys } from '../webhooks/fal-keys.js';
 import { clientIpResolver } from './client-ip.js';
 import type { AppEnv } from './env.js';
 import { jsonRpcErrorResponse } from './jsonrpc-error.js';
 import { accessLog } from './middleware/access-log.js';
 import { hostValidation } from './middleware/origin-host.js';
-import { requestId } from './middleware/request-id.js';
+import { securityHeaders } from './middleware/security-headers.js';
 import { untilResponseDone } from './response-done.js';
 import { healthRoutes } from './routes/health.js';
 import { mcpRoute } from './routes/mcp.js';
@@ -41,16 +23,7 @@ import { oauthRoutes } from './routes/oauth/index.js';
 import { rootRoute } from './routes/root.js';
 import { webhookRoutes } from './routes/webhooks.js';
 
-export interface AppDeps {
-  config: Config;
-  logger: Logger;
-  /** Tests may swap the fetch the fal client uses; production uses the global one. */
-  fetch?: typeof fetch;
-  /** Tests may serve Client ID Metadata Documents without https; production fetches them. */
-  fetchClientMetadata?: MetadataDocumentFetcher;
-  /** The shared store from createStore() (required with REDIS_URL); memory when omitted. */
-  store?: SharedStore;
-}
+export type AppDeps = ServiceDeps;
 
 export interface BuiltApp {
   app: Hono<AppEnv>;
@@ -65,101 +38,24 @@ export interface BuiltApp {
   close(): Promise<void>;
 }
 
-/** Assemble the whole server. Reading top to bottom gives the request flow. */
-export function createApp({ config, logger, fetch, fetchClientMetadata, ...deps }: AppDeps): BuiltApp {
-  const metrics = new Metrics();
-  if (config.redis && !deps.store) throw new Error('REDIS_URL is set: pass the store from createStore()');
-  const store = deps.store ?? new MemoryStore(Date.now, 100_000, 32 * 1024 * 1024);
-  const refused = new RefusedKeys();
-  const fal = new FalClient({
-    apiUrl: config.falApiUrl,
-    queueUrl: config.falQueueUrl,
-    storageUrl: config.falStorageUrl,
-    timeoutMs: config.upstreamTimeoutMs,
-    retryLimit: config.upstreamRetries,
-    breakerThreshold: config.breakerFailureThreshold,
-    breakerCooldownMs: config.breakerCooldownMs,
-    breakerQuorum: config.breakerQuorum,
-    maxResponseBytes: config.maxUpstreamResponseBytes,
-    observe: (api, outcome, seconds) => M.upstream(metrics, api, outcome, seconds),
-    onKeyRefused: (tenant) => refused.add(tenant),
-    ...(fetch ? { fetch } : {}),
-  });
-  const crawlKey = config.auth.kind === 'caller-key' ? undefined : config.auth.operatorKey;
-  const registry = new ModelRegistry({
-    fal,
-    crawlKey,
-    ttlSeconds: config.modelCacheTtlSeconds,
-    logger,
-    // Only worth it when other processes can read it: in memory it would just hold a second copy.
-    shared: store.shared ? new SharedCatalogue(store) : undefined,
-  });
-  const schemas = new ModelSchemaService({
-    fal,
-    registry,
-    crawlKey,
-    ttlMs: config.modelCacheTtlSeconds * 1000,
-    onLookup: (hit) => M.cache(metrics, 'schema', hit),
-  });
-  // fal's webhook brings every job's outcome here, so results outlive fal's retention.
-  const webhookUrl = config.publicUrl ? `${config.publicUrl}/webhooks/fal` : undefined;
-  const jobs = new JobService({
-    fal,
-    registry,
-    schemas,
-    // In memory, outcomes (up to 256 KiB each) get their own 32 MiB, apart from keys and records.
-    store: new JobStore(store, {
-      outcomes: store.shared ? store : new MemoryStore(Date.now, 50_000, 32 * 1024 * 1024),
-    }),
-    keys: new IdempotencyKeys(store),
-    logger,
-    queueUrl: config.falQueueUrl,
-    webhookUrl,
-    limits: {
-      defaultWaitSeconds: config.defaultWaitSeconds,
-      maxWaitSeconds: config.maxWaitSeconds,
-      serverMaxCostUsd: config.maxCostPerCallUsd,
-      maxInputBytes: config.maxInputBytes,
-    },
-    waits: new ConcurrencyLimiter(config.maxConcurrentJobsPerTenant),
-  });
-  const services: Services = {
-    registry,
-    schemas,
-    pricing: new PricingService(fal, (hit) => M.cache(metrics, 'pricing', hit)),
-    jobs,
-    // Uploads stream through; these bound how many run at once, per key and in all.
-    uploads: new ConcurrencyLimiter(4, 16),
-    fetchPolicy: {
-      maxBytes: config.uploadMaxBytes,
-      timeoutMs: config.fetchTimeoutMs,
-      allowHosts: config.fetchAllowHosts,
-    },
-    fal,
-    logger,
-    metrics,
-  };
-  registerGauges(metrics, { registry, fal, store });
+/** The HTTP edge over the services: reading top to bottom gives the request flow. */
+export function createApp(deps: AppDeps): BuiltApp {
+  const { config, logger } = deps;
+  const { services, edge } = createServices(deps);
+  const { registry, fal, jobs, metrics } = services;
+  const { store, failures, oauth } = edge;
   const table = buildToolTable(ALL_TOOLS, services);
-  const oauth = config.oauth.enabled
-    ? createOAuthService(config, config.oauth, fal, store, fetchClientMetadata)
-    : undefined;
-  const limitsOn = config.rateLimitPerMinute > 0;
-  const rateLimiter = limitsOn
-    ? new RateLimiter(store, config.rateLimitPerMinute, config.rateLimitBurst)
-    : undefined;
   const clientIp = clientIpResolver(config, () =>
     logger.warn(
       'requests carry X-Forwarded-For or Fly-Client-IP but TRUST_PROXY is none: behind a proxy every client shares its address (and its rate limit); set TRUST_PROXY',
     ),
   );
   const limits = {
-    tenant: rateLimiter,
-    ip: limitsOn ? new RateLimiter(store, config.rateLimitIpPerMinute, config.rateLimitIpBurst) : undefined,
+    tenant: edge.rateLimits?.tenant,
+    ip: edge.rateLimits?.ip,
     clientIp,
-    heavy: new ConcurrencyLimiter(2),
+    heavy: edge.heavyBodies,
   };
-  const failures = new AuthFailures(store);
   const policy = {
     allowedOrigins: config.allowedOrigins,
     allowedHosts: config.allowedHosts,
@@ -174,7 +70,9 @@ export function createApp({ config, logger, fetch, fetchClientMetadata, ...deps 
     c.set('log', logger.withSecrets(credentialsOf(c.req.raw.headers)));
     return next();
   });
-  app.use('*', requestId());
+  // A proxy's X-Request-Id is kept when it is short and plain; otherwise one is minted.
+  app.use('*', requestId({ limitLength: 64 }));
+  app.use('*', securityHeaders(config.publicUrl));
   app.use(
     '*',
     accessLog((path, status, seconds) => M.http(metrics, path, status, seconds)),
@@ -203,12 +101,12 @@ export function createApp({ config, logger, fetch, fetchClientMetadata, ...deps 
     }),
   );
   app.route('/', metricsRoute(metrics, config.metrics));
-  if (webhookUrl) {
+  if (edge.webhookKeys) {
     app.route(
       '/',
       webhookRoutes({
         jobs,
-        keys: new FalWebhookKeys(config.falWebhookJwksUrl, fetch),
+        keys: edge.webhookKeys,
         logger,
         maxBodyBytes: config.maxUpstreamResponseBytes,
         isLocked: async (c) => (await failures.lockedFor(clientIp(c))) > 0,
@@ -225,7 +123,7 @@ export function createApp({ config, logger, fetch, fetchClientMetadata, ...deps 
     );
   }
   if (oauth) {
-    app.route('/', oauthRoutes({ oauth, rateLimiter, clientIp, publicUrl: config.publicUrl }));
+    app.route('/', oauthRoutes({ oauth, rateLimiter: limits.tenant, clientIp, publicUrl: config.publicUrl }));
   }
   app.route(
     '/',
@@ -244,7 +142,7 @@ export function createApp({ config, logger, fetch, fetchClientMetadata, ...deps 
       maxBodyBytes: config.maxBodyBytes,
       limits,
       failures,
-      refused,
+      refused: edge.refused,
       logger,
       oauth,
     }),

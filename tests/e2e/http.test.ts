@@ -33,6 +33,23 @@ describe('the HTTP surface', () => {
     expect(refused.headers.get('x-request-id')).not.toBe('bad id with spaces');
   });
 
+  it('every answer carries the secure headers; HSTS only when served over https', async () => {
+    for (const path of ['/health', '/', '/no-such-page']) {
+      const res = await h.app.request(path);
+      expect([path, res.headers.get('x-content-type-options')]).toEqual([path, 'nosniff']);
+      expect(res.headers.get('x-frame-options')).toBe('DENY');
+      expect(res.headers.get('referrer-policy')).toBe('no-referrer');
+      expect(res.headers.get('strict-transport-security')).toBeNull();
+    }
+    const https = await startHarness({ env: { PUBLIC_URL: 'https://mcp.example.com' } });
+    try {
+      const res = await https.app.request('https://mcp.example.com/health');
+      expect(res.headers.get('strict-transport-security')).toBe('max-age=15552000; includeSubDomains');
+    } finally {
+      await https.close();
+    }
+  });
+
   it.each(['GET', 'DELETE'])('%s /mcp is 405', async (method) => {
     const res = await h.app.request('/mcp', { method });
     expect(res.status).toBe(405);

@@ -115,6 +115,63 @@ describe('OAuth sign-in with sealed tokens', () => {
     });
   });
 
+  it('answers browser clients cross-origin on discovery, registration and token, and nowhere else', async () => {
+    for (const path of ['/.well-known/oauth-authorization-server', '/register', '/token']) {
+      const preflight = await h.inProcessFetch(`${BASE}${path}`, {
+        method: 'OPTIONS',
+        headers: {
+          origin: 'https://inspector.example',
+          'access-control-request-method': 'POST',
+          'access-control-request-headers': 'content-type',
+        },
+      });
+      expect([path, preflight.status]).toEqual([path, 204]);
+      expect(preflight.headers.get('access-control-allow-origin')).toBe('*');
+      expect(preflight.headers.get('access-control-allow-methods')).toBe('GET,POST,OPTIONS');
+      expect(preflight.headers.get('access-control-max-age')).toBe('86400');
+    }
+    const metadata = await h.inProcessFetch(`${BASE}/.well-known/oauth-authorization-server`, {
+      headers: { origin: 'https://inspector.example' },
+    });
+    expect(metadata.headers.get('access-control-allow-origin')).toBe('*');
+    expect(metadata.headers.get('cache-control')).toBe('no-store');
+    // The MCP endpoint and the consent page are not opened to other origins by the OAuth routes.
+    for (const path of ['/mcp', '/authorize']) {
+      const res = await h.inProcessFetch(`${BASE}${path}`, {
+        method: 'OPTIONS',
+        headers: { origin: 'https://inspector.example', 'access-control-request-method': 'POST' },
+      });
+      expect([path, res.headers.get('access-control-allow-origin')]).toEqual([path, null]);
+    }
+  });
+
+  it('serves the consent page unframeable, uncached and without scripts', async () => {
+    const registered = (await (
+      await h.inProcessFetch(`${BASE}/register`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ client_name: 'Header check', redirect_uris: [REDIRECT] }),
+      })
+    ).json()) as { client_id: string };
+    const page = await h.inProcessFetch(
+      `${BASE}/authorize?${new URLSearchParams({
+        response_type: 'code',
+        client_id: registered.client_id,
+        redirect_uri: REDIRECT,
+        code_challenge: 'a'.repeat(43),
+        code_challenge_method: 'S256',
+      })}`,
+    );
+    expect(page.status).toBe(200);
+    expect(page.headers.get('content-security-policy')).toBe(
+      "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'none'; base-uri 'none'",
+    );
+    expect(page.headers.get('x-frame-options')).toBe('DENY');
+    expect(page.headers.get('referrer-policy')).toBe('no-referrer');
+    expect(page.headers.get('x-content-type-options')).toBe('nosniff');
+    expect(page.headers.get('cache-control')).toBe('no-store');
+  });
+
   it('challenges a request without a credential with WWW-Authenticate resource_metadata', async () => {
     const res = await mcpStatus(h);
     expect(res.status).toBe(401);

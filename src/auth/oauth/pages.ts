@@ -81,17 +81,10 @@ export function errorPage(title: string, message: string, next: string): string 
   );
 }
 
-/** Headers every sign-in page carries: no framing (clickjacking), no caching, no scripts. */
+/** Sign-in pages are never cached (framing, scripts: see http/middleware/security-headers.ts). */
 export const PAGE_HEADERS = {
   'content-type': 'text/html; charset=utf-8',
   'cache-control': 'no-store',
-  'x-frame-options': 'DENY',
-  'referrer-policy': 'no-referrer',
-  'x-content-type-options': 'nosniff',
-  // form-action is left out on purpose: Chrome applies it to the redirect after
-  // the POST, and the redirect goes to the client's own (often custom-scheme) URI.
-  'content-security-policy':
-    "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'none'; base-uri 'none'",
 };
 
 function safeHost(uri: string): string {

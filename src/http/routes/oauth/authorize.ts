@@ -9,6 +9,7 @@ import { consentPage, PAGE_HEADERS } from '../../../auth/oauth/pages.js';
 import type { OAuthService } from '../../../auth/oauth/service.js';
 import { Secret } from '../../../auth/secret.js';
 import type { AppEnv } from '../../env.js';
+import { pageContentPolicy } from '../../middleware/security-headers.js';
 import { htmlPage, type OAuthRouteOptions, PKCE_VALUE, signInBudget, smallBody } from './shared.js';
 
 const CSRF_COOKIE = 'fmcp_csrf';
@@ -18,6 +19,7 @@ export function authorizeRoutes(options: OAuthRouteOptions): Hono<AppEnv> {
   const { oauth } = options;
   const route = new Hono<AppEnv>();
   const limited = signInBudget(options);
+  route.use('/authorize', pageContentPolicy);
   route.get('/authorize', limited, async (c) => {
     const q = new URL(c.req.url).searchParams;
     const found = await clientAndRedirect(oauth, q.get('client_id'), q.get('redirect_uri'));
@@ -164,6 +166,5 @@ function redirectBack(
   return c.body(null, 303, {
     location: url.href,
     'cache-control': 'no-store',
-    'referrer-policy': 'no-referrer',
   });
 }

@@ -1,7 +1,7 @@
 import type { Context } from 'hono';
 import { Hono } from 'hono';
 import type { AppEnv } from '../../env.js';
-import { JSON_CORS, type OAuthRouteOptions, signInBudget, smallBody } from './shared.js';
+import { NO_STORE, type OAuthRouteOptions, oauthCors, signInBudget, smallBody } from './shared.js';
 
 /** Discovery documents (RFC 9728, RFC 8414), CORS preflight, and client registration (RFC 7591). */
 export function metadataRoutes(options: OAuthRouteOptions): Hono<AppEnv> {
@@ -18,8 +18,10 @@ export function metadataRoutes(options: OAuthRouteOptions): Hono<AppEnv> {
         resource_documentation: `${oauth.issuer(c.req.url)}/`,
       },
       200,
-      JSON_CORS,
+      NO_STORE,
     );
+  route.use('/.well-known/*', oauthCors);
+  route.use('/register', oauthCors);
   route.get('/.well-known/oauth-protected-resource', protectedResource);
   route.get('/.well-known/oauth-protected-resource/mcp', protectedResource);
   route.get('/.well-known/oauth-authorization-server', (c) => {
@@ -40,18 +42,9 @@ export function metadataRoutes(options: OAuthRouteOptions): Hono<AppEnv> {
         service_documentation: `${issuer}/`,
       },
       200,
-      JSON_CORS,
+      NO_STORE,
     );
   });
-  // Browser-based clients (the MCP inspector) preflight these.
-  route.options('*', (c) =>
-    c.body(null, 204, {
-      'access-control-allow-origin': '*',
-      'access-control-allow-methods': 'GET, POST, OPTIONS',
-      'access-control-allow-headers': 'content-type, authorization, mcp-protocol-version',
-      'access-control-max-age': '86400',
-    }),
-  );
 
   route.post('/register', limited, smallBody, async (c) => {
     let body: unknown;
@@ -64,14 +57,14 @@ export function metadataRoutes(options: OAuthRouteOptions): Hono<AppEnv> {
           error_description: 'The body must be a JSON client metadata document.',
         },
         400,
-        JSON_CORS,
+        NO_STORE,
       );
     }
     const result = oauth.clients.register(body);
     if (!result.ok)
-      return c.json({ error: result.error, error_description: result.description }, 400, JSON_CORS);
+      return c.json({ error: result.error, error_description: result.description }, 400, NO_STORE);
     c.get('log').info('oauth client registered', { requestId: c.get('requestId') });
-    return c.json(result.response, 201, JSON_CORS);
+    return c.json(result.response, 201, NO_STORE);
   });
 
   return route;

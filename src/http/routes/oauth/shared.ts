@@ -1,5 +1,6 @@
 import type { Context, MiddlewareHandler } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
+import { cors } from 'hono/cors';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import { errorPage, PAGE_HEADERS } from '../../../auth/oauth/pages.js';
 import type { OAuthService } from '../../../auth/oauth/service.js';
@@ -17,7 +18,15 @@ export interface OAuthRouteOptions {
 
 // RFC 7636: 43–128 unreserved characters (an S256 challenge is exactly 43).
 export const PKCE_VALUE = /^[A-Za-z0-9\-._~]{43,128}$/;
-export const JSON_CORS = { 'access-control-allow-origin': '*', 'cache-control': 'no-store' };
+export const NO_STORE = { 'cache-control': 'no-store' };
+
+/** Browser-based clients (the MCP inspector) read discovery, registration and token answers cross-origin. */
+export const oauthCors = cors({
+  origin: '*',
+  allowMethods: ['GET', 'POST', 'OPTIONS'],
+  allowHeaders: ['content-type', 'authorization', 'mcp-protocol-version'],
+  maxAge: 86400,
+});
 
 /** Sign-in is rare; a caller hammering it is guessing. Same budget as MCP requests, per address. */
 export function signInBudget(options: OAuthRouteOptions): MiddlewareHandler<AppEnv> {

@@ -4,18 +4,26 @@ import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import { pkceMatches, sameResource } from '../../../auth/oauth/grants.js';
 import { StoreUnavailableError } from '../../../store/store.js';
 import type { AppEnv } from '../../env.js';
-import { JSON_CORS, type OAuthRouteOptions, PKCE_VALUE, signInBudget, smallBody } from './shared.js';
+import {
+  NO_STORE,
+  type OAuthRouteOptions,
+  oauthCors,
+  PKCE_VALUE,
+  signInBudget,
+  smallBody,
+} from './shared.js';
 
 /** The token endpoint: authorization codes (PKCE S256, single use) and refresh tokens. */
 export function tokenRoutes(options: OAuthRouteOptions): Hono<AppEnv> {
   const { oauth } = options;
   const route = new Hono<AppEnv>();
   const limited = signInBudget(options);
+  route.use('/token', oauthCors);
   route.post('/token', limited, smallBody, async (c) => {
     const p = await tokenParams(c);
     c.set('log', c.get('log').withSecrets([p.code, p.refresh_token, p.code_verifier]));
     const error = (status: ContentfulStatusCode, code: string, description: string) =>
-      c.json({ error: code, error_description: description }, status, { ...JSON_CORS, pragma: 'no-cache' });
+      c.json({ error: code, error_description: description }, status, { ...NO_STORE, pragma: 'no-cache' });
     const ours = oauth.resource(c.req.url);
     if (p.resource && !sameResource(p.resource, ours)) {
       return error(400, 'invalid_target', `This server issues tokens only for ${ours}.`);
@@ -68,7 +76,7 @@ export function tokenRoutes(options: OAuthRouteOptions): Hono<AppEnv> {
         requestId: c.get('requestId'),
         grant: 'authorization_code',
       });
-      return c.json(oauth.grants.tokens(grant), 200, { ...JSON_CORS, pragma: 'no-cache' });
+      return c.json(oauth.grants.tokens(grant), 200, { ...NO_STORE, pragma: 'no-cache' });
     }
 
     if (p.grant_type === 'refresh_token') {
@@ -86,7 +94,7 @@ export function tokenRoutes(options: OAuthRouteOptions): Hono<AppEnv> {
         return error(400, 'invalid_grant', 'The refresh token was issued to another client.');
       }
       c.get('log').info('oauth tokens issued', { requestId: c.get('requestId'), grant: 'refresh_token' });
-      return c.json(oauth.grants.tokens(opened.value), 200, { ...JSON_CORS, pragma: 'no-cache' });
+      return c.json(oauth.grants.tokens(opened.value), 200, { ...NO_STORE, pragma: 'no-cache' });
     }
     return error(400, 'unsupported_grant_type', 'Use authorization_code or refresh_token.');
   });
