@@ -12,7 +12,6 @@ import { mapOutput } from './results.js';
 import { type Submission, type SubmitRequest, Submitter, type SubmitterDeps } from './submitter.js';
 import { waitForJob } from './wait.js';
 
-export type { JobView } from './job-view.js';
 export type { Submission, SubmitRequest } from './submitter.js';
 
 export interface JobLimits {
@@ -170,7 +169,6 @@ export class JobService {
         notes: [],
         ...logs,
         ...(typeof status.queue_position === 'number' ? { queue_position: status.queue_position } : {}),
-        next: { tool: 'check_job', arguments: { model, request_id: requestId } },
       };
     }
     const inference = status.metrics?.inference_time ?? undefined;

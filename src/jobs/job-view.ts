@@ -1,24 +1,27 @@
+import * as v from 'valibot';
 import type { QueueStatus } from '../fal/queue.js';
-import type { MediaFile, Outcome } from './job-record.js';
+import { MediaFileSchema, type Outcome } from './job-record.js';
 
-export type JobState = 'IN_QUEUE' | 'IN_PROGRESS' | 'COMPLETED' | 'FAILED' | 'CANCELLED';
-
-/** What every job tool returns. */
-export interface JobView {
-  model: string;
-  request_id: string;
-  status: JobState;
-  queue_position?: number;
-  logs?: string[];
-  result?: Record<string, unknown>;
-  media: MediaFile[];
-  error?: string;
-  error_type?: string;
-  inference_seconds?: number;
-  notes: string[];
-  /** The call to make next while the job is not done. */
-  next?: { tool: 'check_job'; arguments: { model: string; request_id: string } };
-}
+/**
+ * A job as the job service reports it: where it stands at fal, and its outcome
+ * once finished. The tools return it as is, plus what to call next.
+ */
+export const JobViewSchema = v.object({
+  model: v.string(),
+  request_id: v.string(),
+  status: v.picklist(['IN_QUEUE', 'IN_PROGRESS', 'COMPLETED', 'FAILED', 'CANCELLED']),
+  queue_position: v.optional(v.number()),
+  logs: v.optional(v.array(v.string())),
+  result: v.optional(
+    v.pipe(v.record(v.string(), v.unknown()), v.description("The model's output as fal returned it.")),
+  ),
+  media: v.array(MediaFileSchema),
+  error: v.optional(v.string()),
+  error_type: v.optional(v.string()),
+  inference_seconds: v.optional(v.number()),
+  notes: v.array(v.string()),
+});
+export type JobView = v.InferOutput<typeof JobViewSchema>;
 
 /** fal's retention rule (queue docs), quoted wherever a forgotten result is explained. */
 export const FAL_RETENTION = 'fal keeps a result for 1 hour, or only 6 minutes when it is 10 KB or larger';

@@ -1,33 +1,39 @@
 /** Turning an endpoint's OpenAPI document into what an agent needs to call it. */
 
+import * as v from 'valibot';
 import { isObject, type JsonObject } from '../lib/is-object.js';
 
-export interface FieldSummary {
-  name: string;
-  type: string;
-  required: boolean;
-  description?: string;
-  default?: unknown;
-  enum?: unknown[];
-  minimum?: number;
-  maximum?: number;
+/** One input field, as get_model_schema shows it. */
+export const FieldSummarySchema = v.object({
+  name: v.string(),
+  type: v.string(),
+  required: v.boolean(),
+  description: v.optional(v.string()),
+  default: v.optional(v.unknown()),
+  enum: v.optional(v.array(v.unknown())),
+  minimum: v.optional(v.number()),
+  maximum: v.optional(v.number()),
   /** Takes a file URL: pass a public URL, or upload first with upload_file. */
-  file_input?: boolean;
-}
+  file_input: v.optional(v.boolean()),
+});
+export type FieldSummary = v.InferOutput<typeof FieldSummarySchema>;
 
-export interface OutputMedia {
-  field: string;
-  kind: 'image' | 'video' | 'audio' | '3d' | 'file';
-  many: boolean;
-}
+const OutputMediaSchema = v.object({
+  field: v.string(),
+  kind: v.picklist(['image', 'video', 'audio', '3d', 'file']),
+  many: v.boolean(),
+});
+type OutputMedia = v.InferOutput<typeof OutputMediaSchema>;
 
-export interface SchemaSummary {
-  required: string[];
-  fields: FieldSummary[];
-  file_inputs: string[];
-  output_media: OutputMedia[];
-  output_fields: string[];
-}
+/** What an agent needs to call a model: its fields, file inputs and media outputs. */
+export const SchemaSummarySchema = v.object({
+  required: v.array(v.string()),
+  fields: v.array(FieldSummarySchema),
+  file_inputs: v.array(v.string()),
+  output_media: v.array(OutputMediaSchema),
+  output_fields: v.array(v.string()),
+});
+export type SchemaSummary = v.InferOutput<typeof SchemaSummarySchema>;
 
 /** Inline local `$ref`s (`#/components/schemas/X`), bounded so cycles cannot explode. */
 export function inlineRefs(schema: unknown, doc: JsonObject, depth = 0): unknown {

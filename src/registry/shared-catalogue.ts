@@ -1,38 +1,16 @@
 import { randomUUID } from 'node:crypto';
 import * as v from 'valibot';
 import { type SharedStore, StoreUnavailableError } from '../store/store.js';
-import type { FalModel } from './types.js';
+import { FalModelSchema } from './types.js';
 
-/** A crawled catalogue as one machine publishes it for the others. */
-export interface CatalogueSnapshot {
-  fetchedAt: number;
-  skipped: number;
-  models: FalModel[];
-}
-
-const maybe = v.optional(v.string());
 const SnapshotSchema = v.object({
   fetchedAt: v.number(),
   skipped: v.number(),
-  models: v.array(
-    v.object({
-      id: v.string(),
-      name: v.string(),
-      description: v.string(),
-      category: v.string(),
-      owner: v.string(),
-      status: v.string(),
-      tags: v.array(v.string()),
-      highlighted: v.boolean(),
-      groupKey: maybe,
-      groupLabel: maybe,
-      thumbnailUrl: maybe,
-      modelUrl: maybe,
-      updatedAt: maybe,
-      date: maybe,
-    }),
-  ),
+  models: v.array(FalModelSchema),
 });
+
+/** A crawled catalogue as one machine publishes it for the others. */
+export type CatalogueSnapshot = v.InferOutput<typeof SnapshotSchema>;
 
 export type RefreshLock =
   | { state: 'acquired'; release(): Promise<void> }
@@ -70,21 +48,7 @@ export class SharedCatalogue {
     if (raw === undefined) return undefined;
     try {
       const parsed = v.safeParse(SnapshotSchema, JSON.parse(raw));
-      if (!parsed.success) return undefined;
-      const { fetchedAt, skipped, models } = parsed.output;
-      return {
-        fetchedAt,
-        skipped,
-        models: models.map((m) => ({
-          ...m,
-          groupKey: m.groupKey,
-          groupLabel: m.groupLabel,
-          thumbnailUrl: m.thumbnailUrl,
-          modelUrl: m.modelUrl,
-          updatedAt: m.updatedAt,
-          date: m.date,
-        })),
-      };
+      return parsed.success ? parsed.output : undefined;
     } catch {
       return undefined;
     }

@@ -1,21 +1,30 @@
-/** A model as the registry keeps it: fal's metadata, flattened and normalised. */
-export interface FalModel {
-  id: string;
-  name: string;
-  description: string;
+import * as v from 'valibot';
+
+const maybe = v.optional(v.string());
+
+/**
+ * A model as the registry keeps it: fal's metadata, flattened and normalised.
+ * The one definition: the type is derived from it, and snapshots other
+ * machines publish are checked against it.
+ */
+export const FalModelSchema = v.object({
+  id: v.string(),
+  name: v.string(),
+  description: v.string(),
   /** fal's category, e.g. `text-to-image`. */
-  category: string;
-  owner: string;
-  status: string;
-  tags: readonly string[];
-  highlighted: boolean;
-  groupKey: string | undefined;
-  groupLabel: string | undefined;
-  thumbnailUrl: string | undefined;
-  modelUrl: string | undefined;
-  updatedAt: string | undefined;
-  date: string | undefined;
-}
+  category: v.string(),
+  owner: v.string(),
+  status: v.string(),
+  tags: v.array(v.string()),
+  highlighted: v.boolean(),
+  groupKey: maybe,
+  groupLabel: maybe,
+  thumbnailUrl: maybe,
+  modelUrl: maybe,
+  updatedAt: maybe,
+  date: maybe,
+});
+export type FalModel = v.InferOutput<typeof FalModelSchema>;
 
 /** How a legacy alias was served when its target has left the catalogue. */
 export interface AliasRepair {

@@ -1,19 +1,8 @@
 import * as v from 'valibot';
 import { READS } from '../mcp/annotations.js';
 import { defineTool } from '../mcp/define-tool.js';
+import { SchemaSummarySchema } from '../registry/schema-summary.js';
 import { ModelNameParam } from './params.js';
-
-const Field = v.object({
-  name: v.string(),
-  type: v.string(),
-  required: v.boolean(),
-  description: v.optional(v.string()),
-  default: v.optional(v.unknown()),
-  enum: v.optional(v.array(v.unknown())),
-  minimum: v.optional(v.number()),
-  maximum: v.optional(v.number()),
-  file_input: v.optional(v.boolean()),
-});
 
 export const getModelSchemaTool = defineTool({
   name: 'get_model_schema',
@@ -32,11 +21,7 @@ export const getModelSchemaTool = defineTool({
     name: v.string(),
     category: v.string(),
     description: v.string(),
-    required: v.array(v.string()),
-    fields: v.array(Field),
-    file_inputs: v.array(v.string()),
-    output_media: v.array(v.object({ field: v.string(), kind: v.string(), many: v.boolean() })),
-    output_fields: v.array(v.string()),
+    ...SchemaSummarySchema.entries,
     input_schema: v.optional(v.record(v.string(), v.unknown())),
     output_schema: v.optional(v.record(v.string(), v.unknown())),
     note: v.optional(v.string()),

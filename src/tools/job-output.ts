@@ -1,34 +1,11 @@
 import * as v from 'valibot';
-import type { JobView } from '../jobs/job-service.js';
+import { type JobView, JobViewSchema } from '../jobs/job-view.js';
 import { mediaLine } from '../jobs/results.js';
 import type { ToolOutput } from '../mcp/results.js';
 
-/** The job shape run_model, submit_job and check_job all return. */
+/** The job shape run_model, submit_job and check_job all return: the job, and while it runs, what to call. */
 export const JobOutput = v.object({
-  model: v.string(),
-  request_id: v.string(),
-  status: v.picklist(['IN_QUEUE', 'IN_PROGRESS', 'COMPLETED', 'FAILED', 'CANCELLED']),
-  queue_position: v.optional(v.number()),
-  logs: v.optional(v.array(v.string())),
-  result: v.optional(
-    v.pipe(v.record(v.string(), v.unknown()), v.description("The model's output as fal returned it.")),
-  ),
-  media: v.array(
-    v.object({
-      field: v.string(),
-      url: v.string(),
-      mime_type: v.optional(v.string()),
-      kind: v.string(),
-      name: v.string(),
-      width: v.optional(v.number()),
-      height: v.optional(v.number()),
-      file_size: v.optional(v.number()),
-    }),
-  ),
-  error: v.optional(v.string()),
-  error_type: v.optional(v.string()),
-  inference_seconds: v.optional(v.number()),
-  notes: v.array(v.string()),
+  ...JobViewSchema.entries,
   next: v.optional(
     v.object({
       tool: v.literal('check_job'),
@@ -80,28 +57,12 @@ export const JobParams = {
   ),
 };
 
-function strip(view: JobView): JobOutput {
-  const out: JobOutput = {
-    model: view.model,
-    request_id: view.request_id,
-    status: view.status,
-    media: view.media.map(({ mime_type, ...rest }) => (mime_type ? { ...rest, mime_type } : rest)),
-    notes: view.notes,
-  };
-  if (view.queue_position !== undefined) out.queue_position = view.queue_position;
-  if (view.logs) out.logs = view.logs;
-  if (view.result) out.result = view.result;
-  if (view.error) out.error = view.error;
-  if (view.error_type) out.error_type = view.error_type;
-  if (view.inference_seconds !== undefined) out.inference_seconds = view.inference_seconds;
-  if (view.next) out.next = view.next;
-  return out;
-}
-
 /** Structured job, a text mirror an agent can act on, and a resource link per media file. */
 export function jobToolOutput(view: JobView, waitedSeconds?: number): ToolOutput<JobOutput> {
   const lines: string[] = [];
   const id = `${view.model} request ${view.request_id}`;
+  const pending = view.status === 'IN_QUEUE' || view.status === 'IN_PROGRESS';
+  const next = { tool: 'check_job' as const, arguments: { model: view.model, request_id: view.request_id } };
   switch (view.status) {
     case 'COMPLETED': {
       lines.push(
@@ -128,14 +89,14 @@ export function jobToolOutput(view: JobView, waitedSeconds?: number): ToolOutput
           : 'running';
       lines.push(
         `${id} is ${where}${waitedSeconds ? `; not finished after waiting ${waitedSeconds} s` : ''}.`,
-        `Next: call check_job with ${JSON.stringify(view.next?.arguments ?? { model: view.model, request_id: view.request_id })} (add wait_seconds to wait).`,
+        `Next: call check_job with ${JSON.stringify(next.arguments)} (add wait_seconds to wait).`,
       );
     }
   }
   if (view.logs?.length) lines.push('Logs:', ...view.logs.slice(-10).map((l) => `  ${l}`));
   lines.push(...view.notes);
   return {
-    structured: strip(view),
+    structured: pending ? { ...view, next } : view,
     text: lines.join('\n'),
     links: view.media.map((m) => ({
       url: m.url,

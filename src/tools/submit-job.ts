@@ -43,7 +43,6 @@ export const submitJobTool = defineTool({
       ...(submission.queuePosition !== undefined ? { queue_position: submission.queuePosition } : {}),
       media: [],
       notes: submission.notes,
-      next: { tool: 'check_job', arguments: { model, request_id: requestId } },
     });
   },
 });
