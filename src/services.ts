@@ -12,7 +12,7 @@ import { RateLimiter } from './limits/rate-limiter.js';
 import { RefusedKeys } from './limits/refused-keys.js';
 import type { Logger } from './log.js';
 import { registerGauges } from './metrics/gauges.js';
-import { M, Metrics } from './metrics/metrics.js';
+import { Metrics } from './metrics/metrics.js';
 import type { FetchPolicy } from './net/safe-fetch.js';
 import { ModelSchemaService } from './registry/model-schemas.js';
 import { PricingService } from './registry/pricing.js';
@@ -87,7 +87,7 @@ export function createServices({ config, logger, fetch, fetchClientMetadata, ...
     breakerCooldownMs: config.breakerCooldownMs,
     breakerQuorum: config.breakerQuorum,
     maxResponseBytes: config.maxUpstreamResponseBytes,
-    observe: (api, outcome, seconds) => M.upstream(metrics, api, outcome, seconds),
+    observe: (api, outcome, seconds) => metrics.upstream(api, outcome, seconds),
     onKeyRefused: (tenant) => refused.add(tenant),
     ...(fetch ? { fetch } : {}),
   });
@@ -105,7 +105,7 @@ export function createServices({ config, logger, fetch, fetchClientMetadata, ...
     registry,
     crawlKey,
     ttlMs: config.modelCacheTtlSeconds * 1000,
-    onLookup: (hit) => M.cache(metrics, 'schema', hit),
+    onLookup: (hit) => metrics.cache('schema', hit),
   });
   // fal's webhook brings every job's outcome here, so results outlive fal's retention.
   const webhookUrl = config.publicUrl ? `${config.publicUrl}/webhooks/fal` : undefined;
@@ -133,7 +133,7 @@ export function createServices({ config, logger, fetch, fetchClientMetadata, ...
   const services: Services = {
     registry,
     schemas,
-    pricing: new PricingService(fal, (hit) => M.cache(metrics, 'pricing', hit)),
+    pricing: new PricingService(fal, (hit) => metrics.cache('pricing', hit)),
     jobs,
     // Uploads stream through; these bound how many run at once, per key and in all.
     uploads: new ConcurrencyLimiter(4, 16),

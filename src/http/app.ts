@@ -1,10 +1,10 @@
 import { Hono } from 'hono';
+import { HTTPException } from 'hono/http-exception';
 import { requestId } from 'hono/request-id';
 import { isLoopbackHost } from '../lib/loopback.js';
 import { credentialsOf } from '../log-secrets.js';
 import { createServerFactory } from '../mcp/server.js';
 import { buildToolTable } from '../mcp/tool-table.js';
-import { M } from '../metrics/metrics.js';
 import { modelCardResource } from '../resources/model-card.js';
 import { createServices, type ServiceDeps, type Services } from '../services.js';
 import type { SharedStore } from '../store/store.js';
@@ -75,7 +75,7 @@ export function createApp(deps: AppDeps): BuiltApp {
   app.use('*', securityHeaders(config.publicUrl));
   app.use(
     '*',
-    accessLog((path, status, seconds) => M.http(metrics, path, status, seconds)),
+    accessLog((path, status, seconds) => metrics.http(path, status, seconds)),
   );
   app.use('*', hostValidation(policy));
   app.use('/mcp', async (c, next) => {
@@ -149,6 +149,8 @@ export function createApp(deps: AppDeps): BuiltApp {
   );
   app.notFound(() => jsonRpcErrorResponse(404, 'Not found. The MCP endpoint is POST /mcp.'));
   app.onError((error, c) => {
+    // Hono's own middleware (bearer auth, body limits) answers by throwing its response.
+    if (error instanceof HTTPException) return error.getResponse();
     (c.get('log') ?? logger).error('unhandled error', { requestId: c.get('requestId'), error });
     return jsonRpcErrorResponse(500, `Internal server error (request id ${c.get('requestId')}).`, {}, -32603);
   });

@@ -6,7 +6,6 @@ import type {
 } from '@modelcontextprotocol/server';
 import { ANONYMOUS, type Caller, isCaller } from '../auth/caller.js';
 import { type Logger, scrub } from '../log.js';
-import { M } from '../metrics/metrics.js';
 import type { Services } from '../services.js';
 import type { AnyTool, ToolContext, ToolGroup } from './define-tool.js';
 import { adminKeyRefusal, describeError, keyRefusal } from './errors.js';
@@ -119,11 +118,11 @@ async function runTool(
       }),
     );
     logger.info('tool call', { ok: true, ms: Math.round(performance.now() - started) });
-    M.tool(services.metrics, tool.name, 'ok', (performance.now() - started) / 1000);
+    services.metrics.tool(tool.name, 'ok', (performance.now() - started) / 1000);
     return result;
   } catch (error) {
     const report = describeError(error, requestId);
-    M.tool(services.metrics, tool.name, 'error', (performance.now() - started) / 1000);
+    services.metrics.tool(tool.name, 'error', (performance.now() - started) / 1000);
     const fields = { ok: false, ms: Math.round(performance.now() - started), error };
     if (report.internal) logger.error('tool call failed', fields);
     else logger.info('tool call refused', fields);

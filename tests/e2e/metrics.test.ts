@@ -26,6 +26,11 @@ describe('/metrics', () => {
       await client.close();
 
       expect((await h.app.request('/metrics')).status).toBe(401);
+      const wrong = await h.app.request('/metrics', {
+        headers: { authorization: 'Bearer scrape-token-124' },
+      });
+      expect(wrong.status).toBe(401);
+      expect(await wrong.json()).toEqual({ error: 'send Authorization: Bearer <METRICS_TOKEN>' });
       const res = await h.app.request('/metrics', { headers: { authorization: 'Bearer scrape-token-123' } });
       expect(res.headers.get('content-type')).toMatch(/^text\/plain; version=0.0.4/);
       const text = await res.text();
@@ -43,8 +48,16 @@ describe('/metrics', () => {
       expect(text).toMatch(/^fal_mcp_upstream_circuit_open\{route="queue.submit"\} 0$/m);
       expect(text).toMatch(/^fal_mcp_upstream_tenant_circuits_open 0$/m);
       expect(text).toMatch(/^fal_mcp_shared_store_up\{kind="memory"\} 1$/m);
-      expect(text).toMatch(/^fal_mcp_process_memory_bytes\{measure="rss"\} [1-9]\d{6,}$/m);
-      expect(text).toMatch(/^fal_mcp_process_memory_bytes\{measure="heap_used"\} [1-9]\d{5,}$/m);
+      // Durations are histograms: p95/p99 come from the buckets.
+      expect(text).toMatch(
+        /^fal_mcp_tool_call_duration_seconds_bucket\{le="\+Inf",tool="get_model_schema"\} 2$/m,
+      );
+      expect(text).toMatch(/^fal_mcp_http_request_duration_seconds_bucket\{le="0.005",route="\/mcp"\} \d+$/m);
+      expect(text).toMatch(/^fal_mcp_upstream_duration_seconds_bucket\{le="60",api="platform"\} [1-9]\d*$/m);
+      // Node's default process metrics.
+      expect(text).toMatch(/^process_resident_memory_bytes [1-9]\d{6,}$/m);
+      expect(text).toMatch(/^nodejs_heap_size_used_bytes [1-9]\d{5,}$/m);
+      expect(text).toMatch(/^nodejs_eventloop_lag_p99_seconds \d/m);
     } finally {
       await h.close();
     }
