@@ -90,6 +90,7 @@ describe('input validation against the model schema', () => {
     expect(issues).toEqual([
       { field: 'prompt', message: 'must be at most 10 characters' },
       { field: 'steps', message: 'expected an integer, got a number' },
+      { field: 'steps', message: 'must be at least 1' },
       { field: 'size', message: 'expected an object {width, height} or one of "square", "portrait"' },
       { field: 'loras', message: 'takes at most 2 item(s)' },
       { field: 'loras[0].path', message: 'is required' },
@@ -101,6 +102,67 @@ describe('input validation against the model schema', () => {
     ]);
     expect(validateInput(schema, 'just a string')).toEqual([
       { field: 'input', message: 'must be a JSON object of the model inputs' },
+    ]);
+  });
+
+  it('checks const, pattern, format and oneOf as JSON Schema defines them', () => {
+    const strict = {
+      type: 'object',
+      properties: {
+        mode: { const: 'fast' },
+        seed_text: { type: 'string', pattern: '^[a-z]+$' },
+        image_url: { type: 'string', format: 'uri' },
+        strength: {
+          oneOf: [
+            { type: 'number', maximum: 1 },
+            { type: 'integer', minimum: 0 },
+          ],
+        },
+      },
+    };
+    expect(
+      validateInput(strict, {
+        mode: 'fast',
+        seed_text: 'abc',
+        image_url: 'data:image/png;base64,AAAA',
+        strength: 0.5,
+      }),
+    ).toEqual([]);
+    expect(
+      validateInput(strict, { mode: 'slow', seed_text: 'ABC', image_url: 'not a url', strength: 1 }),
+    ).toEqual([
+      { field: 'mode', message: 'expected "fast", got "slow"' },
+      { field: 'seed_text', message: 'must match the pattern ^[a-z]+$' },
+      { field: 'image_url', message: 'must be a valid uri, got "not a url"' },
+      { field: 'strength', message: 'matches more than one of: a number or an integer' },
+    ]);
+  });
+
+  it("reads OpenAPI 3.0's nullable and boolean exclusive bounds", () => {
+    const openapi30 = {
+      type: 'object',
+      properties: {
+        negative_prompt: { type: 'string', nullable: true },
+        guidance: { type: 'number', minimum: 0, exclusiveMinimum: true },
+        style: { type: 'string', enum: ['a', 'b'], nullable: true },
+        size: {
+          type: 'object',
+          additionalProperties: false,
+          properties: { width: { type: 'integer' } },
+        },
+      },
+    };
+    expect(validateInput(openapi30, { negative_prompt: null, style: null, guidance: 0.1 })).toEqual([]);
+    expect(validateInput(openapi30, { guidance: 0, style: 'c', size: { width: 1, depth: 2 } })).toEqual([
+      { field: 'guidance', message: 'must be greater than 0' },
+      { field: 'style', message: 'expected one of "a", "b", null, got "c"' },
+      { field: 'size.depth', message: 'is not a field of this object' },
+    ]);
+  });
+
+  it('names the closest real field for an unknown top-level one', () => {
+    expect(validateInput(schema, { prompt: 'hi', setps: 3 })).toEqual([
+      { field: 'setps', message: 'is not an input of this model (did you mean "steps"?)' },
     ]);
   });
 });
