@@ -1,13 +1,17 @@
 import { defineConfig } from 'vitest/config';
 
+// `npm test` runs both projects; `npx vitest --project unit` runs the fast ones alone.
 export default defineConfig({
   test: {
-    include: ['tests/**/*.test.ts'],
     environment: 'node',
     testTimeout: 20_000,
     hookTimeout: 20_000,
     pool: 'forks',
     // The JSON report lets .ci/run print "N passed, N failed" from vitest's own counts.
     reporters: ['default', ['json', { outputFile: '.cache/vitest-report.json' }]],
+    projects: [
+      { extends: true, test: { name: 'unit', include: ['tests/unit/**/*.test.ts'] } },
+      { extends: true, test: { name: 'e2e', include: ['tests/e2e/**/*.test.ts'] } },
+    ],
   },
 });

@@ -64,12 +64,14 @@ export interface ServiceDeps {
   fetchClientMetadata?: MetadataDocumentFetcher | undefined;
   /** The shared store from createStore() (required with REDIS_URL); memory when omitted. */
   store?: SharedStore | undefined;
+  /** The clock circuits cool down by; tests pass a manual one. */
+  now?: (() => number) | undefined;
 }
 
 const MiB = 1024 * 1024;
 
 /** Build every long-lived part of the server once, from the configuration. */
-export function createServices({ config, logger, fetch, fetchClientMetadata, ...deps }: ServiceDeps): {
+export function createServices({ config, logger, fetch, fetchClientMetadata, now, ...deps }: ServiceDeps): {
   services: Services;
   edge: EdgeServices;
 } {
@@ -90,6 +92,7 @@ export function createServices({ config, logger, fetch, fetchClientMetadata, ...
     observe: (api, outcome, seconds) => metrics.upstream(api, outcome, seconds),
     onKeyRefused: (tenant) => refused.add(tenant),
     ...(fetch ? { fetch } : {}),
+    ...(now ? { now } : {}),
   });
   const crawlKey = config.auth.kind === 'caller-key' ? undefined : config.auth.operatorKey;
   const registry = new ModelRegistry({

@@ -61,6 +61,8 @@ export interface FalClientOptions {
   /** Told when fal refuses a tenant's key outright (401 outside admin-only routes). */
   onKeyRefused?: (tenant: string) => void;
   fetch?: typeof fetch;
+  /** The clock circuits cool down by (tests pass a manual one). */
+  now?: () => number;
 }
 
 const DEFAULT_MAX_RESPONSE = 16 * 1024 * 1024;
@@ -99,6 +101,7 @@ export class FalClient {
         threshold: options.breakerThreshold ?? 5,
         cooldownMs: options.breakerCooldownMs ?? 10_000,
         quorum: options.breakerQuorum ?? 3,
+        ...(options.now ? { now: options.now } : {}),
       },
       (route) => FAL_ROUTES[route].label,
     );

@@ -72,7 +72,10 @@ export function createApp(deps: AppDeps): BuiltApp {
   });
   // A proxy's X-Request-Id is kept when it is short and plain; otherwise one is minted.
   app.use('*', requestId({ limitLength: 64 }));
-  app.use('*', securityHeaders(config.publicUrl));
+  // Pages, discovery and probes get browser security headers; /mcp answers programs (JSON, SSE),
+  // which read none of them, and it is the path every call takes.
+  const secure = securityHeaders(config.publicUrl);
+  app.use('*', (c, next) => (c.req.path === '/mcp' ? next() : secure(c, next)));
   app.use(
     '*',
     accessLog((path, status, seconds) => metrics.http(path, status, seconds)),

@@ -11,6 +11,14 @@ export interface WaitOptions {
   minIntervalMs?: number;
   /** Slow jobs are polled every 3 s at most, so progress reaches the client at least every 5 s. */
   maxIntervalMs?: number;
+  /** Time and waiting between polls; tests pass a virtual clock. */
+  clock?: WaitClock;
+}
+
+export interface WaitClock {
+  now(): number;
+  /** Resolves after `ms`, or as soon as `signal` aborts. */
+  sleep(ms: number, signal: AbortSignal): Promise<void>;
 }
 
 export interface WaitOutcome {
@@ -19,6 +27,8 @@ export interface WaitOutcome {
   /** The wait ended without completion: time ran out or the client went away. */
   ended: 'completed' | 'timeout' | 'aborted';
 }
+
+const REAL_CLOCK: WaitClock = { now: Date.now, sleep };
 
 function sleep(ms: number, signal: AbortSignal): Promise<void> {
   return new Promise((resolve) => {
@@ -48,10 +58,11 @@ export async function waitForJob(
 ): Promise<WaitOutcome> {
   const minInterval = options.minIntervalMs ?? 1000;
   const maxInterval = options.maxIntervalMs ?? 3000;
-  const deadline = Date.now() + options.waitMs;
+  const clock = options.clock ?? REAL_CLOCK;
+  const deadline = clock.now() + options.waitMs;
   let interval = minInterval;
   let polls = 0;
-  if (initialDelayMs > 0) await sleep(Math.min(initialDelayMs, options.waitMs), options.signal);
+  if (initialDelayMs > 0) await clock.sleep(Math.min(initialDelayMs, options.waitMs), options.signal);
   for (;;) {
     if (options.signal.aborted) {
       return { status: { status: 'IN_QUEUE' }, polls, ended: 'aborted' };
@@ -62,11 +73,11 @@ export async function waitForJob(
     polls++;
     await options.onStatus?.(status, polls);
     if (status.status === 'COMPLETED') return { status, polls, ended: 'completed' };
-    const remaining = deadline - Date.now();
+    const remaining = deadline - clock.now();
     if (remaining < interval || options.signal.aborted) {
       return { status, polls, ended: options.signal.aborted ? 'aborted' : 'timeout' };
     }
-    await sleep(interval, options.signal);
+    await clock.sleep(interval, options.signal);
     interval = Math.min(maxInterval, Math.round(interval * 1.5));
   }
 }

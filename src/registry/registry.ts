@@ -1,5 +1,6 @@
+import type { Caller } from '../auth/caller.js';
 import type { Secret } from '../auth/secret.js';
-import type { FalClient } from '../fal/client.js';
+import type { Credential, FalClient } from '../fal/client.js';
 import { SERVER_TENANT } from '../fal/client.js';
 import { FalError } from '../fal/errors.js';
 import { fetchModelsPage } from '../fal/platform.js';
@@ -82,6 +83,11 @@ export class ModelRegistry {
   /** The key shared lookups run on: the operator's, or none. Never a caller's. */
   get crawlKey(): Secret | undefined {
     return this.#opts.crawlKey;
+  }
+
+  /** What a caller's own search runs on: their key when they sent one, else the operator's; their tenant either way. */
+  searchCredential(caller: Caller): Credential {
+    return { key: caller.key ?? this.#opts.crawlKey, tenant: caller.tenant };
   }
 
   /** The current catalogue. Waits only when there is none yet. */

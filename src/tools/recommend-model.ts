@@ -29,7 +29,7 @@ export const recommendModelTool = defineTool({
     const found = await recommendModels(
       services,
       { task: args.task, category: args.category, limit: args.limit },
-      { key: caller.key ?? services.registry.crawlKey, tenant: caller.tenant },
+      services.registry.searchCredential(caller),
       signal,
     );
     const recommendations = found.recommendations.map((r) => ({

@@ -32,7 +32,7 @@ export const searchModelsTool = defineTool({
     const found = await searchModels(
       services,
       { text: args.query, category: args.category, limit: args.limit },
-      { key: caller.key ?? services.registry.crawlKey, tenant: caller.tenant },
+      services.registry.searchCredential(caller),
       signal,
     );
     const models = found.models.map((m) => summarizeModel(m, found.catalogue));

@@ -247,10 +247,12 @@ describe('the catalogue crawl under faults', () => {
 });
 
 describe('the circuit breakers', () => {
+  // A minute: only the manual clock can get past it.
+  const cooldownMs = 60_000;
   const env = {
     UPSTREAM_RETRIES: '0',
     BREAKER_FAILURE_THRESHOLD: '3',
-    BREAKER_COOLDOWN_MS: '600',
+    BREAKER_COOLDOWN_MS: String(cooldownMs),
     BREAKER_QUORUM: '3',
     RATE_LIMIT_PER_MINUTE: '0',
   };
@@ -261,8 +263,15 @@ describe('the circuit breakers', () => {
   const ready = async (h: Harness) =>
     (await (await h.app.request('/ready')).json()) as Record<string, unknown>;
 
+  /** A clock that moves only when the test says: the cool-down passes without sleeping. */
+  const manualClock = () => {
+    let now = Date.now();
+    return { now: () => now, advance: (ms: number) => void (now += ms) };
+  };
+
   it("one tenant's failures pause only that tenant's calls on that route", async () => {
-    const h = await startHarness({ env });
+    const clock = manualClock();
+    const h = await startHarness({ env, now: clock.now });
     try {
       await h.services.registry.catalogue();
       const a = await clientFor(h, 'breaker-a-id:secret-a');
@@ -281,7 +290,10 @@ describe('the circuit breakers', () => {
         upstream: { circuits: { estimate: 'closed', pricing: 'closed' }, tenant_circuits_open: 1 },
       });
       h.emulator.faults.clear();
-      await new Promise((r) => setTimeout(r, 700));
+      // Still open just before the cool-down ends; let through just after.
+      clock.advance(cooldownMs - 1);
+      expect(textOf(await estimate(a)).startsWith('fal is unavailable right now')).toBe(true);
+      clock.advance(1);
       expect((await estimate(a)).isError).toBeFalsy();
       expect(await ready(h)).toMatchObject({ upstream: { tenant_circuits_open: 0 } });
       await Promise.all([a.close(), b.close()]);
@@ -291,7 +303,8 @@ describe('the circuit breakers', () => {
   });
 
   it('failures from several tenants open the route for everyone, fail fast, probe after the cool-down and close', async () => {
-    const h = await startHarness({ env });
+    const clock = manualClock();
+    const h = await startHarness({ env, now: clock.now });
     try {
       await h.services.registry.catalogue();
       const clients = await Promise.all(
@@ -312,7 +325,12 @@ describe('the circuit breakers', () => {
       });
 
       h.emulator.faults.clear();
-      await new Promise((r) => setTimeout(r, 700));
+      // Still open just before the cool-down ends; let through just after.
+      clock.advance(cooldownMs - 1);
+      expect(
+        textOf(await estimate(clients[3] as TestClient)).startsWith('fal is unavailable right now'),
+      ).toBe(true);
+      clock.advance(1);
       expect((await estimate(clients[3] as TestClient)).isError).toBeFalsy();
       expect(await ready(h)).toMatchObject({ upstream: { circuits: { estimate: 'closed' } } });
       await Promise.all(clients.map((c) => c.close()));

@@ -76,7 +76,8 @@ describe('limits', () => {
         input: { prompt: 'a' },
         wait_seconds: 5,
       });
-      await new Promise((r) => setTimeout(r, 300));
+      // The first job is being waited on once fal has been asked for its status.
+      await expect.poll(() => h.emulator.faults.callsTo('queue.status').length).toBeGreaterThan(0);
       const second = await client.callTool('run_model', {
         model: 'flux_dev',
         input: { prompt: 'b' },

@@ -3,6 +3,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ALL_TOOLS } from '../../src/tools/index.js';
 import { type Harness, startHarness } from '../helpers/harness.js';
 import { realClients } from '../helpers/real-clients.js';
 
@@ -38,7 +39,7 @@ describe('real MCP clients over a real socket', () => {
     expect(run.status).toBe(0);
     const names = (JSON.parse(run.stdout) as { tools: { name: string }[] }).tools.map((t) => t.name);
     expect(names).toContain('run_model');
-    expect(names).toHaveLength(18);
+    expect(names).toEqual(ALL_TOOLS.map((t) => t.name));
   });
 
   it('the MCP inspector CLI calls a tool with a key header, and exits 5 on a tool error', async () => {
@@ -148,7 +149,9 @@ describe('real MCP clients over a real socket', () => {
       });
       await expect.poll(() => responses.size, { timeout: 30_000 }).toBe(4);
       expect(responses.get(1)).toMatchObject({ result: { serverInfo: { name: 'fal-mcp-server' } } });
-      expect((responses.get(2) as { result: { tools: unknown[] } }).result.tools).toHaveLength(18);
+      expect((responses.get(2) as { result: { tools: unknown[] } }).result.tools).toHaveLength(
+        ALL_TOOLS.length,
+      );
       expect(responses.get(3)).toMatchObject({ result: { structuredContent: { used_fallback: false } } });
       expect(responses.get(4)).toMatchObject({
         result: { structuredContent: { prices: [{ model: 'fal-ai/flux/dev' }] } },

@@ -17,6 +17,7 @@ describe('graceful shutdown', () => {
     'on SIGTERM (%s client): a 3 s call in flight finishes, new connections are refused, exit 0',
     async (era) => {
       const server = await spawnServer(emu, { env: { DRAIN_TIMEOUT_MS: '10000' } });
+      emu.faults.clear();
       try {
         const client = await CLIENTS[era]({
           url: server.url,
@@ -27,7 +28,10 @@ describe('graceful shutdown', () => {
           input: { prompt: 'finish me' },
           wait_seconds: 10,
         });
-        await new Promise((r) => setTimeout(r, 1_000));
+        // SIGTERM once the call is being waited on (fal has been asked for its status).
+        await expect
+          .poll(() => emu.faults.callsTo('queue.status').length, { timeout: 5_000 })
+          .toBeGreaterThan(0);
         server.child.kill('SIGTERM');
         await expect.poll(() => server.lines.some((l) => l.msg === 'draining')).toBe(true);
         // New connections are refused while the old call drains.

@@ -35,6 +35,8 @@ export async function startHarness(
      * emulator) can call the server back: webhooks.
      */
     publicUrl?: boolean;
+    /** The clock the server's circuits cool down by (a manual one moves only when the test says). */
+    now?: () => number;
   } = {},
 ): Promise<Harness> {
   const emulator = opts.sharedEmulator ?? (await startEmulator(opts.emulator));
@@ -58,6 +60,7 @@ export async function startHarness(
     logger,
     store: await createStore(config, logger),
     ...(opts.fetchClientMetadata ? { fetchClientMetadata: opts.fetchClientMetadata } : {}),
+    ...(opts.now ? { now: opts.now } : {}),
   });
   if (config.redis && !(await built.store.whenReady(5000))) throw new Error('the test Redis did not answer');
   handler = built.app.fetch;

@@ -13,11 +13,17 @@ export function realClients(): { node22: string; inspector: string; mcpRemote: s
     mcpRemote: `${DIR}node_modules/mcp-remote/dist/proxy.js`,
   };
   if (!Object.values(paths).every((p) => existsSync(p))) {
+    // Said out loud: the first run downloads a lot, and a silent minute looks like a hang.
+    process.stderr.write(
+      'real-clients: installing mcp-remote, the MCP inspector, Claude Code and Node 22 into ' +
+        'tests/real-clients/node_modules (about 690 MB, once; pinned by its package-lock.json)…\n',
+    );
     execFileSync('npm', ['ci', '--no-audit', '--no-fund', '--loglevel=error'], {
       cwd: DIR,
-      stdio: 'ignore',
+      stdio: ['ignore', 'ignore', 'inherit'],
       timeout: 300_000,
     });
+    process.stderr.write('real-clients: installed.\n');
   }
   return paths;
 }

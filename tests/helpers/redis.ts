@@ -49,14 +49,21 @@ function ping(port: number): Promise<boolean> {
   });
 }
 
+/**
+ * Redis cannot choose its own TCP port (`--port 0` turns TCP off), so a free
+ * port is picked here; if another process takes it before redis-server binds,
+ * redis-server exits at once and the next free port is tried.
+ */
 export async function startRedis(): Promise<RunningRedis> {
-  if (!REDIS_SERVER) throw new Error('redis-server is not installed');
-  const port = await freePort();
+  const redisServer = REDIS_SERVER;
+  if (!redisServer) throw new Error('redis-server is not installed');
+  let port = 0;
   let child: ChildProcess | undefined;
 
-  const start = async () => {
-    child = spawn(
-      REDIS_SERVER,
+  /** Spawn on `port`; true once it answers, false if it exited first (the port was taken). */
+  const launch = async (): Promise<boolean> => {
+    const spawned = spawn(
+      redisServer,
       [
         '--port',
         String(port),
@@ -71,12 +78,21 @@ export async function startRedis(): Promise<RunningRedis> {
       ],
       { stdio: 'ignore' },
     );
+    child = spawned;
+    let exited = false;
+    spawned.once('exit', () => {
+      exited = true;
+    });
     const deadline = Date.now() + 5000;
-    while (Date.now() < deadline) {
-      if (await ping(port)) return;
+    while (Date.now() < deadline && !exited) {
+      if (await ping(port)) return true;
       await new Promise((r) => setTimeout(r, 25));
     }
-    throw new Error(`redis-server did not answer on 127.0.0.1:${port}`);
+    if (!exited) throw new Error(`redis-server did not answer on 127.0.0.1:${port}`);
+    return false;
+  };
+  const start = async () => {
+    if (!(await launch())) throw new Error(`redis-server could not bind 127.0.0.1:${port} again`);
   };
   const stop = async () => {
     const running = child;
@@ -87,6 +103,10 @@ export async function startRedis(): Promise<RunningRedis> {
       running.kill('SIGKILL');
     });
   };
-  await start();
+  for (let attempt = 0; ; attempt++) {
+    port = await freePort();
+    if (await launch()) break;
+    if (attempt === 4) throw new Error('redis-server found no free port in 5 tries');
+  }
   return { url: `redis://127.0.0.1:${port}`, port, stop, start };
 }

@@ -5,6 +5,7 @@ import { FalError, parseRetryAfter } from '../../src/fal/errors.js';
 import { fetchModelsPage, fetchPricing } from '../../src/fal/platform.js';
 import { describeFalError } from '../../src/mcp/errors.js';
 import { type RunningEmulator, startEmulator } from '../emulator/app.js';
+import { underFakeClock } from '../helpers/fake-clock.js';
 
 const KEY = { key: new Secret('unit-id:unit-secret'), tenant: 't_unit' };
 const ANON = { key: undefined, tenant: 'anonymous' };
@@ -42,11 +43,19 @@ describe('the fal client against the emulator', () => {
   });
 
   it('retries a 429 after the Retry-After it was given, then succeeds', async () => {
-    emu.inject('models', { status: 429, retryAfter: 1, times: 1 });
-    const started = Date.now();
-    const page = await fetchModelsPage(fal, { limit: 1 }, ANON);
+    emu.inject('models', { status: 429, retryAfter: 2, times: 1 });
+    // Its own client: a timeout long enough that virtual time never trips it.
+    const patient = new FalClient({
+      apiUrl: emu.apiUrl,
+      queueUrl: emu.queueUrl,
+      storageUrl: emu.storageUrl,
+      timeoutMs: 60_000,
+    });
+    const page = await underFakeClock(() => fetchModelsPage(patient, { limit: 1 }, ANON));
     expect(page.models).toHaveLength(1);
-    expect(Date.now() - started).toBeGreaterThanOrEqual(900);
+    const [first, second] = emu.faults.callsTo('models');
+    // The emulator shares the (virtual) clock: the retry came no sooner than fal asked.
+    expect((second?.at ?? 0) - (first?.at ?? 0)).toBeGreaterThanOrEqual(2_000);
     expect(emu.faults.callsTo('models')).toHaveLength(2);
   });
 

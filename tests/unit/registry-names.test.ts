@@ -1,7 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { UnknownModelError } from '../../src/errors.js';
 import { autoAlias, LEGACY_ALIASES } from '../../src/registry/aliases.js';
-import { buildFallbackCatalogue } from '../../src/registry/catalogue.js';
+import {
+  buildCatalogueFromModels,
+  buildFallbackCatalogue,
+  modelFromEntry,
+} from '../../src/registry/catalogue.js';
 import { CATEGORY_MAPPING, falCategoriesOf } from '../../src/registry/categories.js';
 import { listModels } from '../../src/registry/list.js';
 import { resolveModel } from '../../src/registry/resolve.js';
@@ -21,10 +25,17 @@ describe('names', () => {
     expect(r.note).toMatch(/not in fal's public catalogue \(closest: fal-ai\/flux\/dev/);
   });
 
-  it('resolves every legacy alias whose target is live to that target', () => {
-    for (const [alias, legacy] of Object.entries(LEGACY_ALIASES)) {
-      if (!live.models.has(legacy.target)) continue;
-      expect(resolveModel(live, alias).id).toBe(legacy.target);
+  it('resolves every legacy alias: to its target while live, to a named successor once retired', () => {
+    const served = Object.entries(LEGACY_ALIASES).filter(([, legacy]) => live.models.has(legacy.target));
+    const retired = Object.entries(LEGACY_ALIASES).filter(([, legacy]) => !live.models.has(legacy.target));
+    expect(served.length).toBeGreaterThan(0);
+    expect(retired.length).toBeGreaterThan(0);
+    for (const [alias, legacy] of served)
+      expect(resolveModel(live, alias)).toMatchObject({ id: legacy.target });
+    for (const [alias, legacy] of retired) {
+      const r = resolveModel(live, alias);
+      expect(live.models.has(r.id)).toBe(true);
+      expect(r.note).toContain(`pointed at ${legacy.target}, which fal no longer serves`);
     }
     expect(resolveModel(live, 'musicgen').id).toBe('fal-ai/lyria2');
   });
@@ -73,8 +84,24 @@ describe('names', () => {
     const collide = liveCatalogue(
       (m) => m.endpoint_id.startsWith('CassetteAI/') || m.endpoint_id.startsWith('cassetteai/'),
     );
-    const ids = [...collide.models.keys()].filter((id) => autoAlias(id) === 'cassetteai_music_generator');
-    if (ids.length > 1) expect(collide.aliases.get('cassetteai_music_generator')).toBe([...ids].sort()[0]);
+    expect(collide.aliases.get('cassetteai_music_generator')).toBe('CassetteAI/music-generator');
+    // The live catalogue has no colliding ids today: build ones that do.
+    const model = (id: string) =>
+      modelFromEntry({ endpoint_id: id, metadata: { category: 'text-to-image' } });
+    const built = buildCatalogueFromModels(
+      ['fal-ai/foo/bar', 'fal-ai/foo_bar', 'fal-ai/foo-bar', 'fal-ai/baz/qux', 'fal-ai/baz_qux'].map(model),
+      0,
+      Date.now(),
+      3_600_000,
+    );
+    expect(['fal-ai/foo/bar', 'fal-ai/foo_bar', 'fal-ai/foo-bar'].map(autoAlias)).toEqual([
+      'foo_bar',
+      'foo_bar',
+      'foo_bar',
+    ]);
+    // Fewer path segments first, then the alphabetically first ("-" sorts before "_").
+    expect(built.aliases.get('foo_bar')).toBe('fal-ai/foo-bar');
+    expect(built.aliases.get('baz_qux')).toBe('fal-ai/baz_qux');
     // Building twice gives the same table.
     expect([...liveCatalogue().aliases]).toEqual([...live.aliases]);
   });
