@@ -425,6 +425,34 @@ describe('OAuth protocol errors', () => {
     });
   });
 
+  it('says which parameters a grant is missing (empty counts as missing), before anything is opened', async () => {
+    const code = await codeFor();
+    for (const [params, description] of [
+      [
+        { grant_type: 'authorization_code', code, client_id: clientId },
+        /Send code, code_verifier, client_id and redirect_uri/,
+      ],
+      [
+        {
+          grant_type: 'authorization_code',
+          code: '',
+          code_verifier: 'v',
+          client_id: clientId,
+          redirect_uri: 'x',
+        },
+        /Send code/,
+      ],
+      [{ grant_type: 'refresh_token', refresh_token: '' }, /Send refresh_token/],
+      [{}, /Use authorization_code or refresh_token/],
+    ] as const) {
+      const res = await token(params);
+      expect([params, res.status]).toEqual([params, 400]);
+      expect(await res.json()).toMatchObject({ error_description: expect.stringMatching(description) });
+    }
+    // The code was never opened above: it still exchanges.
+    expect((await exchange(code)).status).toBe(200);
+  });
+
   it('shows a page, never a redirect, for an unregistered redirect URI or an unknown client', async () => {
     for (const url of [
       await authorizeUrl({ redirect_uri: 'https://attacker.example/cb' }),

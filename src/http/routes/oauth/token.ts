@@ -1,6 +1,7 @@
 import type { Context } from 'hono';
 import { Hono } from 'hono';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
+import * as v from 'valibot';
 import { pkceMatches, sameResource } from '../../../auth/oauth/grants.js';
 import { StoreUnavailableError } from '../../../store/store.js';
 import type { AppEnv } from '../../env.js';
@@ -20,19 +21,18 @@ export function tokenRoutes(options: OAuthRouteOptions): Hono<AppEnv> {
   const limited = signInBudget(options);
   route.use('/token', oauthCors);
   route.post('/token', limited, smallBody, async (c) => {
-    const p = await tokenParams(c);
-    c.set('log', c.get('log').withSecrets([p.code, p.refresh_token, p.code_verifier]));
+    const request = await tokenRequest(c);
     const error = (status: ContentfulStatusCode, code: string, description: string) =>
       c.json({ error: code, error_description: description }, status, { ...NO_STORE, pragma: 'no-cache' });
     const ours = oauth.resource(c.req.url);
-    if (p.resource && !sameResource(p.resource, ours)) {
+    const resource = request.ok ? request.value.resource : request.resource;
+    if (resource && !sameResource(resource, ours)) {
       return error(400, 'invalid_target', `This server issues tokens only for ${ours}.`);
     }
+    if (!request.ok) return error(400, request.code, request.description);
+    const p = request.value;
 
     if (p.grant_type === 'authorization_code') {
-      if (!p.code || !p.code_verifier || !p.client_id || !p.redirect_uri) {
-        return error(400, 'invalid_request', 'Send code, code_verifier, client_id and redirect_uri.');
-      }
       const opened = oauth.grants.openCode(p.code);
       if (!opened.ok) {
         return error(
@@ -79,56 +79,81 @@ export function tokenRoutes(options: OAuthRouteOptions): Hono<AppEnv> {
       return c.json(oauth.grants.tokens(grant), 200, { ...NO_STORE, pragma: 'no-cache' });
     }
 
-    if (p.grant_type === 'refresh_token') {
-      if (!p.refresh_token) return error(400, 'invalid_request', 'Send refresh_token.');
-      const opened = oauth.grants.openRefresh(p.refresh_token, ours);
-      if (!opened.ok) {
-        const why = {
-          invalid: 'is not valid',
-          expired: 'has expired',
-          audience: 'was issued for another resource',
-        }[opened.reason];
-        return error(400, 'invalid_grant', `The refresh token ${why}; sign in again.`);
-      }
-      if (p.client_id && p.client_id !== opened.value.clientId) {
-        return error(400, 'invalid_grant', 'The refresh token was issued to another client.');
-      }
-      c.get('log').info('oauth tokens issued', { requestId: c.get('requestId'), grant: 'refresh_token' });
-      return c.json(oauth.grants.tokens(opened.value), 200, { ...NO_STORE, pragma: 'no-cache' });
+    // What is left is a refresh_token grant.
+    const opened = oauth.grants.openRefresh(p.refresh_token, ours);
+    if (!opened.ok) {
+      const why = {
+        invalid: 'is not valid',
+        expired: 'has expired',
+        audience: 'was issued for another resource',
+      }[opened.reason];
+      return error(400, 'invalid_grant', `The refresh token ${why}; sign in again.`);
     }
-    return error(400, 'unsupported_grant_type', 'Use authorization_code or refresh_token.');
+    if (p.client_id && p.client_id !== opened.value.clientId) {
+      return error(400, 'invalid_grant', 'The refresh token was issued to another client.');
+    }
+    c.get('log').info('oauth tokens issued', { requestId: c.get('requestId'), grant: 'refresh_token' });
+    return c.json(oauth.grants.tokens(opened.value), 200, { ...NO_STORE, pragma: 'no-cache' });
   });
 
   return route;
 }
 
-interface TokenParams {
-  grant_type?: string;
-  code?: string;
-  code_verifier?: string;
-  client_id?: string;
-  redirect_uri?: string;
-  refresh_token?: string;
-  resource?: string;
-}
+const text = v.string();
+const optional = v.optional(v.string());
 
-async function tokenParams(c: Context<AppEnv>): Promise<TokenParams> {
+/** RFC 6749 §4.1.3 and §6: one shape per grant; every parameter a non-empty string. */
+const TokenRequest = v.variant('grant_type', [
+  v.object({
+    grant_type: v.literal('authorization_code'),
+    code: text,
+    code_verifier: text,
+    client_id: text,
+    redirect_uri: text,
+    resource: optional,
+  }),
+  v.object({
+    grant_type: v.literal('refresh_token'),
+    refresh_token: text,
+    client_id: optional,
+    resource: optional,
+  }),
+]);
+type TokenRequest = v.InferOutput<typeof TokenRequest>;
+
+/** The token request, or the OAuth error that says what is missing. */
+async function tokenRequest(
+  c: Context<AppEnv>,
+): Promise<
+  { ok: true; value: TokenRequest } | { ok: false; code: string; description: string; resource?: string }
+> {
   const body: unknown = c.req.header('content-type')?.includes('application/json')
     ? await c.req.json().catch(() => undefined)
     : await c.req.parseBody().catch(() => undefined);
-  const raw = typeof body === 'object' && body !== null ? (body as Record<string, unknown>) : {};
-  const out: TokenParams = {};
-  for (const name of [
-    'grant_type',
-    'code',
-    'code_verifier',
-    'client_id',
-    'redirect_uri',
-    'refresh_token',
-    'resource',
-  ] as const) {
-    const value = raw[name];
-    if (typeof value === 'string' && value.length > 0) out[name] = value;
-  }
-  return out;
+  // An empty or non-string parameter counts as absent, as in a form.
+  const raw = Object.fromEntries(
+    Object.entries(typeof body === 'object' && body !== null ? body : {}).filter(
+      (entry): entry is [string, string] => typeof entry[1] === 'string' && entry[1].length > 0,
+    ),
+  );
+  // Codes, verifiers and refresh tokens are credentials: never in a log line, whatever happens next.
+  c.set('log', c.get('log').withSecrets([raw.code, raw.code_verifier, raw.refresh_token]));
+  const parsed = v.safeParse(TokenRequest, raw);
+  if (parsed.success) return { ok: true, value: parsed.output };
+  const resource = raw.resource ? { resource: raw.resource } : {};
+  if (raw.grant_type === 'authorization_code')
+    return {
+      ok: false,
+      code: 'invalid_request',
+      description: 'Send code, code_verifier, client_id and redirect_uri.',
+      ...resource,
+    };
+  if (raw.grant_type === 'refresh_token')
+    return { ok: false, code: 'invalid_request', description: 'Send refresh_token.', ...resource };
+  return {
+    ok: false,
+    code: 'unsupported_grant_type',
+    description: 'Use authorization_code or refresh_token.',
+    ...resource,
+  };
 }
