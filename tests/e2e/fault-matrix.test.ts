@@ -266,7 +266,12 @@ describe('the circuit breakers', () => {
   /** A clock that moves only when the test says: the cool-down passes without sleeping. */
   const manualClock = () => {
     let now = Date.now();
-    return { now: () => now, advance: (ms: number) => void (now += ms) };
+    return {
+      now: () => now,
+      advance: (ms: number) => {
+        now += ms;
+      },
+    };
   };
 
   it("one tenant's failures pause only that tenant's calls on that route", async () => {
