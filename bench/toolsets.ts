@@ -25,4 +25,17 @@ for (const query of [
     `| \`?${query}\` | ${tools.length} | ${bytes.toLocaleString('en')} | ${Math.round(bytes / 4).toLocaleString('en')} |`,
   );
 }
+console.log('\n| tool | bytes | ≈ tokens | input schema | output schema | description |');
+console.log('|---|---|---|---|---|---|');
+const client = await connectModern({ url: IN_PROCESS_URL, fetch: h.inProcessFetch });
+const size = (value: unknown) => Buffer.byteLength(JSON.stringify(value ?? null));
+for (const tool of await client.listTools()) {
+  const bytes = size(tool);
+  console.log(
+    `| \`${tool.name}\` | ${bytes.toLocaleString('en')} | ${Math.round(bytes / 4).toLocaleString('en')} | ` +
+      `${size(tool.inputSchema).toLocaleString('en')} | ${size(tool.outputSchema).toLocaleString('en')} | ` +
+      `${(tool.description ?? '').length} |`,
+  );
+}
+await client.close();
 await h.close();

@@ -26,3 +26,18 @@ export const CANCELS = {
   idempotentHint: true,
   openWorldHint: true,
 } as const satisfies ToolAnnotations;
+
+// The spec's defaults; destructive and idempotent say nothing about a read-only tool.
+const DEFAULTS = { readOnlyHint: false, destructiveHint: true, idempotentHint: false, openWorldHint: true };
+
+/** The hints a client could not infer: those that differ from the spec's defaults. */
+export function listedAnnotations(hints: ToolAnnotations): ToolAnnotations {
+  const listed: ToolAnnotations = {};
+  for (const key of Object.keys(DEFAULTS) as (keyof typeof DEFAULTS)[]) {
+    const value = hints[key];
+    if (value === undefined || value === DEFAULTS[key]) continue;
+    if (hints.readOnlyHint === true && (key === 'destructiveHint' || key === 'idempotentHint')) continue;
+    listed[key] = value;
+  }
+  return listed;
+}

@@ -1,8 +1,68 @@
 import type { StandardSchemaWithJSON } from '@modelcontextprotocol/server';
 import { toStandardJsonSchema } from '@valibot/to-json-schema';
-import type * as v from 'valibot';
+import * as v from 'valibot';
 
 type Io = 'input' | 'output';
+type Json = Record<string, unknown>;
+
+const SERVER_CHECKED = 'x-server-checked';
+const SERVER_BOUNDS = new Set(['pattern', 'format', 'minLength', 'maxLength', 'minimum']);
+
+/**
+ * Mark a field whose pattern, format, length bounds and lower bound only the server
+ * needs (an id's character set, a URL's scheme, a wait that cannot be negative): agents see its type and
+ * description, the server still checks everything. Every byte of tools/list is paid in every agent's context.
+ */
+export function serverChecked<TInput>(): v.MetadataAction<TInput, { [SERVER_CHECKED]: true }> {
+  return v.metadata({ [SERVER_CHECKED]: true });
+}
+
+/**
+ * What agents read, written small: no defaults spelt out (`additionalProperties: {}`,
+ * `propertyNames: {type: string}`, an empty `required`, the `type` of an enum), no
+ * bounds of server-checked fields, and output schemas one level deep: each
+ * top-level field with its type, no descriptions, no `required` (the text says the
+ * rest; the server validates the whole shape itself before answering).
+ */
+function compact(node: unknown, io: Io, depth: number): unknown {
+  if (Array.isArray(node)) return node.map((n) => compact(n, io, depth));
+  if (typeof node !== 'object' || node === null) return node;
+  const schema = node as Json;
+  const serverOnly = schema[SERVER_CHECKED] === true;
+  const out: Json = {};
+  for (const [key, value] of Object.entries(schema)) {
+    if (key === SERVER_CHECKED) continue;
+    if (key === 'additionalProperties' && isEmpty(value)) continue;
+    if (key === 'propertyNames' && isStringType(value)) continue;
+    if (serverOnly && SERVER_BOUNDS.has(key)) continue;
+    if (io === 'output' && key === 'description') continue;
+    if (io === 'output' && (key === 'required' || (depth >= 1 && (key === 'properties' || key === 'items'))))
+      continue;
+    if (key === 'required' && Array.isArray(value) && value.length === 0) continue;
+    // An enum of strings says the type already.
+    if (key === 'type' && isUniformEnum(schema.enum)) continue;
+    if (key === 'properties' && typeof value === 'object' && value !== null) {
+      out[key] = Object.fromEntries(
+        Object.entries(value as Json).map(([name, sub]) => [name, compact(sub, io, depth + 1)]),
+      );
+    } else if (key === 'items' || key === 'anyOf' || key === 'oneOf') {
+      out[key] = compact(value, io, key === 'items' ? depth + 1 : depth);
+    } else out[key] = value;
+  }
+  return out;
+}
+
+const isUniformEnum = (values: unknown) =>
+  Array.isArray(values) &&
+  values.length > 0 &&
+  values.every((e) => typeof e === typeof values[0] && e !== null);
+const isEmpty = (value: unknown) =>
+  typeof value === 'object' && value !== null && Object.keys(value).length === 0;
+const isStringType = (value: unknown) =>
+  typeof value === 'object' &&
+  value !== null &&
+  (value as Json).type === 'string' &&
+  Object.keys(value).length === 1;
 
 /** The JSON Schema dialect the SDK asks for when it lists tools. */
 export const SDK_SCHEMA_TARGET = { target: 'draft-2020-12' } as const;
@@ -17,7 +77,7 @@ export function precomputedSchema<S extends v.GenericSchema>(
 ): StandardSchemaWithJSON<v.InferInput<S>, v.InferOutput<S>> {
   const standard = toStandardJsonSchema(schema);
   const props = standard['~standard'];
-  const cache = new Map<string, Record<string, unknown>>();
+  const cache = new Map<string, Json>();
   const convert = (io: Io, options: { readonly target: string }) => {
     const key = `${io}:${options.target}`;
     let json = cache.get(key);
@@ -28,7 +88,7 @@ export function precomputedSchema<S extends v.GenericSchema>(
         withOptions as Parameters<typeof props.jsonSchema.input>[0],
       );
       // MCP tool schemas default to 2020-12; the $schema line would be paid for in every agent's context.
-      json = Object.freeze(converted);
+      json = Object.freeze(compact(converted, io, 0) as Json);
       cache.set(key, json);
     }
     return json;

@@ -7,6 +7,7 @@ import type {
 import { ANONYMOUS, type Caller, isCaller } from '../auth/caller.js';
 import { type Logger, scrub } from '../log.js';
 import type { Services } from '../services.js';
+import { listedAnnotations } from './annotations.js';
 import type { AnyTool, ToolContext, ToolGroup } from './define-tool.js';
 import { adminKeyRefusal, describeError, keyRefusal } from './errors.js';
 import { precomputedSchema } from './json-schema.js';
@@ -64,7 +65,7 @@ export function buildToolTable(tools: readonly AnyTool[], services: Services): r
       description: tool.description,
       inputSchema: precomputedSchema(tool.input),
       outputSchema: precomputedSchema(tool.output),
-      annotations: tool.annotations,
+      annotations: listedAnnotations(tool.annotations),
     },
     callback: (args, ctx) => runTool(tool, args, ctx, services),
   }));

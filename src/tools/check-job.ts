@@ -9,9 +9,9 @@ export const checkJobTool = defineTool({
   title: 'Check a fal job',
   group: 'execution',
   description:
-    'Status of a job started with run_model or submit_job (queue position, optional logs), and its output and ' +
-    "media links once completed; fal's failures come with their error type. wait_seconds waits for completion " +
-    '(capped). model may be omitted for jobs started through this server. Needs the key that submitted it.',
+    'Status of a job from run_model or submit_job (queue position, logs), and its output and media links once ' +
+    'completed; failures come with their error type. wait_seconds waits for completion. model may be omitted ' +
+    'for jobs started here. Needs the key that submitted it.',
   input: v.object({
     request_id: JobParams.request_id,
     model: v.optional(ModelNameParam),

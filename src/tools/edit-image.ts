@@ -2,9 +2,10 @@ import * as v from 'valibot';
 import { UserError } from '../errors.js';
 import { RUNS_MODEL } from '../mcp/annotations.js';
 import { defineTool } from '../mcp/define-tool.js';
+import { serverChecked } from '../mcp/json-schema.js';
 import type { TaskMode } from '../media/choose-model.js';
 import { JobOutput } from './job-output.js';
-import { TaskParams, TaskRunFields } from './media-params.js';
+import { PROMPT_MAX, TaskParams, TaskRunFields } from './media-params.js';
 
 import { runOptions, runTask } from './run-task.js';
 
@@ -82,21 +83,19 @@ export const editImageTool = defineTool({
   group: 'media',
   description:
     'Edit an existing image (image_url) by operation: "edit" by instruction (prompt), "inpaint" the white area ' +
-    'of mask_url, "remove_background", "upscale" (scale 2 or 4), "outpaint" to aspect_ratio or a social format ' +
-    '(story, youtube_thumbnail, square_post, …), "compose" (place overlay_url, e.g. a logo, at a position; ' +
+    'of mask_url, "remove_background", "upscale" (scale 2 or 4), "outpaint" to aspect_ratio or a social ' +
+    'format, "compose" (place overlay_url, e.g. a logo, at a position; ' +
     'generative, not pixel-exact). Use generate_image to create images, run_model for other models. Needs a fal key.',
   input: v.object({
     operation: v.picklist(['edit', 'inpaint', 'remove_background', 'upscale', 'outpaint', 'compose']),
-    image_url: v.pipe(
-      TaskParams.urlOf('image_url'),
-      v.description('The image to edit (public URL or upload_file result).'),
-    ),
+    image_url: v.pipe(TaskParams.urlOf('image_url'), v.description('The image to edit.')),
     prompt: v.optional(
       v.pipe(
         v.string(),
         v.trim(),
-        v.maxLength(2000),
+        v.maxLength(PROMPT_MAX),
         v.description('edit/inpaint: what to change; others: optional guidance.'),
+        serverChecked(),
       ),
     ),
     mask_url: v.optional(

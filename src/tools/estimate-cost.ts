@@ -10,9 +10,9 @@ export const estimateCostTool = defineTool({
   title: 'Estimate the cost of a batch',
   group: 'discovery',
   description:
-    'Total cost of planned work on the caller\'s fal account. estimate_type "historical_api_price" takes a ' +
+    'Total cost of planned work. estimate_type "historical_api_price" takes a ' +
     'number of calls per model (priced from typical past calls); "unit_price" takes billing units per model ' +
-    '(images, seconds, megapixels: see get_pricing for each unit). Needs a fal key.',
+    "(see get_pricing for each model's unit). Needs a fal key.",
   input: v.object({
     estimate_type: v.optional(v.picklist(['historical_api_price', 'unit_price']), 'historical_api_price'),
     items: v.pipe(

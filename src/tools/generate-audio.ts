@@ -1,9 +1,10 @@
 import * as v from 'valibot';
 import { RUNS_MODEL } from '../mcp/annotations.js';
 import { defineTool } from '../mcp/define-tool.js';
+import { serverChecked } from '../mcp/json-schema.js';
 import type { TaskMode } from '../media/choose-model.js';
 import { JobOutput } from './job-output.js';
-import { TaskParams, TaskRunFields } from './media-params.js';
+import { PROMPT_MAX, TaskParams, TaskRunFields } from './media-params.js';
 
 import { runOptions, runTask } from './run-task.js';
 
@@ -35,12 +36,25 @@ export const generateAudioTool = defineTool({
   group: 'media',
   description:
     'Make music from a prompt (default Lyria 2; with lyrics, a song model) or a sound effect (kind ' +
-    '"sound_effect"). duration is in seconds where the model takes one. Use generate_speech for spoken text, ' +
+    '"sound_effect"). Use generate_speech for spoken text, ' +
     'run_model for other audio models. Returns audio links. Needs a fal key.',
   input: v.object({
-    prompt: v.pipe(v.string(), v.trim(), v.minLength(1, 'describe the audio'), v.maxLength(2000)),
+    prompt: v.pipe(
+      v.string(),
+      v.trim(),
+      v.minLength(1, 'describe the audio'),
+      v.maxLength(PROMPT_MAX),
+      serverChecked(),
+    ),
     kind: v.optional(v.picklist(['music', 'sound_effect']), 'music'),
-    lyrics: v.optional(v.pipe(v.string(), v.maxLength(3000), v.description('Song lyrics (music only).'))),
+    lyrics: v.optional(
+      v.pipe(
+        v.string(),
+        v.maxLength(PROMPT_MAX),
+        v.description('Song lyrics (music only).'),
+        serverChecked(),
+      ),
+    ),
     duration: v.optional(v.pipe(v.number(), v.minValue(1), v.maxValue(600), v.description('Seconds.'))),
     negative_prompt: TaskParams.negative_prompt,
     seed: TaskParams.seed,

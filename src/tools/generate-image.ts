@@ -2,9 +2,10 @@ import * as v from 'valibot';
 import { UserError } from '../errors.js';
 import { RUNS_MODEL } from '../mcp/annotations.js';
 import { defineTool } from '../mcp/define-tool.js';
+import { serverChecked } from '../mcp/json-schema.js';
 import type { TaskMode } from '../media/choose-model.js';
 import { JobOutput } from './job-output.js';
-import { TaskParams, TaskRunFields } from './media-params.js';
+import { PROMPT_MAX, TaskParams, TaskRunFields } from './media-params.js';
 
 import { runOptions, runTask } from './run-task.js';
 
@@ -43,28 +44,32 @@ export function assemblePrompt(
   return parts.join('. ');
 }
 
-const field = (d: string) => v.optional(v.pipe(v.string(), v.trim(), v.maxLength(1000), v.description(d)));
+// The tool's description names the structured fields; only those that need an example carry one.
+const field = (d?: string) =>
+  v.optional(
+    d
+      ? v.pipe(v.string(), v.trim(), v.maxLength(PROMPT_MAX), v.description(d), serverChecked())
+      : v.pipe(v.string(), v.trim(), v.maxLength(PROMPT_MAX), serverChecked()),
+  );
 
 export const generateImageTool = defineTool({
   name: 'generate_image',
   title: 'Generate an image',
   group: 'media',
   description:
-    'Make images from a prompt (default FLUX.1 [dev]), or restyle/transform a source image_url. Optional ' +
-    'structured fields (subject, style, composition, lighting, colour, camera) are assembled into the prompt. ' +
-    'Use edit_image for targeted edits (inpaint, background, upscale, outpaint), run_model for options this ' +
-    'tool does not expose. Returns image links. Needs a fal key.',
+    'Make images from a prompt (default FLUX.1 [dev]), or transform a source image_url. Optional structured ' +
+    'fields (subject, style, composition, lighting, colour, camera) are assembled into the prompt. Use ' +
+    'edit_image for targeted edits (inpaint, background, upscale, outpaint), run_model for other options. ' +
+    'Returns image links. Needs a fal key.',
   input: v.object({
     prompt: field('What to generate.'),
-    subject: field('Main subject.'),
-    style: field('Art style or medium, e.g. "watercolour", "35mm photo".'),
-    composition: field('Framing and layout.'),
-    lighting: field('Light, e.g. "golden hour".'),
-    colour: field('Colour palette.'),
+    subject: field(),
+    style: field('e.g. "watercolour", "35mm photo".'),
+    composition: field('Framing, layout.'),
+    lighting: field('e.g. "golden hour".'),
+    colour: field(),
     camera: field('Lens, angle, depth of field.'),
-    image_url: TaskParams.image_url(
-      'A source image to restyle or transform (switches to an image-to-image model).',
-    ),
+    image_url: TaskParams.image_url('A source image to transform (uses an image-to-image model).'),
     strength: v.optional(
       v.pipe(
         v.number(),

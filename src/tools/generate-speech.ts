@@ -1,9 +1,10 @@
 import * as v from 'valibot';
 import { RUNS_MODEL } from '../mcp/annotations.js';
 import { defineTool } from '../mcp/define-tool.js';
+import { serverChecked } from '../mcp/json-schema.js';
 import type { TaskMode } from '../media/choose-model.js';
 import { JobOutput } from './job-output.js';
-import { TaskRunFields } from './media-params.js';
+import { PROMPT_MAX, TaskRunFields } from './media-params.js';
 
 import { runOptions, runTask } from './run-task.js';
 
@@ -24,7 +25,13 @@ export const generateSpeechTool = defineTool({
     '(e.g. "Rachel" for ElevenLabs, "Wise_Woman" for MiniMax); language where the model takes one. Use ' +
     'generate_audio for music and sound effects. Returns an audio link. Needs a fal key.',
   input: v.object({
-    text: v.pipe(v.string(), v.trim(), v.minLength(1, 'give the text to speak'), v.maxLength(10_000)),
+    text: v.pipe(
+      v.string(),
+      v.trim(),
+      v.minLength(1, 'give the text to speak'),
+      v.maxLength(PROMPT_MAX),
+      serverChecked(),
+    ),
     voice: v.optional(v.pipe(v.string(), v.trim(), v.maxLength(100))),
     language: v.optional(
       v.pipe(v.string(), v.trim(), v.maxLength(40), v.description('e.g. en, de, or English.')),

@@ -2,9 +2,10 @@ import * as v from 'valibot';
 import { UserError } from '../errors.js';
 import { RUNS_MODEL } from '../mcp/annotations.js';
 import { defineTool } from '../mcp/define-tool.js';
+import { serverChecked } from '../mcp/json-schema.js';
 import type { TaskMode } from '../media/choose-model.js';
 import { JobOutput } from './job-output.js';
-import { TaskParams, TaskRunFields } from './media-params.js';
+import { PROMPT_MAX, TaskParams, TaskRunFields } from './media-params.js';
 
 import { runOptions, runTask } from './run-task.js';
 
@@ -34,14 +35,20 @@ export const generateVideoTool = defineTool({
   title: 'Generate a video',
   group: 'media',
   description:
-    'Make a video from a prompt (default Kling 2.1 Master), animate a still image_url, or restyle a video_url. ' +
-    'duration (seconds), aspect_ratio and resolution are mapped to what the model offers. Video takes minutes: ' +
-    'expect a request_id and a check_job call to finish, with progress meanwhile. Use run_model for other ' +
-    'models or options. Needs a fal key.',
+    'Make a video from a prompt (default Kling 2.1 Master), animate an image_url, or restyle a video_url; ' +
+    'duration, aspect_ratio and resolution are mapped to what the model offers. Video takes minutes: expect a ' +
+    'request_id and check_job to finish it, with progress meanwhile. run_model for other models or options. ' +
+    'Needs a fal key.',
   input: v.object({
-    prompt: v.pipe(v.string(), v.trim(), v.minLength(1, 'describe the video'), v.maxLength(2500)),
-    image_url: TaskParams.image_url('A still image to animate (switches to an image-to-video model).'),
-    video_url: TaskParams.video_url('A video to restyle or edit (switches to a video-to-video model).'),
+    prompt: v.pipe(
+      v.string(),
+      v.trim(),
+      v.minLength(1, 'describe the video'),
+      v.maxLength(PROMPT_MAX),
+      serverChecked(),
+    ),
+    image_url: TaskParams.image_url('A still image to animate (uses an image-to-video model).'),
+    video_url: TaskParams.video_url('A video to restyle (uses a video-to-video model).'),
     duration: v.optional(
       v.pipe(v.number(), v.minValue(1), v.maxValue(60), v.description('Seconds; nearest supported.')),
     ),

@@ -9,8 +9,8 @@ export const getModelSchemaTool = defineTool({
   title: 'Get a model’s inputs and outputs',
   group: 'discovery',
   description:
-    "What a model takes and returns, from fal's OpenAPI: required fields, types, enums, defaults, ranges, which " +
-    'inputs take file URLs (pass a public URL or upload_file first) and which outputs are media. Call it before ' +
+    'What a model takes and returns: required fields, types, enums, defaults, ranges, which inputs take ' +
+    'file URLs (a public URL or an upload_file result) and which outputs are media. Call it before ' +
     'run_model. detail="full" adds the complete JSON Schemas (large).',
   input: v.object({
     model: ModelNameParam,

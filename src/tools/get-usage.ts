@@ -3,6 +3,7 @@ import { fetchUsage } from '../fal/platform.js';
 import type { UsageRow } from '../fal/schemas.js';
 import { READS_LIVE } from '../mcp/annotations.js';
 import { defineTool } from '../mcp/define-tool.js';
+import { serverChecked } from '../mcp/json-schema.js';
 import { resolveModel } from '../registry/resolve.js';
 import { ModelNameParam } from './params.js';
 
@@ -13,6 +14,8 @@ const DateParam = v.pipe(
     /^\d{4}-\d{2}-\d{2}(T[\d:.]+(Z|[+-]\d{2}:?\d{2})?)?$/,
     'an ISO 8601 date or date-time, e.g. 2026-11-01',
   ),
+  v.description('ISO 8601 date or date-time.'),
+  serverChecked(),
 );
 
 const Row = v.object({

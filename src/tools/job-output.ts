@@ -1,6 +1,7 @@
 import * as v from 'valibot';
 import { type JobView, JobViewSchema } from '../jobs/job-view.js';
 import { mediaLine } from '../jobs/results.js';
+import { serverChecked } from '../mcp/json-schema.js';
 import type { ToolOutput } from '../mcp/results.js';
 
 /** The job shape run_model, submit_job and check_job all return: the job, and while it runs, what to call. */
@@ -19,15 +20,14 @@ export type JobOutput = v.InferInput<typeof JobOutput>;
 export const JobParams = {
   input: v.pipe(
     v.record(v.string(), v.unknown()),
-    v.description(
-      "The model's inputs as a JSON object; see get_model_schema. File inputs take URLs (upload_file).",
-    ),
+    v.description("The model's inputs (see get_model_schema); files as URLs (upload_file)."),
   ),
   max_cost_usd: v.optional(
     v.pipe(
       v.number(),
       v.minValue(0),
-      v.description("Refuse to submit if fal's estimate for this call is above this many US dollars."),
+      v.description("Refuse if fal's estimate exceeds this (USD)."),
+      serverChecked(),
     ),
   ),
   idempotency_key: v.optional(
@@ -36,9 +36,8 @@ export const JobParams = {
       v.trim(),
       v.minLength(1),
       v.maxLength(200),
-      v.description(
-        'Retrying with the same key within 24 h returns the first job instead of running (and billing) again.',
-      ),
+      v.description('Same key within 24 h: the same job, billed once.'),
+      serverChecked(),
     ),
   ),
   request_id: v.pipe(
@@ -47,13 +46,10 @@ export const JobParams = {
     v.minLength(1),
     v.maxLength(128),
     v.description('The request_id fal returned.'),
+    serverChecked(),
   ),
   wait_seconds: v.optional(
-    v.pipe(
-      v.number(),
-      v.minValue(0),
-      v.description('How long to wait for the result (default 20, capped by the server).'),
-    ),
+    v.pipe(v.number(), v.minValue(0), v.description('Seconds to wait (default 20).'), serverChecked()),
   ),
 };
 

@@ -1,6 +1,7 @@
 import * as v from 'valibot';
 import { READS } from '../mcp/annotations.js';
 import { defineTool } from '../mcp/define-tool.js';
+import { serverChecked } from '../mcp/json-schema.js';
 import { listModels } from '../registry/list.js';
 import { CatalogueSourceFields, CategoryParam, limitParam, ModelSummary } from './params.js';
 import { fallbackFields, modelLines, summarizeModel } from './summaries.js';
@@ -10,10 +11,9 @@ export const listModelsTool = defineTool({
   title: 'List fal models',
   group: 'discovery',
   description:
-    "Browse fal's model catalogue (1,000+ endpoints), optionally filtered by kind and a text filter. " +
-    'Use it to see what exists in a category; use search_models for a free-text need and recommend_model ' +
-    'to pick a model for a task. Returns endpoint ids (pass them to other tools), names, categories and aliases. ' +
-    'Needs no fal key.',
+    "Browse fal's catalogue (1,000+ models) by kind and a text filter: what exists in a category. Use " +
+    'search_models for a free-text need, recommend_model to pick one for a task. Returns endpoint ids (pass ' +
+    'them to other tools), names, categories, aliases. Needs no fal key.',
   input: v.object({
     category: v.optional(CategoryParam),
     search: v.optional(
@@ -21,6 +21,7 @@ export const listModelsTool = defineTool({
         v.string(),
         v.trim(),
         v.maxLength(200),
+        serverChecked(),
         v.description('Text that must appear in the id, name or description.'),
       ),
     ),

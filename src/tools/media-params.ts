@@ -1,4 +1,5 @@
 import * as v from 'valibot';
+import { serverChecked } from '../mcp/json-schema.js';
 import { isPublicHost } from '../net/address-guard.js';
 import { JobParams } from './job-output.js';
 import { ModelNameParam } from './params.js';
@@ -23,27 +24,32 @@ const url = (what: string) =>
       isPublicUrl,
       `${what} points at a private or local address that fal cannot reach; use a public URL or upload_file`,
     ),
+    serverChecked(),
   );
+
+/**
+ * The most any prompt-like text may be here: generous, as LLMs write long prompts. The model's own
+ * schema sets the real limit, and the input is checked against it before submitting.
+ */
+export const PROMPT_MAX = 10_000;
 
 /** Parameters every task tool shares, described once. */
 export const TaskParams = {
-  model: v.optional(
-    v.pipe(
-      ModelNameParam,
-      v.description('Another model of the same kind (id or alias); the default is usually right.'),
-    ),
-  ),
+  model: v.optional(v.pipe(ModelNameParam, v.description('Optional: another model of this kind.'))),
   wait_seconds: JobParams.wait_seconds,
   max_cost_usd: JobParams.max_cost_usd,
   idempotency_key: JobParams.idempotency_key,
-  seed: v.optional(v.pipe(v.number(), v.integer(), v.description('Fix the seed to reproduce a result.'))),
-  negative_prompt: v.optional(v.pipe(v.string(), v.maxLength(2000), v.description('What to avoid.'))),
+  seed: v.optional(v.pipe(v.number(), v.integer(), v.description('Reproduces a result.'))),
+  negative_prompt: v.optional(
+    v.pipe(v.string(), v.maxLength(PROMPT_MAX), v.description('What to avoid.'), serverChecked()),
+  ),
   aspect_ratio: v.optional(
     v.pipe(
       v.string(),
       v.trim(),
       v.regex(/^\d+(\.\d+)?:\d+(\.\d+)?$/, 'an aspect ratio such as 16:9'),
-      v.description('Width:height, e.g. 1:1, 16:9, 9:16; the nearest the model supports is used.'),
+      v.description('Width:height, e.g. 16:9; the nearest supported is used.'),
+      serverChecked(),
     ),
   ),
   image_url: (description: string) => v.optional(v.pipe(url('image_url'), v.description(description))),

@@ -1,4 +1,5 @@
 import * as v from 'valibot';
+import { serverChecked } from '../mcp/json-schema.js';
 
 /** Shared parameter and result pieces, so every tool describes one idea with the same words. */
 
@@ -6,22 +7,11 @@ export const CategoryParam = v.pipe(
   v.string(),
   v.trim(),
   v.toLowerCase(),
-  v.description(
-    'Model kind: image, video, audio, 3d, text, or a fal category such as text-to-image, image-to-video, text-to-speech.',
-  ),
+  v.description('image, video, audio, 3d, text, or a fal category (text-to-image, image-to-video, …).'),
 );
 
 export const limitParam = (fallback: number, max: number) =>
-  v.optional(
-    v.pipe(
-      v.number(),
-      v.integer(),
-      v.minValue(1),
-      v.maxValue(max),
-      v.description(`Maximum results (1-${max}).`),
-    ),
-    fallback,
-  );
+  v.optional(v.pipe(v.number(), v.integer(), v.minValue(1), v.maxValue(max)), fallback);
 
 export const ModelSummary = v.object({
   id: v.pipe(v.string(), v.description('Endpoint id to pass to other tools, e.g. fal-ai/flux/dev.')),
@@ -50,5 +40,6 @@ export const ModelNameParam = v.pipe(
     /^(?!.*(^|\/)\.{1,2}(\/|$))[A-Za-z0-9][\w.-]*(\/[\w.-]+)*$/,
     'an endpoint id like fal-ai/flux/dev or an alias like flux_dev (letters, digits, "_", "-", ".", "/")',
   ),
-  v.description('A fal endpoint id (fal-ai/flux/dev) or an alias (flux_dev).'),
+  v.description('Endpoint id (fal-ai/flux/dev) or alias (flux_dev).'),
+  serverChecked(),
 );

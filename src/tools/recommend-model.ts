@@ -1,6 +1,7 @@
 import * as v from 'valibot';
 import { READS } from '../mcp/annotations.js';
 import { defineTool } from '../mcp/define-tool.js';
+import { serverChecked } from '../mcp/json-schema.js';
 import { recommendModels } from '../registry/discovery.js';
 import { CatalogueSourceFields, CategoryParam, limitParam, ModelSummary } from './params.js';
 import { summarizeModel } from './summaries.js';
@@ -14,7 +15,13 @@ export const recommendModelTool = defineTool({
     'portrait", "podcast voice"), each with the reason it fits. Use it before run_model when you do not know ' +
     'which model to use; then get_model_schema for its inputs.',
   input: v.object({
-    task: v.pipe(v.string(), v.trim(), v.minLength(1, 'describe the task'), v.maxLength(500)),
+    task: v.pipe(
+      v.string(),
+      v.trim(),
+      v.minLength(1, 'describe the task'),
+      v.maxLength(500),
+      serverChecked(),
+    ),
     category: v.optional(CategoryParam),
     limit: limitParam(5, 20),
   }),

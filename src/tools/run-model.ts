@@ -12,9 +12,9 @@ export const runModelTool = defineTool({
   group: 'execution',
   description:
     'Run any fal model and wait briefly for its result. The input is checked against the model schema first ' +
-    '(nothing is billed for a bad field). Returns the output and media links when done; a slow job (video, ' +
-    'music) returns its request_id and the check_job call to make next instead. Use submit_job to not wait ' +
-    'at all, the generate_*/edit_image tools for common tasks without reading a schema. Needs a fal key.',
+    '(nothing is billed for a bad field). Returns the output and media links, or for a slow job (video, music) ' +
+    'its request_id and the check_job call to make. Use submit_job not to wait, generate_*/edit_image for ' +
+    'common tasks without a schema. Needs a fal key.',
   input: v.object({
     model: ModelNameParam,
     input: JobParams.input,

@@ -1,6 +1,7 @@
 import * as v from 'valibot';
 import { READS } from '../mcp/annotations.js';
 import { defineTool } from '../mcp/define-tool.js';
+import { serverChecked } from '../mcp/json-schema.js';
 import { searchModels } from '../registry/discovery.js';
 import { CatalogueSourceFields, CategoryParam, limitParam, ModelSummary } from './params.js';
 import { modelLines, summarizeModel } from './summaries.js';
@@ -10,11 +11,17 @@ export const searchModelsTool = defineTool({
   title: 'Search fal models',
   group: 'discovery',
   description:
-    'Free-text search over fal\'s models (name, description, category), e.g. "portrait photo", "lip sync", ' +
-    '"upscale video". Uses fal\'s own search and falls back to a local index when fal is unreachable. Use ' +
+    'Free-text search over fal\'s models, e.g. "portrait photo", "lip sync", "upscale video" (fal\'s search, ' +
+    'or a local index when fal is unreachable). Use ' +
     'recommend_model instead to get reasons for a task, list_models to browse a category.',
   input: v.object({
-    query: v.pipe(v.string(), v.trim(), v.minLength(1, 'a query is required'), v.maxLength(300)),
+    query: v.pipe(
+      v.string(),
+      v.trim(),
+      v.minLength(1, 'a query is required'),
+      v.maxLength(300),
+      serverChecked(),
+    ),
     category: v.optional(CategoryParam),
     limit: limitParam(10, 50),
   }),

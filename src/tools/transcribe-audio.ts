@@ -70,7 +70,7 @@ export const transcribeAudioTool = defineTool({
   input: v.object({
     audio_url: v.pipe(
       TaskParams.audio_url,
-      v.description('Public URL of the audio (or an upload_file result).'),
+      v.description('The audio: a public URL or an upload_file result.'),
     ),
     language: v.optional(
       v.pipe(

@@ -110,6 +110,38 @@ describe('the tool table', () => {
     }
   });
 
+  it('tools/list fits its context budget: all tools ≤ 24,000 bytes, discovery ≤ 8,000', async () => {
+    const h = await startHarness();
+    try {
+      const bytes = async (query: string) => {
+        const client = await connectModern({ url: `${IN_PROCESS_URL}${query}`, fetch: h.inProcessFetch });
+        const tools = await client.listTools();
+        await client.close();
+        return { count: tools.length, bytes: Buffer.byteLength(JSON.stringify({ tools })), tools };
+      };
+      const all = await bytes('');
+      expect(all.count).toBe(ALL_TOOLS.length);
+      expect(all.bytes).toBeLessThanOrEqual(24_000);
+      expect((await bytes('?toolsets=discovery')).bytes).toBeLessThanOrEqual(8_000);
+      // What only the server needs stays on the server: the id pattern is not listed, yet enforced.
+      const run = all.tools.find((t) => t.name === 'run_model');
+      expect(JSON.stringify(run?.inputSchema)).not.toContain('pattern');
+      expect(run?.outputSchema).toMatchObject({ type: 'object', properties: { status: { enum: expect.any(Array) } } });
+      const client = await connectModern({
+        url: IN_PROCESS_URL,
+        fetch: h.inProcessFetch,
+        headers: { 'X-Fal-Key': 'budget-id:budget-secret' },
+      });
+      const refused = await client.callTool('run_model', { model: '../../etc/passwd', input: {} });
+      await client.close();
+      expect(refused.isError).toBe(true);
+      expect(JSON.stringify(refused.content)).toMatch(/an endpoint id like fal-ai\/flux\/dev/);
+      expect(h.emulator.faults.callsTo('queue.submit')).toHaveLength(0);
+    } finally {
+      await h.close();
+    }
+  });
+
   it('what agents see in tools/list is a reviewed snapshot', async () => {
     const h = await startHarness();
     try {
