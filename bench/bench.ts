@@ -5,7 +5,7 @@
  * BENCH_REPEATS (default 3) and BENCH_SECONDS (default 5) trade time for precision.
  */
 import { spawn } from 'node:child_process';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { type AddressInfo, createServer } from 'node:net';
 import { searchCatalogue } from '../src/registry/search.js';
 import { startEmulator } from '../tests/emulator/app.js';
@@ -385,7 +385,10 @@ say(
 );
 say();
 say('![Throughput as a ratio to the baseline echo call](benchmarks.svg)');
-writeFileSync('docs/benchmarks.md', `${out.join('\n')}\n`);
+// The toolsets tables are written by bench:toolsets; keep them across a rewrite.
+const previous = existsSync('docs/benchmarks.md') ? readFileSync('docs/benchmarks.md', 'utf8') : '';
+const toolsets = /<!-- toolsets:start -->[\s\S]*<!-- toolsets:end -->/.exec(previous)?.[0];
+writeFileSync('docs/benchmarks.md', `${out.join('\n')}\n${toolsets ? `\n${toolsets}\n` : ''}`);
 
 // A small bar chart of the ratios, as SVG.
 const bars = rows.filter((r) => r.name !== 'baseline echo');

@@ -1,41 +1,66 @@
 /**
  * Size of what each toolset costs an agent: the tools/list result in bytes and
- * an approximate token count (bytes / 4, a common rule of thumb for JSON).
- * Run: npm run bench:toolsets.
+ * an approximate token count (bytes / 4, a common rule of thumb for JSON), per
+ * toolset and per tool. Run: npm run bench:toolsets. Prints the tables and writes
+ * them into docs/benchmarks.md between the toolsets markers.
  */
+import { readFileSync, writeFileSync } from 'node:fs';
 import { connectModern } from '../tests/helpers/clients.js';
 import { IN_PROCESS_URL, startHarness } from '../tests/helpers/harness.js';
 
+// Measured on commit 2e19b48 (before tools/list was written small), for the before/after table.
+const BEFORE: Record<string, number> = {
+  'toolsets=all': 41_153,
+  'toolsets=discovery': 11_485,
+  'toolsets=execution': 9_571,
+  'toolsets=media': 20_119,
+  'readonly=true': 13_746,
+  'toolsets=discovery&readonly=true': 11_485,
+};
+const n = (x: number) => x.toLocaleString('en');
+const lines: string[] = [];
+const say = (line: string) => {
+  lines.push(line);
+  console.log(line);
+};
+
 const h = await startHarness({ env: { LOG_LEVEL: 'warn' } });
-console.log('| toolset | tools | bytes | ≈ tokens |');
-console.log('|---|---|---|---|');
-for (const query of [
-  'toolsets=all',
-  'toolsets=discovery',
-  'toolsets=execution',
-  'toolsets=media',
-  'readonly=true',
-  'toolsets=discovery&readonly=true',
-]) {
+say('| toolset | tools | bytes before | bytes now | ≈ tokens now |');
+say('|---|---|---|---|---|');
+for (const query of Object.keys(BEFORE)) {
   const client = await connectModern({ url: `${IN_PROCESS_URL}?${query}`, fetch: h.inProcessFetch });
   const tools = await client.listTools();
   await client.close();
   const bytes = Buffer.byteLength(JSON.stringify({ tools }));
-  console.log(
-    `| \`?${query}\` | ${tools.length} | ${bytes.toLocaleString('en')} | ${Math.round(bytes / 4).toLocaleString('en')} |`,
+  say(
+    `| \`?${query}\` | ${tools.length} | ${n(BEFORE[query] ?? 0)} | ${n(bytes)} | ${n(Math.round(bytes / 4))} |`,
   );
 }
-console.log('\n| tool | bytes | ≈ tokens | input schema | output schema | description |');
-console.log('|---|---|---|---|---|---|');
+say('');
+say('| tool | bytes | ≈ tokens | input schema | output schema | description (chars) |');
+say('|---|---|---|---|---|---|');
 const client = await connectModern({ url: IN_PROCESS_URL, fetch: h.inProcessFetch });
 const size = (value: unknown) => Buffer.byteLength(JSON.stringify(value ?? null));
 for (const tool of await client.listTools()) {
   const bytes = size(tool);
-  console.log(
-    `| \`${tool.name}\` | ${bytes.toLocaleString('en')} | ${Math.round(bytes / 4).toLocaleString('en')} | ` +
-      `${size(tool.inputSchema).toLocaleString('en')} | ${size(tool.outputSchema).toLocaleString('en')} | ` +
-      `${(tool.description ?? '').length} |`,
+  say(
+    `| \`${tool.name}\` | ${n(bytes)} | ${n(Math.round(bytes / 4))} | ${n(size(tool.inputSchema))} | ` +
+      `${n(size(tool.outputSchema))} | ${(tool.description ?? '').length} |`,
   );
 }
 await client.close();
 await h.close();
+
+const DOC = 'docs/benchmarks.md';
+const START = '<!-- toolsets:start -->';
+const END = '<!-- toolsets:end -->';
+const block = `${START}\n## What tools/list costs an agent (\`npm run bench:toolsets\`)\n\n${lines.join('\n')}\n${END}`;
+const doc = readFileSync(DOC, 'utf8');
+const at = doc.indexOf(START);
+writeFileSync(
+  DOC,
+  at >= 0
+    ? doc.slice(0, at) + block + doc.slice(doc.indexOf(END) + END.length)
+    : `${doc.trimEnd()}\n\n${block}\n`,
+);
+console.log(`wrote the toolsets tables into ${DOC}`);
