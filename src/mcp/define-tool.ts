@@ -41,6 +41,8 @@ export interface ToolDefinition<
   output: O;
   annotations: ToolAnnotations;
   needsKey: N;
+  /** Names agents guess for an argument, read as it (`query` → `search`); listed in docs, not in tools/list. */
+  synonyms?: Readonly<Record<string, string>>;
   handler(
     args: v.InferOutput<I>,
     caller: CallerFor<N>,

@@ -74,6 +74,8 @@ export const SDK_SCHEMA_TARGET = { target: 'draft-2020-12' } as const;
  */
 export function precomputedSchema<S extends v.GenericSchema>(
   schema: S,
+  /** Validates instead of `schema` (same output), e.g. one that also reads synonyms first. */
+  validator: v.GenericSchema = schema,
 ): StandardSchemaWithJSON<v.InferInput<S>, v.InferOutput<S>> {
   const standard = toStandardJsonSchema(schema);
   const props = standard['~standard'];
@@ -100,7 +102,7 @@ export function precomputedSchema<S extends v.GenericSchema>(
     '~standard': {
       version: 1,
       vendor: props.vendor,
-      validate: props.validate,
+      validate: validator === schema ? props.validate : validator['~standard'].validate,
       jsonSchema: { input: (o) => convert('input', o), output: (o) => convert('output', o) },
     },
   } as StandardSchemaWithJSON<v.InferInput<S>, v.InferOutput<S>>;

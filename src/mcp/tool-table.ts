@@ -10,6 +10,7 @@ import type { Services } from '../services.js';
 import { listedAnnotations } from './annotations.js';
 import type { AnyTool, ToolContext, ToolGroup } from './define-tool.js';
 import { adminKeyRefusal, describeError, keyRefusal } from './errors.js';
+import { acceptingGuesses } from './guesses.js';
 import { precomputedSchema } from './json-schema.js';
 import { errorResult, toCallToolResult } from './results.js';
 import type { ToolSelection } from './toolsets.js';
@@ -63,7 +64,7 @@ export function buildToolTable(tools: readonly AnyTool[], services: Services): r
     config: {
       title: tool.title,
       description: tool.description,
-      inputSchema: precomputedSchema(tool.input),
+      inputSchema: precomputedSchema(tool.input, acceptingGuesses(tool.input, tool.synonyms)),
       outputSchema: precomputedSchema(tool.output),
       annotations: listedAnnotations(tool.annotations),
     },

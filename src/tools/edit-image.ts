@@ -123,6 +123,7 @@ export const editImageTool = defineTool({
   output: JobOutput,
   annotations: RUNS_MODEL,
   needsKey: 'any',
+  synonyms: { image: 'image_url', mask: 'mask_url', overlay: 'overlay_url', instruction: 'prompt' },
   async handler(args, caller, ctx) {
     const mode = MODES[args.operation] as TaskMode;
     const given: Record<string, unknown> = { image_url: args.image_url, seed: args.seed };

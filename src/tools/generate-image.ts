@@ -91,6 +91,13 @@ export const generateImageTool = defineTool({
   output: JobOutput,
   annotations: RUNS_MODEL,
   needsKey: 'any',
+  synonyms: {
+    color: 'colour',
+    n: 'num_images',
+    number_of_images: 'num_images',
+    negative: 'negative_prompt',
+    image: 'image_url',
+  },
   async handler(args, caller, ctx) {
     const prompt = assemblePrompt(args);
     if (!prompt) throw new UserError('Give a prompt (or at least a subject) describing the image.');

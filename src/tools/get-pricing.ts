@@ -27,6 +27,7 @@ export const getPricingTool = defineTool({
   }),
   annotations: READS,
   needsKey: 'any',
+  synonyms: { endpoint_ids: 'models', model_ids: 'models' },
   async handler(args, caller, { services, signal }) {
     const catalogue = await services.registry.catalogue();
     const resolved = args.models.map((m) => resolveModel(catalogue, m));

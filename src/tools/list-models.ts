@@ -34,6 +34,7 @@ export const listModelsTool = defineTool({
   }),
   annotations: READS,
   needsKey: false,
+  synonyms: { query: 'search', q: 'search', text: 'search', kind: 'category' },
   async handler(args, _caller, { services }) {
     const catalogue = await services.registry.catalogue();
     const { models, total } = listModels(catalogue, args);

@@ -32,6 +32,7 @@ export const recommendModelTool = defineTool({
   }),
   annotations: READS,
   needsKey: false,
+  synonyms: { query: 'task', description: 'task', prompt: 'task', kind: 'category' },
   async handler(args, caller, { services, signal }) {
     const found = await recommendModels(
       services,

@@ -35,6 +35,7 @@ export const searchModelsTool = defineTool({
   }),
   annotations: READS,
   needsKey: false,
+  synonyms: { search: 'query', q: 'query', text: 'query', kind: 'category' },
   async handler(args, caller, { services, signal }) {
     const found = await searchModels(
       services,

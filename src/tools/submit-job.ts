@@ -23,6 +23,7 @@ export const submitJobTool = defineTool({
   output: JobOutput,
   annotations: RUNS_MODEL,
   needsKey: 'any',
+  synonyms: { arguments: 'input', inputs: 'input', params: 'input', parameters: 'input' },
   async handler(args, caller, { services, signal }) {
     const submission = await services.jobs.submit(
       {

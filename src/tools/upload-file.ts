@@ -36,6 +36,7 @@ export const uploadFileTool = defineTool({
   }),
   annotations: RUNS_MODEL,
   needsKey: 'any',
+  synonyms: { mime_type: 'content_type', filename: 'file_name', base64: 'data_base64', data: 'data_base64' },
   async handler(args, caller, { services, signal }) {
     if ((args.url === undefined) === (args.data_base64 === undefined)) {
       throw new UserError('Give exactly one of url or data_base64.');

@@ -1,0 +1,68 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { CLIENTS, type TestClient, textOf } from '../helpers/clients.js';
+import { type Harness, IN_PROCESS_URL, startHarness } from '../helpers/harness.js';
+
+/** What agents guess: an argument the tool does not know is read as its synonym or refused by name. */
+describe.each(['modern', 'legacy'] as const)('argument guesses (%s client)', (era) => {
+  let h: Harness;
+  let client: TestClient;
+  beforeAll(async () => {
+    h = await startHarness();
+    client = await CLIENTS[era]({
+      url: IN_PROCESS_URL,
+      fetch: h.inProcessFetch,
+      headers: { 'X-Fal-Key': `guess-${era}:secret` },
+    });
+  });
+  afterAll(async () => {
+    await client.close();
+    await h.close();
+  });
+
+  const call = (tool: string, args: Record<string, unknown>) =>
+    client.callTool(tool, args).catch((e: Error) => ({
+      isError: true,
+      content: [{ type: 'text', text: e.message }],
+      structuredContent: undefined,
+    }));
+  const ids = (r: { structuredContent?: unknown }) =>
+    ((r.structuredContent as { models?: { id: string }[] } | undefined)?.models ?? []).map((m) => m.id);
+
+  it('list_models reads "query" as its search filter, not as nothing', async () => {
+    const guessed = await call('list_models', { query: 'flux', limit: 200 });
+    const real = await call('list_models', { search: 'flux', limit: 200 });
+    const everything = await call('list_models', { limit: 200 });
+    expect(guessed.isError).toBeFalsy();
+    expect(ids(guessed)).toEqual(ids(real));
+    expect(ids(guessed).length).toBeGreaterThan(0);
+    expect(ids(guessed)).not.toEqual(ids(everything));
+  });
+
+  it('refuses an unknown argument by name, with the closest real one and the full list', async () => {
+    const r = await call('list_models', { serach: 'flux' });
+    expect(r.isError).toBe(true);
+    expect(textOf(r)).toMatch(
+      /unknown argument "serach" \(did you mean "search"\?\); this tool takes category, search, limit/,
+    );
+    const far = await call('get_pricing', { models: ['flux_dev'], currency: 'EUR' });
+    expect(far.isError).toBe(true);
+    expect(textOf(far)).toMatch(/unknown argument "currency"; this tool takes models/);
+    expect(h.emulator.faults.callsTo('pricing')).toHaveLength(0);
+  });
+
+  it('reads common names for the model and the job everywhere, and refuses both spellings at once', async () => {
+    const schema = await call('get_model_schema', { endpoint_id: 'fal-ai/flux/dev' });
+    expect(schema.isError).toBeFalsy();
+    expect(schema.structuredContent).toMatchObject({ model: 'fal-ai/flux/dev' });
+    const both = await call('get_model_schema', { model: 'fal-ai/flux/dev', model_id: 'flux_dev' });
+    expect(both.isError).toBe(true);
+    expect(textOf(both)).toMatch(/"model_id" and "model" are the same argument: send only "model"/);
+  });
+
+  it('a tool-specific synonym reaches the model as the real field (generate_image color → colour)', async () => {
+    const r = await call('generate_image', { prompt: 'a kite', color: 'teal and orange', wait_seconds: 0 });
+    expect(r.isError).toBeFalsy();
+    const requestId = (r.structuredContent as { request_id: string }).request_id;
+    expect(JSON.stringify(h.emulator.state.jobs.get(requestId)?.input)).toMatch(/teal and orange/);
+  });
+});
