@@ -1,7 +1,9 @@
 import * as v from 'valibot';
 import { READS } from '../mcp/annotations.js';
 import { defineTool } from '../mcp/define-tool.js';
-import { resolveModel } from '../registry/resolve.js';
+import { UnknownModelError } from '../errors.js';
+import { FalError } from '../fal/errors.js';
+import { closestNames, type Resolution, resolveModel } from '../registry/resolve.js';
 import { ModelNameParam } from './params.js';
 
 export const getPricingTool = defineTool({
@@ -23,6 +25,8 @@ export const getPricingTool = defineTool({
     prices: v.array(
       v.object({ model: v.string(), unit_price: v.number(), unit: v.string(), currency: v.string() }),
     ),
+    /** Names that are not fal models, each with the closest that are. */
+    unknown: v.array(v.object({ model: v.string(), closest: v.array(v.string()) })),
     notes: v.array(v.string()),
   }),
   annotations: READS,
@@ -30,20 +34,49 @@ export const getPricingTool = defineTool({
   synonyms: { endpoint_ids: 'models', model_ids: 'models' },
   async handler(args, caller, { services, signal }) {
     const catalogue = await services.registry.catalogue();
-    const resolved = args.models.map((m) => resolveModel(catalogue, m));
+    const unknown: { model: string; closest: string[] }[] = [];
+    const resolved: Resolution[] = [];
+    let firstUnknown: UnknownModelError | undefined;
+    for (const name of args.models) {
+      try {
+        resolved.push(resolveModel(catalogue, name));
+      } catch (error) {
+        if (!(error instanceof UnknownModelError)) throw error;
+        firstUnknown ??= error;
+        unknown.push({ model: name, closest: [...error.suggestions] });
+      }
+    }
+    // Nothing to price: the plain "unknown model" refusal says it best.
+    if (resolved.length === 0 && firstUnknown) throw firstUnknown;
     const notes = resolved.flatMap((r) => (r.note ? [r.note] : []));
+    // Catalogue models go in one batch; ids the catalogue lacks (private apps?) one by one, so
+    // one that fal does not know (a 404 for the whole batch) cannot sink the others.
     const found = await services.pricing.prices(
-      resolved.map((r) => r.id),
+      resolved.filter((r) => r.model).map((r) => r.id),
       caller,
       signal,
     );
+    for (const r of resolved.filter((r) => !r.model)) {
+      try {
+        found.push(...(await services.pricing.prices([r.id], caller, signal)));
+      } catch (error) {
+        if (!(error instanceof FalError) || error.kind !== 'not_found') throw error;
+        unknown.push({ model: r.id, closest: closestNames(catalogue, r.id) });
+      }
+    }
     const prices = found.map((p) => ({
       model: p.endpoint_id,
       unit_price: p.unit_price,
       unit: p.unit,
       currency: p.currency,
     }));
-    const lines = prices.map((p) => `- ${p.model}: ${p.unit_price} ${p.currency} per ${p.unit}`);
-    return { structured: { prices, notes }, text: [...lines, ...notes].join('\n') };
+    const lines = [
+      ...prices.map((p) => `- ${p.model}: ${p.unit_price} ${p.currency} per ${p.unit}`),
+      ...unknown.map(
+        (u) =>
+          `- ${u.model}: not a fal model${u.closest.length ? `; closest: ${u.closest.join(', ')}` : ''} (search_models finds one by what it does)`,
+      ),
+    ];
+    return { structured: { prices, unknown, notes }, text: [...lines, ...notes].join('\n') };
   },
 });

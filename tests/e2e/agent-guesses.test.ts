@@ -59,6 +59,22 @@ describe.each(['modern', 'legacy'] as const)('argument guesses (%s client)', (er
     expect(textOf(both)).toMatch(/"model_id" and "model" are the same argument: send only "model"/);
   });
 
+  it('get_pricing prices what it can and names the closest models for the rest', async () => {
+    const r = await call('get_pricing', { models: ['flux_dev', 'flux_devv', 'fal-ai/not-a/model'] });
+    expect(r.isError).toBeFalsy();
+    const out = r.structuredContent as {
+      prices: { model: string }[];
+      unknown: { model: string; closest: string[] }[];
+    };
+    expect(out.prices.map((p) => p.model)).toEqual(['fal-ai/flux/dev']);
+    expect(out.unknown.map((u) => u.model)).toEqual(['flux_devv', 'fal-ai/not-a/model']);
+    expect(out.unknown[0]?.closest).toContain('fal-ai/flux/dev');
+    expect(textOf(r)).toMatch(/- flux_devv: not a fal model; closest: fal-ai\/flux\/dev/);
+    const none = await call('get_pricing', { models: ['nope_not_a_model'] });
+    expect(none.isError).toBe(true);
+    expect(textOf(none)).toMatch(/Unknown model "nope_not_a_model"/);
+  });
+
   it('a tool-specific synonym reaches the model as the real field (generate_image color → colour)', async () => {
     const r = await call('generate_image', { prompt: 'a kite', color: 'teal and orange', wait_seconds: 0 });
     expect(r.isError).toBeFalsy();
