@@ -52,10 +52,20 @@ export function resolveCaller(headers: CredentialHeaders, posture: AuthPosture):
   const falKey = headers.falKey?.trim() || undefined;
   const auth = parseAuthorization(headers.authorization);
   if (auth === 'malformed') {
-    return { ok: false, status: 401, message: `Unsupported Authorization header. ${HOW_TO}` };
+    const why = headers.authorization ? keyShapeProblem(headers.authorization.trim().replace(/^\S+\s+/, '')) : undefined;
+    return {
+      ok: false,
+      status: 401,
+      message: `Unsupported Authorization header${why ? `: its value ${why}` : ''}. ${HOW_TO}`,
+    };
   }
   if (falKey !== undefined && !TOKEN_SHAPE.test(falKey)) {
-    return { ok: false, status: 401, message: `The X-Fal-Key header is malformed. ${HOW_TO}` };
+    const why = keyShapeProblem(falKey);
+    return {
+      ok: false,
+      status: 401,
+      message: `The X-Fal-Key header is malformed${why ? `: it ${why}` : ''}. ${HOW_TO}`,
+    };
   }
 
   if (posture.kind === 'shared-key') {
@@ -81,6 +91,16 @@ export function resolveCaller(headers: CredentialHeaders, posture: AuthPosture):
     return { ok: true, caller: { key: posture.operatorKey, tenant: 'shared', mode: 'shared-key' } };
   }
   return { ok: true, caller: ANONYMOUS };
+}
+
+/** What is wrong with a pasted key, in words, for the common accidents; undefined if nothing specific. */
+function keyShapeProblem(value: string): string | undefined {
+  const prefix = /^(key|bearer)\s+/i.exec(value)?.[1];
+  if (prefix) return `starts with "${prefix} " (X-Fal-Key takes the key alone: drop the prefix)`;
+  if (value.length > 1024) return `is ${value.length} characters long (a fal key is under 100; was something else pasted?)`;
+  if (/\s/.test(value)) return 'contains whitespace (a copy-paste accident? a fal key is key-id:key-secret, one word)';
+  if (/[^\x21-\x7e]/.test(value)) return 'contains characters a fal key never has (control or non-ASCII characters)';
+  return undefined;
 }
 
 export function callerFor(key: Secret, mode: AuthMode): Caller {

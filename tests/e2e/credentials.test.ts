@@ -60,10 +60,42 @@ describe('caller-key mode (no FAL_KEY on the server)', () => {
     expect(((await res.json()) as { error: { message: string } }).error.message).toMatch(/X-Fal-Key/);
   });
 
-  it('maps a key fal refuses to a clear tool error', async () => {
+  it('maps a key fal refuses to a clear tool error, without unrelated advice', async () => {
     const result = await pricingAs(h, { 'X-Fal-Key': 'invalid-id:invalid-secret' });
     expect(result.isError).toBe(true);
-    expect(textOf(result)).toMatch(/^fal refused the key \(HTTP 401\): Invalid or missing API key/);
+    expect(textOf(result)).toBe(
+      'fal refused the key (HTTP 401): Invalid or missing API key. Check the key you send in X-Fal-Key.',
+    );
+  });
+
+  it.each([
+    [
+      'X-Fal-Key with a "Key " prefix',
+      { 'X-Fal-Key': `Key ${CALLER_KEY}` },
+      /X-Fal-Key header is malformed: it starts with "Key " \(X-Fal-Key takes the key alone: drop the prefix\)/,
+    ],
+    [
+      'a key with whitespace inside',
+      { 'X-Fal-Key': 'caller-id: caller-secret' },
+      /contains whitespace \(a copy-paste accident\?/,
+    ],
+    ['an overlong value', { 'X-Fal-Key': 'k'.repeat(5000) }, /is 5000 characters long/],
+    [
+      'Authorization: Key with whitespace in the key',
+      { Authorization: 'Key caller-id: caller-secret' },
+      /Unsupported Authorization header: its value contains whitespace/,
+    ],
+    ['Authorization: Key Key …', { Authorization: `Key Key ${CALLER_KEY}` }, /its value starts with "Key "/],
+  ])('says what is wrong with %s', async (_case, headers, message) => {
+    const res = await h.app.request('/mcp', {
+      method: 'POST',
+      headers: { ...headers, 'content-type': 'application/json' },
+      body: '{}',
+    });
+    expect(res.status).toBe(401);
+    const text = ((await res.json()) as { error: { message: string } }).error.message;
+    expect(text).toMatch(message);
+    expect(text).not.toContain('caller-secret');
   });
 });
 
