@@ -52,7 +52,9 @@ export function resolveCaller(headers: CredentialHeaders, posture: AuthPosture):
   const falKey = headers.falKey?.trim() || undefined;
   const auth = parseAuthorization(headers.authorization);
   if (auth === 'malformed') {
-    const why = headers.authorization ? keyShapeProblem(headers.authorization.trim().replace(/^\S+\s+/, '')) : undefined;
+    const why = headers.authorization
+      ? keyShapeProblem(headers.authorization.trim().replace(/^\S+\s+/, ''))
+      : undefined;
     return {
       ok: false,
       status: 401,
@@ -97,9 +99,12 @@ export function resolveCaller(headers: CredentialHeaders, posture: AuthPosture):
 function keyShapeProblem(value: string): string | undefined {
   const prefix = /^(key|bearer)\s+/i.exec(value)?.[1];
   if (prefix) return `starts with "${prefix} " (X-Fal-Key takes the key alone: drop the prefix)`;
-  if (value.length > 1024) return `is ${value.length} characters long (a fal key is under 100; was something else pasted?)`;
-  if (/\s/.test(value)) return 'contains whitespace (a copy-paste accident? a fal key is key-id:key-secret, one word)';
-  if (/[^\x21-\x7e]/.test(value)) return 'contains characters a fal key never has (control or non-ASCII characters)';
+  if (value.length > 1024)
+    return `is ${value.length} characters long (a fal key is under 100; was something else pasted?)`;
+  if (/\s/.test(value))
+    return 'contains whitespace (a copy-paste accident? a fal key is key-id:key-secret, one word)';
+  if (/[^\x21-\x7e]/.test(value))
+    return 'contains characters a fal key never has (control or non-ASCII characters)';
   return undefined;
 }
 

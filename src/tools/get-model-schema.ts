@@ -49,7 +49,11 @@ export const getModelSchemaTool = defineTool({
           : undefined,
         f.file_input ? 'file URL' : undefined,
       ].filter(Boolean);
-      return `- ${f.name}${f.required ? ' (required)' : ''}: ${f.type}${extra.length ? ` [${extra.join('; ')}]` : ''}`;
+      const line = `- ${f.name}${f.required ? ' (required)' : ''}: ${f.type}${extra.length ? ` [${extra.join('; ')}]` : ''}`;
+      // Text-only clients never see structuredContent: "full" puts everything in the text too.
+      return args.detail === 'full' && f.description
+        ? `${line}\n    ${f.description.replace(/\s+/g, ' ')}`
+        : line;
     });
     const media = summary.output_media
       .map((m) => `${m.field} (${m.kind}${m.many ? ', list' : ''})`)
@@ -60,6 +64,12 @@ export const getModelSchemaTool = defineTool({
       'Inputs:',
       ...fieldLines,
       `Outputs: ${summary.output_fields.join(', ') || '(none declared)'}${media ? `; media: ${media}` : ''}`,
+      ...(args.detail === 'full'
+        ? [
+            `Input JSON Schema: ${JSON.stringify(schema.input)}`,
+            `Output JSON Schema: ${JSON.stringify(schema.output)}`,
+          ]
+        : []),
     ].join('\n');
     return { structured, text };
   },

@@ -1,8 +1,8 @@
 import * as v from 'valibot';
-import { READS } from '../mcp/annotations.js';
-import { defineTool } from '../mcp/define-tool.js';
 import { UnknownModelError } from '../errors.js';
 import { FalError } from '../fal/errors.js';
+import { READS } from '../mcp/annotations.js';
+import { defineTool } from '../mcp/define-tool.js';
 import { closestNames, type Resolution, resolveModel } from '../registry/resolve.js';
 import { ModelNameParam } from './params.js';
 

@@ -130,6 +130,21 @@ describe('the discovery tools through a real client', () => {
       expect(r.data.input_schema.properties.image_url['x-fal-file-input']).toBe(true);
     });
 
+    it('"full" puts descriptions and the JSON Schemas in the text, for clients that only read text', async () => {
+      const summary = await call('get_model_schema', { model: 'flux_dev' });
+      const full = await call('get_model_schema', { model: 'flux_dev', detail: 'full' });
+      const description = (full.data.fields as { name: string; description?: string }[]).find(
+        (f) => f.name === 'prompt',
+      )?.description;
+      expect(description).toBeTruthy();
+      expect(summary.text).not.toContain(description);
+      expect(full.text).toContain(`- prompt (required): string\n    ${description}`);
+      expect(full.text).toMatch(/\[one of .*"square_hd".*; default "landscape_4_3"\]/);
+      const input = /^Input JSON Schema: (.*)$/m.exec(full.text)?.[1] ?? '';
+      expect(JSON.parse(input)).toEqual(full.data.input_schema);
+      expect(full.text).toMatch(/^Output JSON Schema: \{/m);
+    });
+
     it('fetches each schema once, however many ask', async () => {
       await Promise.all(
         Array.from({ length: 20 }, () => call('get_model_schema', { model: 'fal-ai/lyria2' })),
