@@ -1,4 +1,5 @@
 import * as v from 'valibot';
+import { UserError } from '../errors.js';
 import { fetchEstimate } from '../fal/platform.js';
 import { READS } from '../mcp/annotations.js';
 import { defineTool } from '../mcp/define-tool.js';
@@ -41,6 +42,24 @@ export const estimateCostTool = defineTool({
   annotations: READS,
   needsKey: 'any',
   async handler(args, caller, { services, signal }) {
+    // fal's own rules, checked before any call: calls are whole and at least one, units above zero.
+    const calls = args.estimate_type === 'historical_api_price';
+    const bad = args.items.flatMap((item, i) =>
+      calls
+        ? Number.isInteger(item.quantity) && item.quantity >= 1
+          ? []
+          : [
+              `items[${i}].quantity (${item.model}): ${item.quantity} calls — a number of calls is a whole number, at least 1`,
+            ]
+        : item.quantity > 0
+          ? []
+          : [`items[${i}].quantity (${item.model}): ${item.quantity} units — billing units must be above 0`],
+    );
+    if (bad.length > 0) {
+      throw new UserError(
+        `${bad.join('; ')}. ${calls ? 'For fractional amounts use estimate_type "unit_price" with billing units (see get_pricing).' : ''}`.trim(),
+      );
+    }
     const catalogue = await services.registry.catalogue();
     const totals = new Map<string, number>();
     const notes: string[] = [];

@@ -197,6 +197,34 @@ describe('the discovery tools through a real client', () => {
       });
       expect(units.data.total_cost).toBe(1.25);
       expect(units.text).toMatch(/^Estimated total: 1.25 USD/);
+      // Fractional units are fine; fractional or zero calls are not, and nothing reaches fal.
+      const fractional = await call('estimate_cost', {
+        estimate_type: 'unit_price',
+        items: [{ model: 'flux_dev', quantity: 0.5 }],
+      });
+      expect(fractional.isError).toBeFalsy();
+    });
+
+    it('estimate_cost checks quantities as fal does, before any call', async () => {
+      const before = h.emulator.faults.callsTo('estimate').length;
+      const calls = await call('estimate_cost', {
+        items: [
+          { model: 'flux_dev', quantity: 2.5 },
+          { model: 'flux_schnell', quantity: 0 },
+        ],
+      });
+      expect(calls.isError).toBe(true);
+      expect(calls.text).toMatch(
+        /^items\[0\]\.quantity \(flux_dev\): 2\.5 calls — a number of calls is a whole number, at least 1; items\[1\]\.quantity \(flux_schnell\): 0 calls/,
+      );
+      expect(calls.text).toMatch(/use estimate_type "unit_price"/);
+      const units = await call('estimate_cost', {
+        estimate_type: 'unit_price',
+        items: [{ model: 'flux_dev', quantity: 0 }],
+      });
+      expect(units.isError).toBe(true);
+      expect(units.text).toMatch(/billing units must be above 0/);
+      expect(h.emulator.faults.callsTo('estimate')).toHaveLength(before);
     });
 
     it('get_usage sends the seed parameters and explains a non-admin key', async () => {
