@@ -40,9 +40,24 @@ async function start(): Promise<void> {
       keepAliveTimeout: 5_000,
     },
   }) as Server;
-  await new Promise<void>((resolve) =>
-    server.listening ? resolve() : server.once('listening', () => resolve()),
-  );
+  await new Promise<void>((resolve) => {
+    if (server.listening) return resolve();
+    server.once('listening', () => resolve());
+    // A taken port or a bad address is a one-line mistake to fix, not a stack trace.
+    server.once('error', (error: NodeJS.ErrnoException) => {
+      const where = `${config.host}:${config.port}`;
+      const why =
+        error.code === 'EADDRINUSE'
+          ? `${where} is already in use (another server running?); stop it or set PORT to a free port`
+          : error.code === 'EACCES'
+            ? `not allowed to listen on ${where} (ports below 1024 need privileges); set PORT above 1023`
+            : error.code === 'EADDRNOTAVAIL'
+              ? `${config.host} is not an address of this machine; set HOST (127.0.0.1, or 0.0.0.0 for all)`
+              : `cannot listen on ${where}: ${error.message}`;
+      process.stderr.write(`fal-mcp-server: ${why}\n`);
+      process.exit(1);
+    });
+  });
 
   const [{ createApp }, { createStore }] = await Promise.all([
     import('./http/app.js'),
