@@ -118,14 +118,45 @@ export interface UsageQuery {
   timeSeries?: boolean;
 }
 
-/** `GET /v1/models/usage` (admin keys): the seed's `expand=summary`, repeated endpoint_id. */
-export function fetchUsage(
+/** Pages of usage read at most: enough for any real account's day, bounded for a huge one. */
+export const MAX_USAGE_PAGES = 10;
+
+/**
+ * `GET /v1/models/usage` (admin keys): the seed's `expand=summary`, repeated
+ * endpoint_id, following `next_cursor` for up to MAX_USAGE_PAGES pages. `partial`
+ * says rows were left unread.
+ */
+export async function fetchUsage(
   fal: FalClient,
   query: UsageQuery,
   as: Credential,
   signal?: AbortSignal,
+): Promise<Usage & { partial: boolean }> {
+  const merged: Usage = { summary: [], time_series: [] };
+  let cursor: string | undefined;
+  for (let page = 0; page < MAX_USAGE_PAGES; page++) {
+    const answer = await fetchUsagePage(fal, query, cursor, as, signal);
+    merged.summary?.push(...(answer.summary ?? []));
+    for (const bucket of answer.time_series ?? []) {
+      const same = merged.time_series?.find((b) => b.bucket === bucket.bucket);
+      if (same) same.results.push(...bucket.results);
+      else merged.time_series?.push({ ...bucket, results: [...bucket.results] });
+    }
+    cursor = answer.has_more === false ? undefined : (answer.next_cursor ?? undefined);
+    if (!cursor) return { ...merged, partial: false };
+  }
+  return { ...merged, partial: true };
+}
+
+function fetchUsagePage(
+  fal: FalClient,
+  query: UsageQuery,
+  cursor: string | undefined,
+  as: Credential,
+  signal?: AbortSignal,
 ): Promise<Usage> {
   const params = new URLSearchParams();
+  if (cursor) params.set('cursor', cursor);
   params.append('expand', 'summary');
   if (query.timeSeries) params.append('expand', 'time_series');
   if (query.start) params.set('start', query.start);

@@ -1,5 +1,5 @@
 import * as v from 'valibot';
-import { fetchUsage } from '../fal/platform.js';
+import { fetchUsage, MAX_USAGE_PAGES } from '../fal/platform.js';
 import type { UsageRow } from '../fal/schemas.js';
 import { READS_LIVE } from '../mcp/annotations.js';
 import { defineTool } from '../mcp/define-tool.js';
@@ -55,6 +55,8 @@ export const getUsageTool = defineTool({
     summary: v.array(Row),
     totals: v.array(v.object({ currency: v.string(), cost: v.number() })),
     time_series: v.optional(v.array(v.object({ bucket: v.string(), results: v.array(Row) }))),
+    /** More usage than this server reads in one call: the totals cover only the rows read. */
+    partial: v.boolean(),
   }),
   annotations: READS_LIVE,
   needsKey: 'admin',
@@ -83,13 +85,28 @@ export const getUsageTool = defineTool({
     const timeSeries = args.include_time_series
       ? (usage.time_series ?? []).map((b) => ({ bucket: b.bucket, results: b.results.map(toRow) }))
       : undefined;
+    const partial = usage.partial
+      ? [
+          `Partial: fal has more than ${MAX_USAGE_PAGES} pages of usage for this query; the totals cover only ` +
+            'the rows read. Narrow the date range or name the models.',
+        ]
+      : [];
     const text =
       summary.length === 0
-        ? 'No usage in this period.'
+        ? ['No usage in this period.', ...partial].join('\n')
         : [
-            `Total: ${totals.map((t) => `${t.cost} ${t.currency}`).join(', ')}`,
+            `Total${usage.partial ? ' (partial)' : ''}: ${totals.map((t) => `${t.cost} ${t.currency}`).join(', ')}`,
             ...summary.map((r) => `- ${r.model}: ${r.quantity} ${r.unit}, ${r.cost} ${r.currency}`),
+            ...partial,
           ].join('\n');
-    return { structured: { summary, totals, ...(timeSeries ? { time_series: timeSeries } : {}) }, text };
+    return {
+      structured: {
+        summary,
+        totals,
+        ...(timeSeries ? { time_series: timeSeries } : {}),
+        partial: usage.partial,
+      },
+      text,
+    };
   },
 });

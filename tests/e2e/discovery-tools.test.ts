@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { loadCatalogue } from '../emulator/catalogue.js';
 import { connectLegacy, connectModern, type TestClient, textOf } from '../helpers/clients.js';
 import { type Harness, IN_PROCESS_URL, startHarness } from '../helpers/harness.js';
 
@@ -252,6 +253,49 @@ describe('the discovery tools through a real client', () => {
       await admin.close();
       expect(ok.isError).toBeFalsy();
       expect(ok.structuredContent).toMatchObject({ summary: [], totals: [] });
+    });
+
+    it("get_usage follows fal's pages, and says when there were more than it reads", async () => {
+      const admin = await connectModern({
+        url: IN_PROCESS_URL,
+        fetch: h.inProcessFetch,
+        headers: { 'X-Fal-Key': 'pager-admin-id:pager-secret' },
+      });
+      const models = loadCatalogue()
+        .filter((m) => m.metadata.category === 'text-to-image')
+        .slice(0, 12)
+        .map((m) => m.endpoint_id);
+      for (const model of models) await admin.callTool('submit_job', { model, input: { prompt: 'x' } });
+      // The models that took the bare prompt (some need more inputs), in the emulator's row order.
+      const used = [
+        ...new Set(
+          [...h.emulator.state.jobs.values()]
+            .filter((j) => j.key === 'pager-admin-id:pager-secret')
+            .map((j) => j.endpointId),
+        ),
+      ].sort();
+      expect(used.length).toBeGreaterThanOrEqual(11);
+      h.emulator.state.usagePageSize = 4;
+      try {
+        h.emulator.faults.clear();
+        const three = await admin.callTool('get_usage', { models: used.slice(0, 10) });
+        expect(three.structuredContent).toMatchObject({ partial: false });
+        expect((three.structuredContent as { summary: unknown[] }).summary).toHaveLength(10);
+        expect(
+          h.emulator.faults.callsTo('usage').map((c) => new URLSearchParams(c.query).get('cursor')),
+        ).toEqual([null, '4', '8']);
+        h.emulator.state.usagePageSize = 1;
+        const cut = await admin.callTool('get_usage', {});
+        expect(cut.structuredContent).toMatchObject({ partial: true });
+        expect((cut.structuredContent as { summary: unknown[] }).summary).toHaveLength(10);
+        expect(textOf(cut)).toMatch(/^Total \(partial\): /);
+        expect(textOf(cut)).toMatch(
+          /more than 10 pages of usage for this query; the totals cover only the rows read/,
+        );
+      } finally {
+        h.emulator.state.usagePageSize = 100;
+        await admin.close();
+      }
     });
 
     it('rejects a malformed date before calling fal', async () => {

@@ -139,28 +139,38 @@ export function platformRoutes(state: EmulatorState, faults: FaultBook): Hono {
       if (job.key !== key || (ids.length > 0 && !ids.includes(job.endpointId))) continue;
       rows.set(job.endpointId, (rows.get(job.endpointId) ?? 0) + 1);
     }
-    const results = [...rows].map(([endpoint_id, quantity]) => {
-      const model = state.byId.get(endpoint_id);
-      const { unit_price, unit } = model ? priceOf(model) : { unit_price: 0.01, unit: 'request' };
-      const cost = Math.round(unit_price * quantity * 10_000) / 10_000;
-      return {
-        endpoint_id,
-        unit,
-        quantity,
-        unit_price,
-        cost_subtotal: cost,
-        cost_discount: 0,
-        cost_total: cost,
-        cost,
-        currency: 'USD',
-      };
-    });
+    const all = [...rows]
+      .sort(([a], [b]) => (a < b ? -1 : 1))
+      .map(([endpoint_id, quantity]) => {
+        const model = state.byId.get(endpoint_id);
+        const { unit_price, unit } = model ? priceOf(model) : { unit_price: 0.01, unit: 'request' };
+        const cost = Math.round(unit_price * quantity * 10_000) / 10_000;
+        return {
+          endpoint_id,
+          unit,
+          quantity,
+          unit_price,
+          cost_subtotal: cost,
+          cost_discount: 0,
+          cost_total: cost,
+          cost,
+          currency: 'USD',
+        };
+      });
+    // Pages of rows: the cursor is the offset of the next one.
+    const offset = Number(url.searchParams.get('cursor') ?? 0) || 0;
+    const size = Math.min(
+      Number(url.searchParams.get('limit') ?? state.usagePageSize) || 0,
+      state.usagePageSize,
+    );
+    const results = all.slice(offset, offset + size);
+    const more = offset + size < all.length;
     const bucket = (url.searchParams.get('start') ?? new Date().toISOString().slice(0, 10)).slice(0, 10);
     return c.json({
       ...(expand.includes('summary') ? { summary: results } : {}),
       time_series: expand.length === 0 || expand.includes('time_series') ? [{ bucket, results }] : [],
-      next_cursor: null,
-      has_more: false,
+      next_cursor: more ? String(offset + size) : null,
+      has_more: more,
     });
   });
 

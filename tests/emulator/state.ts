@@ -94,6 +94,8 @@ export class EmulatorState {
   readonly files = new Map<string, StoredFile>();
   readonly webhooks: WebhookDelivery[] = [];
   retention: Retention;
+  /** Usage rows per page (fal pages `GET /models/usage` with cursor and limit). */
+  usagePageSize = 100;
   readonly webhookAttempts: number;
   readonly webhookRetryMs: number;
   readonly keepUploads: boolean;

@@ -126,7 +126,10 @@ describe('the tool table', () => {
       // What only the server needs stays on the server: the id pattern is not listed, yet enforced.
       const run = all.tools.find((t) => t.name === 'run_model');
       expect(JSON.stringify(run?.inputSchema)).not.toContain('pattern');
-      expect(run?.outputSchema).toMatchObject({ type: 'object', properties: { status: { enum: expect.any(Array) } } });
+      expect(run?.outputSchema).toMatchObject({
+        type: 'object',
+        properties: { status: { enum: expect.any(Array) } },
+      });
       const client = await connectModern({
         url: IN_PROCESS_URL,
         fetch: h.inProcessFetch,
