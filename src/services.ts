@@ -6,6 +6,7 @@ import { FalClient } from './fal/client.js';
 import { IdempotencyKeys } from './jobs/idempotency.js';
 import { JobService } from './jobs/job-service.js';
 import { JobStore } from './jobs/job-store.js';
+import { PayloadDeleter } from './jobs/payloads.js';
 import { AuthFailures } from './limits/auth-failures.js';
 import { ConcurrencyLimiter } from './limits/concurrency.js';
 import { RateLimiter } from './limits/rate-limiter.js';
@@ -28,6 +29,7 @@ export interface Services {
   schemas: ModelSchemaService;
   pricing: PricingService;
   jobs: JobService;
+  payloads: PayloadDeleter;
   /** Uploads running at once, per tenant and in all. */
   uploads: ConcurrencyLimiter;
   /** How upload_file fetches caller URLs. */
@@ -112,14 +114,15 @@ export function createServices({ config, logger, fetch, fetchClientMetadata, now
   });
   // fal's webhook brings every job's outcome here, so results outlive fal's retention.
   const webhookUrl = config.publicUrl ? `${config.publicUrl}/webhooks/fal` : undefined;
+  // In memory, outcomes (up to 256 KiB each) get their own 32 MiB, apart from keys and records.
+  const jobStore = new JobStore(store, {
+    outcomes: store.shared ? store : new MemoryStore(Date.now, 50_000, 32 * MiB),
+  });
   const jobs = new JobService({
     fal,
     registry,
     schemas,
-    // In memory, outcomes (up to 256 KiB each) get their own 32 MiB, apart from keys and records.
-    store: new JobStore(store, {
-      outcomes: store.shared ? store : new MemoryStore(Date.now, 50_000, 32 * MiB),
-    }),
+    store: jobStore,
     keys: new IdempotencyKeys(store),
     logger,
     queueUrl: config.falQueueUrl,
@@ -138,6 +141,7 @@ export function createServices({ config, logger, fetch, fetchClientMetadata, now
     schemas,
     pricing: new PricingService(fal, (hit) => metrics.cache('pricing', hit)),
     jobs,
+    payloads: new PayloadDeleter({ fal, store: jobStore }),
     // Uploads stream through; these bound how many run at once, per key and in all.
     uploads: new ConcurrencyLimiter(4, 16),
     fetchPolicy: {

@@ -1,11 +1,14 @@
 import * as v from 'valibot';
 import type { Credential, FalClient } from './client.js';
+import { assertRequestId } from './queue-paths.js';
 import {
   type Estimate,
   EstimateSchema,
   type ModelEntry,
   ModelEntrySchema,
   ModelsPageSchema,
+  type PayloadDeletion,
+  PayloadDeletionSchema,
   type Pricing,
   PricingSchema,
   type Usage,
@@ -170,6 +173,28 @@ function fetchUsagePage(
     searchParams: params,
     as,
     schema: UsageSchema,
+    signal,
+  });
+}
+
+/**
+ * `DELETE /v1/models/requests/{request_id}/payloads` (admin keys): fal deletes the
+ * request's stored payloads and their CDN files. The Idempotency-Key makes a retry
+ * (or a second call) delete once.
+ */
+export function deletePayloads(
+  fal: FalClient,
+  requestId: string,
+  as: Credential,
+  signal?: AbortSignal,
+): Promise<PayloadDeletion> {
+  return fal.request({
+    route: 'payloads.delete',
+    method: 'DELETE',
+    path: `models/requests/${encodeURIComponent(assertRequestId(requestId))}/payloads`,
+    headers: { 'idempotency-key': `delete-payloads-${requestId}` },
+    as,
+    schema: PayloadDeletionSchema,
     signal,
   });
 }

@@ -15,6 +15,7 @@ export type FalRoute =
   | 'pricing'
   | 'estimate'
   | 'usage'
+  | 'payloads.delete'
   | 'queue.submit'
   | 'queue.status'
   | 'queue.result'
@@ -37,6 +38,13 @@ export const FAL_ROUTES: Record<FalRoute, RouteInfo> = {
   // Read-only upstream, so it retries like a GET.
   estimate: { api: 'platform', label: 'platform API, estimates', retry: 'idempotent' },
   usage: { api: 'platform', label: 'platform API, usage', retry: 'idempotent', adminOnly: true },
+  // Sent with an Idempotency-Key: deleting twice deletes once.
+  'payloads.delete': {
+    api: 'platform',
+    label: 'platform API, payloads',
+    retry: 'idempotent',
+    adminOnly: true,
+  },
   'queue.submit': { api: 'queue', label: 'queue, submit', retry: 'rate-limit-only' },
   'queue.status': { api: 'queue', label: 'queue, status', retry: 'idempotent' },
   'queue.result': { api: 'queue', label: 'queue, result', retry: 'result' },

@@ -78,3 +78,12 @@ export const UsageSchema = v.looseObject({
   has_more: v.optional(v.boolean()),
 });
 export type Usage = v.InferOutput<typeof UsageSchema>;
+
+/** `DELETE /models/requests/{id}/payloads`: one entry per CDN file, `exception` set when that one failed. */
+export const PayloadDeletionSchema = v.looseObject({
+  cdn_delete_results: v.optional(
+    v.array(v.looseObject({ link: v.string(), exception: v.optional(v.nullable(v.string())) })),
+    [],
+  ),
+});
+export type PayloadDeletion = v.InferOutput<typeof PayloadDeletionSchema>;

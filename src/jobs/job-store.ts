@@ -92,6 +92,11 @@ export class JobStore {
     return { ...base, outcome: fitted };
   }
 
+  /** Drop the kept outcome (its payloads were deleted at fal): the record stays, the media links go. */
+  async forgetOutcome(tenant: string, requestId: string): Promise<void> {
+    await this.#outcomes.delete(outcomeKey(tenant, requestId)).catch(ignoreUnavailable);
+  }
+
   /** The record alone: outcomes are kept apart (see `outcomes`). */
   async #write(tenant: string, record: JobRecord): Promise<void> {
     const { outcome: _outcome, ...bare } = record;

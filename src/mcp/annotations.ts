@@ -27,6 +27,14 @@ export const CANCELS = {
   openWorldHint: true,
 } as const satisfies ToolAnnotations;
 
+/** Deletes for good: destructive, and deleting twice deletes once. */
+export const DELETES = {
+  readOnlyHint: false,
+  destructiveHint: true,
+  idempotentHint: true,
+  openWorldHint: true,
+} as const satisfies ToolAnnotations;
+
 // The spec's defaults; destructive and idempotent say nothing about a read-only tool.
 const DEFAULTS = { readOnlyHint: false, destructiveHint: true, idempotentHint: false, openWorldHint: true };
 

@@ -50,6 +50,10 @@ export class MemoryStore implements SharedStore {
     return true;
   }
 
+  async delete(key: string): Promise<void> {
+    if (this.#live(key)) this.#drop(key);
+  }
+
   async deleteIfEquals(key: string, value: string): Promise<boolean> {
     if (this.#live(key)?.value !== value) return false;
     this.#drop(key);

@@ -96,6 +96,12 @@ export class RedisStore implements SharedStore {
     );
   }
 
+  delete(key: string): Promise<void> {
+    return this.#run(async (r) => {
+      await r.del(this.#prefix + key);
+    });
+  }
+
   deleteIfEquals(key: string, value: string): Promise<boolean> {
     return this.#run(async (r) => (await r.falMcpDeleteIfEquals(this.#prefix + key, value)) === 1);
   }

@@ -12,6 +12,8 @@ export interface SharedStore {
   set(key: string, value: string, ttlMs: number): Promise<void>;
   /** Write only when the key is absent; true when this call wrote it. */
   setIfAbsent(key: string, value: string, ttlMs: number): Promise<boolean>;
+  /** Forget a key, whatever it holds. */
+  delete(key: string): Promise<void>;
   /** Delete only while the key still holds `value` (releasing a claim or lock this process owns). */
   deleteIfEquals(key: string, value: string): Promise<boolean>;
   /**

@@ -1,6 +1,7 @@
 import type { AnyTool } from '../mcp/define-tool.js';
 import { cancelJobTool } from './cancel-job.js';
 import { checkJobTool } from './check-job.js';
+import { deletePayloadsTool } from './delete-payloads.js';
 import { editImageTool } from './edit-image.js';
 import { estimateCostTool } from './estimate-cost.js';
 import { generateAudioTool } from './generate-audio.js';
@@ -31,6 +32,7 @@ export const ALL_TOOLS: readonly AnyTool[] = [
   submitJobTool,
   checkJobTool,
   cancelJobTool,
+  deletePayloadsTool,
   uploadFileTool,
   generateImageTool,
   editImageTool,

@@ -12,7 +12,7 @@ const DISCOVERY = [
   'estimate_cost',
   'get_usage',
 ];
-const EXECUTION = ['run_model', 'submit_job', 'check_job', 'cancel_job', 'upload_file'];
+const EXECUTION = ['run_model', 'submit_job', 'check_job', 'cancel_job', 'delete_payloads', 'upload_file'];
 const MEDIA = [
   'generate_image',
   'edit_image',

@@ -174,5 +174,20 @@ export function platformRoutes(state: EmulatorState, faults: FaultBook): Hono {
     });
   });
 
+  // Deleting a request's payloads: its stored result and CDN files go; the request is then unknown.
+  api.delete('/models/requests/:id/payloads', faults.route('payloads.delete', err), (c) => {
+    const key = state.keyOf(c);
+    if (!key || !state.isValidKey(key)) return c.json(platformError(401, 'Invalid or missing API key'), 401);
+    if (!state.isAdminKey(key))
+      return c.json(platformError(403, 'This endpoint requires an admin API key'), 403);
+    const id = c.req.param('id');
+    const job = state.jobs.get(id);
+    if (!job || job.key !== key) return c.json(platformError(404, `Request not found: ${id}`), 404);
+    state.payloadDeletions.push({ requestId: id, idempotencyKey: c.req.header('idempotency-key') ?? null });
+    const links = [...new Set(JSON.stringify(job.result ?? {}).match(/https?:\/\/[^"\\]+/g) ?? [])];
+    state.jobs.delete(id);
+    return c.json({ cdn_delete_results: links.map((link) => ({ link, exception: null })) });
+  });
+
   return api;
 }

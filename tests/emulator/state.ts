@@ -94,6 +94,8 @@ export class EmulatorState {
   readonly files = new Map<string, StoredFile>();
   readonly webhooks: WebhookDelivery[] = [];
   retention: Retention;
+  /** Every payload deletion asked for, with its Idempotency-Key. */
+  readonly payloadDeletions: { requestId: string; idempotencyKey: string | null }[] = [];
   /** Usage rows per page (fal pages `GET /models/usage` with cursor and limit). */
   usagePageSize = 100;
   readonly webhookAttempts: number;

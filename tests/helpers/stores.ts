@@ -29,6 +29,9 @@ export class SwitchableStore implements SharedStore {
   setIfAbsent(key: string, value: string, ttlMs: number) {
     return this.#gate(() => this.inner.setIfAbsent(key, value, ttlMs));
   }
+  delete(key: string) {
+    return this.#gate(() => this.inner.delete(key));
+  }
   deleteIfEquals(key: string, value: string) {
     return this.#gate(() => this.inner.deleteIfEquals(key, value));
   }

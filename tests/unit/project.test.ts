@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { EnvSchema } from '../../src/config-schema.js';
+import { ALL_TOOLS } from '../../src/tools/index.js';
 
 const read = (path: string) => readFileSync(new URL(`../../${path}`, import.meta.url), 'utf8');
 
@@ -54,4 +55,17 @@ describe('the supported Node versions agree', () => {
   it('this process runs a supported Node', () => {
     expect(Number(process.versions.node.split('.')[0])).toBeGreaterThanOrEqual(lowest);
   });
+});
+
+describe('documented argument synonyms', () => {
+  it.each(ALL_TOOLS.filter((t) => t.synonyms).map((t) => [t.name, t.synonyms ?? {}] as const))(
+    '%s: every synonym is in the README',
+    (name, synonyms) => {
+      const row = read('README.md')
+        .split('\n')
+        .find((l) => l.startsWith(`| \`${name}\` | \``));
+      for (const [guess, real] of Object.entries(synonyms))
+        expect(row).toContain(`\`${guess}\` → \`${real}\``);
+    },
+  );
 });

@@ -76,6 +76,14 @@ describe.each(STORES)('the %s store (one behaviour suite for both)', (_name, ava
     expect(await a.get('lock')).toBe('b');
   });
 
+  it.runIf(available)('delete forgets a key, and deleting an absent one is no error', async () => {
+    const [a, b] = await open();
+    await a.set('gone', 'v', 10_000);
+    await b.delete('gone');
+    expect(await a.get('gone')).toBeUndefined();
+    await a.delete('never-was');
+  });
+
   it.runIf(available)('deleteIfEquals deletes only the value it was given', async () => {
     const [a, b] = await open();
     await a.set('claim', 'mine', 10_000);

@@ -33,9 +33,13 @@ describe('the tool table', () => {
 
   it('every tool that spends or reads an account declares that it needs a key', () => {
     for (const tool of ALL_TOOLS) {
-      if (!tool.annotations.readOnlyHint) expect([tool.name, tool.needsKey]).toEqual([tool.name, 'any']);
+      if (!tool.annotations.readOnlyHint)
+        expect([tool.name, tool.needsKey !== false]).toEqual([tool.name, true]);
     }
-    expect(ALL_TOOLS.filter((t) => t.needsKey === 'admin').map((t) => t.name)).toEqual(['get_usage']);
+    expect(ALL_TOOLS.filter((t) => t.needsKey === 'admin').map((t) => t.name)).toEqual([
+      'get_usage',
+      'delete_payloads',
+    ]);
   });
 
   it('refuses a keyless call to a keyed tool before its handler runs', async () => {

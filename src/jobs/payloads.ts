@@ -1,0 +1,41 @@
+import type { KeyedCaller } from '../auth/caller.js';
+import { UserError } from '../errors.js';
+import type { FalClient } from '../fal/client.js';
+import { deletePayloads } from '../fal/platform.js';
+import { assertRequestId } from '../fal/queue-paths.js';
+import type { JobStore } from './job-store.js';
+
+export interface PayloadDeletionReport {
+  request_id: string;
+  /** CDN files fal deleted. */
+  deleted: string[];
+  /** CDN files fal could not delete, with its reason. */
+  failed: { link: string; error: string }[];
+}
+
+/**
+ * Delete a request's stored payloads and output files at fal (admin keys), and
+ * forget the outcome kept here, so no later check_job hands out links to files
+ * that are gone. Under an operator's shared key only the access token that
+ * started the job may delete it: the account is shared, the jobs are not.
+ */
+export class PayloadDeleter {
+  constructor(private readonly deps: { fal: FalClient; store: JobStore }) {}
+
+  async delete(caller: KeyedCaller, requestId: string, signal?: AbortSignal): Promise<PayloadDeletionReport> {
+    assertRequestId(requestId);
+    if (caller.mode === 'shared-key' && !(await this.deps.store.find(caller.tenant, requestId))) {
+      throw new UserError(
+        `Request ${requestId} is not among the jobs this access token started here, so its payloads are not yours to delete.`,
+      );
+    }
+    const answer = await deletePayloads(this.deps.fal, requestId, caller, signal);
+    await this.deps.store.forgetOutcome(caller.tenant, requestId);
+    const results = answer.cdn_delete_results ?? [];
+    return {
+      request_id: requestId,
+      deleted: results.filter((r) => !r.exception).map((r) => r.link),
+      failed: results.flatMap((r) => (r.exception ? [{ link: r.link, error: r.exception }] : [])),
+    };
+  }
+}
