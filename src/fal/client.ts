@@ -167,6 +167,11 @@ export class FalClient {
    * own hosts (or the configured storage origin): the URL came from upstream and
    * is never trusted to point anywhere else. It carries no key.
    */
+  /** Whether an upload URL fal's storage named may receive a file (fal's hosts, or FAL_STORAGE_URL). */
+  trustsUploadUrl(url: string): boolean {
+    return isTrustedUploadUrl(url, this.#opts.storageUrl);
+  }
+
   async upload(
     url: string,
     body: {

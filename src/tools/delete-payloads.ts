@@ -8,9 +8,9 @@ export const deletePayloadsTool = defineTool({
   title: "Delete a job's stored files",
   group: 'execution',
   description:
-    "Permanently delete a finished request's stored payloads and output files (CDN links stop working), e.g. " +
-    'private or sensitive results. Files you uploaded with upload_file are not deleted. Says which files were ' +
-    'and were not deleted. Needs an admin fal key and confirm: true; cannot be undone.',
+    "Permanently delete a finished request's stored payloads and output files (their links stop working), " +
+    'e.g. for private results; upload_file uploads stay. Says which files were and were not deleted. Needs an ' +
+    'admin fal key and confirm: true.',
   input: v.object({
     request_id: JobParams.request_id,
     confirm: v.pipe(v.literal(true), v.description('Must be true: the deletion cannot be undone.')),

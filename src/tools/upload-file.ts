@@ -1,23 +1,38 @@
 import { Readable } from 'node:stream';
 import * as v from 'valibot';
+import type { KeyedCaller } from '../auth/caller.js';
 import { UserError } from '../errors.js';
 import { extensionForMime, mimeForExtension } from '../jobs/results.js';
 import { initiateUpload, putUpload } from '../jobs/upload.js';
 import { RUNS_MODEL } from '../mcp/annotations.js';
 import { defineTool } from '../mcp/define-tool.js';
+import type { ToolOutput } from '../mcp/results.js';
 import { openPublicUrl, precheckPublicUrl } from '../net/safe-fetch.js';
+import type { Services } from '../services.js';
 
 const extOf = (name: string | undefined) =>
   name ? /\.([a-z0-9]+)$/i.exec(name)?.[1]?.toLowerCase() : undefined;
+
+const UploadOutput = v.object({
+  url: v.string(),
+  content_type: v.string(),
+  file_name: v.string(),
+  /** Bytes uploaded (absent when the caller uploads the file itself). */
+  size: v.optional(v.number()),
+  /** For a file the caller sends itself: where to PUT it, and the command that does. */
+  upload_url: v.optional(v.string()),
+  upload_command: v.optional(v.string()),
+});
+type UploadOutput = v.InferInput<typeof UploadOutput>;
 
 export const uploadFileTool = defineTool({
   name: 'upload_file',
   title: 'Upload a file to fal',
   group: 'execution',
   description:
-    "Put a file on fal's CDN and get a URL to pass to inputs that take files (image_url, audio_url, …). This " +
-    'server cannot read your disk: give either a public http(s) url to copy, or data_base64 with content_type ' +
-    '(limited by the request size). Needs a fal key.',
+    "Put a file on fal's CDN and get a URL for file inputs (image_url, audio_url, …). This server cannot read " +
+    'your disk: give a public url to copy, data_base64 with content_type (small files), or for a file on your ' +
+    'disk just file_name: you get an upload URL and the curl command to run. Needs a fal key.',
   input: v.object({
     url: v.optional(v.pipe(v.string(), v.trim(), v.minLength(1), v.maxLength(4096))),
     data_base64: v.optional(v.pipe(v.string(), v.minLength(1))),
@@ -28,18 +43,16 @@ export const uploadFileTool = defineTool({
       v.pipe(v.string(), v.trim(), v.regex(/^[\w. -]{1,200}$/, 'a plain file name such as photo.png')),
     ),
   }),
-  output: v.object({
-    url: v.string(),
-    content_type: v.string(),
-    file_name: v.string(),
-    size: v.number(),
-  }),
+  output: UploadOutput,
   annotations: RUNS_MODEL,
   needsKey: 'any',
   synonyms: { mime_type: 'content_type', filename: 'file_name', base64: 'data_base64', data: 'data_base64' },
   async handler(args, caller, { services, signal }) {
-    if ((args.url === undefined) === (args.data_base64 === undefined)) {
-      throw new UserError('Give exactly one of url or data_base64.');
+    if (args.url !== undefined && args.data_base64 !== undefined) {
+      throw new UserError('Give one of url or data_base64, not both.');
+    }
+    if (args.url === undefined && args.data_base64 === undefined) {
+      return signedUpload(args, caller, services, signal);
     }
     const inline = args.data_base64 === undefined ? undefined : decodeBase64(args.data_base64, services);
     if (args.url !== undefined) precheckPublicUrl(args.url, services.fetchPolicy);
@@ -116,4 +129,51 @@ function nameFromUrl(raw: string): string | undefined {
   } catch {
     return undefined;
   }
+}
+
+/**
+ * For a file on the caller's own disk: a slot from fal's storage, handed over with
+ * the command that fills it. The server sees neither the file nor its bytes.
+ */
+async function signedUpload(
+  args: { file_name?: string | undefined; content_type?: string | undefined },
+  caller: KeyedCaller,
+  services: Services,
+  signal: AbortSignal,
+): Promise<ToolOutput<UploadOutput>> {
+  if (!args.file_name) {
+    throw new UserError(
+      'Give url (a public file to copy), data_base64 (small files), or file_name (a file on your disk: you get an upload URL and a curl command).',
+    );
+  }
+  const contentType = args.content_type ?? mimeForExtension(extOf(args.file_name));
+  if (!contentType)
+    throw new UserError(
+      `Give content_type (e.g. image/png): it could not be inferred from ${args.file_name}.`,
+    );
+  const target = await initiateUpload(
+    services.fal,
+    caller,
+    { contentType, fileName: args.file_name },
+    signal,
+  );
+  if (!services.fal.trustsUploadUrl(target.upload_url)) {
+    throw new UserError("fal's storage returned an upload URL outside fal's own hosts; not handing it out.");
+  }
+  const quote = (s: string) => `'${s.replaceAll("'", "'\\''")}'`;
+  const command = `curl -X PUT --data-binary @${quote(args.file_name)} -H ${quote(`content-type: ${contentType}`)} ${quote(target.upload_url)}`;
+  return {
+    structured: {
+      url: target.file_url,
+      content_type: contentType,
+      file_name: args.file_name,
+      upload_url: target.upload_url,
+      upload_command: command,
+    },
+    text: [
+      `Send the file from your machine (run this where ${args.file_name} is; the upload URL is for one file and expires):`,
+      command,
+      `Once it succeeds, the file is at ${target.file_url}: pass that URL to the model.`,
+    ].join('\n'),
+  };
 }
