@@ -9,12 +9,21 @@ import { createApp } from '../src/http/app.js';
 import { createLogger } from '../src/log.js';
 import { startEmulator } from '../tests/emulator/app.js';
 
-const emulator = await startEmulator({ port: Number(process.env.DEMO_FAL_PORT ?? 0) });
+// DEMO_JOB_SECONDS makes every job take that long, so job handles, check_job and progress can be tried.
+const jobMs = Number(process.env.DEMO_JOB_SECONDS ?? 0) * 1000;
+const emulator = await startEmulator({
+  port: Number(process.env.DEMO_FAL_PORT ?? 0),
+  ...(jobMs > 0
+    ? { timing: { queueMs: Math.round(jobMs / 4), runMs: Math.round((jobMs * 3) / 4), queuePosition: 3 } }
+    : {}),
+});
 const config = loadConfig({
   ...process.env,
   FAL_API_URL: emulator.apiUrl,
   FAL_QUEUE_URL: emulator.queueUrl,
   FAL_STORAGE_URL: emulator.storageUrl,
+  // The emulator's CDN is on loopback: let results and uploads chain into the next call, as on fal.
+  FETCH_ALLOW_HOSTS: [process.env.FETCH_ALLOW_HOSTS, new URL(emulator.origin).host].filter(Boolean).join(','),
 });
 const logger = createLogger(config.logLevel, undefined, {}, configSecrets(config));
 const { app, services } = createApp({ config, logger });

@@ -132,6 +132,7 @@ export function createServices({ config, logger, fetch, fetchClientMetadata, now
       maxWaitSeconds: config.maxWaitSeconds,
       serverMaxCostUsd: config.maxCostPerCallUsd,
       maxInputBytes: config.maxInputBytes,
+      allowHosts: config.fetchAllowHosts,
     },
     waits: new ConcurrencyLimiter(config.maxConcurrentJobsPerTenant),
   });

@@ -19,9 +19,12 @@ export interface JobLimits {
   maxWaitSeconds: number;
   serverMaxCostUsd: number | undefined;
   maxInputBytes: number;
+  /** FETCH_ALLOW_HOSTS: development hosts fal may be sent to although they look private. */
+  allowHosts?: readonly string[] | undefined;
 }
 
-export interface JobDeps extends Omit<SubmitterDeps, 'serverMaxCostUsd' | 'maxInputBytes' | 'keys'> {
+export interface JobDeps
+  extends Omit<SubmitterDeps, 'serverMaxCostUsd' | 'maxInputBytes' | 'keys' | 'allowHosts'> {
   keys: IdempotencyKeys;
   limits: JobLimits;
   /** Jobs being waited on per tenant. */
@@ -49,6 +52,7 @@ export class JobService {
       ...deps,
       serverMaxCostUsd: deps.limits.serverMaxCostUsd,
       maxInputBytes: deps.limits.maxInputBytes,
+      allowHosts: deps.limits.allowHosts,
     });
   }
 

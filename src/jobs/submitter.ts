@@ -9,6 +9,7 @@ import type { Logger } from '../log.js';
 import type { ModelSchemaService } from '../registry/model-schemas.js';
 import type { ModelRegistry } from '../registry/registry.js';
 import { resolveModel } from '../registry/resolve.js';
+import { assertFalCanFetch } from './fal-urls.js';
 import type { IdempotencyKeys, Reservation } from './idempotency.js';
 import type { JobRecord } from './job-record.js';
 import type { JobStore } from './job-store.js';
@@ -44,6 +45,8 @@ export interface SubmitterDeps {
   maxInputBytes: number;
   /** fal's webhook to this server (`<PUBLIC_URL>/webhooks/fal`), so results are kept as jobs end. */
   webhookUrl: string | undefined;
+  /** FETCH_ALLOW_HOSTS: `host:port` pairs fal may be sent to although they look private (development). */
+  allowHosts?: readonly string[] | undefined;
 }
 
 /**
@@ -60,6 +63,11 @@ export class Submitter {
   constructor(private readonly deps: SubmitterDeps) {}
 
   async submit(req: SubmitRequest, caller: KeyedCaller, signal?: AbortSignal): Promise<Submission> {
+    // First of all: fal could not fetch a private URL anyway, and nothing should be looked up for it.
+    assertFalCanFetch(
+      { ...req.input, ...(req.webhookUrl ? { webhook_url: req.webhookUrl } : {}) },
+      this.deps.allowHosts,
+    );
     const catalogue = await this.deps.registry.catalogue();
     const resolved = resolveModel(catalogue, req.model);
     const model = assertEndpointId(resolved.id);

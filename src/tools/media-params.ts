@@ -1,18 +1,7 @@
 import * as v from 'valibot';
 import { serverChecked } from '../mcp/json-schema.js';
-import { isPublicHost } from '../net/address-guard.js';
 import { JobParams } from './job-output.js';
 import { ModelNameParam } from './params.js';
-
-/** fal fetches these URLs itself: a private or loopback address can only fail there (after billing). */
-function isPublicUrl(raw: string): boolean {
-  if (raw.startsWith('data:')) return true;
-  try {
-    return isPublicHost(new URL(raw).hostname);
-  } catch {
-    return false;
-  }
-}
 
 const url = (what: string) =>
   v.pipe(
@@ -20,10 +9,6 @@ const url = (what: string) =>
     v.trim(),
     v.url(`${what} must be a URL`),
     v.regex(/^(https?:|data:)/, `${what} must be http(s) (use upload_file for local files)`),
-    v.check(
-      isPublicUrl,
-      `${what} points at a private or local address that fal cannot reach; use a public URL or upload_file`,
-    ),
     serverChecked(),
   );
 

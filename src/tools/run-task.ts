@@ -1,4 +1,5 @@
 import type { KeyedCaller } from '../auth/caller.js';
+import { assertFalCanFetch } from '../jobs/fal-urls.js';
 import type { ToolContext } from '../mcp/define-tool.js';
 import type { ToolOutput } from '../mcp/results.js';
 import { chooseModel, type TaskMode } from '../media/choose-model.js';
@@ -38,6 +39,8 @@ export async function runTask(
   caller: KeyedCaller,
   ctx: ToolContext,
 ): Promise<ToolOutput<JobOutput>> {
+  // The tool's own URL arguments, checked before a model is even looked up (the same rule run_model applies).
+  assertFalCanFetch(task.given, ctx.services.fetchPolicy.allowHosts);
   const choice = await chooseModel(ctx.services, task.mode, task.model);
   const { schema } = await ctx.services.schemas.get(choice.model, caller, ctx.signal);
   const given = Object.fromEntries(Object.entries(task.given).filter(([, v]) => v !== undefined));

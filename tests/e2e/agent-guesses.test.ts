@@ -82,3 +82,43 @@ describe.each(['modern', 'legacy'] as const)('argument guesses (%s client)', (er
     expect(JSON.stringify(h.emulator.state.jobs.get(requestId)?.input)).toMatch(/teal and orange/);
   });
 });
+
+describe('one URL policy for every tool that submits', () => {
+  it('run_model refuses a private URL anywhere in its input, as the media tools do; FETCH_ALLOW_HOSTS exempts a dev fal', async () => {
+    const h = await startHarness({ env: (emu) => ({ FETCH_ALLOW_HOSTS: new URL(emu.origin).host }) });
+    try {
+      const client = await CLIENTS.modern({
+        url: IN_PROCESS_URL,
+        fetch: h.inProcessFetch,
+        headers: { 'X-Fal-Key': 'urls-id:secret' },
+      });
+      const nested = await client.callTool('run_model', {
+        model: 'fal-ai/flux/dev/image-to-image',
+        input: { prompt: 'x', image_url: 'http://10.1.2.3/cat.png' },
+      });
+      expect(nested.isError).toBe(true);
+      expect(textOf(nested)).toMatch(
+        /^image_url points at a private or local address \(10\.1\.2\.3\) that fal cannot reach/,
+      );
+      expect(h.emulator.faults.callsTo('queue.submit')).toHaveLength(0);
+      // The emulator's CDN (loopback, exempted): what one tool made, the next can use.
+      const made = await client.callTool('generate_image', { prompt: 'a cat', wait_seconds: 10 });
+      const url = (made.structuredContent as { media: { url: string }[] }).media[0]?.url ?? '';
+      expect(new URL(url).hostname).toBe('127.0.0.1');
+      for (const [tool, args] of [
+        ['edit_image', { operation: 'remove_background', image_url: url }],
+        ['run_model', { model: 'fal-ai/flux/dev/image-to-image', input: { prompt: 'x', image_url: url } }],
+      ] as const) {
+        const chained = await client.callTool(tool, { ...args, wait_seconds: 0 });
+        expect([tool, chained.isError ?? false, textOf(chained).slice(0, 200)]).toEqual([
+          tool,
+          false,
+          expect.any(String),
+        ]);
+      }
+      await client.close();
+    } finally {
+      await h.close();
+    }
+  });
+});

@@ -91,8 +91,13 @@ const MATRIX: Record<string, Partial<Record<string, [Args, RegExp]>>> = {
       /request_id must be the id fal returned|Invalid length/,
     ],
   },
+  delete_payloads: {
+    missing: [{}, /request_id: Invalid key/],
+    range: [{ request_id: 'req-1', confirm: false }, /confirm: Invalid type/],
+    traversal: [{ request_id: '../../etc', confirm: true }, /request_id must be the id fal returned/],
+  },
   upload_file: {
-    missing: [{}, /exactly one of url or data_base64/],
+    missing: [{}, /Give url .*, data_base64 .*, or file_name/],
     type: [{ url: 7 }, /url: Invalid type/],
     private: [{ url: PRIVATE }, /169\.254\.169\.254 is a private or reserved address/],
     huge: [{ url: `https://example.com/${MB}` }, /url: Invalid length/],

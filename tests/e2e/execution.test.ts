@@ -275,7 +275,13 @@ describe('upload_file', () => {
       content_type: 'image/png',
     });
     expect(textOf(bad)).toMatch(/not valid base64/);
-    const both = await client.callTool('upload_file', {});
-    expect(textOf(both)).toMatch(/exactly one of url or data_base64/);
+    const both = await client.callTool('upload_file', {
+      url: 'https://example.com/a.png',
+      data_base64: 'aGk=',
+      content_type: 'image/png',
+    });
+    expect(textOf(both)).toMatch(/Give one of url or data_base64, not both/);
+    const neither = await client.callTool('upload_file', {});
+    expect(textOf(neither)).toMatch(/Give url .*, data_base64 .*, or file_name/);
   });
 });
