@@ -50,12 +50,13 @@ export function acceptingGuesses(
           continue;
         }
         refused = true;
-        const close = target ?? closest(key, known);
+        const close = target ?? (key.length <= 60 ? closest(key, known) : undefined);
+        const shown = key.length > 60 ? `${key.slice(0, 60)}…` : key;
         addIssue({
           message:
             target !== undefined
               ? `"${key}" and "${target}" are the same argument: send only "${target}"`
-              : `unknown argument "${key}"${close ? ` (did you mean "${close}"?)` : ''}; this tool takes ${known.join(', ')}`,
+              : `unknown argument "${shown}"${close ? ` (did you mean "${close}"?)` : ''}; this tool takes ${known.join(', ')}`,
         });
       }
       return refused ? NEVER : args;

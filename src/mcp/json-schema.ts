@@ -9,9 +9,10 @@ const SERVER_CHECKED = 'x-server-checked';
 const SERVER_BOUNDS = new Set(['pattern', 'format', 'minLength', 'maxLength', 'minimum']);
 
 /**
- * Mark a field whose pattern, format, length bounds and lower bound only the server
- * needs (an id's character set, a URL's scheme, a wait that cannot be negative): agents see its type and
- * description, the server still checks everything. Every byte of tools/list is paid in every agent's context.
+ * Mark a field whose pattern, format, length bounds and lower bound only the
+ * server needs (an id's character set, a URL's scheme, a wait that cannot be
+ * negative): agents see its type and description, the server still checks it
+ * all. Every byte of tools/list is paid in every agent's context.
  */
 export function serverChecked<TInput>(): v.MetadataAction<TInput, { [SERVER_CHECKED]: true }> {
   return v.metadata({ [SERVER_CHECKED]: true });
@@ -39,7 +40,7 @@ function compact(node: unknown, io: Io, depth: number): unknown {
     if (io === 'output' && (key === 'required' || (depth >= 1 && (key === 'properties' || key === 'items'))))
       continue;
     if (key === 'required' && Array.isArray(value) && value.length === 0) continue;
-    // An enum of strings says the type already.
+    // An enum whose values share one type says that type already.
     if (key === 'type' && isUniformEnum(schema.enum)) continue;
     if (key === 'properties' && typeof value === 'object' && value !== null) {
       out[key] = Object.fromEntries(

@@ -48,6 +48,9 @@ describe.each(['modern', 'legacy'] as const)('argument guesses (%s client)', (er
     expect(far.isError).toBe(true);
     expect(textOf(far)).toMatch(/unknown argument "currency"; this tool takes models/);
     expect(h.emulator.faults.callsTo('pricing')).toHaveLength(0);
+    // An absurd name is cut short in the message.
+    const long = await call('list_models', { ['x'.repeat(5_000)]: 1 });
+    expect(textOf(long).length).toBeLessThan(600);
   });
 
   it('reads common names for the model and the job everywhere, and refuses both spellings at once', async () => {
