@@ -171,7 +171,7 @@ async function signedUpload(
       upload_command: command,
     },
     text: [
-      `Send the file from your machine (run this where ${args.file_name} is; the upload URL is for one file and expires):`,
+      `Send the file from your machine (run this where ${args.file_name} is; the upload URL is for this one file; use it soon):`,
       command,
       `Once it succeeds, the file is at ${target.file_url}: pass that URL to the model.`,
     ].join('\n'),
