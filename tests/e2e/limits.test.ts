@@ -65,7 +65,8 @@ describe('limits', () => {
   it("caps each tenant's jobs being waited on", async () => {
     const h = await startHarness({ env: { MAX_CONCURRENT_JOBS_PER_TENANT: '1' } });
     try {
-      h.emulator.state.setTiming('fal-ai/flux/dev', { queueMs: 1500, runMs: 100 });
+      // Long enough that the first job is still waited on whenever its first status poll lands.
+      h.emulator.state.setTiming('fal-ai/flux/dev', { queueMs: 3000, runMs: 100 });
       const client = await connectModern({
         url: IN_PROCESS_URL,
         fetch: h.inProcessFetch,
@@ -77,7 +78,9 @@ describe('limits', () => {
         wait_seconds: 5,
       });
       // The first job is being waited on once fal has been asked for its status.
-      await expect.poll(() => h.emulator.faults.callsTo('queue.status').length).toBeGreaterThan(0);
+      await expect
+        .poll(() => h.emulator.faults.callsTo('queue.status').length, { timeout: 5_000 })
+        .toBeGreaterThan(0);
       const second = await client.callTool('run_model', {
         model: 'flux_dev',
         input: { prompt: 'b' },
