@@ -75,7 +75,7 @@ describe('limits', () => {
       const first = client.callTool('run_model', {
         model: 'flux_dev',
         input: { prompt: 'a' },
-        wait_seconds: 5,
+        wait_seconds: 10,
       });
       // The first job is being waited on once fal has been asked for its status.
       await expect
