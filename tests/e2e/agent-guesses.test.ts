@@ -73,6 +73,12 @@ describe.each(['modern', 'legacy'] as const)('argument guesses (%s client)', (er
     expect(out.unknown.map((u) => u.model)).toEqual(['flux_devv', 'fal-ai/not-a/model']);
     expect(out.unknown[0]?.closest).toContain('fal-ai/flux/dev');
     expect(textOf(r)).toMatch(/- flux_devv: not a fal model; closest: fal-ai\/flux\/dev/);
+    // Many ids fal may not know cost one batch call, not one call each.
+    h.emulator.faults.clear();
+    const many = Array.from({ length: 20 }, (_, i) => `fal-ai/made-up/model-${i}`);
+    const batch = await call('get_pricing', { models: ['flux_schnell', ...many] });
+    expect((batch.structuredContent as { unknown: unknown[] }).unknown).toHaveLength(20);
+    expect(h.emulator.faults.callsTo('pricing').length).toBeLessThanOrEqual(2);
     const none = await call('get_pricing', { models: ['nope_not_a_model'] });
     expect(none.isError).toBe(true);
     expect(textOf(none)).toMatch(/Unknown model "nope_not_a_model"/);
