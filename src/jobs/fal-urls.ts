@@ -1,6 +1,6 @@
 import { UserError } from '../errors.js';
 import { isObject } from '../lib/is-object.js';
-import { isPublicHost } from '../net/address-guard.js';
+import { isExemptHost, isPublicHost } from '../net/address-guard.js';
 
 const MAX_STRINGS = 2_000;
 
@@ -24,9 +24,7 @@ export function assertFalCanFetch(input: unknown, allowHosts: readonly string[] 
       } catch {
         return;
       }
-      const port = url.port || (url.protocol === 'https:' ? '443' : '80');
-      const host = url.hostname.replace(/^\[|\]$/g, '').toLowerCase();
-      if (allowHosts.includes(`${host}:${port}`) || isPublicHost(url.hostname)) return;
+      if (isExemptHost(url, allowHosts) || isPublicHost(url.hostname)) return;
       throw new UserError(
         `${field} points at a private or local address (${url.hostname}) that fal cannot reach; use a public URL or upload_file.`,
       );

@@ -1,6 +1,7 @@
 import type { KeyedCaller } from '../auth/caller.js';
 import { UserError } from '../errors.js';
 import type { FalClient } from '../fal/client.js';
+import { FalError } from '../fal/errors.js';
 import { deletePayloads } from '../fal/platform.js';
 import { assertRequestId } from '../fal/queue-paths.js';
 import type { JobStore } from './job-store.js';
@@ -29,7 +30,18 @@ export class PayloadDeleter {
         `Request ${requestId} is not among the jobs this access token started here, so its payloads are not yours to delete.`,
       );
     }
-    const answer = await deletePayloads(this.deps.fal, requestId, caller, signal);
+    let answer: Awaited<ReturnType<typeof deletePayloads>>;
+    try {
+      answer = await deletePayloads(this.deps.fal, requestId, caller, signal);
+    } catch (error) {
+      if (!(error instanceof FalError) || error.kind !== 'not_found') throw error;
+      // Already deleted (a retry after a lost answer), expired, or another account's: fal has nothing.
+      // Any links kept here point at nothing either way.
+      await this.deps.store.forgetOutcome(caller.tenant, requestId);
+      throw new UserError(
+        `fal has no stored payloads for request ${requestId} under this key: already deleted, past fal's retention, or submitted with another key. Nothing was deleted now.`,
+      );
+    }
     await this.deps.store.forgetOutcome(caller.tenant, requestId);
     const results = answer.cdn_delete_results ?? [];
     return {

@@ -55,6 +55,13 @@ export function isLocalName(hostname: string): boolean {
   return name === 'localhost' || name.endsWith('.localhost');
 }
 
+/** Whether a URL's `host:port` is listed in FETCH_ALLOW_HOSTS (development and tests only). */
+export function isExemptHost(url: URL, allowHosts: readonly string[] = []): boolean {
+  const host = url.hostname.replace(/^\[|\]$/g, '').toLowerCase();
+  const port = url.port || (url.protocol === 'https:' ? '443' : '80');
+  return allowHosts.includes(`${host}:${port}`);
+}
+
 /** Whether a URL's host could be public: not a local name, not a blocked address literal. */
 export function isPublicHost(urlHostname: string): boolean {
   const host = urlHostname.replace(/^\[|\]$/g, '');

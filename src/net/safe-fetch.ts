@@ -5,7 +5,7 @@ import type { LookupFunction } from 'node:net';
 import { isIP } from 'node:net';
 import { type Readable, Transform } from 'node:stream';
 import { UserError } from '../errors.js';
-import { isBlockedAddress, isLocalName } from './address-guard.js';
+import { isBlockedAddress, isExemptHost, isLocalName } from './address-guard.js';
 
 export interface FetchPolicy {
   maxBytes: number;
@@ -74,9 +74,8 @@ export function checkStatically(url: URL, policy: FetchPolicy): boolean {
     throw refuse(`only http and https URLs are allowed, not ${url.protocol.replace(':', '')}`);
   }
   if (url.username || url.password) throw refuse('URLs with credentials are not allowed');
+  if (isExemptHost(url, policy.allowHosts)) return true;
   const hostname = url.hostname.replace(/^\[|\]$/g, '').toLowerCase();
-  const port = url.port || (url.protocol === 'https:' ? '443' : '80');
-  if (policy.allowHosts?.includes(`${hostname}:${port}`)) return true;
   if (isIP(hostname) && isBlockedAddress(hostname))
     throw refuse(`${hostname} is a private or reserved address`);
   if (isLocalName(hostname)) throw refuse(`${hostname} resolves to a private or reserved address`);

@@ -36,6 +36,10 @@ describe('delete_payloads', () => {
       requestId: job.request_id,
       idempotencyKey: `delete-payloads-${job.request_id}`,
     });
+    // Asked again (a retry after a lost answer): fal has nothing left, and says so plainly.
+    const again = await admin.callTool('delete_payloads', { request_id: job.request_id, confirm: true });
+    expect(again.isError).toBe(true);
+    expect(textOf(again)).toMatch(/^fal has no stored payloads for request .* already deleted/);
     // check_job no longer hands out the links kept from before.
     const after = await admin.callTool('check_job', { request_id: job.request_id });
     expect(JSON.stringify(after)).not.toContain(job.media[0]?.url);
