@@ -14,8 +14,10 @@ FROM node:22-slim AS runtime
 ENV NODE_ENV=production HOST=0.0.0.0 PORT=8080 NODE_OPTIONS=--max-old-space-size=256
 WORKDIR /app
 COPY package.json package-lock.json ./
-# typescript arrives as an optional peer of valibot: leave optional packages out too.
-RUN npm ci --omit=dev --omit=optional --ignore-scripts --no-audit --no-fund && npm cache clean --force
+# Optional packages stay: sharp's prebuilt binary for this platform is one (image previews). typescript
+# arrives as an optional peer of valibot and is not needed at run time. The last step proves sharp loads.
+RUN npm ci --omit=dev --ignore-scripts --no-audit --no-fund && rm -rf node_modules/typescript \
+  && npm cache clean --force && node -e "import('sharp').then((s) => s.default.versions)"
 COPY --from=build /app/dist ./dist
 USER node
 EXPOSE 8080

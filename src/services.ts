@@ -12,6 +12,7 @@ import { ConcurrencyLimiter } from './limits/concurrency.js';
 import { RateLimiter } from './limits/rate-limiter.js';
 import { RefusedKeys } from './limits/refused-keys.js';
 import type { Logger } from './log.js';
+import { PreviewMaker } from './media/previews.js';
 import { registerGauges } from './metrics/gauges.js';
 import { Metrics } from './metrics/metrics.js';
 import type { FetchPolicy } from './net/safe-fetch.js';
@@ -34,6 +35,8 @@ export interface Services {
   uploads: ConcurrencyLimiter;
   /** How upload_file fetches caller URLs. */
   fetchPolicy: FetchPolicy;
+  /** Inline previews of result images. */
+  previews: PreviewMaker;
   fal: FalClient;
   logger: Logger;
   metrics: Metrics;
@@ -150,6 +153,7 @@ export function createServices({ config, logger, fetch, fetchClientMetadata, now
       timeoutMs: config.fetchTimeoutMs,
       allowHosts: config.fetchAllowHosts,
     },
+    previews: new PreviewMaker({ allowHosts: config.fetchAllowHosts, logger }),
     fal,
     logger,
     metrics,

@@ -12,10 +12,15 @@ export interface ToolOutput<T> {
   structured: T;
   text: string;
   links?: readonly MediaLink[];
+  /** Inline images (previews) for a vision model to look at, after the text. */
+  images?: readonly { data: string; mimeType: string }[];
 }
 
 export function toCallToolResult<T>(output: ToolOutput<T>): CallToolResult {
   const content: CallToolResult['content'] = [{ type: 'text', text: output.text }];
+  for (const image of output.images ?? []) {
+    content.push({ type: 'image', data: image.data, mimeType: image.mimeType });
+  }
   for (const link of output.links ?? []) {
     content.push({
       type: 'resource_link',

@@ -3,9 +3,13 @@ import { fetchModelsPage } from '../fal/platform.js';
 import type { Logger } from '../log.js';
 import { modelFromEntry } from './catalogue.js';
 import { CATEGORY_MAPPING, falCategoriesOf, isSimpleCategory } from './categories.js';
+import type { Price } from './pricing.js';
+import { recommendationReason } from './recommend-reason.js';
 import type { ModelRegistry } from './registry.js';
 import { describeFailure } from './registry.js';
-import { searchCatalogue, tokenize } from './search.js';
+import type { SchemaSummary } from './schema-summary.js';
+import { searchCatalogue } from './search.js';
+import { type TaskPhrase, taskPhrases } from './search-words.js';
 import type { Catalogue, FalModel } from './types.js';
 
 export interface DiscoveryDeps {
@@ -80,25 +84,6 @@ export async function searchModels(
   };
 }
 
-const CATEGORY_PURPOSE: Record<string, string> = {
-  'text-to-image': 'text-to-image generation',
-  'image-to-image': 'image transformation',
-  'image-to-video': 'image-to-video animation',
-  'text-to-video': 'text-to-video generation',
-  'video-to-video': 'video transformation',
-  'text-to-audio': 'audio generation',
-  'speech-to-text': 'speech transcription',
-  'text-to-speech': 'speech synthesis',
-  'audio-to-audio': 'audio transformation',
-  'audio-to-video': 'audio-driven video',
-  'video-to-audio': 'soundtracks for video',
-  'image-to-3d': 'image-to-3D reconstruction',
-  'text-to-3d': 'text-to-3D generation',
-  vision: 'image understanding',
-  llm: 'text generation',
-  training: 'fine-tuning',
-};
-
 export interface Recommendation {
   model: FalModel;
   reason: string;
@@ -108,24 +93,10 @@ export interface RecommendOutcome extends Omit<SearchOutcome, 'models'> {
   recommendations: Recommendation[];
 }
 
-/** Why a model suits a task, in the seed's words plus the task words it matched. */
-export function recommendationReason(model: FalModel, task: string): string {
-  const reasons: string[] = [];
-  if (model.highlighted) reasons.push('Featured model by Fal.ai');
-  if (model.groupLabel) reasons.push(`Part of ${model.groupLabel} family`);
-  const purpose = CATEGORY_PURPOSE[model.category];
-  if (purpose) reasons.push(`Supports ${purpose}`);
-  // Singular and plural count as the same word ("photo" matches "photos").
-  const stem = (w: string) => (w.length > 3 ? w.replace(/s$/, '') : w);
-  const haystack = new Set(
-    tokenize(`${model.id} ${model.name} ${model.description} ${model.tags.join(' ')} ${model.category}`).map(
-      stem,
-    ),
-  );
-  const matched = tokenize(task).filter((w) => haystack.has(stem(w)));
-  if (matched.length > 0) reasons.push(`Matches "${[...new Set(matched)].join('", "')}"`);
-  if (reasons.length === 0) reasons.push(`Matches search for '${task}'`);
-  return reasons.join('; ');
+/** What the reasons may also say, from caches only (recommending never fetches a price or a schema). */
+export interface ReasonLookups {
+  priceOf?(id: string): Price | undefined;
+  summaryOf?(id: string): SchemaSummary | undefined;
 }
 
 /**
@@ -134,13 +105,16 @@ export function recommendationReason(model: FalModel, task: string): string {
  * local one knows synonyms, typos and task words). A simplified category covers
  * all of fal's categories of that kind (image → text-to-image and
  * image-to-image …), not only the first as in the seed; the kind's generative
- * category (text-to-*) gets a small lead.
+ * category (text-to-*) gets a small lead. A task phrased the way users phrase
+ * it ("make this blurry photo sharper") adds a third list, searched with the
+ * catalogue's words for that task, counted triple: it is what the user meant.
  */
 export async function recommendModels(
   deps: DiscoveryDeps,
   query: { task: string; category?: string | undefined; limit: number },
   as: Credential,
   signal?: AbortSignal,
+  lookups: ReasonLookups = {},
 ): Promise<RecommendOutcome> {
   const pool = query.limit * 2;
   const found = await searchModels(
@@ -158,16 +132,30 @@ export async function recommendModels(
   const preferred = category && isSimpleCategory(category) ? falCategoriesOf(category)[0] : undefined;
 
   const RRF_K = 10;
-  const fused = new Map<string, { model: FalModel; score: number }>();
-  const add = (model: FalModel, rank: number) => {
-    const entry = fused.get(model.id) ?? { model, score: 0 };
-    entry.score += 1 / (RRF_K + rank);
+  // A recognised task phrase outweighs fal's list and the word search together.
+  const PHRASE_WEIGHT = 3;
+  const fused = new Map<string, { model: FalModel; score: number; phrases: TaskPhrase[] }>();
+  const add = (model: FalModel, rank: number, weight = 1, phrase?: TaskPhrase) => {
+    const entry = fused.get(model.id) ?? { model, score: 0, phrases: [] };
+    entry.score += weight / (RRF_K + rank);
+    if (phrase) entry.phrases.push(phrase);
     fused.set(model.id, entry);
   };
   if (found.source === 'fal') {
     for (const [i, m] of found.models.entries()) add(m, i);
   }
   for (const [i, h] of localHits.entries()) add(h.model, i);
+  for (const phrase of taskPhrases(query.task)) {
+    const hits = searchCatalogue(found.catalogue, {
+      text: phrase.search,
+      category: query.category,
+      categories: phrase.categories,
+      limit: pool,
+    });
+    // Only models of the task's kind: "outpaint" also names an audio model, "speech" a transcriber.
+    const fitting = hits.filter((h) => phrase.categories.includes(h.model.category));
+    for (const [i, h] of fitting.entries()) add(h.model, i, PHRASE_WEIGHT, phrase);
+  }
   const ranked = [...fused.values()]
     .map((e) => ({ ...e, score: e.score * (preferred && e.model.category === preferred ? 1.1 : 1) }))
     .sort((a, b) => b.score - a.score || a.model.id.localeCompare(b.model.id))
@@ -176,6 +164,14 @@ export async function recommendModels(
   const { models: _omit, ...rest } = found;
   return {
     ...rest,
-    recommendations: ranked.map(({ model }) => ({ model, reason: recommendationReason(model, query.task) })),
+    recommendations: ranked.map(({ model, phrases }) => ({
+      model,
+      reason: recommendationReason(model, query.task, {
+        catalogue: found.catalogue,
+        phrases,
+        price: lookups.priceOf?.(model.id),
+        summary: lookups.summaryOf?.(model.id),
+      }),
+    })),
   };
 }

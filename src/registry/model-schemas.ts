@@ -48,6 +48,11 @@ export class ModelSchemaService {
     this.#cache = new LruTtlCache(deps.maxEntries ?? 300, deps.ttlMs);
   }
 
+  /** The shared schema of a model if it is cached, without fetching it. */
+  cached(id: string): ModelSchema | undefined {
+    return this.#cache.get(id);
+  }
+
   /**
    * The schema of a model for `caller`: the shared copy (fetched with the crawl key,
    * its failures counted against whoever triggered the fetch), else the caller's own view.

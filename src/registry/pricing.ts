@@ -25,6 +25,11 @@ export class PricingService {
     private readonly onLookup: (hit: boolean) => void = () => undefined,
   ) {}
 
+  /** The caller's price of a model if it is cached, without asking fal. */
+  cached(caller: Caller, endpointId: string): Price | undefined {
+    return caller.key ? this.#cache.get(`${caller.tenant}\n${endpointId}`) : undefined;
+  }
+
   async prices(
     endpointIds: readonly string[],
     caller: Caller & { key: NonNullable<Caller['key']> },

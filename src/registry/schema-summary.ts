@@ -113,7 +113,7 @@ function typeOf(s: JsonObject): string {
   return 'any';
 }
 
-function isFileInput(name: string, s: JsonObject): boolean {
+export function isFileInput(name: string, s: JsonObject): boolean {
   if (s['x-fal-file-input'] === true) return true;
   if (isObject(s.items) && s.items['x-fal-file-input'] === true) return true;
   return /(^|_)(url|urls)$/.test(name) && (s.type === 'string' || (s.type === 'array' && isObject(s.items)));

@@ -154,6 +154,8 @@ export interface SearchQuery {
   limit: number;
   /** Leave out deprecated models (default true). */
   activeOnly?: boolean;
+  /** Categories the task is known to want (from a task phrase), boosted like a word's intent. */
+  categories?: readonly string[];
 }
 
 /**
@@ -178,7 +180,7 @@ export function searchCatalogueCounted(
     0,
     MAX_QUERY_WORDS,
   );
-  const intents = new Set(words.flatMap((w) => INTENTS[w] ?? []));
+  const intents = new Set([...words.flatMap((w) => INTENTS[w] ?? []), ...(query.categories ?? [])]);
   const inCategory = categoryMatcher(query.category);
   const activeOnly = query.activeOnly ?? true;
   if (words.length === 0) return { hits: [], total: 0 };

@@ -16,7 +16,7 @@ export const cancelJobTool = defineTool({
   group: 'execution',
   description:
     'Cancel a queued or running fal job. Says whether it was cancelled, had already finished, or is unknown. ' +
-    'model may be omitted for jobs started through this server. Needs the key that submitted it.',
+    'model may be omitted for jobs started here. Needs the key that submitted it.',
   input: v.object({
     request_id: JobParams.request_id,
     model: v.optional(ModelNameParam),

@@ -1,7 +1,7 @@
 import * as v from 'valibot';
 import { READS } from '../mcp/annotations.js';
 import { defineTool } from '../mcp/define-tool.js';
-import { JobOutput, JobParams, jobToolOutput } from './job-output.js';
+import { JobOutput, JobParams, jobToolOutputWithPreviews } from './job-output.js';
 import { ModelNameParam } from './params.js';
 
 export const checkJobTool = defineTool({
@@ -19,11 +19,13 @@ export const checkJobTool = defineTool({
       v.pipe(v.number(), v.minValue(0), v.description('Wait this long for completion (default 0).')),
     ),
     logs: v.optional(v.boolean(), false),
+    preview: JobParams.preview,
   }),
   output: JobOutput,
   annotations: READS,
   needsKey: 'any',
-  async handler(args, caller, { services, signal, progress }) {
+  async handler(args, caller, ctx) {
+    const { services, signal, progress } = ctx;
     const { model, record } = await services.jobs.locate(caller, args.request_id, args.model);
     const waitSeconds = args.wait_seconds ? services.jobs.clampWait(args.wait_seconds) : 0;
     const view = await services.jobs.follow(model, args.request_id, caller, record, {
@@ -32,6 +34,11 @@ export const checkJobTool = defineTool({
       signal,
       progress: (step, message) => progress(step, undefined, message),
     });
-    return jobToolOutput(view, waitSeconds);
+    return jobToolOutputWithPreviews(
+      view,
+      { waitedSeconds: waitSeconds, preview: args.preview },
+      caller,
+      ctx,
+    );
   },
 });

@@ -4,7 +4,7 @@ import { RUNS_MODEL } from '../mcp/annotations.js';
 import { defineTool } from '../mcp/define-tool.js';
 import { serverChecked } from '../mcp/json-schema.js';
 import type { TaskMode } from '../media/choose-model.js';
-import { JobOutput } from './job-output.js';
+import { JobOutput, JobParams } from './job-output.js';
 import { PROMPT_MAX, TaskParams, TaskRunFields } from './media-params.js';
 
 import { runOptions, runTask } from './run-task.js';
@@ -119,6 +119,7 @@ export const editImageTool = defineTool({
     ),
     seed: TaskParams.seed,
     ...TaskRunFields,
+    preview: JobParams.preview,
   }),
   output: JobOutput,
   annotations: RUNS_MODEL,

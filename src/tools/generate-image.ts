@@ -4,7 +4,7 @@ import { RUNS_MODEL } from '../mcp/annotations.js';
 import { defineTool } from '../mcp/define-tool.js';
 import { serverChecked } from '../mcp/json-schema.js';
 import type { TaskMode } from '../media/choose-model.js';
-import { JobOutput } from './job-output.js';
+import { JobOutput, JobParams } from './job-output.js';
 import { PROMPT_MAX, TaskParams, TaskRunFields } from './media-params.js';
 
 import { runOptions, runTask } from './run-task.js';
@@ -57,10 +57,10 @@ export const generateImageTool = defineTool({
   title: 'Generate an image',
   group: 'media',
   description:
-    'Make images from a prompt (default FLUX.1 [dev]), or transform a source image_url. Optional structured ' +
-    'fields (subject, style, composition, lighting, colour, camera) are assembled into the prompt. Use ' +
-    'edit_image for targeted edits (inpaint, background, upscale, outpaint), run_model for other options. ' +
-    'Returns image links. Needs a fal key.',
+    'Make images from a prompt (default FLUX.1 [dev]), or transform a source image_url. Optional subject, ' +
+    'style, composition, lighting, colour and camera are added to the prompt. Use edit_image for targeted ' +
+    'edits (inpaint, background, upscale, outpaint), run_model for other options. Returns image links and ' +
+    'previews. Needs a fal key.',
   input: v.object({
     prompt: field('What to generate.'),
     subject: field(),
@@ -87,6 +87,7 @@ export const generateImageTool = defineTool({
     output_format: v.optional(v.picklist(['jpeg', 'png', 'webp'])),
     enable_safety_checker: v.optional(v.boolean(), true),
     ...TaskRunFields,
+    preview: JobParams.preview,
   }),
   output: JobOutput,
   annotations: RUNS_MODEL,

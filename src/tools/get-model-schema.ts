@@ -1,6 +1,7 @@
 import * as v from 'valibot';
 import { READS } from '../mcp/annotations.js';
 import { defineTool } from '../mcp/define-tool.js';
+import { codeSnippets } from '../registry/code-snippets.js';
 import { SchemaSummarySchema } from '../registry/schema-summary.js';
 import { ModelNameParam } from './params.js';
 
@@ -11,10 +12,10 @@ export const getModelSchemaTool = defineTool({
   description:
     'What a model takes and returns: required fields, types, enums, defaults, ranges, which inputs take ' +
     'file URLs (a public URL or an upload_file result) and which outputs are media. Call it before ' +
-    'run_model. detail="full" adds the complete JSON Schemas (large).',
+    'run_model. detail="full" adds the complete JSON Schemas (large), "code" snippets (JS, Python, curl).',
   input: v.object({
     model: ModelNameParam,
-    detail: v.optional(v.picklist(['summary', 'full']), 'summary'),
+    detail: v.optional(v.picklist(['summary', 'full', 'code']), 'summary'),
   }),
   output: v.object({
     model: v.string(),
@@ -25,12 +26,21 @@ export const getModelSchemaTool = defineTool({
     input_schema: v.optional(v.record(v.string(), v.unknown())),
     output_schema: v.optional(v.record(v.string(), v.unknown())),
     note: v.optional(v.string()),
+    code: v.optional(
+      v.object({
+        example_input: v.record(v.string(), v.unknown()),
+        javascript: v.string(),
+        python: v.string(),
+        curl: v.string(),
+      }),
+    ),
   }),
   annotations: READS,
   needsKey: false,
   async handler(args, caller, { services, signal }) {
     const { schema, note } = await services.schemas.get(args.model, caller, signal);
     const { summary, model } = schema;
+    const code = args.detail === 'code' ? codeSnippets(schema.id, schema.input) : undefined;
     const structured = {
       model: schema.id,
       name: model.name,
@@ -39,6 +49,7 @@ export const getModelSchemaTool = defineTool({
       ...summary,
       ...(args.detail === 'full' ? { input_schema: schema.input, output_schema: schema.output } : {}),
       ...(note ? { note } : {}),
+      ...(code ? { code } : {}),
     };
     const fieldLines = summary.fields.map((f) => {
       const extra = [
@@ -68,6 +79,22 @@ export const getModelSchemaTool = defineTool({
         ? [
             `Input JSON Schema: ${JSON.stringify(schema.input)}`,
             `Output JSON Schema: ${JSON.stringify(schema.output)}`,
+          ]
+        : []),
+      ...(code
+        ? [
+            'JavaScript (@fal-ai/client):',
+            '```js',
+            code.javascript,
+            '```',
+            'Python (fal-client):',
+            '```python',
+            code.python,
+            '```',
+            'curl (queue API):',
+            '```sh',
+            code.curl,
+            '```',
           ]
         : []),
     ].join('\n');

@@ -1,6 +1,8 @@
 import * as v from 'valibot';
+import type { Caller } from '../auth/caller.js';
 import { type JobView, JobViewSchema } from '../jobs/job-view.js';
 import { mediaLine } from '../jobs/results.js';
+import type { ToolContext } from '../mcp/define-tool.js';
 import { serverChecked } from '../mcp/json-schema.js';
 import type { ToolOutput } from '../mcp/results.js';
 
@@ -23,12 +25,7 @@ export const JobParams = {
     v.description("The model's inputs (see get_model_schema); files as URLs (upload_file)."),
   ),
   max_cost_usd: v.optional(
-    v.pipe(
-      v.number(),
-      v.minValue(0),
-      v.description("Refuse if fal's estimate exceeds this (USD)."),
-      serverChecked(),
-    ),
+    v.pipe(v.number(), v.minValue(0), v.description("Cost cap (USD) on fal's estimate."), serverChecked()),
   ),
   idempotency_key: v.optional(
     v.pipe(
@@ -36,7 +33,7 @@ export const JobParams = {
       v.trim(),
       v.minLength(1),
       v.maxLength(200),
-      v.description('Same key within 24 h: the same job, billed once.'),
+      v.description('Same key (24 h): same job, billed once.'),
       serverChecked(),
     ),
   ),
@@ -48,10 +45,29 @@ export const JobParams = {
     v.description('The request_id fal returned.'),
     serverChecked(),
   ),
+  /** Inline image previews (default on): described by the tools that offer it, to keep tools/list small. */
+  preview: v.optional(v.boolean(), true),
   wait_seconds: v.optional(
     v.pipe(v.number(), v.minValue(0), v.description('Seconds to wait (default 20).'), serverChecked()),
   ),
 };
+
+/**
+ * The job tool output of a finished job, with small previews of its images as
+ * image content (a vision model can check its own work) unless `preview` is off.
+ */
+export async function jobToolOutputWithPreviews(
+  view: JobView,
+  options: { waitedSeconds?: number; preview: boolean },
+  caller: Caller,
+  { services, signal }: ToolContext,
+): Promise<ToolOutput<JobOutput>> {
+  if (!options.preview || view.status !== 'COMPLETED') return jobToolOutput(view, options.waitedSeconds);
+  const previews = await services.previews.make(view.media, caller.tenant, signal);
+  view.notes.push(...previews.notes);
+  const output = jobToolOutput(view, options.waitedSeconds);
+  return previews.images.length ? { ...output, images: previews.images } : output;
+}
 
 /** Structured job, a text mirror an agent can act on, and a resource link per media file. */
 export function jobToolOutput(view: JobView, waitedSeconds?: number): ToolOutput<JobOutput> {

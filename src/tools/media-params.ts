@@ -20,7 +20,7 @@ export const PROMPT_MAX = 10_000;
 
 /** Parameters every task tool shares, described once. */
 export const TaskParams = {
-  model: v.optional(v.pipe(ModelNameParam, v.description('Optional: another model of this kind.'))),
+  model: v.optional(v.pipe(ModelNameParam, v.description('Another model of this kind.'))),
   wait_seconds: JobParams.wait_seconds,
   max_cost_usd: JobParams.max_cost_usd,
   idempotency_key: JobParams.idempotency_key,
@@ -33,7 +33,7 @@ export const TaskParams = {
       v.string(),
       v.trim(),
       v.regex(/^\d+(\.\d+)?:\d+(\.\d+)?$/, 'an aspect ratio such as 16:9'),
-      v.description('Width:height, e.g. 16:9; the nearest supported is used.'),
+      v.description('e.g. 16:9 (nearest supported).'),
       serverChecked(),
     ),
   ),

@@ -12,8 +12,8 @@ export const recommendModelTool = defineTool({
   group: 'discovery',
   description:
     'Pick fal models for a task described in plain words ("product photo on white background", "animate this ' +
-    'portrait", "podcast voice"), each with the reason it fits. Use it before run_model when you do not know ' +
-    'which model to use; then get_model_schema for its inputs.',
+    'portrait", "podcast voice"), each with why it fits (what it takes and gives, family, your price). Use ' +
+    'it before run_model when you do not know which model to use; then get_model_schema.',
   input: v.object({
     task: v.pipe(
       v.string(),
@@ -39,6 +39,10 @@ export const recommendModelTool = defineTool({
       { task: args.task, category: args.category, limit: args.limit },
       services.registry.searchCredential(caller),
       signal,
+      {
+        priceOf: (id) => services.pricing.cached(caller, id),
+        summaryOf: (id) => services.schemas.cached(id)?.summary,
+      },
     );
     const recommendations = found.recommendations.map((r) => ({
       ...summarizeModel(r.model, found.catalogue),

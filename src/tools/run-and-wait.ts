@@ -1,7 +1,7 @@
 import type { KeyedCaller } from '../auth/caller.js';
 import type { ToolContext } from '../mcp/define-tool.js';
 import type { ToolOutput } from '../mcp/results.js';
-import { type JobOutput, jobToolOutput } from './job-output.js';
+import { type JobOutput, jobToolOutputWithPreviews } from './job-output.js';
 
 export interface RunRequest {
   model: string;
@@ -9,6 +9,8 @@ export interface RunRequest {
   waitSeconds?: number | undefined;
   maxCostUsd?: number | undefined;
   idempotencyKey?: string | undefined;
+  /** Inline previews of the result's images (default true). */
+  preview?: boolean | undefined;
   /** Notes from choosing the model and mapping parameters, shown with the result. */
   notes?: readonly string[];
 }
@@ -21,8 +23,9 @@ export interface RunRequest {
 export async function runAndWait(
   req: RunRequest,
   caller: KeyedCaller,
-  { services, signal, progress }: ToolContext,
+  ctx: ToolContext,
 ): Promise<ToolOutput<JobOutput>> {
+  const { services, signal, progress } = ctx;
   const waitSeconds = services.jobs.clampWait(req.waitSeconds);
   const submission = await services.jobs.submit(
     {
@@ -52,5 +55,10 @@ export async function runAndWait(
     firstPollDelayMs: submission.fresh ? 500 : 0,
   });
   view.notes.unshift(...(req.notes ?? []), ...submission.notes);
-  return jobToolOutput(view, waitSeconds);
+  return jobToolOutputWithPreviews(
+    view,
+    { waitedSeconds: waitSeconds, preview: req.preview ?? true },
+    caller,
+    ctx,
+  );
 }

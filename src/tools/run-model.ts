@@ -12,7 +12,7 @@ export const runModelTool = defineTool({
   group: 'execution',
   description:
     'Run any fal model and wait briefly for its result. The input is checked against the model schema first ' +
-    '(nothing is billed for a bad field). Returns the output and media links, or for a slow job (video, music) ' +
+    '(a bad field bills nothing). Returns the output, media links and image previews, or for a slow job (video, music) ' +
     'its request_id and the check_job call to make. Use submit_job not to wait, generate_*/edit_image for ' +
     'common tasks without a schema. Needs a fal key.',
   input: v.object({
@@ -21,6 +21,7 @@ export const runModelTool = defineTool({
     wait_seconds: JobParams.wait_seconds,
     max_cost_usd: JobParams.max_cost_usd,
     idempotency_key: JobParams.idempotency_key,
+    preview: JobParams.preview,
   }),
   output: JobOutput,
   annotations: RUNS_MODEL,

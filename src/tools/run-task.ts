@@ -18,6 +18,7 @@ export interface TaskRun {
   waitSeconds?: number | undefined;
   maxCostUsd?: number | undefined;
   idempotencyKey?: string | undefined;
+  preview?: boolean | undefined;
 }
 
 /** The run options every task tool takes, as its arguments name them. */
@@ -25,11 +26,13 @@ export function runOptions(args: {
   wait_seconds?: number | undefined;
   max_cost_usd?: number | undefined;
   idempotency_key?: string | undefined;
+  preview?: boolean | undefined;
 }) {
   return {
     waitSeconds: args.wait_seconds,
     maxCostUsd: args.max_cost_usd,
     idempotencyKey: args.idempotency_key,
+    preview: args.preview,
   };
 }
 
@@ -52,6 +55,7 @@ export async function runTask(
       waitSeconds: task.waitSeconds,
       maxCostUsd: task.maxCostUsd,
       idempotencyKey: task.idempotencyKey,
+      preview: task.preview,
       notes: [...choice.notes, ...mapped.notes],
     },
     caller,

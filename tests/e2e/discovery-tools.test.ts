@@ -87,7 +87,9 @@ describe('the discovery tools through a real client', () => {
       expect(r.data.recommendations).toHaveLength(3);
       for (const rec of r.data.recommendations) {
         expect(rec.category).toBe('speech-to-text');
-        expect(rec.reason).toMatch(/Supports speech transcription; Matches "transcribe"$/);
+        expect(rec.reason).toMatch(
+          /^For transcribing speech; Supports speech transcription \(takes speech, gives text\); .*Matches "transcribe"$/,
+        );
       }
       expect(r.text).toMatch(/^1\. fal-ai\/\S+ — .+: /);
     });

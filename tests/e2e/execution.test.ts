@@ -238,8 +238,16 @@ describe('upload_file', () => {
   });
 
   it('copies a public URL', async () => {
-    const r = await client.callTool('upload_file', { url: `${h.emulator.origin}/cdn/x/photo.png` });
-    expect(r.structuredContent).toMatchObject({ content_type: 'image/png', file_name: 'photo.png' });
+    const r = await client.callTool('upload_file', { url: `${h.emulator.origin}/cdn/x/small-photo.png` });
+    expect(r.structuredContent).toMatchObject({ content_type: 'image/png', file_name: 'small-photo.png' });
+    // The bytes went through: the emulator's CDN kept the 64×48 PNG it was sent.
+    const stored = [...h.emulator.state.files.values()].at(-1);
+    expect(stored?.contentType).toBe('image/png');
+    expect(
+      Buffer.from(stored?.bytes ?? [])
+        .subarray(1, 4)
+        .toString('latin1'),
+    ).toBe('PNG');
   });
 
   it.each([

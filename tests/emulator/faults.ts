@@ -12,7 +12,8 @@ export type RouteName =
   | 'queue.result'
   | 'queue.cancel'
   | 'storage.initiate'
-  | 'storage.upload';
+  | 'storage.upload'
+  | 'cdn';
 
 export interface Fault {
   /** Answer with this status and an error body in fal's dialect for the route. */

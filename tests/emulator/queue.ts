@@ -75,11 +75,13 @@ export function queueRoutes(state: EmulatorState, faults: FaultBook, origin: () 
         : undefined;
 
   const resultOf = (job: Job) => {
-    job.result ??= sampleOutput(state.byId.get(job.endpointId)?.output_schema ?? {}, {
-      cdn: `${origin()}/cdn`,
-      requestId: job.requestId,
-      input: job.input,
-    });
+    job.result ??=
+      job.timing.output?.(`${origin()}/cdn`, job.requestId) ??
+      sampleOutput(state.byId.get(job.endpointId)?.output_schema ?? {}, {
+        cdn: `${origin()}/cdn`,
+        requestId: job.requestId,
+        input: job.input,
+      });
     return job.result;
   };
   const resultBytes = (job: Job) =>

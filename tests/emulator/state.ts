@@ -20,6 +20,8 @@ export interface JobTiming {
   resultBytes?: number;
   /** Send that result without Content-Length (chunked), so only counting while reading can catch it. */
   resultChunked?: boolean;
+  /** The model's output, instead of one made up from its schema (`cdn` is the emulator's CDN base URL). */
+  output?: (cdn: string, requestId: string) => unknown;
 }
 
 /** How long fal keeps a finished request (its queue docs): 1 h, or 6 min when the result is ≥ 10 KB. */

@@ -1,13 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { Hono } from 'hono';
 import { type FaultBook, platformError } from './faults.js';
+import { cdnFile } from './media.js';
 import type { EmulatorState } from './state.js';
-
-// A 1x1 PNG, served for generated media so clients that fetch links get real bytes.
-const PIXEL = Buffer.from(
-  'iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg==',
-  'base64',
-);
 
 /** fal's CDN upload flow (`rest.fal.ai`): initiate, then PUT the bytes; plus the CDN itself. */
 export function storageRoutes(state: EmulatorState, faults: FaultBook, origin: () => string): Hono {
@@ -62,7 +57,10 @@ export function storageRoutes(state: EmulatorState, faults: FaultBook, origin: (
     return c.body(file.bytes as Uint8Array<ArrayBuffer>, 200, { 'content-type': file.contentType });
   });
 
-  s.get('/cdn/:requestId/:name', (c) => c.body(PIXEL, 200, { 'content-type': 'image/png' }));
+  s.get('/cdn/:requestId/:name', faults.route('cdn', err), async (c) => {
+    const file = await cdnFile(c.req.param('name'));
+    return c.body(new Uint8Array(file.bytes), 200, { 'content-type': file.type });
+  });
 
   // For SSRF tests: a public-looking URL that redirects wherever it is told.
   s.get('/_emulator/redirect', (c) => c.redirect(c.req.query('to') ?? '/', 302));

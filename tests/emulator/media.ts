@@ -1,0 +1,100 @@
+import { createHash } from 'node:crypto';
+import sharp from 'sharp';
+
+/**
+ * Real files for the emulator's CDN, so what fetches generated media (previews,
+ * players) handles what fal would send. Images are 1024×768 grainy gradients
+ * (64×48 for names starting `small-`) whose colours follow the file name; a few names are hostile on purpose.
+ */
+const made = new Map<string, Promise<{ bytes: Buffer; type: string }>>();
+
+const TYPES: Record<string, string> = {
+  png: 'image/png',
+  jpg: 'image/jpeg',
+  jpeg: 'image/jpeg',
+  webp: 'image/webp',
+  mp4: 'video/mp4',
+  mp3: 'audio/mpeg',
+  glb: 'model/gltf-binary',
+};
+
+export function cdnFile(name: string): Promise<{ bytes: Buffer; type: string }> {
+  let file = made.get(name);
+  if (!file) {
+    file = make(name);
+    made.set(name, file);
+    if (made.size > 256) made.delete(made.keys().next().value as string);
+  }
+  return file;
+}
+
+async function make(name: string): Promise<{ bytes: Buffer; type: string }> {
+  const ext = name.split('.').pop()?.toLowerCase() ?? '';
+  // An SVG dressed as a PNG: must never reach an SVG renderer.
+  if (name.includes('disguised-svg')) {
+    return {
+      bytes: Buffer.from('<svg xmlns="http://www.w3.org/2000/svg" width="10" height="10"/>'),
+      type: 'image/png',
+    };
+  }
+  // A valid PNG header claiming 30,000 × 30,000 pixels: a decompression bomb for the decoder.
+  if (name.includes('pixel-bomb')) return { bytes: bombPng(30_000, 30_000), type: 'image/png' };
+  const type = TYPES[ext] ?? 'application/octet-stream';
+  if (!type.startsWith('image/')) return { bytes: Buffer.from(`emulated ${name}\n`), type };
+  // "small-…" names are 64×48, for tests with a low size limit.
+  const [width, height] = name.startsWith('small-') ? [64, 48] : [1024, 768];
+  const image = sharp(gradient(name, width, height), { raw: { width, height, channels: 3 } });
+  const bytes = await (ext === 'png' ? image.png() : ext === 'webp' ? image.webp() : image.jpeg()).toBuffer();
+  return { bytes, type };
+}
+
+function gradient(name: string, width: number, height: number): Buffer {
+  const [r, g, b] = createHash('sha256').update(name).digest();
+  const pixels = Buffer.alloc(width * height * 3);
+  // Grain, so the files compress like photographs rather than like flat colour.
+  let seed = ((r ?? 1) << 16) | ((g ?? 1) << 8) | (b ?? 1);
+  const grain = () => {
+    seed = (seed * 1103515245 + 12345) & 0x7fffffff;
+    return (seed >> 16) & 31;
+  };
+  for (let y = 0; y < height; y++) {
+    for (let x = 0; x < width; x++) {
+      const i = (y * width + x) * 3;
+      pixels[i] = ((r ?? 0) + (x >> 2) + grain()) & 255;
+      pixels[i + 1] = ((g ?? 0) + (y >> 2) + grain()) & 255;
+      pixels[i + 2] = ((b ?? 0) + ((x + y) >> 3) + grain()) & 255;
+    }
+  }
+  return pixels;
+}
+
+function bombPng(width: number, height: number): Buffer {
+  const chunk = (type: string, data: Buffer) => {
+    const body = Buffer.concat([Buffer.from(type, 'latin1'), data]);
+    const out = Buffer.alloc(8 + data.length + 4);
+    out.writeUInt32BE(data.length, 0);
+    body.copy(out, 4);
+    out.writeUInt32BE(crc32(body), 8 + data.length);
+    return out;
+  };
+  const ihdr = Buffer.alloc(13);
+  ihdr.writeUInt32BE(width, 0);
+  ihdr.writeUInt32BE(height, 4);
+  ihdr[8] = 8; // bit depth
+  ihdr[9] = 2; // RGB
+  return Buffer.concat([
+    Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]),
+    chunk('IHDR', ihdr),
+    chunk('IDAT', Buffer.from([0x78, 0x9c, 0x03, 0x00, 0x00, 0x00, 0x00, 0x01])),
+    chunk('IEND', Buffer.alloc(0)),
+  ]);
+}
+
+function crc32(bytes: Buffer): number {
+  let crc = 0xffffffff;
+  for (const byte of bytes) {
+    crc ^= byte;
+    for (let k = 0; k < 8; k++) crc = crc & 1 ? (crc >>> 1) ^ 0xedb88320 : crc >>> 1;
+  }
+  return (crc ^ 0xffffffff) >>> 0;
+}
