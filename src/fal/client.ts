@@ -163,6 +163,52 @@ export class FalClient {
   }
 
   /**
+   * Open a server-sent event stream (fal's status stream): the answer's body,
+   * once fal has answered 2xx with `text/event-stream`. The body is the
+   * caller's to read and cap (fal/status-stream.ts); an answer of any other
+   * type is refused as a bad response, so the caller can fall back to polling.
+   */
+  async openEventStream(req: {
+    route: FalRoute;
+    path: string;
+    searchParams?: URLSearchParams;
+    as: Credential;
+    signal: AbortSignal;
+  }): Promise<ReadableStream<Uint8Array>> {
+    const { api } = FAL_ROUTES[req.route];
+    const headers: Record<string, string> = { accept: 'text/event-stream' };
+    if (req.as.key) headers.authorization = `Key ${req.as.key.reveal()}`;
+    const started = performance.now();
+    this.#admit(req.route, req.as.tenant, api);
+    let response: Response;
+    try {
+      response = await this.#apis[api](req.path, {
+        method: 'GET',
+        headers,
+        ...(req.searchParams ? { searchParams: req.searchParams } : {}),
+        signal: req.signal,
+        retry: 0,
+      });
+    } catch (error) {
+      const failure = await this.#failed({ ...req, method: 'GET' }, error);
+      this.#observe(api, failure.kind, (performance.now() - started) / 1000);
+      throw failure;
+    }
+    this.#breakers.success(req.route, req.as.tenant);
+    this.#observe(api, 'ok', (performance.now() - started) / 1000);
+    const type = response.headers.get('content-type') ?? '';
+    if (!response.body || !type.startsWith('text/event-stream')) {
+      await response.body?.cancel();
+      throw new FalError({
+        kind: 'bad_response',
+        status: response.status,
+        message: `fal answered the status stream with ${type || 'no content type'}, not an event stream`,
+      });
+    }
+    return response.body;
+  }
+
+  /**
    * PUT a streamed body to the upload URL fal's storage handed out. Only to fal's
    * own hosts (or the configured storage origin): the URL came from upstream and
    * is never trusted to point anywhere else. It carries no key.

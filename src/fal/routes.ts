@@ -18,6 +18,7 @@ export type FalRoute =
   | 'payloads.delete'
   | 'queue.submit'
   | 'queue.status'
+  | 'queue.stream'
   | 'queue.result'
   | 'queue.cancel'
   | 'storage.initiate'
@@ -47,6 +48,8 @@ export const FAL_ROUTES: Record<FalRoute, RouteInfo> = {
   },
   'queue.submit': { api: 'queue', label: 'queue, submit', retry: 'rate-limit-only' },
   'queue.status': { api: 'queue', label: 'queue, status', retry: 'idempotent' },
+  // A stream that breaks is replaced by polling, never re-opened within one wait.
+  'queue.stream': { api: 'queue', label: 'queue, status stream', retry: 'none' },
   'queue.result': { api: 'queue', label: 'queue, result', retry: 'result' },
   'queue.cancel': { api: 'queue', label: 'queue, cancel', retry: 'idempotent' },
   // An unused upload slot costs nothing, so initiate may be asked again.

@@ -140,6 +140,8 @@ export class JobService {
           'call check_job later (without wait_seconds), or use submit_job for batches.',
       );
     }
+    let step = 0;
+    const started = Date.now();
     return waitForJob(
       this.deps.fal,
       model,
@@ -149,7 +151,20 @@ export class JobService {
         waitMs: opts.waitSeconds * 1000,
         signal: opts.signal,
         logs: true,
-        onStatus: (status, poll) => opts.progress(poll, progressMessage(requestId, status)),
+        onStatus: (status) => {
+          step++;
+          return opts.progress(step, progressMessage(requestId, status));
+        },
+        onQuiet: (last) => {
+          step++;
+          const seconds = Math.round((Date.now() - started) / 1000);
+          return opts.progress(
+            step,
+            `${last ? progressMessage(requestId, last) : `Request ${requestId}: waiting for fal`} (${seconds} s)`,
+          );
+        },
+        onFallback: (reason) =>
+          this.deps.logger.info('status stream unavailable; polling', { requestId, reason }),
       },
       opts.firstPollDelayMs ?? 0,
     ).finally(release);

@@ -1,5 +1,7 @@
 import type { Credential, FalClient } from '../fal/client.js';
+import { FalError } from '../fal/errors.js';
 import { fetchStatus, type QueueStatus } from '../fal/queue.js';
+import { streamStatus } from '../fal/status-stream.js';
 
 export interface WaitOptions {
   waitMs: number;
@@ -13,6 +15,15 @@ export interface WaitOptions {
   maxIntervalMs?: number;
   /** Time and waiting between polls; tests pass a virtual clock. */
   clock?: WaitClock;
+  /** Wait on fal's status stream first (default), polling only if it cannot be opened or breaks. */
+  stream?: boolean;
+  /** While the stream is quiet, onQuiet is called this often (progress keeps flowing). */
+  quietMs?: number;
+  onQuiet?: (last: QueueStatus | undefined) => Promise<void> | void;
+  /** How long the stream may stay silent before polling takes over (fal's keep-alive is every 15 s). */
+  streamIdleMs?: number;
+  /** Told when the stream failed and polling took over (logs, metrics). */
+  onFallback?: (reason: string) => void;
 }
 
 export interface WaitClock {
@@ -23,7 +34,10 @@ export interface WaitClock {
 
 export interface WaitOutcome {
   status: QueueStatus;
+  /** Status requests made (polls); the stream counts as one. */
   polls: number;
+  /** Whether the stream carried the wait to its end. */
+  streamed?: boolean;
   /** The wait ended without completion: time ran out or the client went away. */
   ended: 'completed' | 'timeout' | 'aborted';
 }
@@ -44,9 +58,12 @@ function sleep(ms: number, signal: AbortSignal): Promise<void> {
 }
 
 /**
- * Poll a job's status with backoff (1 s, then ×1.5 up to 3 s) until it
- * completes, the wait budget runs out, or the client aborts. An abort only
- * stops the waiting: the fal job keeps running and stays retrievable.
+ * Wait for a job: on fal's status stream (one request, statuses as they
+ * happen, the result noticed the moment fal sends COMPLETED), or by polling
+ * with backoff (1 s, then ×1.5 up to 3 s) when the stream cannot be opened or
+ * breaks. Ends at completion, when the wait budget runs out, or when the
+ * client aborts. An abort only stops the waiting: the fal job keeps running
+ * and stays retrievable.
  */
 export async function waitForJob(
   fal: FalClient,
@@ -56,13 +73,86 @@ export async function waitForJob(
   options: WaitOptions,
   initialDelayMs = 0,
 ): Promise<WaitOutcome> {
+  const clock = options.clock ?? REAL_CLOCK;
+  const deadline = clock.now() + options.waitMs;
+  if (options.stream !== false) {
+    const streamed = await followStream(fal, model, requestId, as, options);
+    if (streamed.ended !== 'broken') return { ...streamed, ended: streamed.ended, polls: 1, streamed: true };
+    options.onFallback?.(streamed.reason);
+    return poll(fal, model, requestId, as, options, deadline, 0, 1);
+  }
+  return poll(fal, model, requestId, as, options, deadline, initialDelayMs, 0);
+}
+
+type StreamEnd =
+  | { ended: 'completed' | 'timeout' | 'aborted'; status: QueueStatus }
+  | { ended: 'broken'; reason: string };
+
+async function followStream(
+  fal: FalClient,
+  model: string,
+  requestId: string,
+  as: Credential,
+  options: WaitOptions,
+): Promise<StreamEnd> {
+  const budget = AbortSignal.timeout(Math.max(0, options.waitMs));
+  const signal = AbortSignal.any([options.signal, budget]);
+  let last: QueueStatus | undefined;
+  let events = 0;
+  const quietMs = options.quietMs ?? 3_000;
+  // fal sends nothing while a job sits still: the client still hears from us every quietMs.
+  let lastHeard = Date.now();
+  const quiet = options.onQuiet
+    ? setInterval(
+        () => {
+          if (Date.now() - lastHeard < quietMs) return;
+          lastHeard = Date.now();
+          void options.onQuiet?.(last);
+        },
+        Math.max(50, Math.floor(quietMs / 4)),
+      )
+    : undefined;
+  try {
+    for await (const status of streamStatus(fal, model, requestId, as, {
+      logs: options.logs ?? true,
+      signal,
+      ...(options.streamIdleMs ? { idleMs: options.streamIdleMs } : {}),
+    })) {
+      events++;
+      last = status;
+      lastHeard = Date.now();
+      await options.onStatus?.(status, events);
+      if (status.status === 'COMPLETED') return { ended: 'completed', status };
+    }
+  } catch (error) {
+    if (!signal.aborted) {
+      return { ended: 'broken', reason: error instanceof FalError ? error.message : String(error) };
+    }
+  } finally {
+    clearInterval(quiet);
+  }
+  const status = last ?? { status: 'IN_QUEUE' as const };
+  return { ended: options.signal.aborted ? 'aborted' : 'timeout', status };
+}
+
+/** Poll with backoff until completion, the deadline, or an abort. */
+async function poll(
+  fal: FalClient,
+  model: string,
+  requestId: string,
+  as: Credential,
+  options: WaitOptions,
+  deadline: number,
+  initialDelayMs: number,
+  requestsSoFar: number,
+): Promise<WaitOutcome> {
   const minInterval = options.minIntervalMs ?? 1000;
   const maxInterval = options.maxIntervalMs ?? 3000;
   const clock = options.clock ?? REAL_CLOCK;
-  const deadline = clock.now() + options.waitMs;
   let interval = minInterval;
-  let polls = 0;
-  if (initialDelayMs > 0) await clock.sleep(Math.min(initialDelayMs, options.waitMs), options.signal);
+  let polls = requestsSoFar;
+  const remainingAtStart = deadline - clock.now();
+  if (initialDelayMs > 0) await clock.sleep(Math.min(initialDelayMs, remainingAtStart), options.signal);
   for (;;) {
     if (options.signal.aborted) {
       return { status: { status: 'IN_QUEUE' }, polls, ended: 'aborted' };

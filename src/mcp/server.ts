@@ -1,4 +1,9 @@
-import { McpServer, type McpServerFactory, type Tool } from '@modelcontextprotocol/server';
+import {
+  McpServer,
+  type McpServerFactory,
+  type McpServerOptions,
+  type Tool,
+} from '@modelcontextprotocol/server';
 import type { ResourceEntry } from '../resources/model-card.js';
 import { SERVER_NAME, SERVER_VERSION } from '../version.js';
 import { SDK_SCHEMA_TARGET } from './json-schema.js';
@@ -11,6 +16,21 @@ const INSTRUCTIONS = [
   "(fal-ai/flux/dev) or alias (flux_dev). Calls that run or price models need the caller's fal key",
   'in the X-Fal-Key header.',
 ].join(' ');
+
+/**
+ * How long 2026-era clients may keep each listing, and who may share it
+ * (docs/caching.md says why each value). tools/list depends on the request's
+ * headers (toolsets, read-only) and a model card may show a private app the
+ * caller's key alone can see: both private. Discovery and the resource lists
+ * are the same for everyone.
+ */
+export const CACHE_HINTS = {
+  'server/discover': { ttlMs: 10 * 60_000, cacheScope: 'public' },
+  'tools/list': { ttlMs: 5 * 60_000, cacheScope: 'private' },
+  'resources/list': { ttlMs: 10 * 60_000, cacheScope: 'public' },
+  'resources/templates/list': { ttlMs: 10 * 60_000, cacheScope: 'public' },
+  'resources/read': { ttlMs: 5 * 60_000, cacheScope: 'private' },
+} as const satisfies McpServerOptions['cacheHints'];
 
 /**
  * The SDK asks for a fresh McpServer per request (sharing one across requests
@@ -49,7 +69,7 @@ export function createServerFactory(
     const method = rpc?.method ?? '';
     const server = new McpServer(
       { name: SERVER_NAME, title: 'fal.ai MCP server', version: SERVER_VERSION },
-      { capabilities: { tools: {}, logging: {} }, instructions: INSTRUCTIONS },
+      { capabilities: { tools: {}, logging: {} }, instructions: INSTRUCTIONS, cacheHints: CACHE_HINTS },
     );
     // Register only what this message can reach, where that is certain: tools/list is
     // answered from a listing built once per toolset selection (the SDK would otherwise

@@ -87,8 +87,31 @@ describe.each(['modern', 'legacy'] as const)('running models (%s client)', (era)
     expect(events.some((e) => /position \d/.test(e.message ?? ''))).toBe(true);
     const gaps = events.map((e, i) => e.at - (events[i - 1]?.at ?? started));
     expect(Math.max(...gaps)).toBeLessThan(5_000);
-    // Never more than one status request per second per job.
-    const polls = h.emulator.faults.callsTo('queue.status').map((c) => c.at);
+    // One status stream for the whole wait, no polls.
+    const mine = (route: 'queue.stream' | 'queue.status') =>
+      h.emulator.faults.callsTo(route).filter((c) => c.path.includes(data.request_id));
+    expect(mine('queue.stream')).toHaveLength(1);
+    expect(mine('queue.status')).toHaveLength(0);
+  });
+
+  it("polls when fal's status stream is unavailable, never more than once a second", async () => {
+    h.emulator.inject('queue.stream', { status: 503, times: 1 });
+    const events: number[] = [];
+    const started = Date.now();
+    const r = await client.callTool(
+      'run_model',
+      { model: SLOW, input: { prompt: 'sunset' }, wait_seconds: 10 },
+      () => events.push(Date.now()),
+    );
+    const data = r.structuredContent as Loose;
+    expect(data.status).toBe('COMPLETED');
+    const gaps = events.map((at, i) => at - (events[i - 1] ?? started));
+    expect(Math.max(...gaps)).toBeLessThan(5_000);
+    const polls = h.emulator.faults
+      .callsTo('queue.status')
+      .filter((c) => c.path.includes(data.request_id))
+      .map((c) => c.at);
+    expect(polls.length).toBeGreaterThan(1);
     for (let i = 1; i < polls.length; i++)
       expect((polls[i] as number) - (polls[i - 1] as number)).toBeGreaterThanOrEqual(950);
   });

@@ -65,7 +65,7 @@ describe('limits', () => {
   it("caps each tenant's jobs being waited on", async () => {
     const h = await startHarness({ env: { MAX_CONCURRENT_JOBS_PER_TENANT: '1' } });
     try {
-      // Long enough that the first job is still waited on whenever its first status poll lands.
+      // Long enough that the first job is still waited on when the second call comes.
       h.emulator.state.setTiming('fal-ai/flux/dev', { queueMs: 3000, runMs: 100 });
       const client = await connectModern({
         url: IN_PROCESS_URL,
@@ -77,9 +77,9 @@ describe('limits', () => {
         input: { prompt: 'a' },
         wait_seconds: 10,
       });
-      // The first job is being waited on once fal has been asked for its status.
+      // The first job is being waited on once fal's status stream for it is open.
       await expect
-        .poll(() => h.emulator.faults.callsTo('queue.status').length, { timeout: 5_000 })
+        .poll(() => h.emulator.faults.callsTo('queue.stream').length, { timeout: 5_000 })
         .toBeGreaterThan(0);
       const second = await client.callTool('run_model', {
         model: 'flux_dev',

@@ -28,9 +28,9 @@ describe('graceful shutdown', () => {
           input: { prompt: 'finish me' },
           wait_seconds: 10,
         });
-        // SIGTERM once the call is being waited on (fal has been asked for its status).
+        // SIGTERM once the call is being waited on (fal's status stream is open).
         await expect
-          .poll(() => emu.faults.callsTo('queue.status').length, { timeout: 5_000 })
+          .poll(() => emu.faults.callsTo('queue.stream').length, { timeout: 5_000 })
           .toBeGreaterThan(0);
         server.child.kill('SIGTERM');
         await expect.poll(() => server.lines.some((l) => l.msg === 'draining')).toBe(true);

@@ -9,6 +9,7 @@ export type RouteName =
   | 'payloads.delete'
   | 'queue.submit'
   | 'queue.status'
+  | 'queue.stream'
   | 'queue.result'
   | 'queue.cancel'
   | 'storage.initiate'

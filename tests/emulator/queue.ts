@@ -2,6 +2,7 @@ import { type Context, Hono } from 'hono';
 import { type FaultBook, queueError, type RouteName } from './faults.js';
 import { sampleOutput, validateInput } from './sample.js';
 import type { EmulatorState, Job } from './state.js';
+import { streamStatus } from './status-stream.js';
 import { scheduleWebhook } from './webhooks.js';
 
 /** fal's rule: the app is owner/alias, or three segments under workflows/ and comfy/. */
@@ -100,6 +101,28 @@ export function queueRoutes(state: EmulatorState, faults: FaultBook, origin: () 
     return job;
   };
 
+  /** fal's status object for a job as it stands now. */
+  const statusBody = (job: Job, app: string, id: string, withLogs: boolean) => {
+    const phase = phaseOf(job, Date.now());
+    const body: Record<string, unknown> & { status: Phase['status'] } = {
+      status: phase.status,
+      request_id: job.requestId,
+      response_url: `${origin()}/queue/${app}/requests/${id}`,
+      status_url: `${origin()}/queue/${app}/requests/${id}/status`,
+      cancel_url: `${origin()}/queue/${app}/requests/${id}/cancel`,
+      logs: withLogs ? logsOf(job, phase) : null,
+    };
+    if (phase.status === 'IN_QUEUE') body.queue_position = phase.position;
+    if (phase.status === 'COMPLETED') {
+      body.metrics = { inference_time: job.timing.runMs / 1000 };
+      if (job.cancelled)
+        Object.assign(body, { error: 'Request was cancelled', error_type: 'request_cancelled' });
+      else if (job.timing.fail)
+        Object.assign(body, { error: job.timing.fail.error, error_type: job.timing.fail.error_type });
+    }
+    return body;
+  };
+
   /** Run a handler behind a route's fault injection and call recording. */
   const guarded = async (c: Context, route: RouteName, handler: () => Response | Promise<Response>) => {
     let res: Response | undefined;
@@ -117,7 +140,8 @@ export function queueRoutes(state: EmulatorState, faults: FaultBook, origin: () 
     if (!m?.[1] || !m[2] || m[3] === '/cancel') return c.json({ detail: 'Not found' }, 404);
     const [, app, id, suffix] = m as unknown as [string, string, string, string | undefined];
     const isStatus = suffix?.startsWith('/status') ?? false;
-    return guarded(c, isStatus ? 'queue.status' : 'queue.result', () => {
+    const isStream = suffix === '/status/stream';
+    return guarded(c, isStream ? 'queue.stream' : isStatus ? 'queue.status' : 'queue.result', () => {
       const key = state.keyOf(c);
       const denied = requireKey(key);
       if (denied) return c.json({ detail: denied.detail }, denied.status);
@@ -126,25 +150,14 @@ export function queueRoutes(state: EmulatorState, faults: FaultBook, origin: () 
       const job = find(app, id, key);
       if (!job) return c.json({ status: 'NOT_FOUND', detail: 'Request not found' }, 404);
       const phase = phaseOf(job, Date.now());
+      if (isStream) {
+        const withLogs = new URL(c.req.url).searchParams.get('logs') === '1';
+        return streamStatus(c, state, () => statusBody(job, app, id, withLogs));
+      }
       if (isStatus) {
         const withLogs = new URL(c.req.url).searchParams.get('logs') === '1';
-        const body: Record<string, unknown> = {
-          status: phase.status,
-          request_id: job.requestId,
-          response_url: `${origin()}/queue/${app}/requests/${id}`,
-          status_url: `${origin()}/queue/${app}/requests/${id}/status`,
-          cancel_url: `${origin()}/queue/${app}/requests/${id}/cancel`,
-          logs: withLogs ? logsOf(job, phase) : null,
-        };
-        if (phase.status === 'IN_QUEUE') body.queue_position = phase.position;
-        if (phase.status === 'COMPLETED') {
-          body.metrics = { inference_time: job.timing.runMs / 1000 };
-          if (job.cancelled)
-            Object.assign(body, { error: 'Request was cancelled', error_type: 'request_cancelled' });
-          else if (job.timing.fail)
-            Object.assign(body, { error: job.timing.fail.error, error_type: job.timing.fail.error_type });
-        }
-        return c.json(body, phase.status === 'COMPLETED' ? 200 : 202);
+        const body = statusBody(job, app, id, withLogs);
+        return c.json(body, body.status === 'COMPLETED' ? 200 : 202);
       }
       if (phase.status !== 'COMPLETED') return c.json({ detail: 'Request is still in progress' }, 400);
       if (job.cancelled)

@@ -100,6 +100,11 @@ export class EmulatorState {
   readonly payloadDeletions: { requestId: string; idempotencyKey: string | null }[] = [];
   /** Usage rows per page (fal pages `GET /models/usage` with cursor and limit). */
   usagePageSize = 100;
+  /** The status stream: how often it looks for a change, and when it sends a keep-alive comment (fal: 15 s). */
+  streamTickMs = 20;
+  streamKeepAliveMs = 15_000;
+  /** Break every status stream after this many events (undefined: never). */
+  streamCutAfterEvents: number | undefined;
   readonly webhookAttempts: number;
   readonly webhookRetryMs: number;
   readonly keepUploads: boolean;

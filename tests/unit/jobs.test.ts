@@ -49,11 +49,12 @@ describe('waiting for a job', () => {
     };
   }
 
-  it('ends as soon as the client aborts, and leaves the fal job alone', async () => {
+  it('ends as soon as the client aborts, and leaves the fal job alone (polling)', async () => {
     const job = await submitToQueue(fal, 'fal-ai/flux/dev', { prompt: 'x' }, key);
     const controller = new AbortController();
     const time = virtualClock({ ms: 1_500, run: () => controller.abort() });
     emu.faults.clear();
+    emu.inject('queue.stream', { status: 503 });
     const outcome = await waitForJob(fal, 'fal-ai/flux/dev', job.request_id, key, {
       waitMs: 30_000,
       signal: controller.signal,
@@ -62,7 +63,8 @@ describe('waiting for a job', () => {
     expect(outcome.ended).toBe('aborted');
     // Polled at 0 and 1 s; the abort at 1.5 s cut the next sleep short, and nothing was polled after it.
     expect(time.elapsed()).toBe(1_500);
-    expect(outcome.polls).toBe(2);
+    // The refused stream, then polls at 0 and 1 s.
+    expect(outcome.polls).toBe(3);
     expect(emu.faults.callsTo('queue.status')).toHaveLength(2);
     expect(emu.faults.callsTo('queue.cancel')).toHaveLength(0);
     expect(emu.state.jobs.get(job.request_id)?.cancelled).toBe(false);
@@ -70,6 +72,7 @@ describe('waiting for a job', () => {
 
   it('stops at the wait budget with the last status, polling at most once a second', async () => {
     emu.faults.clear();
+    emu.inject('queue.stream', { status: 503 });
     const job = await submitToQueue(fal, 'fal-ai/flux/dev', { prompt: 'y' }, key);
     const time = virtualClock();
     const outcome = await waitForJob(fal, 'fal-ai/flux/dev', job.request_id, key, {
@@ -78,8 +81,9 @@ describe('waiting for a job', () => {
       clock: time.clock,
     });
     expect(outcome).toMatchObject({ ended: 'timeout', status: { status: 'IN_QUEUE' } });
-    // Polls at 0, 1, 2.5 s (then 4.75 s would pass the budget).
-    expect(outcome.polls).toBe(3);
+    // Polls at 0, 1, 2.5 s (then 4.75 s would pass the budget), after the refused stream.
+    expect(outcome.polls).toBe(4);
+    expect(emu.faults.callsTo('queue.status')).toHaveLength(3);
     expect(time.slept).toEqual([1_000, 1_500]);
   });
 });
