@@ -28,7 +28,19 @@ for _ in $(seq 1 100); do
 done
 curl -fsS "http://localhost:$PORT/health" >/dev/null || { echo "conformance: server did not start"; cat "$LOG"; exit 1; }
 
+status=0
+echo "conformance: 0.1.16, the active suite (2025 eras)"
 "$NODE22" node_modules/@modelcontextprotocol/conformance/dist/index.js server \
   --url "http://localhost:$PORT/mcp" \
   --expected-failures scripts/conformance-expected-failures.yml \
-  -o .cache/conformance-results
+  -o .cache/conformance-results || status=1
+
+# The 2026-07-28 requirement set from the pinned alpha (package alias conformance-next), whose
+# expected-failures file lists single checks (scenario:check-id), each needing a fixture tool.
+echo "conformance: 0.2.0-alpha.12, --requirements 2026-07-28"
+"$NODE22" node_modules/conformance-next/dist/index.js server \
+  --url "http://localhost:$PORT/mcp" \
+  --requirements 2026-07-28 \
+  --expected-failures scripts/conformance-2026-expected-failures.yml \
+  -o .cache/conformance-results-2026 || status=1
+exit "$status"

@@ -126,6 +126,16 @@ export const EnvSchema = v.object({
       ),
     ),
   ),
+  TASKS_SECRET: v.optional(
+    v.pipe(
+      list,
+      v.minLength(1, 'one or more comma-separated secrets of at least 32 characters'),
+      v.check(
+        (secrets) => secrets.every((s) => s.length >= 32),
+        'secrets of at least 32 characters each (e.g. openssl rand -base64 32)',
+      ),
+    ),
+  ),
   OAUTH_ACCESS_TOKEN_TTL_SECONDS: v.optional(intIn(60, 86_400, 'whole seconds from 60 to 86400'), '3600'),
   OAUTH_REFRESH_TOKEN_TTL_SECONDS: v.optional(
     intIn(300, 365 * 86_400, 'whole seconds from 300 to 31536000'),

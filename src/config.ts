@@ -26,6 +26,8 @@ export interface Config {
   falQueueUrl: string;
   falStorageUrl: string;
   modelCacheTtlSeconds: number;
+  /** Seals MCP task ids (TASKS_SECRET); empty: a secret made per process (one machine only). */
+  tasksSecrets: readonly Secret[];
   allowedOrigins: readonly string[];
   allowedHosts: readonly string[];
   logLevel: LogLevel;
@@ -81,8 +83,9 @@ export function configSecrets(config: Config): Secret[] {
   const auth = config.auth.kind === 'caller-key' ? [] : [config.auth.operatorKey];
   const tokens = config.auth.kind === 'shared-key' ? config.auth.accessTokens : [];
   const oauth = config.oauth.enabled ? config.oauth.secrets : [];
+  const tasks = config.tasksSecrets;
   const metrics = config.metrics.enabled && config.metrics.token ? [config.metrics.token] : [];
-  return [...auth, ...tokens, ...oauth, ...metrics, ...(config.redis ? [config.redis.url] : [])];
+  return [...auth, ...tokens, ...oauth, ...tasks, ...metrics, ...(config.redis ? [config.redis.url] : [])];
 }
 
 /** Parse the environment once. Throws ConfigError with a single readable line. */
@@ -144,6 +147,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
         : { enabled: false },
     publicUrl: e.PUBLIC_URL,
     oauth: oauthConfig(e.OAUTH_SECRET, e.PUBLIC_URL, e.HOST, e),
+    tasksSecrets: (e.TASKS_SECRET ?? []).map((s) => new Secret(s)),
     redis: e.REDIS_URL ? { url: new Secret(e.REDIS_URL), keyPrefix: e.REDIS_KEY_PREFIX } : undefined,
   };
 }

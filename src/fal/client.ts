@@ -1,6 +1,6 @@
 import type { Readable } from 'node:stream';
 import ky, { type KyInstance } from 'ky';
-import * as v from 'valibot';
+import type * as v from 'valibot';
 import type { Secret } from '../auth/secret.js';
 import { ByteBudget } from '../limits/byte-budget.js';
 import { revealAll } from '../log-secrets.js';
@@ -8,7 +8,7 @@ import { BreakerBoard, type BreakerState } from './breaker.js';
 import { FalError } from './errors.js';
 import { isFalHealthEvidence, toFalError } from './failures.js';
 import { putStream } from './put-stream.js';
-import { readCappedText } from './read-body.js';
+import { parseBody, readCappedText } from './read-body.js';
 import { retryOptions } from './retry.js';
 import { ALL_ROUTES, FAL_ROUTES, type FalApi, type FalRoute, type RetryPolicy } from './routes.js';
 import { isTrustedUploadUrl } from './upload-hosts.js';
@@ -298,28 +298,4 @@ export class FalClient {
     }
     return error;
   }
-}
-
-function parseBody<T>(text: string, status: number, schema: v.GenericSchema<unknown, T>): T {
-  let body: unknown;
-  try {
-    body = text === '' ? null : JSON.parse(text);
-  } catch {
-    throw new FalError({
-      kind: 'bad_response',
-      status,
-      message: 'fal answered with a body that is not valid JSON',
-    });
-  }
-  const parsed = v.safeParse(schema, body);
-  if (!parsed.success) {
-    const issue = parsed.issues[0];
-    const where = issue ? v.getDotPath(issue) : undefined;
-    throw new FalError({
-      kind: 'bad_response',
-      status,
-      message: `fal answered in an unexpected shape${where ? ` (at ${where})` : ''}`,
-    });
-  }
-  return parsed.output;
 }

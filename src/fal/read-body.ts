@@ -1,3 +1,4 @@
+import * as v from 'valibot';
 import type { BudgetSlot } from '../limits/byte-budget.js';
 import { FalError } from './errors.js';
 
@@ -65,4 +66,29 @@ export async function readCappedText(response: Response, limits: ReadLimits): Pr
   } finally {
     clearTimeout(timer);
   }
+}
+
+/** A body fal sent, as JSON checked against its schema; a FalError naming where it went wrong otherwise. */
+export function parseBody<T>(text: string, status: number, schema: v.GenericSchema<unknown, T>): T {
+  let body: unknown;
+  try {
+    body = text === '' ? null : JSON.parse(text);
+  } catch {
+    throw new FalError({
+      kind: 'bad_response',
+      status,
+      message: 'fal answered with a body that is not valid JSON',
+    });
+  }
+  const parsed = v.safeParse(schema, body);
+  if (!parsed.success) {
+    const issue = parsed.issues[0];
+    const where = issue ? v.getDotPath(issue) : undefined;
+    throw new FalError({
+      kind: 'bad_response',
+      status,
+      message: `fal answered in an unexpected shape${where ? ` (at ${where})` : ''}`,
+    });
+  }
+  return parsed.output;
 }

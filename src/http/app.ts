@@ -4,6 +4,7 @@ import { requestId } from 'hono/request-id';
 import { isLoopbackHost } from '../lib/loopback.js';
 import { credentialsOf } from '../log-secrets.js';
 import { createServerFactory } from '../mcp/server.js';
+import { TaskService } from '../mcp/tasks/task-service.js';
 import { buildToolTable } from '../mcp/tool-table.js';
 import { modelCardResource } from '../resources/model-card.js';
 import { createServices, type ServiceDeps, type Services } from '../services.js';
@@ -139,7 +140,11 @@ export function createApp(deps: AppDeps): BuiltApp {
   app.route(
     '/mcp',
     mcpRoute({
-      factory: createServerFactory(table, [modelCardResource(services)]),
+      factory: createServerFactory(
+        table,
+        [modelCardResource(services)],
+        TaskService.create(config.tasksSecrets, services),
+      ),
       posture: config.auth,
       policy,
       maxBodyBytes: config.maxBodyBytes,

@@ -41,6 +41,8 @@ export interface ToolDefinition<
   output: O;
   annotations: ToolAnnotations;
   needsKey: N;
+  /** Runs a model and waits: a job still pending after the wait may be handed back as an MCP task. */
+  longRunning?: true;
   /** Names agents guess for an argument, read as it (`query` → `search`); listed in docs, not in tools/list. */
   synonyms?: Readonly<Record<string, string>>;
   handler(

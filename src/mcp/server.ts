@@ -4,9 +4,12 @@ import {
   type McpServerOptions,
   type Tool,
 } from '@modelcontextprotocol/server';
+import { makeWithFalPrompt } from '../prompts/make-with-fal.js';
 import type { ResourceEntry } from '../resources/model-card.js';
 import { SERVER_NAME, SERVER_VERSION } from '../version.js';
 import { SDK_SCHEMA_TARGET } from './json-schema.js';
+import { registerTaskAwareCall, registerTaskMethods, TASKS_EXTENSION } from './tasks/register.js';
+import type { TaskService } from './tasks/task-service.js';
 import { subsetCache, type ToolEntry } from './tool-table.js';
 import { isToolSelection } from './toolsets.js';
 
@@ -30,6 +33,7 @@ export const CACHE_HINTS = {
   'resources/list': { ttlMs: 10 * 60_000, cacheScope: 'public' },
   'resources/templates/list': { ttlMs: 10 * 60_000, cacheScope: 'public' },
   'resources/read': { ttlMs: 5 * 60_000, cacheScope: 'private' },
+  'prompts/list': { ttlMs: 10 * 60_000, cacheScope: 'public' },
 } as const satisfies McpServerOptions['cacheHints'];
 
 /**
@@ -40,6 +44,7 @@ export const CACHE_HINTS = {
 export function createServerFactory(
   table: readonly ToolEntry[],
   resources: readonly ResourceEntry[],
+  tasks: TaskService,
 ): McpServerFactory {
   const subsets = subsetCache(table);
   const byName = new Map<readonly ToolEntry[], Map<string, readonly ToolEntry[]>>();
@@ -60,16 +65,21 @@ export function createServerFactory(
     }
     return listing;
   };
-  return ({ authInfo }) => {
+  return ({ era, authInfo }) => {
     // The HTTP layer read the toolset selection and the message once and passes them along.
     const extra = authInfo?.extra;
     const selection = extra?.selection;
     const visible = isToolSelection(selection) ? subsets(selection) : table;
     const rpc = isRpc(extra?.rpc) ? extra.rpc : undefined;
     const method = rpc?.method ?? '';
+    // The Tasks extension exists in the 2026-07-28 era only (server/discover shows it there).
+    const modern = era === 'modern';
+    const capabilities = modern
+      ? { tools: {}, logging: {}, extensions: { [TASKS_EXTENSION]: {} } }
+      : { tools: {}, logging: {} };
     const server = new McpServer(
       { name: SERVER_NAME, title: 'fal.ai MCP server', version: SERVER_VERSION },
-      { capabilities: { tools: {}, logging: {} }, instructions: INSTRUCTIONS, cacheHints: CACHE_HINTS },
+      { capabilities, instructions: INSTRUCTIONS, cacheHints: CACHE_HINTS },
     );
     // Register only what this message can reach, where that is certain: tools/list is
     // answered from a listing built once per toolset selection (the SDK would otherwise
@@ -82,10 +92,20 @@ export function createServerFactory(
       return server;
     }
     if (method === 'ping' || method.startsWith('notifications/')) return server;
+    if (method.startsWith('tasks/')) {
+      if (modern) registerTaskMethods(server, tasks);
+      return server;
+    }
     const tools = method === 'tools/call' ? only(visible, rpc?.tool ?? '') : visible;
     for (const entry of tools) server.registerTool(entry.name, entry.config, entry.callback);
+    // A client that declared the Tasks extension may get a task for a run still pending after its wait.
+    const [called] = tools;
+    if (method === 'tools/call' && modern && rpc?.tasks && called?.taskable) {
+      registerTaskAwareCall(server, called, tasks);
+    }
     if (method !== 'tools/call') {
       for (const r of resources) server.registerResource(r.name, r.template, r.metadata, r.read);
+      server.registerPrompt(makeWithFalPrompt.name, makeWithFalPrompt.config, makeWithFalPrompt.callback);
     }
     return server;
   };
@@ -107,7 +127,7 @@ function definitionOf(entry: ToolEntry): Tool {
   });
 }
 
-function isRpc(value: unknown): value is { method: string; tool: string | undefined } {
+function isRpc(value: unknown): value is { method: string; tool: string | undefined; tasks?: boolean } {
   return (
     typeof value === 'object' && value !== null && typeof (value as { method?: unknown }).method === 'string'
   );

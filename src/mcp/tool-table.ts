@@ -11,7 +11,7 @@ import { listedAnnotations } from './annotations.js';
 import type { AnyTool, ToolContext, ToolGroup } from './define-tool.js';
 import { adminKeyRefusal, describeError, keyRefusal } from './errors.js';
 import { acceptingGuesses } from './guesses.js';
-import { precomputedSchema } from './json-schema.js';
+import { precomputedSchema, SDK_SCHEMA_TARGET } from './json-schema.js';
 import { errorResult, toCallToolResult } from './results.js';
 import type { ToolSelection } from './toolsets.js';
 
@@ -26,6 +26,10 @@ export interface ToolEntry {
     outputSchema: StandardSchemaWithJSON;
     annotations: ToolAnnotations;
   };
+  /** The output schema as tools/list shows it (converted once). */
+  outputJsonSchema: Record<string, unknown>;
+  /** A run that may outlast its wait: may become an MCP task for clients that ask for them. */
+  taskable: boolean;
   callback: (args: unknown, ctx: ServerContext) => Promise<CallToolResult>;
 }
 
@@ -39,7 +43,7 @@ export interface RequestExtra {
    * The single JSON-RPC message this request carries (undefined for a batch),
    * so the per-request server registers only what that message can reach.
    */
-  rpc?: { method: string; tool: string | undefined } | undefined;
+  rpc?: { method: string; tool: string | undefined; tasks: boolean } | undefined;
   /** The request's logger, which scrubs its own credentials from every line. */
   log?: Logger | undefined;
 }
@@ -58,18 +62,23 @@ function isLogger(value: unknown): value is Logger {
 
 /** Computed once at start: schemas converted, callbacks bound to the services. */
 export function buildToolTable(tools: readonly AnyTool[], services: Services): readonly ToolEntry[] {
-  return tools.map((tool) => ({
-    name: tool.name,
-    group: tool.group,
-    config: {
-      title: tool.title,
-      description: tool.description,
-      inputSchema: precomputedSchema(tool.input, acceptingGuesses(tool.input, tool.synonyms)),
-      outputSchema: precomputedSchema(tool.output),
-      annotations: listedAnnotations(tool.annotations),
-    },
-    callback: (args, ctx) => runTool(tool, args, ctx, services),
-  }));
+  return tools.map((tool) => {
+    const outputSchema = precomputedSchema(tool.output);
+    return {
+      name: tool.name,
+      group: tool.group,
+      config: {
+        title: tool.title,
+        description: tool.description,
+        inputSchema: precomputedSchema(tool.input, acceptingGuesses(tool.input, tool.synonyms)),
+        outputSchema,
+        annotations: listedAnnotations(tool.annotations),
+      },
+      outputJsonSchema: outputSchema['~standard'].jsonSchema.output(SDK_SCHEMA_TARGET),
+      taskable: tool.longRunning === true,
+      callback: (args, ctx) => runTool(tool, args, ctx, services),
+    };
+  });
 }
 
 /** Error texts may quote the caller's arguments; a key pasted into one must not come back. */

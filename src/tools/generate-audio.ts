@@ -63,6 +63,7 @@ export const generateAudioTool = defineTool({
   output: JobOutput,
   annotations: RUNS_MODEL,
   needsKey: 'any',
+  longRunning: true,
   synonyms: { duration_seconds: 'duration', length: 'duration' },
   async handler(args, caller, ctx) {
     const mode = args.kind === 'sound_effect' ? MODES.sound_effect : args.lyrics ? MODES.song : MODES.music;

@@ -92,6 +92,7 @@ export const generateImageTool = defineTool({
   output: JobOutput,
   annotations: RUNS_MODEL,
   needsKey: 'any',
+  longRunning: true,
   synonyms: {
     color: 'colour',
     n: 'num_images',

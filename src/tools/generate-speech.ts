@@ -41,6 +41,7 @@ export const generateSpeechTool = defineTool({
   output: JobOutput,
   annotations: RUNS_MODEL,
   needsKey: 'any',
+  longRunning: true,
   synonyms: { prompt: 'text', input: 'text', voice_id: 'voice' },
   async handler(args, caller, ctx) {
     return runTask(

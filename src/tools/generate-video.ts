@@ -63,6 +63,7 @@ export const generateVideoTool = defineTool({
   output: JobOutput,
   annotations: RUNS_MODEL,
   needsKey: 'any',
+  longRunning: true,
   synonyms: { image: 'image_url', video: 'video_url', length: 'duration', duration_seconds: 'duration' },
   async handler(args, caller, ctx) {
     if (args.image_url && args.video_url) throw new UserError('Give image_url or video_url, not both.');

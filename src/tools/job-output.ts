@@ -70,7 +70,12 @@ export async function jobToolOutputWithPreviews(
 }
 
 /** Structured job, a text mirror an agent can act on, and a resource link per media file. */
-export function jobToolOutput(view: JobView, waitedSeconds?: number): ToolOutput<JobOutput> {
+export function jobToolOutput(
+  followed: JobView & { polls?: number },
+  waitedSeconds?: number,
+): ToolOutput<JobOutput> {
+  // How many status requests the wait took is the server's business, not part of the job.
+  const { polls: _polls, ...view } = followed;
   const lines: string[] = [];
   const id = `${view.model} request ${view.request_id}`;
   const pending = view.status === 'IN_QUEUE' || view.status === 'IN_PROGRESS';

@@ -26,6 +26,7 @@ export const runModelTool = defineTool({
   output: JobOutput,
   annotations: RUNS_MODEL,
   needsKey: 'any',
+  longRunning: true,
   synonyms: { arguments: 'input', inputs: 'input', params: 'input', parameters: 'input' },
   async handler(args, caller, ctx) {
     return runAndWait(

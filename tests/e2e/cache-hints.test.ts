@@ -1,33 +1,13 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Harness, IN_PROCESS_URL, startHarness } from '../helpers/harness.js';
+import { rawRpc } from '../helpers/raw-rpc.js';
 
-/** A raw 2026-07-28 request: the envelope the spec requires, nothing the SDK client would add. */
-async function rpc(h: Harness, method: string, params: Record<string, unknown> = {}, url = IN_PROCESS_URL) {
-  const res = await h.inProcessFetch(url, {
-    method: 'POST',
-    headers: {
-      'content-type': 'application/json',
-      accept: 'application/json, text/event-stream',
-      'mcp-protocol-version': '2026-07-28',
-      'mcp-method': method,
-      ...(typeof params.uri === 'string' ? { 'mcp-name': params.uri } : {}),
-    },
-    body: JSON.stringify({
-      jsonrpc: '2.0',
-      id: 1,
-      method,
-      params: {
-        ...params,
-        _meta: {
-          'io.modelcontextprotocol/protocolVersion': '2026-07-28',
-          'io.modelcontextprotocol/clientInfo': { name: 'raw', version: '1' },
-          'io.modelcontextprotocol/clientCapabilities': {},
-        },
-      },
-    }),
+const rpc = (h: Harness, method: string, params: Record<string, unknown> = {}, url = IN_PROCESS_URL) =>
+  rawRpc(method, params, {
+    fetch: h.inProcessFetch,
+    url,
+    ...(typeof params.uri === 'string' ? { name: params.uri } : {}),
   });
-  return (await res.json()) as { result?: Record<string, unknown>; error?: unknown };
-}
 
 describe('cache hints on the 2026-07-28 listings', () => {
   let h: Harness;
@@ -42,6 +22,7 @@ describe('cache hints on the 2026-07-28 listings', () => {
     ['resources/list', {}, 600_000, 'public'],
     ['resources/templates/list', {}, 600_000, 'public'],
     ['resources/read', { uri: 'fal://models/fal-ai/flux/dev' }, 300_000, 'private'],
+    ['prompts/list', {}, 600_000, 'public'],
   ] as const)('%s: ttlMs %j, %s', async (method, params, ttlMs, cacheScope) => {
     const { result, error } = await rpc(h, method, params);
     expect(error).toBeUndefined();
@@ -56,5 +37,29 @@ describe('cache hints on the 2026-07-28 listings', () => {
     expect(count(some)).toBeGreaterThan(0);
     expect(count(some)).toBeLessThan(count(all));
     expect(some.result?.cacheScope).toBe('private');
+  });
+});
+
+describe('the make_with_fal prompt', () => {
+  let h: Harness;
+  beforeAll(async () => {
+    h = await startHarness();
+  });
+  afterAll(() => h.close());
+
+  it('is listed, and spells out the steps with the budget as max_cost_usd', async () => {
+    const listed = await rpc(h, 'prompts/list');
+    expect(listed.result?.prompts).toMatchObject([
+      { name: 'make_with_fal', arguments: [{ name: 'task', required: true }, { name: 'budget_usd' }] },
+    ]);
+    const got = await rawRpc(
+      'prompts/get',
+      { name: 'make_with_fal', arguments: { task: 'a fox video', budget_usd: '0.50' } },
+      { fetch: h.inProcessFetch, url: IN_PROCESS_URL, name: 'make_with_fal' },
+    );
+    const text = JSON.stringify(got.result?.messages);
+    expect(text).toContain('a fox video');
+    expect(text).toContain('recommend_model');
+    expect(text).toContain('max_cost_usd: 0.50');
   });
 });

@@ -121,6 +121,8 @@ describe('protocol and network edges', () => {
       });
       expect(res.status).toBe(400);
       expect(await res.json()).toMatchObject({
+        // The request's own id: the spec's HeaderMismatchError requires it.
+        id: 1,
         error: { code: -32020, message: expect.stringMatching(/^Header mismatch/) },
       });
     }

@@ -70,6 +70,37 @@ describe('real MCP clients over a real socket', () => {
     expect(refused.stdout).toMatch(/needs a fal key/);
   });
 
+  it('the MCP inspector (2026 era, a Tasks client) gets a task for a slow run and follows it to the result', async () => {
+    const SLOW = 'fal-ai/kling-video/v2.1/master/text-to-video';
+    h.emulator.state.setTiming(SLOW, { queueMs: 2_000, runMs: 1_500, queuePosition: 2 });
+    const statusBefore = h.emulator.faults.callsTo('queue.status').length;
+    const started = Date.now();
+    const called = await inspector(
+      '--protocol-era',
+      'modern',
+      '--method',
+      'tools/call',
+      '--tool-name',
+      'run_model',
+      '--tool-arg',
+      `model=${SLOW}`,
+      '--tool-arg',
+      'input={"prompt":"a task"}',
+      '--tool-arg',
+      'wait_seconds=1',
+      '--header',
+      `X-Fal-Key: ${KEY}`,
+    );
+    expect(called.status).toBe(0);
+    // The call waited 1 s, the job took 3.5 s: the inspector polled the task (tasks/get asks fal's status).
+    expect(JSON.parse(called.stdout)).toMatchObject({
+      structuredContent: { status: 'COMPLETED', model: SLOW },
+    });
+    expect(Date.now() - started).toBeGreaterThan(3_000);
+    expect(h.emulator.faults.callsTo('queue.status').length).toBeGreaterThan(statusBefore);
+    expect(h.logRecords().some((l) => l.msg === 'tool call' && l.tool === 'check_job')).toBe(false);
+  });
+
   /** Run a CLI without blocking the server in this process; resolves with its exit code and output. */
   const run = (command: string, args: string[], env: Record<string, string>) =>
     new Promise<{ status: number | null; out: string }>((resolve) => {

@@ -7,6 +7,7 @@ import { READS } from '../../src/mcp/annotations.js';
 import { defineTool, type NeedsKey } from '../../src/mcp/define-tool.js';
 import { precomputedSchema } from '../../src/mcp/json-schema.js';
 import { createServerFactory } from '../../src/mcp/server.js';
+import { TaskService } from '../../src/mcp/tasks/task-service.js';
 import { buildToolTable } from '../../src/mcp/tool-table.js';
 import { selectionFrom } from '../../src/mcp/toolsets.js';
 import { ALL_TOOLS } from '../../src/tools/index.js';
@@ -92,7 +93,11 @@ describe('the tool table', () => {
   it('registers per request only what the message can reach', async () => {
     const h = await startHarness();
     try {
-      const factory = createServerFactory(buildToolTable(ALL_TOOLS, h.services), []);
+      const factory = createServerFactory(
+        buildToolTable(ALL_TOOLS, h.services),
+        [],
+        TaskService.create([], h.services),
+      );
       const selection = selectionFrom(new Request('http://127.0.0.1/mcp'));
       const registered = async (rpc?: { method: string; tool?: string }) => {
         const ctx = { authInfo: { token: 't', clientId: 't', scopes: [], extra: { selection, rpc } } };

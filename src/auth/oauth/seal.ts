@@ -13,10 +13,11 @@ import type { Secret } from '../secret.js';
 export class Sealer {
   readonly #keys: { id: string; key: Buffer }[];
 
-  constructor(secrets: readonly Secret[]) {
+  /** `domain` keeps keys apart where one secret might serve two purposes. */
+  constructor(secrets: readonly Secret[], domain = 'fal-mcp-oauth') {
     if (secrets.length === 0) throw new Error('Sealer needs at least one secret');
     this.#keys = secrets.map((secret) => {
-      const key = Buffer.from(hkdfSync('sha256', secret.reveal(), 'fal-mcp-oauth', 'seal v1', 32));
+      const key = Buffer.from(hkdfSync('sha256', secret.reveal(), domain, 'seal v1', 32));
       // A short public id picks the right key without trying each one; it says nothing about the key.
       const id = createHash('sha256').update(key).digest('base64url').slice(0, 8);
       return { id, key };

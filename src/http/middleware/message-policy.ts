@@ -8,7 +8,12 @@ const NO_BATCHES_SINCE = '2025-06-18';
 const DEFAULT_VERSION = '2025-03-26';
 const HEADER_MISMATCH = -32020;
 
-type Message = { method?: unknown; params?: Record<string, unknown> };
+type Message = { method?: unknown; params?: Record<string, unknown>; id?: unknown };
+
+const idOf = (message: Message) =>
+  typeof message.id === 'string' || (typeof message.id === 'number' && Number.isInteger(message.id))
+    ? message.id
+    : null;
 
 /** The body field each name-bearing method mirrors in the Mcp-Name header. */
 function nameOf(message: Message): string | undefined {
@@ -80,6 +85,7 @@ export const messagePolicy =
           `Header mismatch: Mcp-Method says ${JSON.stringify(method.trim())} but the body's method is ${JSON.stringify(message.method)}.`,
           {},
           HEADER_MISMATCH,
+          idOf(message),
         );
       }
       const bodyName = nameOf(message);
@@ -89,6 +95,7 @@ export const messagePolicy =
           `Header mismatch: Mcp-Name says ${JSON.stringify(name.trim())} but the body names ${JSON.stringify(bodyName)}.`,
           {},
           HEADER_MISMATCH,
+          idOf(message),
         );
       }
     }

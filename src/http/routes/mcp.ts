@@ -6,6 +6,7 @@ import type { AuthPosture } from '../../config.js';
 import type { AuthFailures } from '../../limits/auth-failures.js';
 import type { RefusedKeys } from '../../limits/refused-keys.js';
 import type { Logger } from '../../log.js';
+import { declaresTasks } from '../../mcp/tasks/register.js';
 import type { RequestExtra } from '../../mcp/tool-table.js';
 import { selectionFrom } from '../../mcp/toolsets.js';
 import type { AppEnv } from '../env.js';
@@ -92,8 +93,12 @@ export function mcpRoute(options: McpRouteOptions): Hono<AppEnv> {
 /** Method (and for tools/call, the tool) of a single JSON-RPC message; undefined for a batch. */
 function rpcOf(body: unknown): RequestExtra['rpc'] {
   if (typeof body !== 'object' || body === null || Array.isArray(body)) return undefined;
-  const message = body as { method?: unknown; params?: { name?: unknown } };
+  const message = body as { method?: unknown; params?: { name?: unknown; _meta?: unknown } };
   if (typeof message.method !== 'string') return undefined;
   const tool = message.method === 'tools/call' ? message.params?.name : undefined;
-  return { method: message.method, tool: typeof tool === 'string' ? tool : undefined };
+  return {
+    method: message.method,
+    tool: typeof tool === 'string' ? tool : undefined,
+    tasks: declaresTasks(message.params?._meta),
+  };
 }

@@ -1,0 +1,166 @@
+import { ProtocolError, ProtocolErrorCode } from '@modelcontextprotocol/server';
+import type { Caller, KeyedCaller } from '../../auth/caller.js';
+import { UserError } from '../../errors.js';
+import { type JobView, progressMessage } from '../../jobs/job-view.js';
+import type { Logger } from '../../log.js';
+import type { Services } from '../../services.js';
+import { jobToolOutputWithPreviews } from '../../tools/job-output.js';
+import { describeError } from '../errors.js';
+import { toCallToolResult } from '../results.js';
+import { TaskIds, type TaskRef } from './task-ids.js';
+
+/** Job records, and with them kept results, live a day (jobs/job-store.ts): so does a task. */
+const TASK_TTL_MS = 24 * 60 * 60_000;
+
+type TaskStatus = 'working' | 'completed' | 'cancelled' | 'failed';
+
+export interface TaskState {
+  taskId: string;
+  status: TaskStatus;
+  statusMessage?: string;
+  createdAt: string;
+  lastUpdatedAt: string;
+  ttlMs: number;
+  pollIntervalMs?: number;
+  result?: Record<string, unknown>;
+  [key: string]: unknown;
+}
+
+const notFound = () =>
+  new ProtocolError(ProtocolErrorCode.InvalidParams, 'Failed to retrieve task: Task not found');
+
+/**
+ * The Tasks extension over fal's queue: a run still pending after its wait
+ * becomes a task whose id seals the job (task-ids.ts), so fal's queue is the
+ * durable store and any machine answers. tasks/get reports the job as
+ * check_job would, the finished result inlined; tasks/cancel cancels at fal.
+ */
+export class TaskService {
+  constructor(
+    private readonly ids: TaskIds,
+    private readonly services: Services,
+    private readonly now: () => number = Date.now,
+  ) {}
+
+  static create(secrets: ConstructorParameters<typeof TaskIds>[0], services: Services): TaskService {
+    return new TaskService(new TaskIds(secrets), services);
+  }
+
+  /** The CreateTaskResult for a job handed back pending (the job is already durable at fal). */
+  created(
+    caller: Caller,
+    view: { model: string; request_id: string; status: string; queue_position?: number },
+  ) {
+    const createdAt = this.now();
+    const taskId = this.ids.seal(caller, { model: view.model, requestId: view.request_id, createdAt });
+    const at = new Date(createdAt).toISOString();
+    return {
+      resultType: 'task' as const,
+      taskId,
+      status: 'working' as const,
+      statusMessage: `${view.model} request ${view.request_id} is ${view.status === 'IN_QUEUE' ? 'in queue' : 'running'}`,
+      createdAt: at,
+      lastUpdatedAt: at,
+      ttlMs: TASK_TTL_MS,
+      pollIntervalMs: view.status === 'IN_QUEUE' ? 5_000 : 2_000,
+    };
+  }
+
+  async get(caller: Caller, taskId: string, signal: AbortSignal, log?: Logger): Promise<TaskState> {
+    const logger = log ?? this.services.logger;
+    const { ref, keyed } = this.#open(caller, taskId);
+    let view: JobView;
+    try {
+      const { record } = await this.services.jobs.locate(keyed, ref.requestId, ref.model);
+      view = await this.services.jobs.follow(ref.model, ref.requestId, keyed, record, {
+        waitSeconds: 0,
+        logs: false,
+        signal,
+        progress: async () => undefined,
+      });
+    } catch (error) {
+      throw this.#failure(error, logger);
+    }
+    const base = this.#base(taskId, ref);
+    if (view.status === 'IN_QUEUE' || view.status === 'IN_PROGRESS') {
+      return {
+        ...base,
+        status: 'working',
+        statusMessage: progressMessage(ref.requestId, {
+          status: view.status,
+          ...(view.queue_position !== undefined ? { queue_position: view.queue_position } : {}),
+        }),
+        pollIntervalMs: view.status === 'IN_QUEUE' ? 5_000 : 2_000,
+      };
+    }
+    if (view.status === 'CANCELLED') {
+      return {
+        ...base,
+        status: 'cancelled',
+        statusMessage: `${ref.model} request ${ref.requestId} was cancelled`,
+      };
+    }
+    // Completed, or failed at fal: either way the tool call completed, with check_job's result (a failed
+    // model is a result, not a JSON-RPC error).
+    const output = await jobToolOutputWithPreviews(view, { preview: true }, keyed, {
+      services: this.services,
+      requestId: taskId.slice(-12),
+      signal,
+      logger,
+      progress: async () => undefined,
+    });
+    return {
+      ...base,
+      status: 'completed',
+      statusMessage: `${ref.model} request ${ref.requestId} ${view.status === 'COMPLETED' ? 'completed' : 'failed'}`,
+      result: toCallToolResult(output) as Record<string, unknown>,
+    };
+  }
+
+  async cancel(caller: Caller, taskId: string, signal: AbortSignal, log?: Logger): Promise<void> {
+    const logger = log ?? this.services.logger;
+    const { ref, keyed } = this.#open(caller, taskId);
+    try {
+      await this.services.jobs.cancel(ref.model, ref.requestId, keyed, signal);
+    } catch (error) {
+      throw this.#failure(error, logger);
+    }
+  }
+
+  /** No task here ever asks for input, so there is nothing outstanding to answer: the id is only checked. */
+  update(caller: Caller, taskId: string): void {
+    this.#open(caller, taskId);
+  }
+
+  #open(caller: Caller, taskId: string): { ref: TaskRef; keyed: KeyedCaller } {
+    const ref = caller.key ? this.ids.open(caller, taskId) : undefined;
+    // Another tenant's id, a tampered one and a made-up one all look the same: not found.
+    if (!ref || !caller.key) throw notFound();
+    return { ref, keyed: caller as KeyedCaller };
+  }
+
+  #base(taskId: string, ref: TaskRef) {
+    return {
+      taskId,
+      createdAt: new Date(ref.createdAt).toISOString(),
+      lastUpdatedAt: new Date(this.now()).toISOString(),
+      ttlMs: TASK_TTL_MS,
+    };
+  }
+
+  #failure(error: unknown, logger: Logger): ProtocolError {
+    // fal forgot the job before anyone kept its result: the task is gone.
+    if (error instanceof UserError && /expired|no longer|forgot/i.test(error.message)) {
+      return new ProtocolError(
+        ProtocolErrorCode.InvalidParams,
+        `Failed to retrieve task: Task has expired (${error.message})`,
+      );
+    }
+    const report = describeError(error, 'task');
+    if (report.internal) logger.error('task request failed', { error });
+    return new ProtocolError(
+      error instanceof UserError ? ProtocolErrorCode.InvalidParams : ProtocolErrorCode.InternalError,
+      report.text,
+    );
+  }
+}
