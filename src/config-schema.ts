@@ -82,6 +82,14 @@ export const EnvSchema = v.object({
       v.transform(Number),
     ),
   ),
+  CONFIRM_COST_ABOVE_USD: v.optional(
+    v.pipe(
+      v.string(),
+      v.trim(),
+      v.regex(/^\d+(\.\d+)?$/, 'a dollar amount such as 0.50'),
+      v.transform(Number),
+    ),
+  ),
   UPLOAD_MAX_BYTES: v.optional(intIn(1024, 1024 * 1024 * 1024, 'bytes from 1024 to 1073741824'), '52428800'),
   FETCH_TIMEOUT_MS: v.optional(intIn(100, 300_000, 'milliseconds from 100 to 300000'), '30000'),
   FETCH_ALLOW_HOSTS: v.optional(list),

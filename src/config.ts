@@ -28,6 +28,8 @@ export interface Config {
   modelCacheTtlSeconds: number;
   /** Seals MCP task ids (TASKS_SECRET); empty: a secret made per process (one machine only). */
   tasksSecrets: readonly Secret[];
+  /** CONFIRM_COST_ABOVE_USD: a run estimated above it asks the user first (where the client can). */
+  confirmCostAboveUsd: number | undefined;
   allowedOrigins: readonly string[];
   allowedHosts: readonly string[];
   logLevel: LogLevel;
@@ -148,6 +150,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     publicUrl: e.PUBLIC_URL,
     oauth: oauthConfig(e.OAUTH_SECRET, e.PUBLIC_URL, e.HOST, e),
     tasksSecrets: (e.TASKS_SECRET ?? []).map((s) => new Secret(s)),
+    confirmCostAboveUsd: e.CONFIRM_COST_ABOVE_USD,
     redis: e.REDIS_URL ? { url: new Secret(e.REDIS_URL), keyPrefix: e.REDIS_KEY_PREFIX } : undefined,
   };
 }

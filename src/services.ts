@@ -7,6 +7,7 @@ import { IdempotencyKeys } from './jobs/idempotency.js';
 import { JobService } from './jobs/job-service.js';
 import { JobStore } from './jobs/job-store.js';
 import { PayloadDeleter } from './jobs/payloads.js';
+import { SpendConfirmations } from './jobs/spend-confirmations.js';
 import { AuthFailures } from './limits/auth-failures.js';
 import { ConcurrencyLimiter } from './limits/concurrency.js';
 import { RateLimiter } from './limits/rate-limiter.js';
@@ -35,6 +36,8 @@ export interface Services {
   uploads: ConcurrencyLimiter;
   /** How upload_file fetches caller URLs. */
   fetchPolicy: FetchPolicy;
+  /** Spend confirmations (MRTR requestState): minted, checked, used once. */
+  confirmations: SpendConfirmations;
   /** Inline previews of result images. */
   previews: PreviewMaker;
   fal: FalClient;
@@ -134,6 +137,7 @@ export function createServices({ config, logger, fetch, fetchClientMetadata, now
       defaultWaitSeconds: config.defaultWaitSeconds,
       maxWaitSeconds: config.maxWaitSeconds,
       serverMaxCostUsd: config.maxCostPerCallUsd,
+      confirmAboveUsd: config.confirmCostAboveUsd,
       maxInputBytes: config.maxInputBytes,
       allowHosts: config.fetchAllowHosts,
     },
@@ -153,6 +157,7 @@ export function createServices({ config, logger, fetch, fetchClientMetadata, now
       timeoutMs: config.fetchTimeoutMs,
       allowHosts: config.fetchAllowHosts,
     },
+    confirmations: new SpendConfirmations(config.tasksSecrets, store),
     previews: new PreviewMaker({ allowHosts: config.fetchAllowHosts, logger }),
     fal,
     logger,

@@ -18,13 +18,17 @@ export interface JobLimits {
   defaultWaitSeconds: number;
   maxWaitSeconds: number;
   serverMaxCostUsd: number | undefined;
+  confirmAboveUsd?: number | undefined;
   maxInputBytes: number;
   /** FETCH_ALLOW_HOSTS: development hosts fal may be sent to although they look private. */
   allowHosts?: readonly string[] | undefined;
 }
 
 export interface JobDeps
-  extends Omit<SubmitterDeps, 'serverMaxCostUsd' | 'maxInputBytes' | 'keys' | 'allowHosts'> {
+  extends Omit<
+    SubmitterDeps,
+    'serverMaxCostUsd' | 'confirmAboveUsd' | 'maxInputBytes' | 'keys' | 'allowHosts'
+  > {
   keys: IdempotencyKeys;
   limits: JobLimits;
   /** Jobs being waited on per tenant. */
@@ -51,6 +55,7 @@ export class JobService {
     this.#submitter = new Submitter({
       ...deps,
       serverMaxCostUsd: deps.limits.serverMaxCostUsd,
+      confirmAboveUsd: deps.limits.confirmAboveUsd,
       maxInputBytes: deps.limits.maxInputBytes,
       allowHosts: deps.limits.allowHosts,
     });

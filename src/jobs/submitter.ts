@@ -5,6 +5,7 @@ import type { FalClient } from '../fal/client.js';
 import { FalError } from '../fal/errors.js';
 import { submitToQueue } from '../fal/queue.js';
 import { assertEndpointId, assertRequestId } from '../fal/queue-paths.js';
+import { canonical } from '../lib/canonical-json.js';
 import type { Logger } from '../log.js';
 import type { ModelSchemaService } from '../registry/model-schemas.js';
 import type { ModelRegistry } from '../registry/registry.js';
@@ -13,7 +14,7 @@ import { assertFalCanFetch } from './fal-urls.js';
 import type { IdempotencyKeys, Reservation } from './idempotency.js';
 import type { JobRecord } from './job-record.js';
 import type { JobStore } from './job-store.js';
-import { enforceCostCap } from './spend-guard.js';
+import { checkSpend } from './spend-guard.js';
 import { validateInput } from './validate-input.js';
 
 export interface SubmitRequest {
@@ -21,6 +22,11 @@ export interface SubmitRequest {
   input: Record<string, unknown>;
   webhookUrl?: string | undefined;
   maxCostUsd?: number | undefined;
+  /** Ask the user above this estimate (per call; the operator's CONFIRM_COST_ABOVE_USD otherwise). */
+  confirmAboveUsd?: number | undefined;
+  /** This call carries the user's verified confirmation, or the client can ask for one. */
+  spendConfirmed?: boolean;
+  canConfirm?: boolean;
   idempotencyKey?: string | undefined;
   /** When the caller stops waiting (epoch ms): fal asking to retry later than that fails the call at once. */
   deadline?: number | undefined;
@@ -42,6 +48,8 @@ export interface SubmitterDeps {
   keys: IdempotencyKeys;
   logger: Logger;
   serverMaxCostUsd: number | undefined;
+  /** CONFIRM_COST_ABOVE_USD: estimates above it need the user's confirmation. */
+  confirmAboveUsd?: number | undefined;
   maxInputBytes: number;
   /** fal's webhook to this server (`<PUBLIC_URL>/webhooks/fal`), so results are kept as jobs end. */
   webhookUrl: string | undefined;
@@ -144,12 +152,18 @@ export class Submitter {
     signal?: AbortSignal,
   ): Promise<Submission> {
     await this.#validate(model, req.input, caller, notes, signal);
-    const estimate = await enforceCostCap(
+    const estimate = await checkSpend(
       this.deps.fal,
       model,
       caller,
-      req.maxCostUsd,
-      this.deps.serverMaxCostUsd,
+      {
+        callerCapUsd: req.maxCostUsd,
+        serverCapUsd: this.deps.serverMaxCostUsd,
+        // A per-call threshold can only be stricter than the operator's.
+        confirmAboveUsd: minDefined(req.confirmAboveUsd, this.deps.confirmAboveUsd),
+        confirmed: req.spendConfirmed === true,
+        canConfirm: req.canConfirm === true,
+      },
       signal,
     );
     if (estimate !== undefined) notes.push(`Estimated cost: $${estimate} (typical past calls).`);
@@ -217,13 +231,6 @@ function submitCutOff(model: string, error: FalError, idempotencyKey: string | u
   );
 }
 
-function canonical(value: unknown): string {
-  if (Array.isArray(value)) return `[${value.map(canonical).join(',')}]`;
-  if (value && typeof value === 'object') {
-    const entries = Object.entries(value as Record<string, unknown>).sort(([a], [b]) =>
-      a < b ? -1 : a > b ? 1 : 0,
-    );
-    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonical(v)}`).join(',')}}`;
-  }
-  return JSON.stringify(value);
+function minDefined(a: number | undefined, b: number | undefined): number | undefined {
+  return a === undefined ? b : b === undefined ? a : Math.min(a, b);
 }

@@ -14,6 +14,18 @@ export interface ToolContext {
   logger: Logger;
   /** Sends notifications/progress when the client asked for it; a no-op otherwise. */
   progress(progress: number, total?: number, message?: string): Promise<void>;
+  /** What this request can do with the user (2026 era): ask through a form, and what it answered. */
+  interaction: ToolInteraction;
+  /** This call: the tool and its arguments as received (a confirmation is bound to them). */
+  call: { tool: string; args: unknown };
+}
+
+export interface ToolInteraction {
+  /** The request declared elicitation (2026-07-28 era): an input-required result can ask the user. */
+  canElicit: boolean;
+  /** A retried request's answers to what was asked, and the state echoed back (untrusted input). */
+  inputResponses?: Record<string, unknown> | undefined;
+  requestState?: string | undefined;
 }
 
 export type ToolGroup = 'discovery' | 'execution' | 'media';

@@ -36,3 +36,14 @@ export function toCallToolResult<T>(output: ToolOutput<T>): CallToolResult {
 export function errorResult(text: string): CallToolResult {
   return { content: [{ type: 'text', text }], isError: true };
 }
+
+/**
+ * Thrown by a handler that needs the user's input first (MRTR, 2026-07-28): the
+ * tool runner answers with the input-required result instead of a tool result.
+ */
+export class InputNeeded extends Error {
+  override name = 'InputNeeded';
+  constructor(readonly result: CallToolResult) {
+    super('input required');
+  }
+}

@@ -11,8 +11,9 @@ import { listedAnnotations } from './annotations.js';
 import type { AnyTool, ToolContext, ToolGroup } from './define-tool.js';
 import { adminKeyRefusal, describeError, keyRefusal } from './errors.js';
 import { acceptingGuesses } from './guesses.js';
+import { interactionOf } from './interaction.js';
 import { precomputedSchema, SDK_SCHEMA_TARGET } from './json-schema.js';
-import { errorResult, toCallToolResult } from './results.js';
+import { errorResult, InputNeeded, toCallToolResult } from './results.js';
 import type { ToolSelection } from './toolsets.js';
 
 /** One registered tool, ready to hand to McpServer.registerTool without further work. */
@@ -118,6 +119,8 @@ async function runTool(
         },
       });
     },
+    interaction: interactionOf(ctx),
+    call: { tool: tool.name, args },
   };
   const started = performance.now();
   try {
@@ -132,6 +135,10 @@ async function runTool(
     services.metrics.tool(tool.name, 'ok', (performance.now() - started) / 1000);
     return result;
   } catch (error) {
+    if (error instanceof InputNeeded) {
+      logger.info('tool call needs input', { ms: Math.round(performance.now() - started) });
+      return error.result;
+    }
     const report = describeError(error, requestId);
     services.metrics.tool(tool.name, 'error', (performance.now() - started) / 1000);
     const fields = { ok: false, ms: Math.round(performance.now() - started), error };

@@ -27,6 +27,8 @@ export const JobParams = {
   max_cost_usd: v.optional(
     v.pipe(v.number(), v.minValue(0), v.description("Cost cap (USD) on fal's estimate."), serverChecked()),
   ),
+  // The name says it (ask the user first above this estimate, USD); docs/execution.md has the rest.
+  confirm_above_usd: v.optional(v.pipe(v.number(), v.minValue(0), serverChecked())),
   idempotency_key: v.optional(
     v.pipe(
       v.string(),

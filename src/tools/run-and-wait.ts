@@ -1,6 +1,7 @@
 import type { KeyedCaller } from '../auth/caller.js';
 import type { ToolContext } from '../mcp/define-tool.js';
 import type { ToolOutput } from '../mcp/results.js';
+import { submitConfirmed } from './confirmed-submit.js';
 import { type JobOutput, jobToolOutputWithPreviews } from './job-output.js';
 
 export interface RunRequest {
@@ -8,6 +9,8 @@ export interface RunRequest {
   input: Record<string, unknown>;
   waitSeconds?: number | undefined;
   maxCostUsd?: number | undefined;
+  /** Ask the user above this estimate (stricter than the operator's CONFIRM_COST_ABOVE_USD only). */
+  confirmAboveUsd?: number | undefined;
   idempotencyKey?: string | undefined;
   /** Inline previews of the result's images (default true). */
   preview?: boolean | undefined;
@@ -27,16 +30,17 @@ export async function runAndWait(
 ): Promise<ToolOutput<JobOutput>> {
   const { services, signal, progress } = ctx;
   const waitSeconds = services.jobs.clampWait(req.waitSeconds);
-  const submission = await services.jobs.submit(
+  const submission = await submitConfirmed(
     {
       model: req.model,
       input: req.input,
       maxCostUsd: req.maxCostUsd,
       idempotencyKey: req.idempotencyKey,
+      confirmAboveUsd: req.confirmAboveUsd,
       deadline: Date.now() + waitSeconds * 1000,
     },
     caller,
-    signal,
+    ctx,
   );
   const { model, requestId } = submission.record;
   // The first progress carries the request id: a client that gives up still knows what to check.

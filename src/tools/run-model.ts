@@ -20,6 +20,7 @@ export const runModelTool = defineTool({
     input: JobParams.input,
     wait_seconds: JobParams.wait_seconds,
     max_cost_usd: JobParams.max_cost_usd,
+    confirm_above_usd: JobParams.confirm_above_usd,
     idempotency_key: JobParams.idempotency_key,
     preview: JobParams.preview,
   }),
@@ -33,6 +34,7 @@ export const runModelTool = defineTool({
       {
         model: args.model,
         input: args.input,
+        confirmAboveUsd: args.confirm_above_usd,
         ...runOptions(args),
       },
       caller,

@@ -1,6 +1,7 @@
 import * as v from 'valibot';
 import { RUNS_MODEL } from '../mcp/annotations.js';
 import { defineTool } from '../mcp/define-tool.js';
+import { submitConfirmed } from './confirmed-submit.js';
 import { JobOutput, JobParams, jobToolOutput } from './job-output.js';
 import { TaskParams } from './media-params.js';
 import { ModelNameParam } from './params.js';
@@ -18,23 +19,25 @@ export const submitJobTool = defineTool({
     input: JobParams.input,
     webhook_url: v.optional(TaskParams.urlOf('webhook_url')),
     max_cost_usd: JobParams.max_cost_usd,
+    confirm_above_usd: JobParams.confirm_above_usd,
     idempotency_key: JobParams.idempotency_key,
   }),
   output: JobOutput,
   annotations: RUNS_MODEL,
   needsKey: 'any',
   synonyms: { arguments: 'input', inputs: 'input', params: 'input', parameters: 'input' },
-  async handler(args, caller, { services, signal }) {
-    const submission = await services.jobs.submit(
+  async handler(args, caller, ctx) {
+    const submission = await submitConfirmed(
       {
         model: args.model,
         input: args.input,
         webhookUrl: args.webhook_url,
         maxCostUsd: args.max_cost_usd,
+        confirmAboveUsd: args.confirm_above_usd,
         idempotencyKey: args.idempotency_key,
       },
       caller,
-      signal,
+      ctx,
     );
     const { model, requestId } = submission.record;
     return jobToolOutput({

@@ -108,6 +108,8 @@ export class TaskService {
       signal,
       logger,
       progress: async () => undefined,
+      interaction: { canElicit: false },
+      call: { tool: 'tasks/get', args: { taskId } },
     });
     return {
       ...base,
