@@ -107,7 +107,8 @@ async function followStream(
         () => {
           if (Date.now() - lastHeard < quietMs) return;
           lastHeard = Date.now();
-          void options.onQuiet?.(last);
+          // From a timer nothing awaits: a failed notification must not become an unhandled rejection.
+          Promise.resolve(options.onQuiet?.(last)).catch(() => undefined);
         },
         Math.max(50, Math.floor(quietMs / 4)),
       )

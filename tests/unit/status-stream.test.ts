@@ -92,6 +92,29 @@ describe("waiting on fal's status stream", () => {
     expect(quiet).toBeGreaterThanOrEqual(2);
   });
 
+  it('a quiet-progress notification that fails (the client left) is not an unhandled rejection', async () => {
+    const id = await submit(0, 500);
+    const unhandled: unknown[] = [];
+    const onUnhandled = (reason: unknown) => unhandled.push(reason);
+    process.on('unhandledRejection', onUnhandled);
+    try {
+      let tries = 0;
+      const outcome = await wait(id, {
+        quietMs: 100,
+        onQuiet: () => {
+          tries++;
+          return Promise.reject(new Error('client gone'));
+        },
+      });
+      await new Promise((r) => setTimeout(r, 50));
+      expect(outcome.ended).toBe('completed');
+      expect(tries).toBeGreaterThan(0);
+      expect(unhandled).toEqual([]);
+    } finally {
+      process.off('unhandledRejection', onUnhandled);
+    }
+  });
+
   it('ends at the wait budget with the last status, and on abort, leaving the job alone', async () => {
     const id = await submit(5_000, 100);
     const timedOut = await wait(id, { waitMs: 300 });
