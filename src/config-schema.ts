@@ -43,6 +43,23 @@ const list = v.pipe(
 
 const nonEmpty = (expects: string) => v.pipe(v.string(), v.trim(), v.minLength(1, expects));
 
+/** Comma-separated sealing secrets: the first seals, all open (so they rotate). */
+const secrets = v.pipe(
+  list,
+  v.minLength(1, 'one or more comma-separated secrets of at least 32 characters'),
+  v.check(
+    (values) => values.every((s) => s.length >= 32),
+    'secrets of at least 32 characters each (e.g. openssl rand -base64 32)',
+  ),
+);
+
+const dollars = v.pipe(
+  v.string(),
+  v.trim(),
+  v.regex(/^\d+(\.\d+)?$/, 'a dollar amount such as 0.50'),
+  v.transform(Number),
+);
+
 /** Every variable the server reads, with its default and what a valid value looks like. */
 export const EnvSchema = v.object({
   PORT: v.optional(intIn(0, 65535, 'a port number from 0 to 65535'), '8080'),
@@ -74,22 +91,8 @@ export const EnvSchema = v.object({
   WARM_CATALOGUE: v.optional(bool('true or false'), 'true'),
   DEFAULT_WAIT_SECONDS: v.optional(intIn(0, 300, 'whole seconds from 0 to 300'), '20'),
   MAX_WAIT_SECONDS: v.optional(intIn(0, 300, 'whole seconds from 0 to 300'), '50'),
-  MAX_COST_PER_CALL_USD: v.optional(
-    v.pipe(
-      v.string(),
-      v.trim(),
-      v.regex(/^\d+(\.\d+)?$/, 'a dollar amount such as 0.50'),
-      v.transform(Number),
-    ),
-  ),
-  CONFIRM_COST_ABOVE_USD: v.optional(
-    v.pipe(
-      v.string(),
-      v.trim(),
-      v.regex(/^\d+(\.\d+)?$/, 'a dollar amount such as 0.50'),
-      v.transform(Number),
-    ),
-  ),
+  MAX_COST_PER_CALL_USD: v.optional(dollars),
+  CONFIRM_COST_ABOVE_USD: v.optional(dollars),
   UPLOAD_MAX_BYTES: v.optional(intIn(1024, 1024 * 1024 * 1024, 'bytes from 1024 to 1073741824'), '52428800'),
   FETCH_TIMEOUT_MS: v.optional(intIn(100, 300_000, 'milliseconds from 100 to 300000'), '30000'),
   FETCH_ALLOW_HOSTS: v.optional(list),
@@ -124,26 +127,8 @@ export const EnvSchema = v.object({
   METRICS_TOKEN: v.optional(nonEmpty('a token for Authorization: Bearer on /metrics')),
   MAX_INPUT_BYTES: v.optional(intIn(1024, 64 * 1024 * 1024, 'bytes from 1024 to 67108864'), '262144'),
   PUBLIC_URL: v.optional(httpUrl('the public base URL of this server, such as https://fal-mcp.fly.dev')),
-  OAUTH_SECRET: v.optional(
-    v.pipe(
-      list,
-      v.minLength(1, 'one or more comma-separated secrets of at least 32 characters'),
-      v.check(
-        (secrets) => secrets.every((s) => s.length >= 32),
-        'secrets of at least 32 characters each (e.g. openssl rand -base64 32)',
-      ),
-    ),
-  ),
-  TASKS_SECRET: v.optional(
-    v.pipe(
-      list,
-      v.minLength(1, 'one or more comma-separated secrets of at least 32 characters'),
-      v.check(
-        (secrets) => secrets.every((s) => s.length >= 32),
-        'secrets of at least 32 characters each (e.g. openssl rand -base64 32)',
-      ),
-    ),
-  ),
+  OAUTH_SECRET: v.optional(secrets),
+  TASKS_SECRET: v.optional(secrets),
   OAUTH_ACCESS_TOKEN_TTL_SECONDS: v.optional(intIn(60, 86_400, 'whole seconds from 60 to 86400'), '3600'),
   OAUTH_REFRESH_TOKEN_TTL_SECONDS: v.optional(
     intIn(300, 365 * 86_400, 'whole seconds from 300 to 31536000'),

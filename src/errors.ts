@@ -38,3 +38,8 @@ export class UnknownModelError extends UserError {
     );
   }
 }
+
+/** fal no longer knows a job (its retention passed, or the id, model or key is wrong). */
+export class ForgottenJobError extends UserError {
+  override name = 'ForgottenJobError';
+}

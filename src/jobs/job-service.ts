@@ -7,7 +7,14 @@ import type { ConcurrencyLimiter } from '../limits/concurrency.js';
 import { resolveModel } from '../registry/resolve.js';
 import type { IdempotencyKeys } from './idempotency.js';
 import type { JobRecord, Outcome } from './job-record.js';
-import { FAL_RETENTION, failureOutcome, type JobView, progressMessage, viewOfOutcome } from './job-view.js';
+import {
+  FAL_RETENTION,
+  failureOutcome,
+  forgotten,
+  type JobView,
+  progressMessage,
+  viewOfOutcome,
+} from './job-view.js';
 import { mapOutput } from './results.js';
 import { type Submission, type SubmitRequest, Submitter, type SubmitterDeps } from './submitter.js';
 import { waitForJob } from './wait.js';
@@ -289,19 +296,4 @@ export class JobService {
   async cancel(model: string, requestId: string, caller: KeyedCaller, signal?: AbortSignal) {
     return cancelRequest(this.deps.fal, model, requestId, caller, signal);
   }
-}
-
-/** fal answered 404 for a request: say what that means, with fal's retention rule, not "unknown model". */
-function forgotten(model: string, requestId: string, record: JobRecord | undefined): UserError {
-  if (record) {
-    const minutes = Math.round((Date.now() - record.submittedAt) / 60_000);
-    return new UserError(
-      `${model} request ${requestId} (submitted ${minutes} min ago) has expired at fal: ${FAL_RETENTION}, ` +
-        'and this server had not seen it finish, so it kept nothing. Run the model again for a new result.',
-    );
-  }
-  return new UserError(
-    `fal does not know ${model} request ${requestId} for this key: the request id, the model or the key may be wrong, ` +
-      `or the result has expired (${FAL_RETENTION}).`,
-  );
 }

@@ -1,6 +1,7 @@
 import * as v from 'valibot';
+import { ForgottenJobError } from '../errors.js';
 import type { QueueStatus } from '../fal/queue.js';
-import { MediaFileSchema, type Outcome } from './job-record.js';
+import { type JobRecord, MediaFileSchema, type Outcome } from './job-record.js';
 
 /**
  * A job as the job service reports it: where it stands at fal, and its outcome
@@ -68,4 +69,23 @@ export function progressMessage(requestId: string, status: QueueStatus): string 
     return `Request ${requestId}: running${last ? ` — ${last}` : ''}`;
   }
   return `Request ${requestId}: completed`;
+}
+
+/** fal answered 404 for a request: say what that means, with fal's retention rule, not "unknown model". */
+export function forgotten(
+  model: string,
+  requestId: string,
+  record: JobRecord | undefined,
+): ForgottenJobError {
+  if (record) {
+    const minutes = Math.round((Date.now() - record.submittedAt) / 60_000);
+    return new ForgottenJobError(
+      `${model} request ${requestId} (submitted ${minutes} min ago) has expired at fal: ${FAL_RETENTION}, ` +
+        'and this server had not seen it finish, so it kept nothing. Run the model again for a new result.',
+    );
+  }
+  return new ForgottenJobError(
+    `fal does not know ${model} request ${requestId} for this key: the request id, the model or the key may be wrong, ` +
+      `or the result has expired (${FAL_RETENTION}).`,
+  );
 }

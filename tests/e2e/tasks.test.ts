@@ -163,6 +163,25 @@ describe('MCP Tasks (io.modelcontextprotocol/tasks, 2026-07-28)', () => {
     expect(JSON.stringify(bad.result)).toMatch(/input/);
   });
 
+  it('a job fal forgot before anyone kept its result: -32602 "Task has expired", with the rule', async () => {
+    a.emulator.state.setTiming(SLOW, { queueMs: 1_100, runMs: 100, queuePosition: 1 });
+    const created = await startTask();
+    const kept = a.emulator.state.retention;
+    a.emulator.state.retention = { smallMs: 0, largeMs: 0, largeBytes: kept.largeBytes };
+    try {
+      await new Promise((r) => setTimeout(r, 400));
+      const gone = await get(created.taskId);
+      expect(gone.error).toMatchObject({
+        code: -32602,
+        message: expect.stringMatching(
+          /^Failed to retrieve task: Task has expired \(.*fal keeps a result for 1 hour/,
+        ),
+      });
+    } finally {
+      a.emulator.state.retention = kept;
+    }
+  });
+
   it('tasks/result is gone (-32601); tasks/update acknowledges a known task', async () => {
     const created = await startTask();
     const result = await rawRpc(

@@ -1,6 +1,6 @@
 import { ProtocolError, ProtocolErrorCode } from '@modelcontextprotocol/server';
 import type { Caller, KeyedCaller } from '../../auth/caller.js';
-import { UserError } from '../../errors.js';
+import { ForgottenJobError, UserError } from '../../errors.js';
 import { type JobView, progressMessage } from '../../jobs/job-view.js';
 import type { Logger } from '../../log.js';
 import type { Services } from '../../services.js';
@@ -152,7 +152,7 @@ export class TaskService {
 
   #failure(error: unknown, logger: Logger): ProtocolError {
     // fal forgot the job before anyone kept its result: the task is gone.
-    if (error instanceof UserError && /expired|no longer|forgot/i.test(error.message)) {
+    if (error instanceof ForgottenJobError) {
       return new ProtocolError(
         ProtocolErrorCode.InvalidParams,
         `Failed to retrieve task: Task has expired (${error.message})`,
