@@ -31,7 +31,8 @@ for (const query of Object.keys(BEFORE)) {
   const client = await connectModern({ url: `${IN_PROCESS_URL}?${query}`, fetch: h.inProcessFetch });
   const tools = await client.listTools();
   await client.close();
-  const bytes = Buffer.byteLength(JSON.stringify({ tools }));
+  // What a model reads: hosts keep a tool's _meta (the MCP App link) for themselves.
+  const bytes = Buffer.byteLength(JSON.stringify({ tools: tools.map(withoutMeta) }));
   say(
     `| \`?${query}\` | ${tools.length} | ${n(BEFORE[query] ?? 0)} | ${n(bytes)} | ${n(Math.round(bytes / 4))} |`,
   );
@@ -40,9 +41,15 @@ say('');
 say('| tool | bytes | ≈ tokens | input schema | output schema | description (chars) |');
 say('|---|---|---|---|---|---|');
 const client = await connectModern({ url: IN_PROCESS_URL, fetch: h.inProcessFetch });
+let metaBytes = 0;
 const size = (value: unknown) => Buffer.byteLength(JSON.stringify(value ?? null));
+function withoutMeta<T extends object>(tool: T): Omit<T, '_meta'> {
+  const { _meta: _, ...rest } = tool as T & { _meta?: unknown };
+  return rest;
+}
 for (const tool of await client.listTools()) {
-  const bytes = size(tool);
+  const bytes = size(withoutMeta(tool));
+  metaBytes += size(tool) - bytes;
   say(
     `| \`${tool.name}\` | ${n(bytes)} | ${n(Math.round(bytes / 4))} | ${n(size(tool.inputSchema))} | ` +
       `${n(size(tool.outputSchema))} | ${(tool.description ?? '').length} |`,
@@ -54,7 +61,7 @@ await h.close();
 const DOC = 'docs/benchmarks.md';
 const START = '<!-- toolsets:start -->';
 const END = '<!-- toolsets:end -->';
-const block = `${START}\n## What tools/list costs an agent (\`npm run bench:toolsets\`)\n\n${lines.join('\n')}\n${END}`;
+const block = `${START}\n## What tools/list costs an agent (\`npm run bench:toolsets\`)\n\nWhat a model reads: the tools' \`_meta\` (the MCP App link hosts keep for themselves, ${n(metaBytes)} bytes in all) is not counted.\n\n${lines.join('\n')}\n${END}`;
 const doc = readFileSync(DOC, 'utf8');
 const at = doc.indexOf(START);
 writeFileSync(

@@ -55,6 +55,8 @@ export interface ToolDefinition<
   needsKey: N;
   /** Runs a model and waits: a job still pending after the wait may be handed back as an MCP task. */
   longRunning?: true;
+  /** Its results can carry media: linked to the MCP App that shows them (resources/media-view.ts). */
+  showsMedia?: true;
   /** Names agents guess for an argument, read as it (`query` → `search`); listed in docs, not in tools/list. */
   synonyms?: Readonly<Record<string, string>>;
   handler(

@@ -5,6 +5,7 @@ import {
   type Tool,
 } from '@modelcontextprotocol/server';
 import { makeWithFalPrompt } from '../prompts/make-with-fal.js';
+import { mediaViewResource } from '../resources/media-view.js';
 import type { ResourceEntry } from '../resources/model-card.js';
 import { SERVER_NAME, SERVER_VERSION } from '../version.js';
 import { SDK_SCHEMA_TARGET } from './json-schema.js';
@@ -105,6 +106,12 @@ export function createServerFactory(
     }
     if (method !== 'tools/call') {
       for (const r of resources) server.registerResource(r.name, r.template, r.metadata, r.read);
+      server.registerResource(
+        mediaViewResource.name,
+        mediaViewResource.uri,
+        mediaViewResource.metadata,
+        mediaViewResource.read,
+      );
       server.registerPrompt(makeWithFalPrompt.name, makeWithFalPrompt.config, makeWithFalPrompt.callback);
     }
     return server;
@@ -124,6 +131,7 @@ function definitionOf(entry: ToolEntry): Tool {
     outputSchema: entry.config.outputSchema['~standard'].jsonSchema.output(
       SDK_SCHEMA_TARGET,
     ) as Tool['outputSchema'],
+    ...(entry.config._meta ? { _meta: entry.config._meta } : {}),
   });
 }
 

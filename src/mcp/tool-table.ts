@@ -6,6 +6,7 @@ import type {
 } from '@modelcontextprotocol/server';
 import { ANONYMOUS, type Caller, isCaller } from '../auth/caller.js';
 import { type Logger, scrub } from '../log.js';
+import { MEDIA_VIEW_TOOL_META } from '../resources/media-view.js';
 import type { Services } from '../services.js';
 import { listedAnnotations } from './annotations.js';
 import type { AnyTool, ToolContext, ToolGroup } from './define-tool.js';
@@ -26,6 +27,7 @@ export interface ToolEntry {
     inputSchema: StandardSchemaWithJSON;
     outputSchema: StandardSchemaWithJSON;
     annotations: ToolAnnotations;
+    _meta?: Record<string, unknown>;
   };
   /** The output schema as tools/list shows it (converted once). */
   outputJsonSchema: Record<string, unknown>;
@@ -74,6 +76,7 @@ export function buildToolTable(tools: readonly AnyTool[], services: Services): r
         inputSchema: precomputedSchema(tool.input, acceptingGuesses(tool.input, tool.synonyms)),
         outputSchema,
         annotations: listedAnnotations(tool.annotations),
+        ...(tool.showsMedia ? { _meta: MEDIA_VIEW_TOOL_META } : {}),
       },
       outputJsonSchema: outputSchema['~standard'].jsonSchema.output(SDK_SCHEMA_TARGET),
       taskable: tool.longRunning === true,

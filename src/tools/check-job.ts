@@ -24,6 +24,7 @@ export const checkJobTool = defineTool({
   output: JobOutput,
   annotations: READS,
   needsKey: 'any',
+  showsMedia: true,
   async handler(args, caller, ctx) {
     const { services, signal, progress } = ctx;
     const { model, record } = await services.jobs.locate(caller, args.request_id, args.model);

@@ -124,6 +124,7 @@ export const editImageTool = defineTool({
   output: JobOutput,
   annotations: RUNS_MODEL,
   needsKey: 'any',
+  showsMedia: true,
   longRunning: true,
   synonyms: { image: 'image_url', mask: 'mask_url', overlay: 'overlay_url', instruction: 'prompt' },
   async handler(args, caller, ctx) {

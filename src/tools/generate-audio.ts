@@ -63,6 +63,7 @@ export const generateAudioTool = defineTool({
   output: JobOutput,
   annotations: RUNS_MODEL,
   needsKey: 'any',
+  showsMedia: true,
   longRunning: true,
   synonyms: { duration_seconds: 'duration', length: 'duration' },
   async handler(args, caller, ctx) {

@@ -92,6 +92,7 @@ export const generateImageTool = defineTool({
   output: JobOutput,
   annotations: RUNS_MODEL,
   needsKey: 'any',
+  showsMedia: true,
   longRunning: true,
   synonyms: {
     color: 'colour',

@@ -41,6 +41,7 @@ export const generateSpeechTool = defineTool({
   output: JobOutput,
   annotations: RUNS_MODEL,
   needsKey: 'any',
+  showsMedia: true,
   longRunning: true,
   synonyms: { prompt: 'text', input: 'text', voice_id: 'voice' },
   async handler(args, caller, ctx) {

@@ -63,6 +63,7 @@ export const generateVideoTool = defineTool({
   output: JobOutput,
   annotations: RUNS_MODEL,
   needsKey: 'any',
+  showsMedia: true,
   longRunning: true,
   synonyms: { image: 'image_url', video: 'video_url', length: 'duration', duration_seconds: 'duration' },
   async handler(args, caller, ctx) {

@@ -27,6 +27,7 @@ export const runModelTool = defineTool({
   output: JobOutput,
   annotations: RUNS_MODEL,
   needsKey: 'any',
+  showsMedia: true,
   longRunning: true,
   synonyms: { arguments: 'input', inputs: 'input', params: 'input', parameters: 'input' },
   async handler(args, caller, ctx) {

@@ -87,6 +87,7 @@ export const transcribeAudioTool = defineTool({
   output: v.object({ ...JobOutput.entries, transcript: v.optional(Transcript) }),
   annotations: RUNS_MODEL,
   needsKey: 'any',
+  showsMedia: true,
   longRunning: true,
   synonyms: { url: 'audio_url', audio: 'audio_url', file_url: 'audio_url' },
   async handler(args, caller, ctx) {

@@ -101,6 +101,30 @@ describe('real MCP clients over a real socket', () => {
     expect(h.logRecords().some((l) => l.msg === 'tool call' && l.tool === 'check_job')).toBe(false);
   });
 
+  it("the MCP inspector CLI's --app-info reports the media view for each tool that links it", async () => {
+    const run = await inspector('--method', 'tools/list', '--app-info');
+    expect(run.status).toBe(0);
+    const apps = run.stdout
+      .trim()
+      .split('\n')
+      .map(
+        (line) =>
+          JSON.parse(line) as { toolName: string; hasApp: boolean; resourceUri?: string; csp?: unknown },
+      );
+    const linked = apps.filter((a) => a.hasApp);
+    expect(linked.map((a) => a.toolName).sort()).toEqual(
+      ALL_TOOLS.filter((t) => t.showsMedia)
+        .map((t) => t.name)
+        .sort(),
+    );
+    for (const app of linked) {
+      expect(app).toMatchObject({
+        resourceUri: 'ui://fal/media-view.html',
+        csp: { resourceDomains: ['https://fal.media', 'https://*.fal.media'] },
+      });
+    }
+  });
+
   /** Run a CLI without blocking the server in this process; resolves with its exit code and output. */
   const run = (command: string, args: string[], env: Record<string, string>) =>
     new Promise<{ status: number | null; out: string }>((resolve) => {

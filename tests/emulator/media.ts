@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import sharp from 'sharp';
 
 /**
@@ -40,6 +41,10 @@ async function make(name: string): Promise<{ bytes: Buffer; type: string }> {
   // A valid PNG header claiming 30,000 × 30,000 pixels: a decompression bomb for the decoder.
   if (name.includes('pixel-bomb')) return { bytes: bombPng(30_000, 30_000), type: 'image/png' };
   const type = TYPES[ext] ?? 'application/octet-stream';
+  // Real, playable media: 2 s clips made once with ffmpeg (see data/media/README.md).
+  if (ext === 'mp4' || ext === 'mp3') {
+    return { bytes: readFileSync(new URL(`./data/media/sample.${ext}`, import.meta.url)), type };
+  }
   if (!type.startsWith('image/')) return { bytes: Buffer.from(`emulated ${name}\n`), type };
   // "small-…" names are 64×48, for tests with a low size limit.
   const [width, height] = name.startsWith('small-') ? [64, 48] : [1024, 768];

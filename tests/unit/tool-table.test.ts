@@ -122,15 +122,29 @@ describe('the tool table', () => {
   it('tools/list fits its context budget: all tools ≤ 24,000 bytes, discovery ≤ 8,000', async () => {
     const h = await startHarness();
     try {
+      // What a model reads: hosts keep a tool's _meta (the MCP App link) for themselves.
       const bytes = async (query: string) => {
         const client = await connectModern({ url: `${IN_PROCESS_URL}${query}`, fetch: h.inProcessFetch });
         const tools = await client.listTools();
         await client.close();
-        return { count: tools.length, bytes: Buffer.byteLength(JSON.stringify({ tools })), tools };
+        const read = tools.map((t) => {
+          const { _meta, ...rest } = t as typeof t & { _meta?: unknown };
+          return rest;
+        });
+        const meta =
+          Buffer.byteLength(JSON.stringify({ tools })) - Buffer.byteLength(JSON.stringify({ tools: read }));
+        return {
+          count: tools.length,
+          bytes: Buffer.byteLength(JSON.stringify({ tools: read })),
+          meta,
+          tools,
+        };
       };
       const all = await bytes('');
       expect(all.count).toBe(ALL_TOOLS.length);
       expect(all.bytes).toBeLessThanOrEqual(24_000);
+      // The app links cost the host little: one short _meta per media tool.
+      expect(all.meta).toBeLessThanOrEqual(ALL_TOOLS.filter((t) => t.showsMedia).length * 110);
       expect((await bytes('?toolsets=discovery')).bytes).toBeLessThanOrEqual(8_000);
       // What only the server needs stays on the server: the id pattern is not listed, yet enforced.
       const run = all.tools.find((t) => t.name === 'run_model');

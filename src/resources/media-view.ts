@@ -1,0 +1,50 @@
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import type { ReadResourceResult } from '@modelcontextprotocol/server';
+
+/** The MCP App that shows what a job made (io.modelcontextprotocol/ui). */
+export const MEDIA_VIEW_URI = 'ui://fal/media-view.html';
+export const MCP_APP_MIME = 'text/html;profile=mcp-app';
+
+/** fal's media hosts, and nothing else: what the host lets the view load (images, video, audio). */
+export const MEDIA_VIEW_CSP = { resourceDomains: ['https://fal.media', 'https://*.fal.media'] };
+
+/**
+ * Tools whose results can carry media link the view (hosts that render MCP Apps show it). Both
+ * spellings, as ext-apps' registerAppTool writes them: hosts of the first App drafts read the flat key.
+ */
+export const MEDIA_VIEW_TOOL_META = {
+  ui: { resourceUri: MEDIA_VIEW_URI },
+  'ui/resourceUri': MEDIA_VIEW_URI,
+} as const;
+
+let html: string | undefined;
+
+/**
+ * The view, built by `npm run build` into dist/ui/media-view.html (one file,
+ * no external scripts). Read once; the same path from src/ (tsx) and dist/.
+ */
+function viewHtml(): string {
+  html ??= readFileSync(fileURLToPath(new URL('../../dist/ui/media-view.html', import.meta.url)), 'utf8');
+  return html;
+}
+
+export const mediaViewResource = {
+  name: 'fal-media-view',
+  uri: MEDIA_VIEW_URI,
+  metadata: {
+    title: 'fal media',
+    description: 'Shows the images, video, audio and files a fal job made, with actions on them.',
+    mimeType: MCP_APP_MIME,
+  },
+  read: async (): Promise<ReadResourceResult> => ({
+    contents: [
+      {
+        uri: MEDIA_VIEW_URI,
+        mimeType: MCP_APP_MIME,
+        text: viewHtml(),
+        _meta: { ui: { csp: MEDIA_VIEW_CSP, prefersBorder: false } },
+      },
+    ],
+  }),
+};
