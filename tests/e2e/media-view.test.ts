@@ -145,6 +145,24 @@ describe.skipIf(!existsSync(CHROMIUM))(
       await page.close();
     });
 
+    it.each([
+      ['generate_image', { prompt: 'a fox' }],
+      ['run_model', { model: 'fal-ai/flux/dev', input: { prompt: 'a fox' } }],
+    ] as const)('"Variation" on a %s result runs the same input with a new seed', async (tool, input) => {
+      h.emulator.state.setTiming('*', { queueMs: 10, runMs: 20, queuePosition: 0 });
+      const { page, view } = await open(tool, input);
+      await view.waitForSelector('img');
+      const first = [...h.emulator.state.jobs.values()].at(-1);
+      await view.click('button:has-text("Variation")');
+      await view.waitForSelector('.started img', { timeout: 15_000 });
+      const again = [...h.emulator.state.jobs.values()].at(-1);
+      expect(again?.requestId).not.toBe(first?.requestId);
+      expect(again?.endpointId).toBe(first?.endpointId);
+      expect(again?.input.prompt).toBe(first?.input.prompt);
+      expect(typeof again?.input.seed).toBe('number');
+      await page.close();
+    });
+
     it('hosts without UI see the same result: the links are there as before', async () => {
       const r = await client.callTool('generate_image', { prompt: 'a fox', preview: false });
       expect((r.content as { type: string }[]).map((c) => c.type)).toEqual(['text', 'resource_link']);

@@ -131,7 +131,13 @@ function actions(file: MediaFile): HTMLElement {
   if (lastTool && lastInput) {
     const input = lastInput;
     const tool = lastTool;
-    run('Variation', tool, () => ({ ...input, seed: Math.floor(Math.random() * 2 ** 31) }));
+    const seed = () => Math.floor(Math.random() * 2 ** 31);
+    // run_model takes the model's own input; the task tools take seed beside their other fields.
+    run('Variation', tool, () =>
+      tool === 'run_model'
+        ? { ...input, input: { ...(input.input as Record<string, unknown> | undefined), seed: seed() } }
+        : { ...input, seed: seed() },
+    );
   }
   run('Upscale', 'edit_image', () => ({ operation: 'upscale', image_url: file.url }));
   run('Remove background', 'edit_image', () => ({ operation: 'remove_background', image_url: file.url }));
