@@ -208,16 +208,16 @@ export class FalClient {
     return response.body;
   }
 
-  /**
-   * PUT a streamed body to the upload URL fal's storage handed out. Only to fal's
-   * own hosts (or the configured storage origin): the URL came from upstream and
-   * is never trusted to point anywhere else. It carries no key.
-   */
   /** Whether an upload URL fal's storage named may receive a file (fal's hosts, or FAL_STORAGE_URL). */
   trustsUploadUrl(url: string): boolean {
     return isTrustedUploadUrl(url, this.#opts.storageUrl);
   }
 
+  /**
+   * PUT a streamed body to the upload URL fal's storage handed out. Only to fal's
+   * own hosts (or the configured storage origin): the URL came from upstream and
+   * is never trusted to point anywhere else. It carries no key.
+   */
   async upload(
     url: string,
     body: {
