@@ -7,7 +7,7 @@ import { revealAll } from '../log-secrets.js';
 import { BreakerBoard, type BreakerState } from './breaker.js';
 import { FalError } from './errors.js';
 import { isFalHealthEvidence, toFalError } from './failures.js';
-import { putStream } from './put-stream.js';
+import { type SentBody, sendBody } from './put-stream.js';
 import { parseBody, readCappedText } from './read-body.js';
 import { retryOptions } from './retry.js';
 import { ALL_ROUTES, FAL_ROUTES, type FalApi, type FalRoute, type RetryPolicy } from './routes.js';
@@ -214,56 +214,61 @@ export class FalClient {
   }
 
   /**
-   * PUT a streamed body to the upload URL fal's storage handed out. Only to fal's
-   * own hosts (or the configured storage origin): the URL came from upstream and
-   * is never trusted to point anywhere else. It carries no key.
+   * Send bytes to a URL fal's storage handed out (a one-shot PUT, a multipart
+   * part, or a multipart `complete`). Only to fal's own hosts (or the configured
+   * storage origin): the URL came from upstream and is never trusted to point
+   * anywhere else. It carries no key: the URL itself authorizes the write.
    */
-  async upload(
+  async toStorage(
     url: string,
-    body: {
-      stream: Readable;
-      contentType: string;
+    send: {
+      route: 'storage.upload' | 'storage.part' | 'storage.complete';
+      method: 'PUT' | 'POST';
+      body: Readable | Buffer;
+      length: number;
+      headers: Record<string, string>;
       /** Set when the bytes' own source failed: that error is the caller's story, not fal's. */
       sourceError?: () => unknown;
     },
     as: Credential,
     signal: AbortSignal,
-  ): Promise<void> {
+  ): Promise<SentBody> {
+    const { route } = send;
     if (!isTrustedUploadUrl(url, this.#opts.storageUrl)) {
-      body.stream.destroy();
+      if (!Buffer.isBuffer(send.body)) send.body.destroy();
       throw new FalError({
         kind: 'bad_response',
         message: "fal's storage returned an upload URL outside fal's own hosts; nothing was sent to it",
       });
     }
-    this.#admit('storage.upload', as.tenant, 'storage');
+    this.#admit(route, as.tenant, 'storage');
     const started = performance.now();
-    let status: number;
+    let sent: SentBody;
     try {
-      status = await putStream(url, body.stream, { 'content-type': body.contentType }, signal);
+      sent = await sendBody(url, send, signal);
     } catch (error) {
-      const fromSource = body.sourceError?.();
+      const fromSource = send.sourceError?.();
       if (fromSource !== undefined) {
-        this.#breakers.release('storage.upload', as.tenant);
+        this.#breakers.release(route, as.tenant);
         throw fromSource;
       }
-      const req = { route: 'storage.upload' as const, as, method: 'PUT' as const, signal };
-      const failure = await this.#failed(req, error);
+      const failure = await this.#failed({ route, as, method: send.method, signal }, error);
       this.#observe('storage', failure.kind, (performance.now() - started) / 1000);
       throw failure;
     }
-    if (status < 200 || status >= 300) {
+    if (sent.status < 200 || sent.status >= 300) {
       const failure = new FalError({
-        kind: status >= 500 ? 'unavailable' : 'bad_response',
-        status,
-        message: 'fal storage refused the upload',
+        kind: sent.status >= 500 ? 'unavailable' : 'bad_response',
+        status: sent.status,
+        message: `fal storage refused the ${FAL_ROUTES[route].label.replace('storage, ', '')} (HTTP ${sent.status}${storageCode(sent.text)})`,
       });
-      this.#settle({ route: 'storage.upload', as, method: 'PUT' }, failure);
+      this.#settle({ route, as, method: send.method }, failure);
       this.#observe('storage', failure.kind, (performance.now() - started) / 1000);
       throw failure;
     }
-    this.#breakers.success('storage.upload', as.tenant);
+    this.#breakers.success(route, as.tenant);
     this.#observe('storage', 'ok', (performance.now() - started) / 1000);
+    return sent;
   }
 
   #admit(route: FalRoute, tenant: string, api: FalApi): void {
@@ -298,4 +303,10 @@ export class FalClient {
     }
     return error;
   }
+}
+
+/** An object store's error code (`<Code>MissingContentLength</Code>`), when its answer names one. */
+function storageCode(text: string): string {
+  const code = /<Code>([A-Za-z]{1,64})<\/Code>/.exec(text)?.[1];
+  return code ? `: ${code}` : '';
 }

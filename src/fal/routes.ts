@@ -22,7 +22,10 @@ export type FalRoute =
   | 'queue.result'
   | 'queue.cancel'
   | 'storage.initiate'
-  | 'storage.upload';
+  | 'storage.multipart'
+  | 'storage.upload'
+  | 'storage.part'
+  | 'storage.complete';
 
 interface RouteInfo {
   api: FalApi;
@@ -54,8 +57,12 @@ export const FAL_ROUTES: Record<FalRoute, RouteInfo> = {
   'queue.cancel': { api: 'queue', label: 'queue, cancel', retry: 'idempotent' },
   // An unused upload slot costs nothing, so initiate may be asked again.
   'storage.initiate': { api: 'storage', label: 'storage, initiate', retry: 'idempotent' },
+  'storage.multipart': { api: 'storage', label: 'storage, multipart initiate', retry: 'idempotent' },
   // A streamed body cannot be sent twice.
   'storage.upload': { api: 'storage', label: 'storage, upload', retry: 'none' },
+  // Parts are retried by the multipart uploader itself, which can read a part again.
+  'storage.part': { api: 'storage', label: 'storage, upload part', retry: 'none' },
+  'storage.complete': { api: 'storage', label: 'storage, multipart complete', retry: 'none' },
 };
 
 export const ALL_ROUTES = Object.keys(FAL_ROUTES) as FalRoute[];

@@ -1,6 +1,7 @@
-import type { Readable } from 'node:stream';
 import * as v from 'valibot';
 import type { Credential, FalClient } from '../fal/client.js';
+import { uploadParts } from './multipart-upload.js';
+import type { UploadSource } from './upload-source.js';
 
 const InitiateSchema = v.object({
   upload_url: v.pipe(v.string(), v.url()),
@@ -8,27 +9,39 @@ const InitiateSchema = v.object({
 });
 export type UploadTarget = v.InferOutput<typeof InitiateSchema>;
 
+/** Above this, fal's JS client uploads in parts (Python and fal's toolkit: above 100 MiB). */
+export const MULTIPART_ABOVE_BYTES = 90 * 1024 * 1024;
+
 export interface UploadedFile {
   url: string;
   content_type: string;
   file_name: string;
   size: number;
+  /** How many parts a multipart upload sent, and how many part sends were tries again. */
+  parts?: number;
+  part_retries?: number;
+}
+
+export interface FileFacts {
+  contentType: string;
+  fileName: string;
 }
 
 /**
- * Ask fal's storage for an upload slot. This is the first call an upload makes,
- * so a refused key ends it before a single byte is downloaded or buffered.
+ * Ask fal's storage for an upload slot: one PUT, or a multipart upload. This is
+ * the first call an upload makes, so a refused key ends it before a single byte
+ * is downloaded or buffered.
  */
 export function initiateUpload(
   fal: FalClient,
   as: Credential,
-  file: { contentType: string; fileName: string },
+  file: FileFacts & { multipart?: boolean },
   signal?: AbortSignal,
 ): Promise<UploadTarget> {
   return fal.request({
-    route: 'storage.initiate',
+    route: file.multipart ? 'storage.multipart' : 'storage.initiate',
     method: 'POST',
-    path: 'storage/upload/initiate',
+    path: file.multipart ? 'storage/upload/initiate-multipart' : 'storage/upload/initiate',
     searchParams: new URLSearchParams({ storage_type: 'fal-cdn-v3' }),
     json: { content_type: file.contentType, file_name: file.fileName },
     as,
@@ -38,31 +51,35 @@ export function initiateUpload(
 }
 
 /**
- * Stream the bytes into the slot (the PUT carries no key: the URL authorizes it),
- * counting them. A failing source (too large, cut off) is reported as itself,
- * not as a failure of fal's storage.
+ * Send a source of known length to fal's storage: one PUT with its
+ * Content-Length into `single` (a slot already initiated), or, above 90 MiB,
+ * a multipart upload of 10 MiB parts exactly as fal's own client does.
  */
-export async function putUpload(
+export async function uploadSource(
   fal: FalClient,
   as: Credential,
-  target: UploadTarget,
-  body: Readable,
-  file: { contentType: string; fileName: string },
+  source: UploadSource,
+  file: FileFacts & { single: UploadTarget },
   signal: AbortSignal,
 ): Promise<UploadedFile> {
-  let size = 0;
-  let sourceError: unknown;
-  body.on('data', (chunk: Buffer) => {
-    size += chunk.length;
-  });
-  body.once('error', (error) => {
-    sourceError = error;
-  });
-  await fal.upload(
-    target.upload_url,
-    { stream: body, contentType: file.contentType, sourceError: () => sourceError },
+  const facts = { content_type: file.contentType, file_name: file.fileName, size: source.size };
+  if (source.size > MULTIPART_ABOVE_BYTES) {
+    const target = await initiateUpload(fal, as, { ...file, multipart: true }, signal);
+    const sent = await uploadParts(fal, as, target, source, signal);
+    return { url: target.file_url, ...facts, parts: sent.parts, part_retries: sent.retries };
+  }
+  await fal.toStorage(
+    file.single.upload_url,
+    {
+      route: 'storage.upload',
+      method: 'PUT',
+      body: source.read(0, source.size),
+      length: source.size,
+      headers: { 'content-type': file.contentType },
+      sourceError: source.failure,
+    },
     as,
     signal,
   );
-  return { url: target.file_url, content_type: file.contentType, file_name: file.fileName, size };
+  return { url: file.single.file_url, ...facts };
 }

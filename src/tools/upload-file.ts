@@ -1,9 +1,10 @@
-import { Readable } from 'node:stream';
 import * as v from 'valibot';
 import type { KeyedCaller } from '../auth/caller.js';
 import { UserError } from '../errors.js';
 import { extensionForMime, mimeForExtension } from '../jobs/results.js';
-import { initiateUpload, putUpload } from '../jobs/upload.js';
+import { multipartScript, singlePutCommand, uploadUrlExpiry } from '../jobs/signed-upload.js';
+import { initiateUpload, MULTIPART_ABOVE_BYTES, type UploadedFile, uploadSource } from '../jobs/upload.js';
+import { bufferSource, declaredSource, spooledSource, type UploadSource } from '../jobs/upload-source.js';
 import { RUNS_MODEL } from '../mcp/annotations.js';
 import { defineTool } from '../mcp/define-tool.js';
 import type { ToolOutput } from '../mcp/results.js';
@@ -22,6 +23,7 @@ const UploadOutput = v.object({
   /** For a file the caller sends itself: where to PUT it, and the command that does. */
   upload_url: v.optional(v.string()),
   upload_command: v.optional(v.string()),
+  expires_at: v.optional(v.string()),
 });
 type UploadOutput = v.InferInput<typeof UploadOutput>;
 
@@ -30,9 +32,9 @@ export const uploadFileTool = defineTool({
   title: 'Upload a file to fal',
   group: 'execution',
   description:
-    "Put a file on fal's CDN and get a URL for file inputs (image_url, audio_url, …). This server cannot read " +
-    'your disk: give a public url to copy, data_base64 with content_type (small files), or for a file on your ' +
-    'disk just file_name: you get an upload URL and the curl command to run. Needs a fal key.',
+    "Put a file on fal's CDN; get a URL for file inputs (image_url, …). This server cannot read your disk: " +
+    'give a public url to copy, data_base64 + content_type (small files), or, for a file on your disk, ' +
+    'file_name (+ size in bytes): you get an upload URL and the command to run. Needs a fal key.',
   input: v.object({
     url: v.optional(v.pipe(v.string(), v.trim(), v.minLength(1), v.maxLength(4096))),
     data_base64: v.optional(v.pipe(v.string(), v.minLength(1))),
@@ -42,6 +44,7 @@ export const uploadFileTool = defineTool({
     file_name: v.optional(
       v.pipe(v.string(), v.trim(), v.regex(/^[\w. -]{1,200}$/, 'a plain file name such as photo.png')),
     ),
+    size: v.optional(v.pipe(v.number(), v.integer(), v.minValue(1))),
   }),
   output: UploadOutput,
   annotations: RUNS_MODEL,
@@ -71,36 +74,45 @@ export const uploadFileTool = defineTool({
       const guessed = contentType ?? 'application/octet-stream';
       const fileName = named ?? `upload.${extensionForMime(guessed) ?? 'bin'}`;
       // The key is checked (fal's initiate) before anything is downloaded.
-      let target = await initiateUpload(services.fal, caller, { contentType: guessed, fileName }, signal);
-      let body: Readable;
+      let single = await initiateUpload(services.fal, caller, { contentType: guessed, fileName }, signal);
+      let source: UploadSource;
       if (inline) {
-        body = Readable.from([inline]);
+        source = bufferSource(inline);
       } else {
         const opened = await openPublicUrl(args.url ?? '', services.fetchPolicy, signal);
-        body = opened.body;
         const served = opened.contentType?.split(';')[0]?.trim();
         if (!contentType && served && /^[\w.+-]+\/[\w.+-]+$/.test(served)) {
           contentType = served;
           if (served !== guessed) {
-            target = await initiateUpload(services.fal, caller, { contentType: served, fileName }, signal);
+            single = await initiateUpload(services.fal, caller, { contentType: served, fileName }, signal);
           }
         }
-        if (!contentType) {
-          body.destroy();
-          throw new UserError('Give content_type (e.g. image/png): it could not be inferred.');
+        if (!contentType || opened.declaredBytes === 0) {
+          opened.body.destroy();
+          throw new UserError(
+            contentType
+              ? 'The URL answered with an empty file; nothing was uploaded.'
+              : 'Give content_type (e.g. image/png): it could not be inferred.',
+          );
         }
+        // A declared length that fits one PUT streams straight through; anything else is spooled to disk first.
+        source =
+          opened.declaredBytes !== undefined && opened.declaredBytes <= MULTIPART_ABOVE_BYTES
+            ? declaredSource(opened.body, opened.declaredBytes)
+            : await spooledSource(opened.body, signal);
       }
-      const uploaded = await putUpload(
-        services.fal,
-        caller,
-        target,
-        body,
-        { contentType: contentType ?? guessed, fileName },
-        signal,
-      );
+      let uploaded: UploadedFile;
+      try {
+        const file = { contentType: contentType ?? guessed, fileName, single };
+        uploaded = await uploadSource(services.fal, caller, source, file, signal);
+      } finally {
+        await source.dispose();
+      }
+      const { parts, part_retries: _, ...structured } = uploaded;
+      const how = parts ? `, in ${parts} parts` : '';
       return {
-        structured: uploaded,
-        text: `Uploaded ${uploaded.file_name} (${uploaded.size} bytes, ${uploaded.content_type}): ${uploaded.url}`,
+        structured,
+        text: `Uploaded ${uploaded.file_name} (${uploaded.size} bytes, ${uploaded.content_type}${how}): ${uploaded.url}`,
         links: [{ url: uploaded.url, name: uploaded.file_name, mimeType: uploaded.content_type }],
       };
     } finally {
@@ -133,10 +145,11 @@ function nameFromUrl(raw: string): string | undefined {
 
 /**
  * For a file on the caller's own disk: a slot from fal's storage, handed over with
- * the command that fills it. The server sees neither the file nor its bytes.
+ * the command that fills it (above 90 MiB, a multipart script). The server sees
+ * neither the file nor its bytes.
  */
 async function signedUpload(
-  args: { file_name?: string | undefined; content_type?: string | undefined },
+  args: { file_name?: string | undefined; content_type?: string | undefined; size?: number | undefined },
   caller: KeyedCaller,
   services: Services,
   signal: AbortSignal,
@@ -151,17 +164,19 @@ async function signedUpload(
     throw new UserError(
       `Give content_type (e.g. image/png): it could not be inferred from ${args.file_name}.`,
     );
-  const target = await initiateUpload(
-    services.fal,
-    caller,
-    { contentType, fileName: args.file_name },
-    signal,
-  );
+  const multipart = args.size !== undefined && args.size > MULTIPART_ABOVE_BYTES;
+  const file = { contentType, fileName: args.file_name, multipart };
+  const target = await initiateUpload(services.fal, caller, file, signal);
   if (!services.fal.trustsUploadUrl(target.upload_url)) {
     throw new UserError("fal's storage returned an upload URL outside fal's own hosts; not handing it out.");
   }
-  const quote = (s: string) => `'${s.replaceAll("'", "'\\''")}'`;
-  const command = `curl -X PUT --data-binary @${quote(args.file_name)} -H ${quote(`content-type: ${contentType}`)} ${quote(target.upload_url)}`;
+  const command = multipart
+    ? multipartScript(args.file_name, target.upload_url, args.size ?? 0)
+    : singlePutCommand(args.file_name, contentType, target.upload_url);
+  const expires = uploadUrlExpiry(target.upload_url);
+  const until = expires
+    ? `the upload URL works until ${expires.toISOString()}`
+    : "fal's storage does not say when the upload URL expires: use it soon";
   return {
     structured: {
       url: target.file_url,
@@ -169,9 +184,12 @@ async function signedUpload(
       file_name: args.file_name,
       upload_url: target.upload_url,
       upload_command: command,
+      ...(expires ? { expires_at: expires.toISOString() } : {}),
     },
     text: [
-      `Send the file from your machine (run this where ${args.file_name} is; the upload URL is for this one file; use it soon):`,
+      multipart
+        ? `Send the file in 10 MiB parts from your machine (run this where ${args.file_name} is; ${until}):`
+        : `Send the file from your machine (run this where ${args.file_name} is; one file, ${until}${args.size === undefined ? '; above 90 MiB, call again with size for a multipart upload' : ''}):`,
       command,
       `Once it succeeds, the file is at ${target.file_url}: pass that URL to the model.`,
     ].join('\n'),

@@ -45,18 +45,44 @@ describe('upload_file for a file on the caller’s disk', () => {
     expect(out.content_type).toBe('image/png');
     expect(out.size).toBeUndefined();
     expect(out.upload_command).toBe(
-      `curl -X PUT --data-binary @'my photo.png' -H 'content-type: image/png' '${out.upload_url}'`,
+      `curl -fsS -T 'my photo.png' -H 'content-type: image/png' '${out.upload_url}'`,
     );
     expect(textOf(r)).toContain(out.upload_command);
+    // The signed URL says when it stops working (X-Amz-Date + X-Amz-Expires), and so does the answer.
+    const expires = (r.structuredContent as { expires_at?: string }).expires_at ?? '';
+    expect(Date.parse(expires) - Date.now()).toBeGreaterThan(3_500_000);
+    expect(textOf(r)).toContain(`the upload URL works until ${expires}`);
     // Nothing was uploaded by the server itself.
     expect(h.emulator.faults.callsTo('storage.upload')).toHaveLength(0);
 
     // The command as an agent would run it, in the file's folder, with the real curl.
-    await run('bash', ['-c', `${out.upload_command} --fail --silent --show-error`], { cwd: dir });
+    await run('bash', ['-c', out.upload_command], { cwd: dir });
+    expect(h.emulator.state.uploadHeaders.at(-1)?.['content-length']).toBe('50000');
     const back = await fetch(out.url);
     expect(back.status).toBe(200);
     expect(back.headers.get('content-type')).toBe('image/png');
     expect(Buffer.from(await back.arrayBuffer()).equals(bytes)).toBe(true);
+  });
+
+  it('above 90 MiB with size given, hands out a multipart script that sends 10 MiB parts and completes', async () => {
+    const size = 95 * 1024 * 1024 + 5;
+    const bytes = randomBytes(size);
+    writeFileSync(join(dir, 'long take.mp4'), bytes);
+    const r = await client.callTool('upload_file', { file_name: 'long take.mp4', size });
+    expect(r.isError).toBeFalsy();
+    const out = r.structuredContent as { url: string; upload_command: string };
+    expect(textOf(r)).toMatch(/Send the file in 10 MiB parts .*the upload URL works until/);
+    expect(h.emulator.faults.callsTo('storage.multipart')).toHaveLength(1);
+    await run('bash', ['-c', out.upload_command], { cwd: dir, maxBuffer: 1024 * 1024 });
+    expect(h.emulator.faults.callsTo('storage.part')).toHaveLength(10);
+    const back = Buffer.from(await (await fetch(out.url)).arrayBuffer());
+    expect(back.equals(bytes)).toBe(true);
+    expect([...h.emulator.state.files.values()].at(-1)?.parts).toBe(10);
+  });
+
+  it('a file without a size gets one PUT, and is told how to send one above 90 MiB', async () => {
+    const r = await client.callTool('upload_file', { file_name: 'clip.mp4' });
+    expect(textOf(r)).toMatch(/above 90 MiB, call again with size for a multipart upload/);
   });
 
   it('never hands out an upload URL outside fal (a forged storage answer cannot collect the file)', async () => {

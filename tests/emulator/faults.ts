@@ -13,7 +13,10 @@ export type RouteName =
   | 'queue.result'
   | 'queue.cancel'
   | 'storage.initiate'
+  | 'storage.multipart'
   | 'storage.upload'
+  | 'storage.part'
+  | 'storage.complete'
   | 'cdn';
 
 export interface Fault {

@@ -65,8 +65,10 @@ export function completedAt(job: Job): number | undefined {
 export interface StoredFile {
   bytes: Uint8Array;
   contentType: string;
-  /** Set when the bytes were counted, not kept. */
+  /** Bytes received (kept in `bytes`, or only counted when keepUploads is off). */
   size?: number;
+  /** How many parts a multipart upload assembled it from. */
+  parts?: number;
 }
 
 export interface EmulatorOptions {
@@ -94,6 +96,8 @@ export class EmulatorState {
   readonly byId: Map<string, EmulatedModel>;
   readonly jobs = new Map<string, Job>();
   readonly files = new Map<string, StoredFile>();
+  /** The headers of every upload PUT (one-shot and parts), as they arrived. */
+  readonly uploadHeaders: Record<string, string>[] = [];
   readonly webhooks: WebhookDelivery[] = [];
   retention: Retention;
   /** Every payload deletion asked for, with its Idempotency-Key. */
