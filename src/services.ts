@@ -8,6 +8,7 @@ import { JobService } from './jobs/job-service.js';
 import { JobStore } from './jobs/job-store.js';
 import { PayloadDeleter } from './jobs/payloads.js';
 import { SpendConfirmations } from './jobs/spend-confirmations.js';
+import { WebhookTokens } from './jobs/webhook-tokens.js';
 import { AuthFailures } from './limits/auth-failures.js';
 import { ConcurrencyLimiter } from './limits/concurrency.js';
 import { RateLimiter } from './limits/rate-limiter.js';
@@ -120,6 +121,7 @@ export function createServices({ config, logger, fetch, fetchClientMetadata, now
   });
   // fal's webhook brings every job's outcome here, so results outlive fal's retention.
   const webhookUrl = config.publicUrl ? `${config.publicUrl}/webhooks/fal` : undefined;
+  const webhooks = webhookUrl ? new WebhookTokens(store, webhookUrl) : undefined;
   // In memory, outcomes (up to 256 KiB each) get their own 32 MiB, apart from keys and records.
   const jobStore = new JobStore(store, {
     outcomes: store.shared ? store : new MemoryStore(Date.now, 50_000, 32 * MiB),
@@ -132,7 +134,7 @@ export function createServices({ config, logger, fetch, fetchClientMetadata, now
     keys: new IdempotencyKeys(store),
     logger,
     queueUrl: config.falQueueUrl,
-    webhookUrl,
+    webhooks,
     limits: {
       defaultWaitSeconds: config.defaultWaitSeconds,
       maxWaitSeconds: config.maxWaitSeconds,

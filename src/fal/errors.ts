@@ -33,6 +33,10 @@ export class FalError extends Error {
   readonly circuitOpen: boolean;
   /** The error body was in the queue/model dialect (`{"detail": …}`). */
   readonly modelBody: boolean;
+  /** fal's own word on retrying (`X-Fal-Retryable`, `X-Fal-Needs-Retry`): undefined when it said nothing. */
+  readonly retryable: boolean | undefined;
+  /** A `status` the error body carried (cancel answers `{"status":"ALREADY_COMPLETED"}` whatever the HTTP code). */
+  readonly falStatus: string | undefined;
 
   constructor(init: {
     kind: FalErrorKind;
@@ -44,6 +48,8 @@ export class FalError extends Error {
     ambiguous?: boolean;
     circuitOpen?: boolean;
     modelBody?: boolean;
+    retryable?: boolean | undefined;
+    falStatus?: string | undefined;
   }) {
     // fal's own text can quote a request; scrub it so a key can never ride along.
     super(scrub(init.message));
@@ -55,6 +61,8 @@ export class FalError extends Error {
     this.ambiguous = init.ambiguous ?? false;
     this.circuitOpen = init.circuitOpen ?? false;
     this.modelBody = init.modelBody ?? false;
+    this.retryable = init.retryable;
+    this.falStatus = init.falStatus;
   }
 
   /** The same error without these exact values in its texts: fal may quote back the key a call carried. */
@@ -73,6 +81,8 @@ export class FalError extends Error {
       ambiguous: this.ambiguous,
       circuitOpen: this.circuitOpen,
       modelBody: this.modelBody,
+      retryable: this.retryable,
+      falStatus: this.falStatus,
     });
   }
 }
@@ -126,6 +136,8 @@ export function falErrorFromResponse(status: number, headers: Headers, body: unk
           field: loc || '(input)',
           message: typeof item.msg === 'string' ? item.msg : 'invalid',
         });
+        // A model's typed error (content_policy_violation, image_too_large, …) says what kind it was.
+        if (typeof item.type === 'string' && FAL_MODEL_ERROR.test(item.type)) falType ??= item.type;
       }
       message ??= details.map((d) => `${d.field}: ${d.message}`).join('; ');
     }
@@ -142,7 +154,22 @@ export function falErrorFromResponse(status: number, headers: Headers, body: unk
     details,
     retryAfterSeconds,
     modelBody: isModelErrorBody(body),
+    retryable: retryableHeader(headers),
+    falStatus: isRecord(body) && typeof body.status === 'string' ? body.status : undefined,
   });
+}
+
+/** fal's model error types are plain snake_case words; pydantic's own (`value_error.missing`) are not reported. */
+const FAL_MODEL_ERROR = /^[a-z]+(?:_[a-z]+)+$/;
+
+/** `X-Fal-Retryable: true|false` (a model error), `X-Fal-Needs-Retry: 1|true` (fal asks for another try). */
+export function retryableHeader(headers: Headers): boolean | undefined {
+  const needs = headers.get('x-fal-needs-retry')?.trim().toLowerCase();
+  if (needs === '1' || needs === 'true') return true;
+  const said = headers.get('x-fal-retryable')?.trim().toLowerCase();
+  if (said === 'true' || said === '1') return true;
+  if (said === 'false' || said === '0') return false;
+  return undefined;
 }
 
 /**

@@ -116,8 +116,13 @@ export async function cancelRequest(
     });
     return body.status === 'ALREADY_COMPLETED' ? 'already_completed' : 'cancelled';
   } catch (error) {
-    if (error instanceof FalError && error.status === 400) return 'already_completed';
-    if (error instanceof FalError && error.kind === 'not_found') return 'not_found';
+    if (!(error instanceof FalError)) throw error;
+    // The body's status decides, whatever HTTP code came with it.
+    if (error.falStatus === 'ALREADY_COMPLETED') return 'already_completed';
+    if (error.falStatus === 'NOT_FOUND') return 'not_found';
+    if (error.falStatus === 'CANCELLATION_REQUESTED' || error.falStatus === 'OK') return 'cancelled';
+    if (error.status === 400) return 'already_completed';
+    if (error.kind === 'not_found') return 'not_found';
     throw error;
   }
 }

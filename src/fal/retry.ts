@@ -1,5 +1,5 @@
 import { HTTPError } from 'ky';
-import { isModelErrorBody, parseRetryAfter } from './errors.js';
+import { isModelErrorBody, parseRetryAfter, retryableHeader } from './errors.js';
 import type { RetryPolicy } from './routes.js';
 
 const RETRYABLE_STATUS = [408, 429, 500, 502, 503, 504];
@@ -33,6 +33,8 @@ export function retryOptions(policy: RetryPolicy, budget: RetryBudget) {
         // A submit that failed in transit may have been accepted: never send it again.
         return policy === 'rate-limit-only' ? false : undefined;
       }
+      // fal says outright that another try cannot help (a content check, a bad input).
+      if (retryableHeader(error.response.headers) === false) return false;
       const after = parseRetryAfter(error.response.headers.get('retry-after'));
       // fal asks for more patience than the caller has: report it now rather than hold the call.
       if (

@@ -113,16 +113,11 @@ export function createApp(deps: AppDeps): BuiltApp {
         keys: edge.webhookKeys,
         logger,
         maxBodyBytes: config.maxUpstreamResponseBytes,
-        isLocked: async (c) => (await failures.lockedFor(clientIp(c))) > 0,
+        limits,
         // A forged delivery is a failed authentication of its address, like a wrong token.
-        onRefused: async (c) => {
-          const locked = await failures.failed(clientIp(c));
-          return locked > 0
-            ? c.json({ error: 'too_many_failures', retry_after: locked }, 429, {
-                'retry-after': String(locked),
-              })
-            : undefined;
-        },
+        lockedFor: (c) => failures.lockedFor(clientIp(c)),
+        failed: (c) => failures.failed(clientIp(c)),
+        forgive: (c) => failures.forgive(clientIp(c)),
       }),
     );
   }

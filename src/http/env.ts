@@ -19,5 +19,7 @@ export interface AppEnv {
     charged: number;
     /** Size of the body as read. */
     bodyBytes: number;
+    /** The tenant a webhook's token was issued for (webhook route only). */
+    webhookTenant: string;
   };
 }

@@ -1,6 +1,6 @@
 import type { Caller, KeyedCaller } from '../auth/caller.js';
 import { UserError } from '../errors.js';
-import { FalError, falErrorFromResponse } from '../fal/errors.js';
+import { FalError } from '../fal/errors.js';
 import { cancelRequest, fetchResult, fetchStatus, type QueueStatus } from '../fal/queue.js';
 import { appOf, assertEndpointId, assertRequestId } from '../fal/queue-paths.js';
 import type { ConcurrencyLimiter } from '../limits/concurrency.js';
@@ -18,8 +18,10 @@ import {
 import { mapOutput } from './results.js';
 import { type Submission, type SubmitRequest, Submitter, type SubmitterDeps } from './submitter.js';
 import { waitForJob } from './wait.js';
+import { type DeliveryVerdict, keepDelivery, type WebhookDelivery } from './webhook-outcomes.js';
 
 export type { Submission, SubmitRequest } from './submitter.js';
+export type { WebhookDelivery } from './webhook-outcomes.js';
 
 export interface JobLimits {
   defaultWaitSeconds: number;
@@ -45,14 +47,6 @@ export interface JobDeps
 }
 
 export type ProgressSink = (progress: number, message: string) => Promise<void>;
-
-/** One delivery of fal's webhook, already verified. */
-export interface WebhookDelivery {
-  requestId: string;
-  status: 'OK' | 'ERROR';
-  payload: unknown;
-  error: string | undefined;
-}
 
 /** Submit, wait, check and cancel fal queue jobs on behalf of one caller at a time. */
 export class JobService {
@@ -260,37 +254,14 @@ export class JobService {
     );
   }
 
-  /** fal's webhook: keep the outcome for the tenant that submitted, whichever machine it reaches. */
-  async receiveWebhook(delivery: WebhookDelivery): Promise<'kept' | 'unknown_request' | 'no_payload'> {
-    const owner = await this.deps.store.owner(delivery.requestId);
-    if (!owner) return 'unknown_request';
-    let outcome: Outcome;
-    if (delivery.status === 'OK') {
-      if (typeof delivery.payload !== 'object' || delivery.payload === null) return 'no_payload';
-      const mapped = mapOutput(delivery.payload as Record<string, unknown>);
-      outcome = {
-        status: 'COMPLETED',
-        result: mapped.output,
-        media: mapped.media,
-        notes: [],
-        keptAt: Date.now(),
-      };
-    } else {
-      const detail = falErrorFromResponse(422, new Headers(), delivery.payload);
-      const fields = detail.details.map((d) => `${d.field}: ${d.message}`).join('; ');
-      outcome = failureOutcome(
-        [delivery.error, fields].filter(Boolean).join(': ') || 'the job failed',
-        detail.falType,
-      );
-    }
-    const record = (await this.deps.store.find(owner.tenant, delivery.requestId)) ?? {
-      requestId: delivery.requestId,
-      model: owner.model,
-      submittedAt: Date.now(),
-    };
-    await this.deps.store.keep(owner.tenant, record, outcome);
-    this.deps.logger.info('job outcome received', { tenant: owner.tenant, requestId: delivery.requestId });
-    return 'kept';
+  /** The tenant a webhook token was issued for (undefined: never issued here, or expired). */
+  webhookTenant(token: string): Promise<string | undefined> {
+    return this.deps.webhooks?.tenantOf(token) ?? Promise.resolve(undefined);
+  }
+
+  /** fal's webhook: keep the outcome for the tenant whose token it came on, whichever machine it reaches. */
+  receiveWebhook(tenant: string, delivery: WebhookDelivery): Promise<DeliveryVerdict> {
+    return keepDelivery(this.deps.store, this.deps.logger, tenant, delivery);
   }
 
   async cancel(model: string, requestId: string, caller: KeyedCaller, signal?: AbortSignal) {

@@ -25,7 +25,9 @@ export const JobViewSchema = v.object({
 export type JobView = v.InferOutput<typeof JobViewSchema>;
 
 /** fal's retention rule (queue docs), quoted wherever a forgotten result is explained. */
-export const FAL_RETENTION = 'fal keeps a result for 1 hour, or only 6 minutes when it is 10 KB or larger';
+/** fal's queue docs: the payload storage period when payloads are stored (the default), else 1 h / 6 min. */
+export const FAL_RETENTION =
+  "fal keeps a result for the account's payload storage period (30 days by default) when payload storage is on, and only 1 hour (6 minutes when it is 10 KB or larger) when it is off";
 
 /** The view of a job whose outcome is known: from fal just now, or kept from earlier. */
 export function viewOfOutcome(model: string, requestId: string, outcome: Outcome): JobView {

@@ -16,6 +16,7 @@ import type { JobRecord } from './job-record.js';
 import type { JobStore } from './job-store.js';
 import { checkSpend } from './spend-guard.js';
 import { validateInput } from './validate-input.js';
+import type { WebhookTokens } from './webhook-tokens.js';
 
 export interface SubmitRequest {
   model: string;
@@ -51,8 +52,8 @@ export interface SubmitterDeps {
   /** CONFIRM_COST_ABOVE_USD: estimates above it need the user's confirmation. */
   confirmAboveUsd?: number | undefined;
   maxInputBytes: number;
-  /** fal's webhook to this server (`<PUBLIC_URL>/webhooks/fal`), so results are kept as jobs end. */
-  webhookUrl: string | undefined;
+  /** fal's webhook to this server (`<PUBLIC_URL>/webhooks/fal/<token>`), so results are kept as jobs end. */
+  webhooks: WebhookTokens | undefined;
   /** FETCH_ALLOW_HOSTS: `host:port` pairs fal may be sent to although they look private (development). */
   allowHosts?: readonly string[] | undefined;
 }
@@ -169,9 +170,9 @@ export class Submitter {
     if (estimate !== undefined) notes.push(`Estimated cost: $${estimate} (typical past calls).`);
     if (signal?.aborted) throw new UserError('The call was cancelled before anything was submitted.');
 
-    const ours = !req.webhookUrl && this.deps.webhookUrl !== undefined;
+    const ours = req.webhookUrl ? undefined : await this.deps.webhooks?.issue(caller.tenant);
     const submitted = await submitToQueue(this.deps.fal, model, req.input, caller, {
-      webhookUrl: req.webhookUrl ?? this.deps.webhookUrl,
+      webhookUrl: req.webhookUrl ?? ours,
       deadline: req.deadline,
     });
     const record: JobRecord = {
@@ -180,7 +181,7 @@ export class Submitter {
       submittedAt: Date.now(),
       ...(req.idempotencyKey ? { idempotencyKey: req.idempotencyKey } : {}),
     };
-    await this.deps.store.remember(caller.tenant, record, { indexOwner: ours });
+    await this.deps.store.remember(caller.tenant, record, { indexOwner: ours !== undefined });
     if (reservation && !(await this.deps.keys.complete(reservation, record, fingerprint))) {
       notes.push(
         'The idempotency_key could not be recorded (shared store unreachable): a retry with it may submit again.',

@@ -114,12 +114,15 @@ async function followStream(
       )
     : undefined;
   try {
-    for await (const status of streamStatus(fal, model, requestId, as, {
+    const logs = new LogLines();
+    for await (const event of streamStatus(fal, model, requestId, as, {
       logs: options.logs ?? true,
       signal,
       ...(options.streamIdleMs ? { idleMs: options.streamIdleMs } : {}),
     })) {
       events++;
+      // fal's stream sends each log line once, in the event after it was written: gather them.
+      const status = event.logs ? { ...event, logs: logs.add(event.logs) } : event;
       last = status;
       lastHeard = Date.now();
       await options.onStatus?.(status, events);
@@ -170,5 +173,29 @@ async function poll(
     }
     await clock.sleep(interval, options.signal);
     interval = Math.min(maxInterval, Math.round(interval * 1.5));
+  }
+}
+
+type LogLine = NonNullable<QueueStatus['logs']>[number];
+
+const idOf = (line: LogLine) => `${line.timestamp ?? ''}\n${line.message}`;
+
+/** Log lines gathered across stream events, each once (a repeat of a line already seen is dropped), the latest 500. */
+class LogLines {
+  #seen = new Set<string>();
+  #lines: LogLine[] = [];
+
+  add(lines: readonly LogLine[]): LogLine[] {
+    for (const line of lines) {
+      const id = idOf(line);
+      if (this.#seen.has(id)) continue;
+      this.#seen.add(id);
+      this.#lines.push(line);
+    }
+    if (this.#lines.length > 500) {
+      this.#lines = this.#lines.slice(-500);
+      this.#seen = new Set(this.#lines.map(idOf));
+    }
+    return this.#lines;
   }
 }

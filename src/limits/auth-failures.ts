@@ -37,6 +37,11 @@ export class AuthFailures {
     return wait;
   }
 
+  /** Give one failure back: it was counted before the outcome was known, and the credential proved good. */
+  async forgive(ip: string): Promise<void> {
+    await this.#call((s) => s.takeToken(`authfail:${ip}`, FAILURES_PER_MINUTE / 60, FAILURE_BURST, -1));
+  }
+
   #get(key: string): Promise<string | undefined> {
     return this.#call((s) => s.get(key));
   }

@@ -9,6 +9,8 @@ const DAY_MS = 24 * 60 * 60_000;
 /** A signature no known key verifies may mean fal rotated its keys: look again, at most this often. */
 const REFETCH_MS = 5 * 60_000;
 const MAX_JWKS_BYTES = 64 * 1024;
+/** After a failed fetch, deliveries are refused without asking again for this long (a negative cache). */
+const RETRY_AFTER_FAILURE_MS = 30_000;
 
 /**
  * fal's webhook signing keys (Ed25519, as a JWKS), cached for a day and fetched
@@ -18,6 +20,7 @@ export class FalWebhookKeys {
   #keys: KeyObject[] = [];
   #fetchedAt = Number.NEGATIVE_INFINITY;
   #pending: Promise<KeyObject[]> | undefined;
+  #failedAt = Number.NEGATIVE_INFINITY;
 
   constructor(
     private readonly url: string,
@@ -28,6 +31,12 @@ export class FalWebhookKeys {
   /** The cached keys, fetched when there are none or they are a day old. */
   current(): Promise<KeyObject[]> {
     if (this.#keys.length > 0 && this.now() - this.#fetchedAt < DAY_MS) return Promise.resolve(this.#keys);
+    // Keys from yesterday still verify while fal's key set is unreachable; none at all: refuse, unasked.
+    if (this.now() - this.#failedAt < RETRY_AFTER_FAILURE_MS) {
+      return this.#keys.length > 0
+        ? Promise.resolve(this.#keys)
+        : Promise.reject(new Error("fal's webhook keys were unreachable moments ago"));
+    }
     return this.#refresh();
   }
 
@@ -38,9 +47,14 @@ export class FalWebhookKeys {
   }
 
   #refresh(): Promise<KeyObject[]> {
-    this.#pending ??= this.#fetch().finally(() => {
-      this.#pending = undefined;
-    });
+    this.#pending ??= this.#fetch()
+      .catch((error: unknown) => {
+        this.#failedAt = this.now();
+        throw error;
+      })
+      .finally(() => {
+        this.#pending = undefined;
+      });
     return this.#pending;
   }
 

@@ -1,4 +1,4 @@
-import { createHash, type KeyObject, verify } from 'node:crypto';
+import { type KeyObject, verify } from 'node:crypto';
 import type { FalWebhookKeys } from './fal-keys.js';
 
 export interface SignedHeaders {
@@ -34,9 +34,10 @@ export function precheckDelivery(
   return undefined;
 }
 
+/** `bodyDigest`: the hex SHA-256 of the raw body, computed as it streamed in. */
 export async function verifyDelivery(
   headers: SignedHeaders,
-  rawBody: Uint8Array,
+  bodyDigest: string,
   keys: FalWebhookKeys,
   nowSeconds: number = Date.now() / 1000,
 ): Promise<Verdict> {
@@ -44,8 +45,7 @@ export async function verifyDelivery(
   if (early) return early;
   // The precheck proved all four present.
   const { requestId = '', userId = '', timestamp = '', signature = '' } = headers;
-  const digest = createHash('sha256').update(rawBody).digest('hex');
-  const message = Buffer.from([requestId, userId, timestamp, digest].join('\n'));
+  const message = Buffer.from([requestId, userId, timestamp, bodyDigest].join('\n'));
   const sig = Buffer.from(signature, 'hex');
   let known: KeyObject[];
   try {

@@ -148,7 +148,10 @@ describe('fault matrix: every upstream fault × every tool that calls upstream',
       needsJob: true,
       // The request is this tenant's own: fal not knowing it means it expired there.
       special: {
-        '404': (r) => expect(r.text).toMatch(/has expired at fal: fal keeps a result for 1 hour/),
+        '404': (r) =>
+          expect(r.text).toMatch(
+            /has expired at fal: fal keeps a result for the account's payload storage period/,
+          ),
       },
     },
     {

@@ -152,27 +152,52 @@ describe('protocol and network edges', () => {
 });
 
 describe('forged webhooks', () => {
-  it('count as failed authentication of their address: past the budget it is refused before its body is read', async () => {
+  const forgedHeaders = () => ({
+    'content-type': 'application/json',
+    'x-fal-webhook-request-id': 'req-1',
+    'x-fal-webhook-user-id': 'u',
+    'x-fal-webhook-timestamp': String(Math.floor(Date.now() / 1000)),
+    'x-fal-webhook-signature': 'ab'.repeat(64),
+  });
+  const body = JSON.stringify({ request_id: 'req-1', status: 'OK', payload: {} });
+
+  it('to a token never issued: 404 unread, counted as failed authentication; past the budget, 429', async () => {
     const h = await startHarness({ publicUrl: true });
     try {
-      const url = `${h.config.publicUrl}/webhooks/fal`;
-      const forged = () =>
-        fetch(url, {
-          method: 'POST',
-          headers: {
-            'content-type': 'application/json',
-            'x-fal-webhook-request-id': 'req-1',
-            'x-fal-webhook-user-id': 'u',
-            'x-fal-webhook-timestamp': String(Math.floor(Date.now() / 1000)),
-            'x-fal-webhook-signature': 'ab'.repeat(64),
-          },
-          body: JSON.stringify({ request_id: 'req-1', status: 'OK', payload: {} }),
-        });
+      const url = `${h.config.publicUrl}/webhooks/fal/${'x'.repeat(32)}`;
       const statuses: number[] = [];
-      for (let i = 0; i < 12; i++) statuses.push((await forged()).status);
-      expect(statuses.slice(0, 10)).toEqual(Array(10).fill(401));
+      for (let i = 0; i < 12; i++) {
+        statuses.push((await fetch(url, { method: 'POST', headers: forgedHeaders(), body })).status);
+      }
+      expect(statuses.slice(0, 10)).toEqual(Array(10).fill(404));
       expect(statuses.slice(10)).toEqual([429, 429]);
     } finally {
+      await h.close();
+    }
+  });
+
+  it('on a real token, sent all at once: each counts before its body is read, so no more than the budget get read', async () => {
+    const h = await startHarness({ publicUrl: true });
+    const client = await connectModern({
+      url: await h.listen(),
+      headers: { 'X-Fal-Key': 'hook-id:hook-secret' },
+    });
+    try {
+      h.emulator.state.setTiming('fal-ai/flux/dev', { queueMs: 60_000, runMs: 10 });
+      const job = (await client.callTool('submit_job', { model: 'flux_dev', input: { prompt: 'x' } }))
+        .structuredContent as { request_id: string };
+      const url = h.emulator.state.jobs.get(job.request_id)?.webhook ?? '';
+      expect(url).toContain('/webhooks/fal/');
+      const statuses = await Promise.all(
+        Array.from({ length: 16 }, () =>
+          fetch(url, { method: 'POST', headers: forgedHeaders(), body }).then((r) => r.status),
+        ),
+      );
+      expect(statuses.filter((s) => s === 401).length).toBeLessThanOrEqual(10);
+      expect(statuses.filter((s) => s === 429).length).toBeGreaterThanOrEqual(6);
+      expect(statuses.every((s) => s === 401 || s === 429)).toBe(true);
+    } finally {
+      await client.close();
       await h.close();
     }
   });

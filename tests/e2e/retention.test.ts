@@ -1,4 +1,5 @@
 import { generateKeyPairSync } from 'node:crypto';
+import { connect } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { signDelivery } from '../emulator/webhooks.js';
 import { connectModern, type TestClient, textOf } from '../helpers/clients.js';
@@ -41,8 +42,9 @@ describe("results outlive fal's retention: with fal's webhook (PUBLIC_URL set)",
       await client.callTool('submit_job', { model: 'flux_dev', input: { prompt: 'keep me' } }),
     );
     const submit = h.emulator.faults.callsTo('queue.submit').at(-1);
-    expect(decodeURIComponent(submit?.query ?? '')).toContain(
-      `fal_webhook=${h.config.publicUrl}/webhooks/fal`,
+    // Each submit has its own webhook URL: a token fal hands back, nobody else knows.
+    expect(decodeURIComponent(submit?.query ?? '')).toMatch(
+      new RegExp(`fal_webhook=${h.config.publicUrl}/webhooks/fal/[A-Za-z0-9_-]{32}$`),
     );
     await expect.poll(() => deliveredOk(submitted.request_id), { timeout: 5000 }).toBe(true);
     await waitUntilFalForgets(submitted.request_id);
@@ -74,6 +76,56 @@ describe("results outlive fal's retention: with fal's webhook (PUBLIC_URL set)",
     expect(late.error).toMatch(/prompt: too spicy/);
   });
 
+  it("a request fal retried is kept: its delivery is signed with the last try's id (gateway_request_id)", async () => {
+    h.emulator.state.setTiming('fal-ai/flux/krea', { queueMs: 10, runMs: 10, retried: true });
+    const submitted = jobOf(
+      await client.callTool('submit_job', { model: 'fal-ai/flux/krea', input: { prompt: 'again' } }),
+    );
+    await expect.poll(() => deliveredOk(submitted.request_id), { timeout: 5000 }).toBe(true);
+    await waitUntilFalForgets(submitted.request_id);
+    const late = jobOf(await client.callTool('check_job', { request_id: submitted.request_id }));
+    expect(late).toMatchObject({ status: 'COMPLETED', request_id: submitted.request_id });
+    expect(late.media.length).toBeGreaterThan(0);
+  });
+
+  it('a failure whose details fal could not deliver is kept as FAILED with the payload error', async () => {
+    h.emulator.state.setTiming('fal-ai/flux-lora', {
+      queueMs: 10,
+      runMs: 10,
+      fail: { error: 'Internal error', error_type: 'internal_error' },
+      payloadError: 'Payload too large to serialize',
+    });
+    const submitted = jobOf(
+      await client.callTool('submit_job', { model: 'fal-ai/flux-lora', input: { prompt: 'x' } }),
+    );
+    await expect.poll(() => deliveredOk(submitted.request_id), { timeout: 5000 }).toBe(true);
+    const calls = h.emulator.faults.calls.length;
+    const late = jobOf(await client.callTool('check_job', { request_id: submitted.request_id }));
+    // Answered from what the webhook kept: fal was not asked.
+    expect(h.emulator.faults.calls.length).toBe(calls);
+    expect(late.status).toBe('FAILED');
+    expect(late.error).toMatch(
+      /Internal error \(fal could not deliver its details: Payload too large to serialize\)/,
+    );
+  });
+
+  it('a success delivered without its output is not kept as anything: the result comes from fal', async () => {
+    h.emulator.state.setTiming('fal-ai/flux/srpo', {
+      queueMs: 10,
+      runMs: 10,
+      payloadError: 'Payload too large',
+    });
+    const submitted = jobOf(
+      await client.callTool('submit_job', { model: 'fal-ai/flux/srpo', input: { prompt: 'x' } }),
+    );
+    await expect.poll(() => deliveredOk(submitted.request_id), { timeout: 5000 }).toBe(true);
+    const results = h.emulator.faults.callsTo('queue.result').length;
+    const done = jobOf(await client.callTool('check_job', { request_id: submitted.request_id }));
+    expect(done.status).toBe('COMPLETED');
+    expect(done.media.length).toBeGreaterThan(0);
+    expect(h.emulator.faults.callsTo('queue.result').length).toBe(results + 1);
+  });
+
   describe('the receiver stores nothing it cannot verify', () => {
     let requestId = '';
     let webhookUrl = '';
@@ -83,7 +135,8 @@ describe("results outlive fal's retention: with fal's webhook (PUBLIC_URL set)",
       requestId = jobOf(
         await client.callTool('submit_job', { model: 'fal-ai/flux/schnell', input: { prompt: 'x' } }),
       ).request_id;
-      webhookUrl = `${h.config.publicUrl}/webhooks/fal`;
+      webhookUrl = h.emulator.state.jobs.get(requestId)?.webhook ?? '';
+      expect(webhookUrl).toContain('/webhooks/fal/');
     });
     const body = () =>
       JSON.stringify({
@@ -143,6 +196,51 @@ describe("results outlive fal's retention: with fal's webhook (PUBLIC_URL set)",
       expect(await r.json()).toEqual({ error: 'unknown_request' });
     });
 
+    it("genuine, on this tenant's token, for another tenant's request: 404, that job untouched", async () => {
+      const other = await connectModern({
+        url: await h.listen(),
+        headers: { 'X-Fal-Key': 'them-id:them-secret' },
+      });
+      const theirs = jobOf(
+        await other.callTool('submit_job', { model: 'fal-ai/flux/schnell', input: { prompt: 'theirs' } }),
+      ).request_id;
+      const forged = JSON.stringify({ request_id: theirs, status: 'OK', payload: { images: [] } });
+      const signed = h.emulator.signWebhook(forged, { requestId: theirs });
+      const r = await post(signed.headers, signed.body);
+      expect(r.status).toBe(404);
+      expect(jobOf(await other.callTool('check_job', { request_id: theirs })).status).toBe('IN_QUEUE');
+      await other.close();
+    });
+
+    it('a token this server never issued: 404, before the body is read', async () => {
+      const { port } = new URL(h.config.publicUrl ?? '');
+      const signed = h.emulator.signWebhook(body(), { requestId });
+      const head = [
+        `POST /webhooks/fal/${'A'.repeat(32)} HTTP/1.1`,
+        `host: 127.0.0.1:${port}`,
+        ...Object.entries(signed.headers).map(([k, v]) => `${k}: ${v}`),
+        `content-length: ${16 * 1024 * 1024}`,
+        '',
+        '',
+      ].join('\r\n');
+      // Only the headers are sent: a server that waited for the 16 MiB body would never answer.
+      const answer = await new Promise<string>((resolve, reject) => {
+        const socket = connect(Number(port), '127.0.0.1', () => socket.write(head));
+        let text = '';
+        socket.on('data', (d) => {
+          text += d.toString();
+          if (text.includes('\r\n\r\n')) {
+            socket.destroy();
+            resolve(text);
+          }
+        });
+        socket.on('error', reject);
+        setTimeout(() => reject(new Error('no answer without the body')), 5_000).unref();
+      });
+      expect(answer).toMatch(/^HTTP\/1\.1 404/);
+      expect(answer.toLowerCase()).toContain('connection: close');
+    });
+
     it('genuine headers for one request, a body naming another: 400', async () => {
       const signed = h.emulator.signWebhook(body(), { requestId: 'req-other-456' });
       const r = await post(signed.headers, signed.body);
@@ -200,7 +298,7 @@ describe("results outlive fal's retention: without webhooks", () => {
     const late = await client.callTool('check_job', { request_id: submitted.request_id });
     expect(late.isError).toBe(true);
     expect(textOf(late)).toMatch(
-      /fal-ai\/flux\/dev request req-[\w-]+ \(submitted 0 min ago\) has expired at fal: fal keeps a result for 1 hour, or only 6 minutes when it is 10 KB or larger, and this server had not seen it finish/,
+      /fal-ai\/flux\/dev request req-[\w-]+ \(submitted 0 min ago\) has expired at fal: fal keeps a result for the account's payload storage period \(30 days by default\) when payload storage is on, and only 1 hour \(6 minutes when it is 10 KB or larger\) when it is off, and this server had not seen it finish/,
     );
     expect(textOf(late)).not.toMatch(/does not know this model/);
   });

@@ -178,7 +178,7 @@ describe('MCP Tasks (io.modelcontextprotocol/tasks, 2026-07-28)', () => {
       expect(gone.error).toMatchObject({
         code: -32602,
         message: expect.stringMatching(
-          /^Failed to retrieve task: Task has expired \(.*fal keeps a result for 1 hour/,
+          /^Failed to retrieve task: Task has expired \(.*fal keeps a result for the account's payload storage period/,
         ),
       });
     } finally {

@@ -24,6 +24,8 @@ export interface Fault {
   status?: number;
   /** Seconds for a Retry-After header. */
   retryAfter?: number;
+  /** More headers on the fault's answer (X-Fal-Retryable, …). */
+  headers?: Record<string, string>;
   /** Replace the error body. */
   body?: unknown;
   /** Wait before answering (or before failing); use with a small client timeout to simulate timeouts. */
@@ -102,6 +104,7 @@ export class FaultBook {
       if (fault.status) {
         const headers: Record<string, string> = { 'content-type': 'application/json' };
         if (fault.retryAfter !== undefined) headers['retry-after'] = String(fault.retryAfter);
+        Object.assign(headers, fault.headers);
         return c.body(JSON.stringify(fault.body ?? errorBody(fault.status)), fault.status as 400, headers);
       }
       return next();

@@ -56,17 +56,25 @@ function sizedResult(bytes: number): ReadableStream<Uint8Array> {
 export function queueRoutes(state: EmulatorState, faults: FaultBook, origin: () => string): Hono {
   const q = new Hono();
   const err = (status: number) => queueError(status);
-  const logsOf = (job: Job, phase: Phase) =>
-    phase.status === 'IN_QUEUE'
-      ? []
-      : [
-          {
-            message: `Running ${job.endpointId}`,
-            level: 'INFO',
-            source: 'user',
-            timestamp: new Date(job.submittedAt).toISOString(),
-          },
-        ];
+  // A model writes a line when it starts, one halfway, one when done: each at its own time.
+  const logsOf = (job: Job, phase: Phase) => {
+    if (phase.status === 'IN_QUEUE') return [];
+    const start = job.submittedAt + job.timing.queueMs;
+    const lines = [
+      { at: start, message: `Running ${job.endpointId}` },
+      { at: start + job.timing.runMs / 2, message: 'Halfway there' },
+      { at: start + job.timing.runMs, message: 'Finished' },
+    ];
+    const now = phase.status === 'COMPLETED' ? Number.POSITIVE_INFINITY : Date.now();
+    return lines
+      .filter((l) => l.at <= now)
+      .map((l) => ({
+        message: l.message,
+        level: 'INFO',
+        source: 'user',
+        timestamp: new Date(l.at).toISOString(),
+      }));
+  };
 
   const requireKey = (key: string | null) =>
     !key

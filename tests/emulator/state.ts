@@ -20,6 +20,10 @@ export interface JobTiming {
   resultBytes?: number;
   /** Send that result without Content-Length (chunked), so only counting while reading can catch it. */
   resultChunked?: boolean;
+  /** fal retried the request: its webhook carries a different gateway_request_id, and signs with it. */
+  retried?: boolean;
+  /** The webhook comes without its payload, with this payload_error (fal could not serialize it). */
+  payloadError?: string;
   /** The model's output, instead of one made up from its schema (`cdn` is the emulator's CDN base URL). */
   output?: (cdn: string, requestId: string) => unknown;
 }

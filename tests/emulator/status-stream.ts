@@ -4,7 +4,9 @@ import type { EmulatorState } from './state.js';
 
 /**
  * fal's status stream (`…/status/stream`): a server-sent event with the status
- * object whenever it changes (queue position, phase, a new log line), a
+ * object whenever it changes (queue position, phase, a new log line; each
+ * event carries only the log lines not sent yet, as the official client's
+ * appending of them implies), a
  * keep-alive comment every `state.streamKeepAliveMs` (15 s at fal), closed
  * after the COMPLETED event. `state.streamCutAfterEvents` makes it break
  * mid-way, as a dropped connection would.
@@ -20,6 +22,7 @@ export function streamStatus(
       closed = true;
     });
     let sent = '';
+    let linesSent = 0;
     let events = 0;
     let quietSince = Date.now();
     while (!closed) {
@@ -27,7 +30,11 @@ export function streamStatus(
       const text = JSON.stringify(body);
       if (text !== sent) {
         sent = text;
-        await stream.writeSSE({ data: text });
+        const logs = Array.isArray(body.logs) ? body.logs : undefined;
+        await stream.writeSSE({
+          data: logs ? JSON.stringify({ ...body, logs: logs.slice(linesSent) }) : text,
+        });
+        linesSent = logs?.length ?? linesSent;
         events++;
         quietSince = Date.now();
         if (body.status === 'COMPLETED') break;

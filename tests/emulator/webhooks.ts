@@ -46,11 +46,15 @@ export function scheduleWebhook(state: EmulatorState, job: Job, payloadOf: (job:
   const attempt = async () => {
     record.attempts++;
     const failed = job.cancelled || job.timing.fail || job.timing.modelError;
+    // fal retried the request: the delivery names the last try, and (fal does not say) signs with its id.
+    const gatewayId = job.timing.retried ? `${job.requestId}-try2` : job.requestId;
+    const lost = job.timing.payloadError;
     const body = JSON.stringify({
       request_id: job.requestId,
-      gateway_request_id: job.requestId,
+      gateway_request_id: gatewayId,
       status: failed ? 'ERROR' : 'OK',
-      payload: failed ? (job.timing.modelError?.body ?? null) : payloadOf(job),
+      payload: lost ? null : failed ? (job.timing.modelError?.body ?? null) : payloadOf(job),
+      ...(lost ? { payload_error: lost } : {}),
       ...(failed
         ? {
             error: job.cancelled
@@ -59,7 +63,7 @@ export function scheduleWebhook(state: EmulatorState, job: Job, payloadOf: (job:
           }
         : {}),
     });
-    const signed = signDelivery(state, body, { requestId: job.requestId });
+    const signed = signDelivery(state, body, { requestId: gatewayId });
     let status = 0;
     try {
       const response = await fetch(url, { method: 'POST', headers: signed.headers, body: signed.body });

@@ -3,6 +3,7 @@ import { Secret } from '../../src/auth/secret.js';
 import { FalClient } from '../../src/fal/client.js';
 import { FalError, parseRetryAfter } from '../../src/fal/errors.js';
 import { fetchModelsPage, fetchPricing } from '../../src/fal/platform.js';
+import { cancelRequest, submitToQueue } from '../../src/fal/queue.js';
 import { describeFalError } from '../../src/mcp/errors.js';
 import { type RunningEmulator, startEmulator } from '../emulator/app.js';
 import { underFakeClock } from '../helpers/fake-clock.js';
@@ -95,6 +96,45 @@ describe('the fal client against the emulator', () => {
     const error = await failure(fetchPricing(fal, ['fal-ai/flux/dev'], KEY));
     expect(error.details).toEqual([{ field: 'image_size', message: 'invalid size' }]);
     expect(describeFalError(error)).toMatch(/image_size: invalid size/);
+  });
+
+  it("keeps fal's error type and its word on retrying, and says both", async () => {
+    emu.inject('pricing', {
+      status: 422,
+      headers: { 'x-fal-retryable': 'false' },
+      body: {
+        detail: [
+          {
+            loc: ['body', 'prompt'],
+            msg: 'The content was flagged by a content checker.',
+            type: 'content_policy_violation',
+          },
+        ],
+      },
+    });
+    const error = await failure(fetchPricing(fal, ['fal-ai/flux/dev'], KEY));
+    expect(error).toMatchObject({ falType: 'content_policy_violation', retryable: false });
+    expect(describeFalError(error)).toMatch(
+      /\(HTTP 422, content_policy_violation\): prompt: The content was flagged .* fal says a retry cannot help/,
+    );
+  });
+
+  it('does not retry what fal marks as not retryable, even a 503', async () => {
+    emu.inject('pricing', { status: 503, headers: { 'x-fal-retryable': 'false' } });
+    await failure(fetchPricing(fal, ['fal-ai/flux/dev'], KEY));
+    expect(emu.faults.callsTo('pricing')).toHaveLength(1);
+    emu.faults.clear();
+    emu.inject('pricing', { status: 503 });
+    await failure(fetchPricing(fal, ['fal-ai/flux/dev'], KEY));
+    expect(emu.faults.callsTo('pricing')).toHaveLength(3);
+  });
+
+  it("goes by a cancel answer's body, whatever its HTTP status", async () => {
+    const id = (await submitToQueue(fal, 'fal-ai/flux/dev', { prompt: 'x' }, KEY)).request_id;
+    emu.inject('queue.cancel', { status: 409, body: { status: 'ALREADY_COMPLETED' }, times: 1 });
+    expect(await cancelRequest(fal, 'fal-ai/flux/dev', id, KEY)).toBe('already_completed');
+    emu.inject('queue.cancel', { status: 410, body: { status: 'NOT_FOUND' }, times: 1 });
+    expect(await cancelRequest(fal, 'fal-ai/flux/dev', id, KEY)).toBe('not_found');
   });
 
   it('turns malformed JSON into bad_response', async () => {

@@ -52,6 +52,26 @@ describe("waiting on fal's status stream", () => {
     expect(emu.faults.callsTo('queue.status')).toHaveLength(0);
   });
 
+  it('gathers the log lines that each event carries once: the finished wait has all of them, in order', async () => {
+    const id = await submit(50, 400);
+    const perEvent: string[][] = [];
+    for await (const event of streamStatus(fal, 'fal-ai/flux/dev', id, key, {
+      logs: true,
+      signal: new AbortController().signal,
+    })) {
+      perEvent.push((event.logs ?? []).map((l) => l.message));
+    }
+    // The stream (like fal's, by its client's appending) sends each line in one event only.
+    expect(perEvent.flat()).toEqual(['Running fal-ai/flux/dev', 'Halfway there', 'Finished']);
+    const again = await submit(50, 400);
+    const outcome = await wait(again);
+    expect(outcome.status.logs?.map((l) => l.message)).toEqual([
+      'Running fal-ai/flux/dev',
+      'Halfway there',
+      'Finished',
+    ]);
+  });
+
   it('reads through keep-alive comments', async () => {
     emu.state.streamKeepAliveMs = 30;
     const id = await submit(0, 400);
