@@ -166,6 +166,9 @@ export function createApp(deps: AppDeps): BuiltApp {
     },
     inFlight: () => inFlight,
     store,
-    close: () => store.close(),
+    close: () => {
+      services.previews.close();
+      return store.close();
+    },
   };
 }

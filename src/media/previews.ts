@@ -1,32 +1,14 @@
-import type Sharp from 'sharp';
+import { freemem } from 'node:os';
 import { UserError } from '../errors.js';
 import type { MediaFile } from '../jobs/job-record.js';
 import { LruTtlCache } from '../lib/lru.js';
 import { ConcurrencyLimiter } from '../limits/concurrency.js';
 import type { Logger } from '../log.js';
-import { type FetchPolicy, openPublicUrl } from '../net/safe-fetch.js';
-
-type SharpModule = typeof Sharp;
-let loading: Promise<SharpModule | undefined> | undefined;
-
-/**
- * sharp, loaded on first use: a machine without its prebuilt binary still
- * serves everything else, with a note instead of previews.
- */
-function loadSharp(logger: Logger): Promise<SharpModule | undefined> {
-  loading ??= import('sharp').then(
-    (m) => {
-      // libvips' operation cache would keep decoded images of every tenant around; each preview is made once.
-      m.default.cache(false);
-      return m.default;
-    },
-    (error: unknown) => {
-      logger.warn('image previews are off: sharp could not be loaded', { error: String(error) });
-      return undefined;
-    },
-  );
-  return loading;
-}
+import type { FetchPolicy } from '../net/safe-fetch.js';
+import { MemoryStore } from '../store/memory-store.js';
+import { DecodeFailure, ImageDecoder } from './decoder.js';
+import { readImageHeader } from './image-header.js';
+import { fetchPreviewSource } from './preview-source.js';
 
 /** An inline image for a vision model to look at: small WebP, base64. */
 export interface Preview {
@@ -50,6 +32,10 @@ export interface PreviewLimits {
   sourceBytes: number;
   timeoutMs: number;
   maxPixels: number;
+  maxRowPixels: number;
+  maxWholePixels: number;
+  tenantBytesPerMinute: number;
+  minFreeMemory: number;
 }
 
 export const PREVIEW_LIMITS: PreviewLimits = {
@@ -61,22 +47,17 @@ export const PREVIEW_LIMITS: PreviewLimits = {
   sourceBytes: 20 * 1024 * 1024,
   /** For the whole batch, fetches and encoding together. */
   timeoutMs: 8_000,
-  /** Larger inputs are not decoded (a decompression bomb costs CPU and memory, not a preview). */
-  maxPixels: 100_000_000,
+  /** Larger images are not decoded. A sequential JPEG or lossy WebP decodes straight to 1/8 size. */
+  maxPixels: 40_000_000,
+  /** A plain PNG is streamed row by row, at full width (a 4000 × 4000 one peaks the decoder at ~225 MB). */
+  maxRowPixels: 16_000_000,
+  /** Progressive or CMYK JPEG, interlaced or 16-bit PNG, GIF, AVIF, lossless WebP: decoded whole, so kept small. */
+  maxWholePixels: 6_000_000,
+  /** Bytes one tenant's previews may download: a burst of four sources at the cap, then this per minute. */
+  tenantBytesPerMinute: 20 * 1024 * 1024,
+  /** Below this much free memory on the machine, previews are skipped. */
+  minFreeMemory: 256 * 1024 * 1024,
 };
-
-// Only formats recognised by their first bytes reach the decoder: no SVG (librsvg), no PDF, no raw.
-const SIGNATURES: readonly { name: string; test: (b: Buffer) => boolean }[] = [
-  { name: 'png', test: (b) => b.readUInt32BE(0) === 0x89504e47 },
-  { name: 'jpeg', test: (b) => b[0] === 0xff && b[1] === 0xd8 && b[2] === 0xff },
-  { name: 'gif', test: (b) => b.toString('latin1', 0, 4) === 'GIF8' },
-  {
-    name: 'webp',
-    test: (b) => b.toString('latin1', 0, 4) === 'RIFF' && b.toString('latin1', 8, 12) === 'WEBP',
-  },
-  { name: 'avif', test: (b) => b.toString('latin1', 4, 8) === 'ftyp' },
-  { name: 'tiff', test: (b) => ['II*\u0000', 'MM\u0000*'].includes(b.toString('latin1', 0, 4)) },
-];
 
 /** The full preview, and the rougher one tried when the budget is short: quality and long side. */
 const fullStep = (limits: PreviewLimits) => ({ quality: 75, side: limits.maxSide });
@@ -84,24 +65,40 @@ const roughStep = (limits: PreviewLimits) => ({ quality: 45, side: Math.round(li
 
 /**
  * Small previews of a result's images, fetched from fal's CDN through the same
- * address guard as upload_file. Bounded per result (count, bytes, time) and per
- * process (four batches at a time, two per tenant), and cached by URL so
- * checking a job again costs no decoding.
+ * address guard as upload_file. The bytes are refused before decoding when
+ * they are not an image or their header says decoding would cost too much;
+ * decoding happens in its own process, one image at a time (ImageDecoder).
+ * Bounded per result (count, bytes, time), per tenant (two batches at a time,
+ * a download budget) and per process (four batches); previews are cached by
+ * URL, and so are failures, so checking a job again costs nothing.
  */
 export class PreviewMaker {
   readonly #cache = new LruTtlCache<string, Buffer>(32, 60 * 60_000);
+  readonly #failures = new LruTtlCache<string, string>(512, 10 * 60_000);
   readonly #slots = new ConcurrencyLimiter(2, 4);
+  readonly #downloads = new MemoryStore();
+  readonly #decoder: ImageDecoder;
 
   constructor(
     private readonly deps: {
       allowHosts?: readonly string[];
       logger: Logger;
       limits?: Partial<PreviewLimits>;
+      decoder?: ImageDecoder;
+      /** Free memory on the machine (tests pretend it is short). */
+      freeMemory?: () => number;
     },
-  ) {}
+  ) {
+    this.#decoder = deps.decoder ?? new ImageDecoder({ logger: deps.logger });
+  }
 
   get #limits(): PreviewLimits {
     return { ...PREVIEW_LIMITS, ...this.deps.limits };
+  }
+
+  /** End the decoder process (shutdown). */
+  close(): void {
+    this.#decoder.close();
   }
 
   async make(media: readonly MediaFile[], tenant: string, signal: AbortSignal): Promise<PreviewBatch> {
@@ -112,8 +109,9 @@ export class PreviewMaker {
     if (images.length > limits.maxImages) {
       notes.push(`Previews show the first ${limits.maxImages} of ${images.length} images.`);
     }
-    const sharp = await loadSharp(this.deps.logger);
-    if (!sharp) return { images: [], notes: ['No previews: this server cannot decode images.'] };
+    if ((this.deps.freeMemory ?? freemem)() < limits.minFreeMemory) {
+      return { images: [], notes: ['No previews this time: the server is short of memory; the links work.'] };
+    }
     const release = this.#slots.tryAcquire(tenant);
     if (!release) {
       return {
@@ -121,7 +119,10 @@ export class PreviewMaker {
         notes: ['No previews this time (the server is busy making others); check_job shows them.'],
       };
     }
-    const deadline = AbortSignal.any([signal, AbortSignal.timeout(limits.timeoutMs)]);
+    // A timer of its own, held until the batch ends: on Node 20 an AbortSignal.timeout can be collected early.
+    const timeout = new AbortController();
+    const timer = setTimeout(() => timeout.abort(new Error('preview deadline')), limits.timeoutMs);
+    const deadline = AbortSignal.any([signal, timeout.signal]);
     const policy: FetchPolicy = {
       maxBytes: limits.sourceBytes,
       timeoutMs: limits.timeoutMs,
@@ -135,8 +136,8 @@ export class PreviewMaker {
         if (signal.aborted) break;
         try {
           const preview = await this.#preview(
-            sharp,
             file,
+            tenant,
             policy,
             limits,
             deadline,
@@ -151,19 +152,25 @@ export class PreviewMaker {
           spent += preview.data.length;
           out.push(preview);
         } catch (error) {
-          notes.push(`No preview of ${file.field}: ${reason(error, deadline, limits.timeoutMs)}.`);
+          const why = reason(error, deadline, limits.timeoutMs);
+          notes.push(`No preview of ${file.field}: ${why}.`);
+          // What the URL itself causes is remembered; a deadline or a busy server is not its fault.
+          if (!deadline.aborted && !(error instanceof BudgetSpent) && !/busy/.test(why)) {
+            this.#failures.set(file.url, why);
+          }
           this.deps.logger.debug('preview failed', { field: file.field, error: String(error) });
         }
       }
       return { images: out, notes };
     } finally {
+      clearTimeout(timer);
       release();
     }
   }
 
   async #preview(
-    sharp: SharpModule,
     file: MediaFile,
+    tenant: string,
     policy: FetchPolicy,
     limits: PreviewLimits,
     deadline: AbortSignal,
@@ -172,56 +179,79 @@ export class PreviewMaker {
     let source: Buffer | undefined;
     let best = this.#cache.get(file.url);
     if (!best) {
-      source = await fetchImage(file.url, policy, deadline);
-      best = await encode(sharp, source, fullStep(limits), limits.maxPixels);
+      const failed = this.#failures.get(file.url);
+      if (failed) throw new UserError(failed);
+      source = (await this.#download(file.url, tenant, policy, limits, deadline)).bytes;
+      best = (await this.#decoder.decode(source, fullStep(limits), limits.maxPixels, deadline)).data;
       deadline.throwIfAborted();
       this.#cache.set(file.url, best);
     }
-    let chosen: Buffer | undefined = best;
+    let chosen = { data: best, ...(await this.#sizeOf(best, limits, deadline)) };
     if (base64Length(best) > room) {
       // Too big for what is left of the budget: smaller and rougher, from the source if still at hand.
-      chosen = await encode(sharp, source ?? best, roughStep(limits), limits.maxPixels);
-      deadline.throwIfAborted();
-      if (base64Length(chosen) > room) return undefined;
+      chosen = await this.#decoder.decode(source ?? best, roughStep(limits), limits.maxPixels, deadline);
+      if (base64Length(chosen.data) > room) return undefined;
     }
-    const { width = 0, height = 0 } = await sharp(chosen).metadata();
-    return { field: file.field, data: chosen.toString('base64'), mimeType: 'image/webp', width, height };
+    return {
+      field: file.field,
+      data: chosen.data.toString('base64'),
+      mimeType: 'image/webp',
+      width: chosen.width,
+      height: chosen.height,
+    };
+  }
+
+  /** The source image, charged to the tenant's download budget as it arrives. */
+  async #download(
+    url: string,
+    tenant: string,
+    policy: FetchPolicy,
+    limits: PreviewLimits,
+    deadline: AbortSignal,
+  ) {
+    const kib = (n: number) => Math.ceil(n / 1024);
+    const burst = kib(limits.sourceBytes * limits.maxImages);
+    const rate = kib(limits.tenantBytesPerMinute) / 60;
+    // Room for a whole source is asked up front; what was not read is given back.
+    if ((await this.#downloads.takeToken(tenant, rate, burst, kib(limits.sourceBytes))) > 0) {
+      throw new BudgetSpent();
+    }
+    let read = 0;
+    try {
+      return await fetchPreviewSource(url, policy, limits, deadline, (n) => {
+        read += n;
+      });
+    } finally {
+      const unused = kib(limits.sourceBytes) - kib(read);
+      if (unused > 0) await this.#downloads.takeToken(tenant, rate, burst, -unused);
+    }
+  }
+
+  /** A cached preview's size: its WebP header says it, no decoding needed. */
+  async #sizeOf(webp: Buffer, limits: PreviewLimits, deadline: AbortSignal) {
+    const header = readImageHeader(webp);
+    if (header.kind === 'image') return { width: header.header.width, height: header.header.height };
+    const decoded = await this.#decoder.decode(webp, fullStep(limits), limits.maxPixels, deadline);
+    return { width: decoded.width, height: decoded.height };
+  }
+}
+
+/** This tenant's previews downloaded their share for now. */
+class BudgetSpent extends UserError {
+  constructor() {
+    super(
+      'previews for this key downloaded their share for now; the links work, and check_job shows previews later',
+    );
   }
 }
 
 const base64Length = (bytes: Buffer) => Math.ceil(bytes.length / 3) * 4;
 
-function encode(
-  sharp: SharpModule,
-  source: Buffer,
-  step: { quality: number; side: number },
-  maxPixels: number,
-): Promise<Buffer> {
-  return sharp(source, { limitInputPixels: maxPixels, failOn: 'error' })
-    .rotate()
-    .resize({ width: step.side, height: step.side, fit: 'inside', withoutEnlargement: true })
-    .webp({ quality: step.quality })
-    .toBuffer();
-}
-
-/** The image's bytes, refused unless they start like an image format the decoder is trusted with. */
-async function fetchImage(url: string, policy: FetchPolicy, signal: AbortSignal): Promise<Buffer> {
-  const opened = await openPublicUrl(url, policy, signal);
-  const chunks: Buffer[] = [];
-  for await (const chunk of opened.body) chunks.push(chunk as Buffer);
-  const bytes = Buffer.concat(chunks);
-  if (bytes.length < 12 || !SIGNATURES.some((s) => s.test(bytes))) {
-    throw new UserError('it is not a PNG, JPEG, WebP, GIF, AVIF or TIFF image');
-  }
-  return bytes;
-}
-
 function reason(error: unknown, deadline: AbortSignal, timeoutMs: number): string {
   if (deadline.aborted) return `fetching and shrinking took longer than ${timeoutMs / 1000} s`;
-  if (error instanceof UserError) {
+  if (error instanceof UserError || error instanceof DecodeFailure) {
     const message = error.message.replace(/\.$/, '');
     return message.charAt(0).toLowerCase() + message.slice(1);
   }
-  if (error instanceof Error && /pixel limit/i.test(error.message)) return 'the image is too large to decode';
   return 'the image could not be read';
 }

@@ -104,8 +104,12 @@ describe('inline image previews', () => {
   });
 
   it.each([
-    ['an SVG dressed as a PNG', 'disguised-svg.png', 'it is not a PNG, JPEG, WebP, GIF, AVIF or TIFF image'],
-    ['a 30,000 × 30,000 pixel bomb', 'pixel-bomb.png', 'the image is too large to decode'],
+    ['an SVG dressed as a PNG', 'disguised-svg.png', 'it is not a PNG, JPEG, WebP, GIF or AVIF image'],
+    [
+      'a 30,000 × 30,000 pixel bomb',
+      'pixel-bomb.png',
+      'it is an image of 30000×30000 (900.0 MP); previews decode at most 16.0 MP',
+    ],
   ])('refuses to decode %s', async (_, name, note) => {
     h.emulator.state.setTiming('fal-ai/flux/schnell', {
       queueMs: 0,

@@ -40,6 +40,19 @@ async function make(name: string): Promise<{ bytes: Buffer; type: string }> {
   }
   // A valid PNG header claiming 30,000 × 30,000 pixels: a decompression bomb for the decoder.
   if (name.includes('pixel-bomb')) return { bytes: bombPng(30_000, 30_000), type: 'image/png' };
+  // A progressive CMYK JPEG header of 10,000 × 10,000 (libjpeg would hold every coefficient: ~0.8 GB).
+  if (name.includes('hostile-cmyk'))
+    return { bytes: hostileJpeg(10_000, 10_000, 1_500_000), type: 'image/jpeg' };
+  // 20 MB that are no image at all, served as one (a reflector for preview downloads).
+  if (name.startsWith('junk-')) return { bytes: Buffer.alloc(20 * 1024 * 1024, 0x41), type: 'image/png' };
+  // A real progressive CMYK JPEG, small enough to be decoded whole.
+  if (name.startsWith('progressive-')) {
+    const bytes = await sharp(gradient(name, 640, 480), { raw: { width: 640, height: 480, channels: 3 } })
+      .toColourspace('cmyk')
+      .jpeg({ progressive: true })
+      .toBuffer();
+    return { bytes, type: 'image/jpeg' };
+  }
   const type = TYPES[ext] ?? 'application/octet-stream';
   // Real, playable media: 2 s clips made once with ffmpeg (see data/media/README.md).
   if (ext === 'mp4' || ext === 'mp3') {
@@ -93,6 +106,19 @@ function bombPng(width: number, height: number): Buffer {
     chunk('IDAT', Buffer.from([0x78, 0x9c, 0x03, 0x00, 0x00, 0x00, 0x00, 0x01])),
     chunk('IEND', Buffer.alloc(0)),
   ]);
+}
+
+/** SOI, then a progressive (SOF2) frame header with 4 components, then filler to `size` bytes. */
+function hostileJpeg(width: number, height: number, size: number): Buffer {
+  const sof = Buffer.from([
+    0xff, 0xc2, 0x00, 0x14, 8, 0, 0, 0, 0, 4, 1, 0x11, 0, 2, 0x11, 0, 3, 0x11, 0, 4, 0x11, 0,
+  ]);
+  sof.writeUInt16BE(height, 5);
+  sof.writeUInt16BE(width, 7);
+  const out = Buffer.alloc(size, 0);
+  Buffer.from([0xff, 0xd8]).copy(out, 0);
+  sof.copy(out, 2);
+  return out;
 }
 
 function crc32(bytes: Buffer): number {

@@ -91,6 +91,8 @@ export interface EmulatorOptions {
   webhookRetryMs?: number;
   /** Keep uploaded bytes (default); off, only their size is kept (large upload benchmarks). */
   keepUploads?: boolean;
+  /** Take a PUT without Content-Length, as this emulator once did (benchmarks of older builds only). */
+  acceptChunkedUploads?: boolean;
 }
 
 let shared: EmulatedModel[] | undefined;
@@ -100,6 +102,8 @@ export class EmulatorState {
   readonly byId: Map<string, EmulatedModel>;
   readonly jobs = new Map<string, Job>();
   readonly files = new Map<string, StoredFile>();
+  /** Bytes the CDN route has handed to its readers (previews, players). */
+  cdnBytesSent = 0;
   /** The headers of every upload PUT (one-shot and parts), as they arrived. */
   readonly uploadHeaders: Record<string, string>[] = [];
   readonly webhooks: WebhookDelivery[] = [];
@@ -116,6 +120,7 @@ export class EmulatorState {
   readonly webhookAttempts: number;
   readonly webhookRetryMs: number;
   readonly keepUploads: boolean;
+  readonly acceptChunkedUploads: boolean;
   /** fal's webhook signing key; its public half is served as a JWKS. */
   readonly signingKey: { privateKey: KeyObject; publicKey: KeyObject } = generateKeyPairSync('ed25519');
   readonly timers = new Set<ReturnType<typeof setTimeout>>();
@@ -136,6 +141,7 @@ export class EmulatorState {
     this.webhookAttempts = options.webhookAttempts ?? 10;
     this.webhookRetryMs = options.webhookRetryMs ?? 500;
     this.keepUploads = options.keepUploads ?? true;
+    this.acceptChunkedUploads = options.acceptChunkedUploads ?? false;
   }
 
   /** Whether fal has forgotten a finished request (past retention for its result's size). */

@@ -49,7 +49,7 @@ export function storageRoutes(state: EmulatorState, faults: FaultBook, origin: (
 
   s.put('/upload/:token', faults.route('storage.upload', err), async (c) => {
     const contentType = c.req.header('content-type') ?? 'application/octet-stream';
-    const body = await readLengthed(c, state.keepUploads);
+    const body = await readLengthed(c, state.keepUploads, state.acceptChunkedUploads);
     if (body === 'no_length') return c.body(MISSING_LENGTH, 411, { 'content-type': 'application/xml' });
     // The uploader hung up mid-body (as the server does when a source lies or passes its limit).
     if (body === 'cut') return c.body(null, 400);
@@ -106,7 +106,21 @@ export function storageRoutes(state: EmulatorState, faults: FaultBook, origin: (
 
   s.get('/cdn/:requestId/:name', faults.route('cdn', err), async (c) => {
     const file = await cdnFile(c.req.param('name'));
-    return c.body(new Uint8Array(file.bytes), 200, { 'content-type': file.type });
+    // Sent in 64 KiB pieces as the reader takes them, counted: what a client stopped reading is not sent.
+    let at = 0;
+    const body = new ReadableStream<Uint8Array>(
+      {
+        pull(controller) {
+          if (at >= file.bytes.length) return controller.close();
+          const piece = new Uint8Array(file.bytes.subarray(at, at + 64 * 1024));
+          at += piece.length;
+          state.cdnBytesSent += piece.length;
+          controller.enqueue(piece);
+        },
+      },
+      { highWaterMark: 0 },
+    );
+    return c.body(body, 200, { 'content-type': file.type, 'content-length': String(file.bytes.length) });
   });
 
   // For SSRF tests: a public-looking URL that redirects wherever it is told.
@@ -127,9 +141,10 @@ function headersOf(c: Context): Record<string, string> {
 async function readLengthed(
   c: Context,
   keep: boolean,
+  acceptChunked = false,
 ): Promise<{ bytes: Uint8Array; size: number } | 'no_length' | 'cut'> {
   const declared = c.req.header('content-length');
-  if (declared === undefined || c.req.header('transfer-encoding')) {
+  if (!acceptChunked && (declared === undefined || c.req.header('transfer-encoding'))) {
     await c.req.raw.body?.cancel().catch(() => undefined);
     return 'no_length';
   }
@@ -146,6 +161,6 @@ async function readLengthed(
   } catch {
     return 'cut';
   }
-  if (size !== Number(declared)) return 'cut';
+  if (declared !== undefined && size !== Number(declared)) return 'cut';
   return { bytes: keep ? Buffer.concat(chunks) : new Uint8Array(0), size };
 }

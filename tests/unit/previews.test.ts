@@ -83,6 +83,43 @@ describe('PreviewMaker', () => {
     expect(other.images).toHaveLength(1);
   });
 
+  it("charges a tenant's downloads to its own budget: past it, a note, and another tenant is untouched", async () => {
+    // Room for one 4 MiB source, refilled slowly: after one real download there is less than a source's worth.
+    const m = maker({ sourceBytes: 4 * 1024 * 1024, maxImages: 1, tenantBytesPerMinute: 1024 });
+    const signal = new AbortController().signal;
+    expect((await m.make(files('budget-1', 1), 't_a', signal)).images).toHaveLength(1);
+    const spent = await m.make(files('budget-2', 1), 't_a', signal);
+    expect(spent.images).toEqual([]);
+    expect(spent.notes[0]).toMatch(/previews for this key downloaded their share for now/);
+    expect((await m.make(files('budget-3', 1), 't_b', signal)).images).toHaveLength(1);
+    // Nothing was fetched for the refused one.
+    expect(emu.faults.callsTo('cdn').map((c) => c.path)).not.toContain('/cdn/budget-2/photo-0.png');
+  });
+
+  it('remembers a URL that failed, and does not fetch it again', async () => {
+    emu.inject('cdn', { status: 404, times: 1 });
+    const m = maker();
+    const signal = new AbortController().signal;
+    const first = await m.make(files('gone', 1), 't_a', signal);
+    const again = await m.make(files('gone', 1), 't_a', signal);
+    expect(again.notes).toEqual(first.notes);
+    expect(emu.faults.callsTo('cdn')).toHaveLength(1);
+  });
+
+  it('skips previews with a note when the machine is short of memory', async () => {
+    const m = new PreviewMaker({
+      allowHosts: [new URL(emu.origin).host],
+      logger,
+      freeMemory: () => 100 * 1024 * 1024,
+    });
+    const batch = await m.make(files('tight', 2), 't_a', new AbortController().signal);
+    expect(batch).toEqual({
+      images: [],
+      notes: ['No previews this time: the server is short of memory; the links work.'],
+    });
+    expect(emu.faults.callsTo('cdn')).toHaveLength(0);
+  });
+
   it('stops when the tool call is cancelled', async () => {
     emu.inject('cdn', { delayMs: 2_000 });
     const controller = new AbortController();

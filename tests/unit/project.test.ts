@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { EnvSchema } from '../../src/config-schema.js';
 import { ALL_TOOLS } from '../../src/tools/index.js';
@@ -68,4 +68,17 @@ describe('documented argument synonyms', () => {
         expect(row).toContain(`\`${guess}\` → \`${real}\``);
     },
   );
+});
+
+describe('where images are decoded', () => {
+  it("sharp is loaded by the decoder's own process only, never on the server's threads or heap", () => {
+    const files = readdirSync(new URL('../../src', import.meta.url), {
+      recursive: true,
+      encoding: 'utf8',
+    }).filter((f) => f.endsWith('.ts'));
+    const users = files.filter((f) =>
+      /from 'sharp'|import\('sharp'\)|require\('sharp'\)/.test(read(`src/${f}`)),
+    );
+    expect(users).toEqual(['media/decode-worker.ts']);
+  });
 });

@@ -1,0 +1,86 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { connectModern, type TestClient } from '../helpers/clients.js';
+import { type Harness, IN_PROCESS_URL, startHarness } from '../helpers/harness.js';
+
+// biome-ignore lint/suspicious/noExplicitAny: assertions read deep into structured results
+type Loose = Record<string, any>;
+const images = (r: { content: unknown }) =>
+  (r.content as { type: string }[]).filter((c) => c.type === 'image');
+const output = (names: string[]) => (cdn: string, requestId: string) => ({
+  images: names.map((name) => ({ url: `${cdn}/${requestId}/${name}`, content_type: 'image/png' })),
+});
+const MB = 1024 * 1024;
+
+/** A result any tenant can make name hostile images (their own fal app, a model echoing a URL). */
+describe('previews no result can turn against the process', () => {
+  let h: Harness;
+  let client: TestClient;
+  beforeAll(async () => {
+    h = await startHarness({ env: (emu) => ({ FETCH_ALLOW_HOSTS: new URL(emu.origin).host }) });
+    client = await connectModern({
+      url: IN_PROCESS_URL,
+      fetch: h.inProcessFetch,
+      headers: { 'X-Fal-Key': 'hostile-id:hostile-secret' },
+    });
+  });
+  afterAll(async () => {
+    await client.close();
+    await h.close();
+  });
+  beforeEach(() => h.emulator.faults.clear());
+
+  const run = async (names: string[]) => {
+    h.emulator.state.setTiming('fal-ai/flux/schnell', { queueMs: 0, runMs: 10, output: output(names) });
+    return client.callTool('run_model', { model: 'fal-ai/flux/schnell', input: { prompt: 'x' } });
+  };
+
+  it('a 10,000 × 10,000 progressive CMYK JPEG is refused by its header, before any decoding', async () => {
+    const r = await run(['hostile-cmyk.jpg', 'fine.png']);
+    expect(images(r)).toHaveLength(1);
+    expect((r.structuredContent as Loose).notes).toContain(
+      'No preview of images[0]: it is a JPEG that must be decoded whole of 10000×10000 (100.0 MP); previews decode at most 6.0 MP.',
+    );
+  });
+
+  it('a small progressive CMYK JPEG still gets its preview (decoded whole, within the cap)', async () => {
+    const r = await run(['progressive-cmyk.jpg']);
+    expect(images(r)).toHaveLength(1);
+    expect((r.structuredContent as Loose).notes).toEqual([]);
+  });
+
+  it('four 20 MB non-images, checked five times: each read stops at its first bytes, and is not fetched again', async () => {
+    const before = h.emulator.state.cdnBytesSent;
+    const names = ['junk-1.png', 'junk-2.png', 'junk-3.png', 'junk-4.png'];
+    const first = await run(names);
+    const requestId = (first.structuredContent as Loose).request_id as string;
+    for (let i = 0; i < 4; i++) {
+      const again = await client.callTool('check_job', { request_id: requestId });
+      expect((again.structuredContent as Loose).notes).toContain(
+        'No preview of images[3]: it is not a PNG, JPEG, WebP, GIF or AVIF image.',
+      );
+    }
+    // One request per file, once: the failures are remembered by URL.
+    expect(h.emulator.faults.callsTo('cdn')).toHaveLength(4);
+    // Before: 5 × 4 × 20 MB = 400 MB. Now each read ends at the first chunk (what sits in socket buffers aside).
+    expect(h.emulator.state.cdnBytesSent - before).toBeLessThan(4 * 4 * MB);
+  });
+
+  it('the decoder runs in its own process, under an address-space limit', async () => {
+    await run(['limit-check.png']);
+    const decoder = readdirSync('/proc')
+      .filter((d) => /^\d+$/.test(d))
+      .find((pid) => {
+        try {
+          return readFileSync(join('/proc', pid, 'cmdline'), 'utf8').includes('decode-worker');
+        } catch {
+          return false;
+        }
+      });
+    expect(decoder).toBeDefined();
+    const limits = readFileSync(join('/proc', decoder ?? '', 'limits'), 'utf8');
+    const line = limits.split('\n').find((l) => l.startsWith('Max address space')) ?? '';
+    expect(line).toMatch(/Max address space\s+1073741824\s+1073741824\s+bytes/);
+  });
+});
