@@ -13,7 +13,7 @@ PORT="${SMOKE_PORT:-18768}"
 mkdir -p .cache
 redis-server --port "$REDIS_PORT" --bind 127.0.0.1 --save '' --appendonly no --loglevel warning >.cache/smoke-redis-server.log 2>&1 &
 REDIS_PID=$!
-PORT="$PORT" REDIS_URL="redis://127.0.0.1:$REDIS_PORT" FAL_API_URL=http://127.0.0.1:9/v1 LOG_LEVEL=warn \
+PORT="$PORT" REDIS_URL="redis://127.0.0.1:$REDIS_PORT" TASKS_SECRET="smoke-redis-tasks-secret-0123456789abcdef" FAL_API_URL=http://127.0.0.1:9/v1 LOG_LEVEL=warn \
   setsid npm start >.cache/smoke-redis.log 2>&1 &
 PID=$!
 trap 'kill -- -"$PID" 2>/dev/null || true; kill "$REDIS_PID" 2>/dev/null || true' EXIT

@@ -108,6 +108,12 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     );
   }
   const e = parsed.output;
+  // Several machines share one Redis; what one seals (task ids, spend confirmations) another must open.
+  if (e.REDIS_URL && !e.TASKS_SECRET) {
+    throw new ConfigError(
+      'TASKS_SECRET: expected a secret shared by every machine (openssl rand -base64 32) when REDIS_URL is set: a task or a spend confirmation sealed on one machine must open on the others',
+    );
+  }
   return {
     port: e.PORT,
     host: e.HOST,

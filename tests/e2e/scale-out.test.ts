@@ -28,7 +28,11 @@ async function startPair(
 ) {
   const options = {
     sharedEmulator: emulator,
-    env: { ...(redis ? { REDIS_URL: redis.url } : {}), OAUTH_SECRET: TEST_OAUTH_SECRET, ...env },
+    env: {
+      ...(redis ? { REDIS_URL: redis.url, TASKS_SECRET: TEST_OAUTH_SECRET } : {}),
+      OAUTH_SECRET: TEST_OAUTH_SECRET,
+      ...env,
+    },
   };
   const a = await startHarness(options);
   // The first machine crawls; the second starts after it, as a scaled-out machine would.
