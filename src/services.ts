@@ -53,6 +53,11 @@ export interface EdgeServices {
   refused: RefusedKeys;
   /** Failed authentications per address (lockout). */
   failures: AuthFailures;
+  /**
+   * Keys refused on the sign-in page per OAuth client, whatever the address: 100, then one a second.
+   * Looser than per address, since a public client id is shared by everyone who signs in with it.
+   */
+  clientKeyChecks: AuthFailures;
   /** Per tenant and per address; undefined when RATE_LIMIT_PER_MINUTE is 0. */
   rateLimits: { tenant: RateLimiter; ip: RateLimiter } | undefined;
   /** Bodies of 256 KiB and more, two at a time per address. */
@@ -169,6 +174,7 @@ export function createServices({ config, logger, fetch, fetchClientMetadata, now
     store,
     refused,
     failures: new AuthFailures(store),
+    clientKeyChecks: new AuthFailures(store, { perMinute: 60, burst: 100, prefix: 'signin-client' }),
     rateLimits:
       config.rateLimitPerMinute > 0
         ? {

@@ -122,7 +122,16 @@ export function createApp(deps: AppDeps): BuiltApp {
     );
   }
   if (oauth) {
-    app.route('/', oauthRoutes({ oauth, rateLimiter: limits.tenant, clientIp, publicUrl: config.publicUrl }));
+    app.route(
+      '/',
+      oauthRoutes({
+        oauth,
+        rateLimiter: limits.tenant,
+        clientIp,
+        publicUrl: config.publicUrl,
+        keyChecks: { address: failures, client: edge.clientKeyChecks },
+      }),
+    );
   }
   app.route(
     '/',

@@ -3,8 +3,7 @@ import type { SharedStore } from '../store/store.js';
 import { StoreUnavailableError } from '../store/store.js';
 
 /** Failed sign-ins one address may make: 10 at once, then one every 6 s. */
-const FAILURES_PER_MINUTE = 10;
-const FAILURE_BURST = 10;
+const PER_ADDRESS = { perMinute: 10, burst: 10, prefix: 'auth' };
 
 /**
  * Failed authentication per client address (a wrong access token, a key fal
@@ -16,30 +15,34 @@ const FAILURE_BURST = 10;
 export class AuthFailures {
   readonly #local = new MemoryStore();
 
-  constructor(private readonly store: SharedStore) {}
+  constructor(
+    private readonly store: SharedStore,
+    /** How many failures, how fast refilled, under which key prefix (per address by default). */
+    private readonly budget: { perMinute: number; burst: number; prefix: string } = PER_ADDRESS,
+  ) {}
 
   /** Seconds the address is locked out for, or 0. */
   async lockedFor(ip: string): Promise<number> {
-    const raw = await this.#get(`authlock:${ip}`);
+    const raw = await this.#get(`${this.budget.prefix}lock:${ip}`);
     const until = raw === undefined ? 0 : Number(raw);
     return until > Date.now() ? Math.ceil((until - Date.now()) / 1000) : 0;
   }
 
   /** Count one failure; returns the lockout in seconds when this one used up the budget, else 0. */
   async failed(ip: string): Promise<number> {
-    const wait = await this.#call((s) =>
-      s.takeToken(`authfail:${ip}`, FAILURES_PER_MINUTE / 60, FAILURE_BURST),
-    );
+    const { perMinute, burst, prefix } = this.budget;
+    const wait = await this.#call((s) => s.takeToken(`${prefix}fail:${ip}`, perMinute / 60, burst));
     if (wait > 0) {
       const until = Date.now() + wait * 1000;
-      await this.#call((s) => s.set(`authlock:${ip}`, String(until), wait * 1000));
+      await this.#call((s) => s.set(`${prefix}lock:${ip}`, String(until), wait * 1000));
     }
     return wait;
   }
 
   /** Give one failure back: it was counted before the outcome was known, and the credential proved good. */
   async forgive(ip: string): Promise<void> {
-    await this.#call((s) => s.takeToken(`authfail:${ip}`, FAILURES_PER_MINUTE / 60, FAILURE_BURST, -1));
+    const { perMinute, burst, prefix } = this.budget;
+    await this.#call((s) => s.takeToken(`${prefix}fail:${ip}`, perMinute / 60, burst, -1));
   }
 
   #get(key: string): Promise<string | undefined> {

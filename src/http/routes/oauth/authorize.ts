@@ -106,8 +106,23 @@ export function authorizeRoutes(options: OAuthRouteOptions): Hono<AppEnv> {
     if (!isFalKeyShaped(pasted)) {
       return again(400, 'Paste your fal key (it looks like key-id:key-secret, from fal.ai/dashboard/keys).');
     }
+    // Counted before fal is asked, so keys pasted all at once count too; given back when the key is good.
+    const { address, client } = options.keyChecks;
+    const ip = options.clientIp(c);
+    const waits = [await address.failed(ip), await client.failed(request.clientId)];
+    const locked = Math.max(...waits, await address.lockedFor(ip), await client.lockedFor(request.clientId));
+    if (locked > 0) {
+      return again(
+        429,
+        `Too many keys were refused for this sign-in. Wait ${locked} seconds, then paste your key again.`,
+      );
+    }
     const key = new Secret(pasted);
     const check = await oauth.checkKey(key);
+    if (check !== 'refused') {
+      await address.forgive(ip);
+      await client.forgive(request.clientId);
+    }
     if (check === 'refused')
       return again(400, 'fal did not accept this key. Check it, or create a new one in the fal dashboard.');
     if (check === 'unavailable')

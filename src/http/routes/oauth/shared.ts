@@ -4,6 +4,7 @@ import { cors } from 'hono/cors';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import { errorPage, PAGE_HEADERS } from '../../../auth/oauth/pages.js';
 import type { OAuthService } from '../../../auth/oauth/service.js';
+import type { AuthFailures } from '../../../limits/auth-failures.js';
 import type { RateLimiter } from '../../../limits/rate-limiter.js';
 import type { ClientIp } from '../../client-ip.js';
 import type { AppEnv } from '../../env.js';
@@ -12,6 +13,8 @@ export interface OAuthRouteOptions {
   oauth: OAuthService;
   rateLimiter: RateLimiter | undefined;
   clientIp: ClientIp;
+  /** Keys fal refused on the consent page, per address and per OAuth client: past the budget, no more are checked. */
+  keyChecks: { address: AuthFailures; client: AuthFailures };
   /** Unset: the issuer is the request's origin, which is only trusted on a loopback host. */
   publicUrl: string | undefined;
 }
