@@ -214,7 +214,8 @@ describe('OAuth sign-in with sealed tokens', () => {
     expect(h.logRecords().some((r) => r.msg === 'oauth tokens issued' && r.grant === 'refresh_token')).toBe(
       true,
     );
-    expect(h.emulator.faults.callsTo('pricing').map((c) => c.key)).toEqual([USER_KEY, USER_KEY]);
+    // The call, the refresh's fresh check of the key with fal, the call again: all on the user's key.
+    expect(h.emulator.faults.callsTo('pricing').map((c) => c.key)).toEqual([USER_KEY, USER_KEY, USER_KEY]);
     await client.close();
   });
 
@@ -391,6 +392,36 @@ describe('OAuth protocol errors', () => {
     expect(
       await (await exchange(await codeFor(), { resource: 'https://elsewhere.example/mcp' })).json(),
     ).toMatchObject({ error: 'invalid_target' });
+  });
+
+  it('a refresh token works once: used again, it ends the whole sign-in', async () => {
+    const tokens = (await (await exchange(await codeFor())).json()) as { refresh_token: string };
+    const first = await token({ grant_type: 'refresh_token', refresh_token: tokens.refresh_token });
+    expect(first.status).toBe(200);
+    const rotated = ((await first.json()) as { refresh_token: string }).refresh_token;
+    expect(rotated).not.toBe(tokens.refresh_token);
+    // The old one again (a stolen copy, or a replay): refused, and the sign-in it belongs to ends.
+    const replay = await token({ grant_type: 'refresh_token', refresh_token: tokens.refresh_token });
+    expect(await replay.json()).toMatchObject({
+      error: 'invalid_grant',
+      error_description: expect.stringMatching(/already used, so the sign-in was ended/),
+    });
+    expect(await (await token({ grant_type: 'refresh_token', refresh_token: rotated })).json()).toMatchObject(
+      {
+        error: 'invalid_grant',
+        error_description: expect.stringMatching(/This sign-in was ended/),
+      },
+    );
+    expect(h.logRecords().some((r) => r.msg === 'refresh token used twice; sign-in ended')).toBe(true);
+  });
+
+  it('a refresh checks the key with fal again: a key fal no longer accepts ends the sign-in', async () => {
+    const refused = { ...grant(), key: new Secret('refused-id:refused-secret') };
+    const stale = sealerFor(TEST_OAUTH_SECRET).tokens(refused).refresh_token;
+    expect(await (await token({ grant_type: 'refresh_token', refresh_token: stale })).json()).toMatchObject({
+      error: 'invalid_grant',
+      error_description: expect.stringMatching(/fal no longer accepts the key/),
+    });
   });
 
   it('refreshes with a refresh token, and refuses one bound to another client or sealed elsewhere', async () => {

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { redirectUriProblem } from '../../src/auth/oauth/clients.js';
-import { pkceMatches, sameResource } from '../../src/auth/oauth/grants.js';
+import { GrantSealer, pkceMatches, sameResource } from '../../src/auth/oauth/grants.js';
+import { RefreshLedger } from '../../src/auth/oauth/refresh-ledger.js';
 import { UsedCodes } from '../../src/auth/oauth/replay.js';
 import { Sealer } from '../../src/auth/oauth/seal.js';
 import { Secret } from '../../src/auth/secret.js';
@@ -118,5 +119,58 @@ describe('UsedCodes', () => {
     now = 2001;
     expect(await set.claim('c2', 3000)).toBe(true);
     expect(await set.claim('c1', 3000)).toBe(true);
+  });
+});
+
+describe('refresh tokens', () => {
+  const DAY = 24 * 3600;
+  const lifetimes = { accessSeconds: 3600, refreshSeconds: 30 * DAY, codeSeconds: 60, consentSeconds: 600 };
+  const grant = {
+    key: new Secret('k-id:k-secret'),
+    clientId: 'c',
+    resource: 'https://x/mcp',
+    scope: undefined,
+  };
+
+  it('a sign-in lasts 90 days from consent, however often it is refreshed', () => {
+    let now = Date.UTC(2026, 0, 1);
+    const sealer = new GrantSealer(new Sealer([A]), lifetimes, () => now);
+    let tokens = sealer.tokens(grant);
+    // Refreshed every 29 days: each rotation keeps the sign-in's start.
+    for (let day = 29; day <= 87; day += 29) {
+      now = Date.UTC(2026, 0, 1) + day * DAY * 1000;
+      const opened = sealer.openRefresh(tokens.refresh_token, grant.resource);
+      expect(opened.ok).toBe(true);
+      if (!opened.ok) return;
+      tokens = sealer.tokens(opened.value, opened.value);
+    }
+    // The last rotation (day 87) ends at day 90, not day 117; access tokens never outlive it.
+    now = Date.UTC(2026, 0, 1) + (90 * DAY - 60) * 1000;
+    expect(sealer.openRefresh(tokens.refresh_token, grant.resource).ok).toBe(true);
+    now = Date.UTC(2026, 0, 1) + (90 * DAY + 1) * 1000;
+    expect(sealer.openRefresh(tokens.refresh_token, grant.resource)).toEqual({
+      ok: false,
+      reason: 'expired',
+    });
+  });
+
+  it('each refresh token has its own id; its sign-in keeps one id', () => {
+    const sealer = new GrantSealer(new Sealer([A]), lifetimes);
+    const first = sealer.openRefresh(sealer.tokens(grant).refresh_token, grant.resource);
+    if (!first.ok) throw new Error('did not open');
+    const second = sealer.openRefresh(sealer.tokens(grant, first.value).refresh_token, grant.resource);
+    if (!second.ok) throw new Error('did not open');
+    expect(second.value.tokenId).not.toBe(first.value.tokenId);
+    expect(second.value.grantId).toBe(first.value.grantId);
+  });
+
+  it('the ledger claims a token once and remembers a revoked sign-in', async () => {
+    const ledger = new RefreshLedger(new MemoryStore());
+    const later = Date.now() + 60_000;
+    expect(await ledger.claim('t1', later)).toBe(true);
+    expect(await ledger.claim('t1', later)).toBe(false);
+    expect(await ledger.isRevoked('g1')).toBe(false);
+    await ledger.revoke('g1', later);
+    expect(await ledger.isRevoked('g1')).toBe(true);
   });
 });

@@ -42,6 +42,18 @@ export interface AuthorizationCode extends Grant {
   expiresAt: number;
 }
 
+/** A sign-in lasts this long from the moment of consent, however often its tokens are refreshed. */
+export const MAX_GRANT_SECONDS = 90 * 24 * 3600;
+
+/** An opened refresh token: the grant, and what makes it single-use and bounded in time. */
+export interface RefreshGrant extends Grant {
+  tokenId: string;
+  grantId: string;
+  /** When the user signed in (epoch seconds). */
+  startedAt: number;
+  expiresAt: number;
+}
+
 export type Opened<T> = { ok: true; value: T } | { ok: false; reason: 'invalid' | 'expired' | 'audience' };
 
 const GrantFields = {
@@ -51,7 +63,13 @@ const GrantFields = {
   s: v.optional(v.string()),
   e: v.number(),
 };
-const TokenPayload = v.object(GrantFields);
+const TokenPayload = v.object({
+  ...GrantFields,
+  // Refresh tokens: this token's id (single use), its sign-in's id, and when that sign-in was.
+  j: v.optional(v.string()),
+  g: v.optional(v.string()),
+  t: v.optional(v.number()),
+});
 const CodePayload = v.object({ ...GrantFields, r: v.string(), p: v.string(), j: v.string() });
 const ConsentPayload = v.object({
   c: v.string(),
@@ -89,24 +107,40 @@ export class GrantSealer {
     private readonly now: () => number = Date.now,
   ) {}
 
-  tokens(grant: Grant): TokenResponse {
+  /** Tokens for a new sign-in, or (with `session`) rotated ones for the sign-in a refresh token belongs to. */
+  tokens(grant: Grant, session?: { grantId: string; startedAt: number }): TokenResponse {
     const now = this.#seconds();
+    const g = session?.grantId ?? randomBytes(12).toString('base64url');
+    const t = session?.startedAt ?? now;
+    const refreshEnds = Math.min(now + this.lifetimes.refreshSeconds, t + MAX_GRANT_SECONDS);
+    const accessEnds = Math.min(now + this.lifetimes.accessSeconds, refreshEnds);
     const base = { k: grant.key.reveal(), c: grant.clientId, a: grant.resource, ...scoped(grant.scope) };
+    const j = randomBytes(12).toString('base64url');
     return {
-      access_token: this.sealer.seal(KIND.access, { ...base, e: now + this.lifetimes.accessSeconds }),
+      access_token: this.sealer.seal(KIND.access, { ...base, e: accessEnds }),
       token_type: 'Bearer',
-      expires_in: this.lifetimes.accessSeconds,
-      refresh_token: this.sealer.seal(KIND.refresh, { ...base, e: now + this.lifetimes.refreshSeconds }),
+      expires_in: accessEnds - now,
+      refresh_token: this.sealer.seal(KIND.refresh, { ...base, j, g, t, e: refreshEnds }),
       ...(grant.scope ? { scope: grant.scope } : {}),
     };
   }
 
   openAccess(token: string, resource: string): Opened<Grant> {
-    return this.#openToken(KIND.access, token, resource);
+    const opened = this.#openToken(KIND.access, token, resource);
+    if (!opened.ok) return opened;
+    const { key, clientId, resource: audience, scope } = opened.value;
+    return { ok: true, value: { key, clientId, resource: audience, scope } };
   }
 
-  openRefresh(token: string, resource: string): Opened<Grant> {
-    return this.#openToken(KIND.refresh, token, resource);
+  openRefresh(token: string, resource: string): Opened<RefreshGrant> {
+    const opened = this.#openToken(KIND.refresh, token, resource);
+    if (!opened.ok) return opened;
+    const { j, g, t, e, ...grant } = opened.value;
+    // Tokens sealed before rotation carry no ids: the token itself is its id, and its sign-in began a lifetime before it ends.
+    const tokenId = j ?? digest(token);
+    const startedAt = t ?? e - this.lifetimes.refreshSeconds;
+    if (startedAt + MAX_GRANT_SECONDS <= this.#seconds()) return { ok: false, reason: 'expired' };
+    return { ok: true, value: { ...grant, tokenId, grantId: g ?? tokenId, startedAt, expiresAt: e } };
   }
 
   code(grant: Grant, redirectUri: string, codeChallenge: string): string {
@@ -183,13 +217,29 @@ export class GrantSealer {
     };
   }
 
-  #openToken(kind: string, token: string, resource: string): Opened<Grant> {
+  #openToken(
+    kind: string,
+    token: string,
+    resource: string,
+  ): Opened<Grant & { j?: string | undefined; g?: string | undefined; t?: number | undefined; e: number }> {
     const parsed = v.safeParse(TokenPayload, this.sealer.open(kind, token));
     if (!parsed.success) return { ok: false, reason: 'invalid' };
     const p = parsed.output;
     if (p.e <= this.#seconds()) return { ok: false, reason: 'expired' };
     if (!sameResource(p.a, resource)) return { ok: false, reason: 'audience' };
-    return { ok: true, value: { key: new Secret(p.k), clientId: p.c, resource: p.a, scope: p.s } };
+    return {
+      ok: true,
+      value: {
+        key: new Secret(p.k),
+        clientId: p.c,
+        resource: p.a,
+        scope: p.s,
+        j: p.j,
+        g: p.g,
+        t: p.t,
+        e: p.e,
+      },
+    };
   }
 
   #seconds(): number {

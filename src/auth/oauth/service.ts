@@ -2,6 +2,7 @@ import type { SharedStore } from '../../store/store.js';
 import type { Secret } from '../secret.js';
 import { ClientDirectory, type MetadataDocumentFetcher } from './clients.js';
 import { type Grant, GrantSealer, type Opened } from './grants.js';
+import { RefreshLedger } from './refresh-ledger.js';
 import { UsedCodes } from './replay.js';
 import { Sealer } from './seal.js';
 
@@ -34,6 +35,7 @@ export class OAuthService {
   readonly grants: GrantSealer;
   readonly clients: ClientDirectory;
   readonly usedCodes: UsedCodes;
+  readonly refreshes: RefreshLedger;
   readonly checkKey: (key: Secret) => Promise<KeyCheck>;
   readonly #publicUrl: string | undefined;
 
@@ -52,6 +54,7 @@ export class OAuthService {
     );
     this.clients = new ClientDirectory(sealer, options.fetchMetadataDocument, now);
     this.usedCodes = new UsedCodes(options.store, now);
+    this.refreshes = new RefreshLedger(options.store, now);
     this.checkKey = options.checkKey;
     this.#publicUrl = options.publicUrl;
   }

@@ -2,7 +2,12 @@ import type { Context } from 'hono';
 import { Hono } from 'hono';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import * as v from 'valibot';
-import { pkceMatches, sameResource } from '../../../auth/oauth/grants.js';
+import {
+  MAX_GRANT_SECONDS,
+  pkceMatches,
+  type RefreshGrant,
+  sameResource,
+} from '../../../auth/oauth/grants.js';
 import { StoreUnavailableError } from '../../../store/store.js';
 import type { AppEnv } from '../../env.js';
 import {
@@ -92,11 +97,68 @@ export function tokenRoutes(options: OAuthRouteOptions): Hono<AppEnv> {
     if (p.client_id && p.client_id !== opened.value.clientId) {
       return error(400, 'invalid_grant', 'The refresh token was issued to another client.');
     }
+    const refused = await rotationRefusal(c, options, opened.value);
+    if (refused) return error(refused.status, refused.code, refused.description);
     c.get('log').info('oauth tokens issued', { requestId: c.get('requestId'), grant: 'refresh_token' });
-    return c.json(oauth.grants.tokens(opened.value), 200, { ...NO_STORE, pragma: 'no-cache' });
+    const session = { grantId: opened.value.grantId, startedAt: opened.value.startedAt };
+    return c.json(oauth.grants.tokens(opened.value, session), 200, { ...NO_STORE, pragma: 'no-cache' });
   });
 
   return route;
+}
+
+/**
+ * Why a refresh token may not be rotated, if it may not: its sign-in was
+ * revoked; fal no longer accepts the key (the sign-in ends); it was used
+ * before (a copy is loose: the sign-in ends). Fails closed when the shared
+ * store cannot say.
+ */
+async function rotationRefusal(
+  c: Context<AppEnv>,
+  options: OAuthRouteOptions,
+  grant: RefreshGrant,
+): Promise<{ status: ContentfulStatusCode; code: string; description: string } | undefined> {
+  const { refreshes, checkKey } = options.oauth;
+  const ends = (grant.startedAt + MAX_GRANT_SECONDS) * 1000;
+  try {
+    if (await refreshes.isRevoked(grant.grantId)) {
+      return { status: 400, code: 'invalid_grant', description: 'This sign-in was ended; sign in again.' };
+    }
+    const check = await checkKey(grant.key);
+    if (check === 'unavailable') {
+      return {
+        status: 503,
+        code: 'temporarily_unavailable',
+        description: 'Could not reach fal to check the key; try again shortly.',
+      };
+    }
+    if (check === 'refused') {
+      await refreshes.revoke(grant.grantId, ends);
+      return {
+        status: 400,
+        code: 'invalid_grant',
+        description: 'fal no longer accepts the key of this sign-in; sign in again with a valid key.',
+      };
+    }
+    if (!(await refreshes.claim(grant.tokenId, grant.expiresAt * 1000))) {
+      await refreshes.revoke(grant.grantId, ends);
+      c.get('log').warn('refresh token used twice; sign-in ended', { requestId: c.get('requestId') });
+      return {
+        status: 400,
+        code: 'invalid_grant',
+        description:
+          'This refresh token was already used, so the sign-in was ended for safety; sign in again.',
+      };
+    }
+    return undefined;
+  } catch (error) {
+    if (!(error instanceof StoreUnavailableError)) throw error;
+    return {
+      status: 503,
+      code: 'temporarily_unavailable',
+      description: 'Tokens cannot be refreshed right now (shared store unreachable); try again shortly.',
+    };
+  }
 }
 
 const text = v.string();
