@@ -29,15 +29,25 @@ const SENSITIVE_FIELD = /^(authorization|x-fal-key|cookie|set-cookie|fal_key|key
 export function scrub(text: string): string {
   let out = text;
   for (const pattern of CREDENTIAL_PATTERNS) {
-    out = out.replace(pattern, (_m, prefix: string) =>
-      prefix && /[?&]/.test(prefix) ? `${prefix}[redacted]` : `${prefix ? `${prefix} ` : ''}[redacted]`,
-    );
+    // A pattern without a group hands the match's offset (a number) where a group would be: not a prefix.
+    out = out.replace(pattern, (_m, group: unknown) => {
+      const prefix = typeof group === 'string' ? group : '';
+      return /[?&]/.test(prefix) ? `${prefix}[redacted]` : `${prefix ? `${prefix} ` : ''}[redacted]`;
+    });
   }
   return out;
 }
 
+/** Longest string a log line carries of any one value; what a client sent can be megabytes. */
+const MAX_LOGGED_CHARS = 2000;
+
+/** At most the first `max` characters of a value a client sent, saying how long it was. */
+export function prefixOf(text: string, max = 80): string {
+  return text.length <= max ? text : `${text.slice(0, max)}… (${text.length} characters)`;
+}
+
 function sanitize(value: unknown, secrets: readonly string[], depth = 0): unknown {
-  const clean = (text: string) => scrub(scrubExact(text, secrets));
+  const clean = (text: string) => scrub(scrubExact(prefixOf(text, MAX_LOGGED_CHARS), secrets));
   if (typeof value === 'string') return clean(value);
   if (value instanceof Error) {
     // A caller's mistake needs its message only; anything else its stack and cause, to be fixed.

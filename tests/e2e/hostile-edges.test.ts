@@ -127,6 +127,17 @@ describe('protocol and network edges', () => {
       });
     }
     expect(h.emulator.faults.callsTo('queue.submit')).toHaveLength(0);
+    // A 200 KB name in the body: the refusal quotes a short prefix of it, and so do the logs.
+    const logged = h.logText().length;
+    const huge = await h.inProcessFetch(IN_PROCESS_URL, {
+      method: 'POST',
+      headers: { ...LEGACY, ...key, 'mcp-method': 'tools/call', 'mcp-name': 'list_models' },
+      body: call('x'.repeat(200_000), {}),
+    });
+    const refusal = (await huge.json()) as { error: { message: string } };
+    expect(refusal.error.message).toMatch(/but the body names "x{80}… \(200000 characters\)"/);
+    expect(refusal.error.message.length).toBeLessThan(300);
+    expect(h.logText().length - logged).toBeLessThan(5_000);
     // Agreeing headers (the name in its Base64 form too) pass.
     const ok = await h.inProcessFetch(IN_PROCESS_URL, {
       method: 'POST',

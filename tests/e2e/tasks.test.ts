@@ -45,6 +45,18 @@ describe('MCP Tasks (io.modelcontextprotocol/tasks, 2026-07-28)', () => {
     a.emulator.state.setTiming(SLOW, { queueMs: 1_000, runMs: 1_500, queuePosition: 2 });
   });
 
+  it('polling tasks/get fast costs one status call at fal per job and second or so', async () => {
+    const created = await startTask();
+    const before = a.emulator.faults.callsTo('queue.status').length;
+    const polls = [];
+    for (let i = 0; i < 4; i++) polls.push(await get(created.taskId));
+    expect(polls.every((p) => p.result?.status === 'working')).toBe(true);
+    // Four polls in well under 1.5 s: one status call.
+    expect(a.emulator.faults.callsTo('queue.status').length - before).toBe(1);
+    // Another tenant's poll of a task id is never answered from this tenant's status (the id is sealed to it).
+    expect((await get(created.taskId, a, 'other-id:other-secret')).error).toBeDefined();
+  });
+
   it('server/discover declares the extension', async () => {
     const r = await rawRpc('server/discover', {}, as(a, KEY));
     expect(r.result?.capabilities).toMatchObject({ extensions: { 'io.modelcontextprotocol/tasks': {} } });

@@ -2,7 +2,7 @@ import { spawn } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
 import { Secret } from '../../src/auth/secret.js';
 import { UserError } from '../../src/errors.js';
-import { createLogger } from '../../src/log.js';
+import { createLogger, scrub } from '../../src/log.js';
 
 /** Run a snippet that logs through the default (stderr) sink; return what reached stderr. */
 function stderrOf(snippet: string): Promise<string> {
@@ -65,5 +65,21 @@ describe('errors in log lines', () => {
 
   it("a caller's mistake is logged by name and message only", () => {
     expect(logged(new UserError('bad field'))).toEqual({ name: 'UserError', message: 'bad field' });
+  });
+});
+
+describe('what a line may carry', () => {
+  it('scrub replaces a credential with [redacted] and nothing else (no stray match offsets)', () => {
+    const key = '6f1b7b8e-1c2d-4e5f-8a9b-0c1d2e3f4a5b:0123456789abcdef0123';
+    expect(scrub(`raw: ${key} end`)).toBe('raw: [redacted] end');
+    expect(scrub('Authorization: Key abcdefgh12345')).toBe('Authorization: Key [redacted]');
+    expect(scrub('https://x/?token=abc123&y=1')).toBe('https://x/?token=[redacted]&y=1');
+  });
+
+  it('a value a client sent is logged as a short prefix, however long it was', () => {
+    const lines: string[] = [];
+    createLogger('info', (l) => lines.push(l)).info('refused', { name: 'x'.repeat(200_000) });
+    expect(lines[0]?.length).toBeLessThan(2_300);
+    expect(lines[0]).toContain('… (200000 characters)');
   });
 });

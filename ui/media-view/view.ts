@@ -1,4 +1,5 @@
 import { connectToHost } from './protocol.js';
+import { safeMediaUrl } from './safe-url.js';
 
 /** What the server's job tools return in structuredContent (src/jobs/job-view.ts). */
 interface MediaFile {
@@ -89,8 +90,14 @@ function render(result: ToolResult, into: HTMLElement): void {
     into.append(el('p', { class: 'note' }, 'This result has no media.'));
 }
 
-function mediaCard(job: Job, file: MediaFile): HTMLElement {
-  const card = el('figure', { class: `card ${file.kind}` });
+function mediaCard(job: Job, media: MediaFile): HTMLElement {
+  const card = el('figure', { class: `card ${media.kind}` });
+  const url = safeMediaUrl(media.url);
+  if (!url) {
+    card.append(el('p', { class: 'note' }, `${media.name}: not shown (not an https link).`));
+    return card;
+  }
+  const file = { ...media, url };
   if (file.kind === 'image') {
     const img = el('img', { src: file.url, alt: `${job.model} ${file.field}`, loading: 'lazy' });
     img.addEventListener('click', () => card.classList.toggle('zoomed'));

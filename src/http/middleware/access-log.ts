@@ -3,7 +3,15 @@ import type { AppEnv } from '../env.js';
 import { untilResponseDone } from '../response-done.js';
 
 /** One line per request, once its response has finished. The path only: query strings may carry secrets. */
-const KNOWN_ROUTES = new Set(['/mcp', '/health', '/ready', '/', '/metrics', '/webhooks/fal']);
+const KNOWN_ROUTES = new Set([
+  '/mcp',
+  '/health',
+  '/ready',
+  '/',
+  '/metrics',
+  '/webhooks/fal',
+  '/webhooks/fal/:token',
+]);
 
 export const accessLog =
   (
@@ -13,7 +21,8 @@ export const accessLog =
     const started = performance.now();
     return untilResponseDone(c, next, () => {
       const elapsed = performance.now() - started;
-      const path = c.req.path;
+      // A webhook's token is a capability: it is named, never written.
+      const path = c.req.path.startsWith('/webhooks/fal/') ? '/webhooks/fal/:token' : c.req.path;
       // Health probes arrive every few seconds; keep them out of info logs.
       const quiet = path === '/health' || path === '/ready';
       const fields = {

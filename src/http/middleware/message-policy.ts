@@ -1,4 +1,5 @@
 import type { MiddlewareHandler } from 'hono';
+import { prefixOf } from '../../log.js';
 import type { AppEnv } from '../env.js';
 import { jsonRpcErrorResponse } from '../jsonrpc-error.js';
 
@@ -82,7 +83,7 @@ export const messagePolicy =
       if (method !== undefined && method.trim() !== message.method) {
         return jsonRpcErrorResponse(
           400,
-          `Header mismatch: Mcp-Method says ${JSON.stringify(method.trim())} but the body's method is ${JSON.stringify(message.method)}.`,
+          `Header mismatch: Mcp-Method says ${JSON.stringify(prefixOf(method.trim()))} but the body's method is ${JSON.stringify(prefixOf(String(message.method)))}.`,
           {},
           HEADER_MISMATCH,
           idOf(message),
@@ -92,7 +93,7 @@ export const messagePolicy =
       if (name !== undefined && bodyName !== undefined && decodeHeaderValue(name) !== bodyName) {
         return jsonRpcErrorResponse(
           400,
-          `Header mismatch: Mcp-Name says ${JSON.stringify(name.trim())} but the body names ${JSON.stringify(bodyName)}.`,
+          `Header mismatch: Mcp-Name says ${JSON.stringify(prefixOf(name.trim()))} but the body names ${JSON.stringify(prefixOf(bodyName))}.`,
           {},
           HEADER_MISMATCH,
           idOf(message),

@@ -2,6 +2,7 @@ import { ProtocolError, ProtocolErrorCode } from '@modelcontextprotocol/server';
 import type { Caller, KeyedCaller } from '../../auth/caller.js';
 import { ForgottenJobError, UserError } from '../../errors.js';
 import { type JobView, progressMessage } from '../../jobs/job-view.js';
+import { LruTtlCache } from '../../lib/lru.js';
 import type { Logger } from '../../log.js';
 import type { Services } from '../../services.js';
 import { jobToolOutputWithPreviews } from '../../tools/job-output.js';
@@ -36,6 +37,9 @@ const notFound = () =>
  * check_job would, the finished result inlined; tasks/cancel cancels at fal.
  */
 export class TaskService {
+  /** Pending views by tenant and request, for 1.5 s. */
+  readonly #recent = new LruTtlCache<string, JobView>(4096, 1_500);
+
   constructor(
     private readonly ids: TaskIds,
     private readonly services: Services,
@@ -69,17 +73,22 @@ export class TaskService {
   async get(caller: Caller, taskId: string, signal: AbortSignal, log?: Logger): Promise<TaskState> {
     const logger = log ?? this.services.logger;
     const { ref, keyed } = this.#open(caller, taskId);
-    let view: JobView;
-    try {
-      const { record } = await this.services.jobs.locate(keyed, ref.requestId, ref.model);
-      view = await this.services.jobs.follow(ref.model, ref.requestId, keyed, record, {
-        waitSeconds: 0,
-        logs: false,
-        signal,
-        progress: async () => undefined,
-      });
-    } catch (error) {
-      throw this.#failure(error, logger);
+    // A client polling fast is answered from a status fetched moments ago: one status call at fal per job and second.
+    const recentKey = `${keyed.tenant}\n${ref.requestId}`;
+    let view = this.#recent.get(recentKey);
+    if (!view) {
+      try {
+        const { record } = await this.services.jobs.locate(keyed, ref.requestId, ref.model);
+        view = await this.services.jobs.follow(ref.model, ref.requestId, keyed, record, {
+          waitSeconds: 0,
+          logs: false,
+          signal,
+          progress: async () => undefined,
+        });
+      } catch (error) {
+        throw this.#failure(error, logger);
+      }
+      if (view.status === 'IN_QUEUE' || view.status === 'IN_PROGRESS') this.#recent.set(recentKey, view);
     }
     const base = this.#base(taskId, ref);
     if (view.status === 'IN_QUEUE' || view.status === 'IN_PROGRESS') {
