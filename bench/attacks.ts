@@ -10,14 +10,36 @@
  * 4. bytes the CDN sent for 5 check_job calls on a job naming four 20 MB non-images.
  * Run: npm run bench:hardening (after hardening.ts) or tsx bench/attacks.ts after a build.
  */
-import { readdirSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
+import sharp from 'sharp';
 import { type RunningEmulator, startEmulator } from '../tests/emulator/app.js';
+import { registerCdnFile } from '../tests/emulator/media.js';
 import { connectModern, type TestClient } from '../tests/helpers/clients.js';
 import { median, percentile, startProcess } from './lib.js';
 
 const RUNS = Number(process.env.RUNS ?? 3);
+
+/**
+ * The attack image: a real 10,000 × 10,000 progressive CMYK JPEG (~1.5 MB: flat colour compresses),
+ * made once and kept in .cache/ (making it takes a minute and ~1 GB).
+ */
+async function hostileJpeg(): Promise<Buffer> {
+  const path = '.cache/bench/cmyk-progressive-10000.jpg';
+  if (!existsSync(path)) {
+    mkdirSync('.cache/bench', { recursive: true });
+    const made = await sharp({
+      create: { width: 10_000, height: 10_000, channels: 3, background: '#3a6f9c' },
+    })
+      .toColourspace('cmyk')
+      .jpeg({ progressive: true, quality: 90 })
+      .toBuffer();
+    writeFileSync(path, made);
+  }
+  return readFileSync(path);
+}
+const HOSTILE = await hostileJpeg();
 const MB = 1024 * 1024;
 const builds = [
   { name: 'this build', dir: '.' },
@@ -71,7 +93,7 @@ async function server(build: { dir: string }, emu: RunningEmulator, extra: Recor
     FAL_WEBHOOK_JWKS_URL: emu.jwksUrl,
     PUBLIC_URL: `http://127.0.0.1:${port}`,
     FETCH_ALLOW_HOSTS: `127.0.0.1:${new URL(emu.origin).port},localhost:${new URL(emu.origin).port}`,
-    LOG_LEVEL: 'warn',
+    LOG_LEVEL: 'info',
     RATE_LIMIT_PER_MINUTE: '0',
     WARM_CATALOGUE: 'true',
     ...extra,
@@ -104,14 +126,17 @@ for (const build of builds) {
   const cdnBytes: number[] = [];
   for (let run = 0; run < RUNS; run++) {
     const emu = await startEmulator({ keepUploads: false });
+    let served = 0;
     emu.state.setTiming('fal-ai/flux/schnell', {
       queueMs: 0,
       runMs: 10,
+      // New names each time, so no cache spares a decode: two 100 MP progressive CMYK JPEGs per result.
       output: (cdn, id) => ({
-        images: ['bomb-cmyk-1.jpg', 'bomb-cmyk-2.jpg'].map((n) => ({
-          url: `${cdn}/${id}/${n}`,
-          content_type: 'image/jpeg',
-        })),
+        images: [1, 2].map(() => {
+          const name = `registered-hostile-${++served}.jpg`;
+          registerCdnFile(name, HOSTILE, 'image/jpeg');
+          return { url: `${cdn}/${id}/${name}`, content_type: 'image/jpeg' };
+        }),
       }),
     });
     // 1 and 2: hostile previews, and a bystander's pricing calls.
@@ -121,14 +146,29 @@ for (const build of builds) {
         connectModern({ url: s.url, headers: { 'X-Fal-Key': `attacker-${k}-id:secret` } }),
       ),
     );
+    await pricingP95(s.url, 5, `warm${run}`);
     idleP95.push(await pricingP95(s.url, 20, `idle${run}`));
     let busy = 0;
     previewRss.push(
       await peakDuring(s.pid, async () => {
+        // Four hostile previews at once (two per key), kept up until the bystander's calls are done.
+        let attacking = true;
         const attack = Promise.all(
-          attackers.flatMap((c, i) => [hostileRun(c, `x${i}`), hostileRun(c, `y${i}`)]),
+          attackers.flatMap((c, i) =>
+            [0, 1].map(async (j) => {
+              // At most one hostile result a second per loop: four previews in flight, not a load test.
+              for (let n = 0; attacking || n === 0; n++) {
+                await Promise.all([
+                  hostileRun(c, `x${i}-${j}-${n}`),
+                  new Promise((r) => setTimeout(r, 1000)),
+                ]);
+              }
+            }),
+          ),
         );
+        await new Promise((r) => setTimeout(r, 300));
         busy = await pricingP95(s.url, 20, `busy${run}`);
+        attacking = false;
         await attack;
       }),
     );

@@ -52,7 +52,7 @@ for (const build of builds) {
         {
           PORT: '0',
           ...emu.serverEnv(),
-          LOG_LEVEL: 'warn',
+          LOG_LEVEL: 'info',
           RATE_LIMIT_PER_MINUTE: '0',
           FETCH_ALLOW_HOSTS: `127.0.0.1:${port}`,
           UPLOAD_MAX_BYTES: String(256 * MiB),
