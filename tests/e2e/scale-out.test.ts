@@ -318,3 +318,38 @@ describe.runIf(REDIS_SERVER)('when Redis goes away mid-run', () => {
     expect(pair.a.logRecords().some((l) => l.msg === 'shared store reachable again')).toBe(true);
   });
 });
+
+describe.skipIf(!REDIS_SERVER)("fal's webhook reaches another machine than the one that submitted", () => {
+  it('the token issued on machine A opens on machine B (shared Redis), and the outcome is kept for the tenant', async () => {
+    const redis = await startRedis();
+    const env = { REDIS_URL: redis.url, TASKS_SECRET: TEST_OAUTH_SECRET };
+    const a = await startHarness({ publicUrl: true, env });
+    const b = await startHarness({ publicUrl: true, sharedEmulator: a.emulator, env });
+    try {
+      a.emulator.state.setTiming('fal-ai/flux/schnell', { queueMs: 60_000, runMs: 10 });
+      const clientA = await connectModern({ url: await a.listen(), headers: { 'X-Fal-Key': KEY } });
+      const job = (
+        await clientA.callTool('submit_job', { model: 'fal-ai/flux/schnell', input: { prompt: 'x' } })
+      ).structuredContent as Loose;
+      const tokenUrl = new URL(a.emulator.state.jobs.get(job.request_id)?.webhook ?? '');
+      // The load balancer sends fal's delivery to machine B.
+      const onB = `${b.config.publicUrl}${tokenUrl.pathname}`;
+      const body = JSON.stringify({
+        request_id: job.request_id,
+        gateway_request_id: job.request_id,
+        status: 'OK',
+        payload: { images: [{ url: 'https://v3.fal.media/files/kept.png', content_type: 'image/png' }] },
+      });
+      const signed = a.emulator.signWebhook(body, { requestId: job.request_id });
+      const delivered = await fetch(onB, { method: 'POST', headers: signed.headers, body: signed.body });
+      expect(delivered.status).toBe(200);
+      const checked = await clientA.callTool('check_job', { request_id: job.request_id });
+      expect((checked.structuredContent as Loose).media[0].url).toBe('https://v3.fal.media/files/kept.png');
+      await clientA.close();
+    } finally {
+      await b.close();
+      await a.close();
+      await redis.stop();
+    }
+  });
+});
