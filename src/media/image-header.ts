@@ -131,3 +131,47 @@ export function decodeRefusal(header: ImageHeader, caps: DecodeCaps): string | u
     header.decode === 'whole' ? `a ${header.format.toUpperCase()} that must be decoded whole` : 'an image';
   return `it is ${kind} of ${header.width}×${header.height} (${mp(pixels)}); previews decode at most ${mp(cap)}`;
 }
+
+/**
+ * The thumbnail a JPEG's EXIF block carries (APP1 `Exif`, IFD1's
+ * JPEGInterchangeFormat and its length), if the bytes at hand hold it: a
+ * small JPEG to preview when the image itself is too costly to decode.
+ */
+export function exifThumbnail(b: Buffer): Buffer | undefined {
+  if (b[0] !== 0xff || b[1] !== 0xd8) return undefined;
+  let at = 2;
+  while (at + 4 <= b.length && b[at] === 0xff) {
+    const marker = b[at + 1] ?? 0;
+    const length = b.readUInt16BE(at + 2);
+    if (marker === 0xda || length < 2) return undefined;
+    if (marker === 0xe1 && b.toString('latin1', at + 4, at + 10) === 'Exif\0\0') {
+      return thumbnailIn(b.subarray(at + 10, Math.min(b.length, at + 2 + length)));
+    }
+    at += 2 + length;
+  }
+  return undefined;
+}
+
+function thumbnailIn(tiff: Buffer): Buffer | undefined {
+  if (tiff.length < 8) return undefined;
+  const little = tiff.toString('latin1', 0, 2) === 'II';
+  const u16 = (o: number) =>
+    o + 2 <= tiff.length ? (little ? tiff.readUInt16LE(o) : tiff.readUInt16BE(o)) : -1;
+  const u32 = (o: number) =>
+    o + 4 <= tiff.length ? (little ? tiff.readUInt32LE(o) : tiff.readUInt32BE(o)) : -1;
+  const ifd0 = u32(4);
+  const entries0 = u16(ifd0);
+  if (ifd0 < 8 || entries0 < 0) return undefined;
+  const ifd1 = u32(ifd0 + 2 + entries0 * 12);
+  const entries1 = u16(ifd1);
+  if (ifd1 < 8 || entries1 < 0) return undefined;
+  let offset = -1;
+  let length = -1;
+  for (let i = 0; i < entries1; i++) {
+    const entry = ifd1 + 2 + i * 12;
+    if (u16(entry) === 0x0201) offset = u32(entry + 8);
+    if (u16(entry) === 0x0202) length = u32(entry + 8);
+  }
+  if (offset < 8 || length < 4 || offset + length > tiff.length) return undefined;
+  return tiff.subarray(offset, offset + length);
+}

@@ -3,6 +3,7 @@ import { type FetchPolicy, openPublicUrl } from '../net/safe-fetch.js';
 import {
   type DecodeCaps,
   decodeRefusal,
+  exifThumbnail,
   type ImageHeader,
   MAX_HEADER_BYTES,
   readImageHeader,
@@ -11,6 +12,8 @@ import {
 export interface PreviewSource {
   bytes: Buffer;
   header: ImageHeader;
+  /** The image was too costly to decode; these bytes are the thumbnail embedded in it. */
+  thumbnail?: boolean;
 }
 
 /**
@@ -45,7 +48,12 @@ export async function fetchPreviewSource(
         continue;
       }
       const refusal = decodeRefusal(verdict.header, limits);
-      if (refusal) throw new UserError(refusal);
+      if (refusal) {
+        // A JPEG's EXIF thumbnail, when it has one, sits before the frame header: already here.
+        const thumbnail = embeddedThumbnail(head, limits);
+        if (thumbnail) return thumbnail;
+        throw new UserError(refusal);
+      }
       header = verdict.header;
     }
   } finally {
@@ -57,4 +65,11 @@ export async function fetchPreviewSource(
     throw new UserError(verdict.kind === 'refused' ? verdict.why : 'its image header could not be read');
   }
   return { bytes: Buffer.concat(chunks), header };
+}
+
+function embeddedThumbnail(head: Buffer, limits: DecodeCaps): PreviewSource | undefined {
+  const bytes = exifThumbnail(head);
+  const verdict = bytes ? readImageHeader(bytes) : undefined;
+  if (!bytes || verdict?.kind !== 'image' || decodeRefusal(verdict.header, limits)) return undefined;
+  return { bytes: Buffer.from(bytes), header: verdict.header, thumbnail: true };
 }

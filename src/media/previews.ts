@@ -78,6 +78,7 @@ export class PreviewMaker {
   readonly #slots = new ConcurrencyLimiter(2, 4);
   readonly #downloads = new MemoryStore();
   readonly #decoder: ImageDecoder;
+  #downloaded = 0;
 
   constructor(
     private readonly deps: {
@@ -94,6 +95,11 @@ export class PreviewMaker {
 
   get #limits(): PreviewLimits {
     return { ...PREVIEW_LIMITS, ...this.deps.limits };
+  }
+
+  /** Bytes read from preview sources so far, by every tenant (what a reflector could make it pull). */
+  get downloadedBytes(): number {
+    return this.#downloaded;
   }
 
   /** End the decoder process (shutdown). */
@@ -220,6 +226,7 @@ export class PreviewMaker {
     try {
       return await fetchPreviewSource(url, policy, limits, deadline, (n) => {
         read += n;
+        this.#downloaded += n;
       });
     } finally {
       const unused = kib(limits.sourceBytes) - kib(read);

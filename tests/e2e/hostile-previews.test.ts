@@ -1,5 +1,6 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import sharp from 'sharp';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { connectModern, type TestClient } from '../helpers/clients.js';
 import { type Harness, IN_PROCESS_URL, startHarness } from '../helpers/harness.js';
@@ -44,6 +45,15 @@ describe('previews no result can turn against the process', () => {
     );
   });
 
+  it('a JPEG too costly to decode that carries an EXIF thumbnail is previewed from the thumbnail', async () => {
+    const r = await run(['thumbnailed-cmyk.jpg']);
+    const shown = images(r) as { data?: string }[];
+    expect(shown).toHaveLength(1);
+    expect((r.structuredContent as Loose).notes).toEqual([]);
+    const meta = await sharp(Buffer.from(shown[0]?.data ?? '', 'base64')).metadata();
+    expect(meta).toMatchObject({ format: 'webp', width: 160, height: 120 });
+  });
+
   it('a small progressive CMYK JPEG still gets its preview (decoded whole, within the cap)', async () => {
     const r = await run(['progressive-cmyk.jpg']);
     expect(images(r)).toHaveLength(1);
@@ -52,6 +62,7 @@ describe('previews no result can turn against the process', () => {
 
   it('four 20 MB non-images, checked five times: each read stops at its first bytes, and is not fetched again', async () => {
     const before = h.emulator.state.cdnBytesSent;
+    const readBefore = h.services.previews.downloadedBytes;
     const names = ['junk-1.png', 'junk-2.png', 'junk-3.png', 'junk-4.png'];
     const first = await run(names);
     const requestId = (first.structuredContent as Loose).request_id as string;
@@ -63,8 +74,10 @@ describe('previews no result can turn against the process', () => {
     }
     // One request per file, once: the failures are remembered by URL.
     expect(h.emulator.faults.callsTo('cdn')).toHaveLength(4);
-    // Before: 5 × 4 × 20 MB = 400 MB. Now each read ends at the first chunk (what sits in socket buffers aside).
-    expect(h.emulator.state.cdnBytesSent - before).toBeLessThan(4 * 4 * MB);
+    // Before: 5 × 4 × 20 MB = 400 MB read. Now each read ends at its first chunk (at most 64 KiB).
+    expect(h.services.previews.downloadedBytes - readBefore).toBeLessThanOrEqual(4 * 64 * 1024);
+    // What the CDN pushed is that, plus what loopback socket buffers took before the server hung up.
+    expect(h.emulator.state.cdnBytesSent - before).toBeLessThan(3 * 20 * MB);
   });
 
   it('the decoder runs in its own process, under an address-space limit', async () => {

@@ -51,6 +51,17 @@ async function make(name: string): Promise<{ bytes: Buffer; type: string }> {
   // A progressive CMYK JPEG header of 10,000 × 10,000 (libjpeg would hold every coefficient: ~0.8 GB).
   if (name.includes('hostile-cmyk'))
     return { bytes: hostileJpeg(10_000, 10_000, 1_500_000), type: 'image/jpeg' };
+  // The same hostile frame, behind an EXIF block that carries a real 160 × 120 thumbnail (as cameras write).
+  if (name.includes('thumbnailed')) {
+    const thumb = await sharp(gradient(name, 160, 120), { raw: { width: 160, height: 120, channels: 3 } })
+      .jpeg()
+      .toBuffer();
+    const hostile = hostileJpeg(10_000, 10_000, 1_500_000);
+    return {
+      bytes: Buffer.concat([hostile.subarray(0, 2), exifWith(thumb), hostile.subarray(2)]),
+      type: 'image/jpeg',
+    };
+  }
   // 20 MB that are no image at all, served as one (a reflector for preview downloads).
   if (name.startsWith('junk-')) return { bytes: Buffer.alloc(20 * 1024 * 1024, 0x41), type: 'image/png' };
   // A real progressive CMYK JPEG, small enough to be decoded whole.
@@ -127,6 +138,30 @@ function hostileJpeg(width: number, height: number, size: number): Buffer {
   Buffer.from([0xff, 0xd8]).copy(out, 0);
   sof.copy(out, 2);
   return out;
+}
+
+/** An APP1 Exif segment (little-endian TIFF, empty IFD0) whose IFD1 points at `thumb`. */
+function exifWith(thumb: Buffer): Buffer {
+  const ifd1 = Buffer.alloc(30);
+  ifd1.writeUInt16LE(2, 0);
+  for (const [i, [tag, value]] of [
+    [0x0201, 44],
+    [0x0202, thumb.length],
+  ].entries()) {
+    ifd1.writeUInt16LE(tag as number, 2 + i * 12);
+    ifd1.writeUInt16LE(4, 4 + i * 12);
+    ifd1.writeUInt32LE(1, 6 + i * 12);
+    ifd1.writeUInt32LE(value as number, 10 + i * 12);
+  }
+  const tiff = Buffer.concat([
+    Buffer.from([0x49, 0x49, 0x2a, 0x00, 8, 0, 0, 0]),
+    Buffer.from([0, 0, 14, 0, 0, 0]),
+    ifd1,
+    thumb,
+  ]);
+  const head = Buffer.from([0xff, 0xe1, 0, 0]);
+  head.writeUInt16BE(2 + 6 + tiff.length, 2);
+  return Buffer.concat([head, Buffer.from('Exif\0\0', 'latin1'), tiff]);
 }
 
 function crc32(bytes: Buffer): number {
