@@ -75,6 +75,11 @@ export class ImageDecoder {
     }
   }
 
+  /** The decoder process's id while one runs (tests, diagnostics). */
+  async pid(): Promise<number | undefined> {
+    return (await this.#child?.catch(() => undefined))?.pid;
+  }
+
   /** End the decoder process (shutdown, tests). */
   close(): void {
     clearTimeout(this.#idle);
@@ -118,10 +123,15 @@ export class ImageDecoder {
 
   async #run(req: DecodeRequest, signal: AbortSignal): Promise<DecodedPreview> {
     this.#child ??= this.#start();
-    const child = await this.#child.catch((error: unknown) => {
+    let child = await this.#child.catch((error: unknown) => {
       this.#child = undefined;
       throw error;
     });
+    if (!child.connected) {
+      // It ended while idle (killed from outside, or crashed): start another.
+      this.#child = this.#start();
+      child = await this.#child;
+    }
     child.ref();
     child.channel?.ref();
     return new Promise<DecodedPreview>((resolve, reject) => {
@@ -163,7 +173,11 @@ export class ImageDecoder {
         return;
       }
       signal.addEventListener('abort', onAbort, { once: true });
-      child.send(req);
+      try {
+        child.send(req);
+      } catch {
+        onExit();
+      }
     });
   }
 

@@ -1,11 +1,9 @@
 import { createHash } from 'node:crypto';
 import { readdirSync } from 'node:fs';
-import type { Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { connectModern, type TestClient, textOf } from '../helpers/clients.js';
-import { expectedBytes, fileServer } from '../helpers/file-server.js';
+import { expectedBytes, startFileServer } from '../helpers/file-server.js';
 import { type Harness, IN_PROCESS_URL, startHarness } from '../helpers/harness.js';
 
 const MiB = 1024 * 1024;
@@ -16,16 +14,14 @@ const spools = () => readdirSync(tmpdir()).filter((d) => d.startsWith('fal-mcp-s
 describe('uploads reach fal storage the way object storage takes them', () => {
   let h: Harness;
   let client: TestClient;
-  let files: ReturnType<typeof fileServer>;
+  let files: Awaited<ReturnType<typeof startFileServer>>;
   let origin = '';
   beforeAll(async () => {
-    files = fileServer();
-    await new Promise<void>((r) => files.server.listen(0, '127.0.0.1', () => r()));
-    const port = (files.server.address() as AddressInfo).port;
-    origin = `http://127.0.0.1:${port}`;
+    files = await startFileServer();
+    origin = files.origin;
     h = await startHarness({
       env: {
-        FETCH_ALLOW_HOSTS: `127.0.0.1:${port}`,
+        FETCH_ALLOW_HOSTS: files.host,
         UPLOAD_MAX_BYTES: String(200 * MiB),
         UPSTREAM_RETRIES: '0',
       },
@@ -39,7 +35,7 @@ describe('uploads reach fal storage the way object storage takes them', () => {
   afterAll(async () => {
     await client.close();
     await h.close();
-    await new Promise<void>((r) => (files.server as Server).close(() => r()));
+    await files.close();
   });
   beforeEach(() => {
     h.emulator.faults.clear();

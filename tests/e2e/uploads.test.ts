@@ -1,9 +1,7 @@
 import { createHash } from 'node:crypto';
-import type { Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { connectModern, type TestClient, textOf } from '../helpers/clients.js';
-import { expectedBytes, fileServer } from '../helpers/file-server.js';
+import { expectedBytes, startFileServer } from '../helpers/file-server.js';
 import { type Harness, IN_PROCESS_URL, startHarness } from '../helpers/harness.js';
 
 const KEY = 'upload-id:upload-secret';
@@ -11,16 +9,14 @@ const KEY = 'upload-id:upload-secret';
 describe('upload_file streams, after the key is checked', () => {
   let h: Harness;
   let client: TestClient;
-  let files: ReturnType<typeof fileServer>;
+  let files: Awaited<ReturnType<typeof startFileServer>>;
   let origin = '';
   beforeAll(async () => {
-    files = fileServer();
-    await new Promise<void>((r) => files.server.listen(0, '127.0.0.1', () => r()));
-    const port = (files.server.address() as AddressInfo).port;
-    origin = `http://127.0.0.1:${port}`;
+    files = await startFileServer();
+    origin = files.origin;
     h = await startHarness({
       env: {
-        FETCH_ALLOW_HOSTS: `127.0.0.1:${port}`,
+        FETCH_ALLOW_HOSTS: files.host,
         UPLOAD_MAX_BYTES: String(8 * 1024 * 1024),
         UPSTREAM_RETRIES: '0',
       },
@@ -34,7 +30,7 @@ describe('upload_file streams, after the key is checked', () => {
   afterAll(async () => {
     await client.close();
     await h.close();
-    await new Promise<void>((r) => (files.server as Server).close(() => r()));
+    await files.close();
   });
   beforeEach(() => {
     files.hits.length = 0;

@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import sharp from 'sharp';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createLogger } from '../../src/log.js';
@@ -50,6 +51,25 @@ describe('the image decoder process', () => {
       /needed more memory than previews may use/,
     );
     expect(process.memoryUsage().rss - before).toBeLessThan(64 * 1024 * 1024);
+  });
+
+  it('a decoder process that died while idle is replaced on the next decode', async () => {
+    decoder = new ImageDecoder({ logger });
+    const signal = new AbortController().signal;
+    await decoder.decode(await png(64, 48), step, 40e6, signal);
+    const first = await decoder.pid();
+    process.kill(first ?? 0, 'SIGKILL');
+    const alive = () => {
+      try {
+        process.kill(first ?? 0, 0);
+        return !/State:\s+Z/.test(readFileSync(`/proc/${first}/status`, 'utf8'));
+      } catch {
+        return false;
+      }
+    };
+    await expect.poll(alive).toBe(false);
+    expect((await decoder.decode(await png(64, 48), step, 40e6, signal)).width).toBe(64);
+    expect(await decoder.pid()).not.toBe(first);
   });
 
   it('stops a decode whose resident memory passes the bound', async () => {
