@@ -2,6 +2,7 @@ import type { Credential, FalClient } from '../fal/client.js';
 import { FalError } from '../fal/errors.js';
 import { fetchStatus, type QueueStatus } from '../fal/queue.js';
 import { streamStatus } from '../fal/status-stream.js';
+import { deadline } from '../lib/deadline.js';
 
 export interface WaitOptions {
   waitMs: number;
@@ -95,8 +96,8 @@ async function followStream(
   as: Credential,
   options: WaitOptions,
 ): Promise<StreamEnd> {
-  const budget = AbortSignal.timeout(Math.max(0, options.waitMs));
-  const signal = AbortSignal.any([options.signal, budget]);
+  const budget = deadline(options.waitMs, options.signal);
+  const signal = budget.signal;
   let last: QueueStatus | undefined;
   let events = 0;
   const quietMs = options.quietMs ?? 3_000;
@@ -134,6 +135,7 @@ async function followStream(
     }
   } finally {
     clearInterval(quiet);
+    budget.clear();
   }
   const status = last ?? { status: 'IN_QUEUE' as const };
   return { ended: options.signal.aborted ? 'aborted' : 'timeout', status };

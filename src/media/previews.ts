@@ -1,6 +1,7 @@
 import { freemem } from 'node:os';
 import { UserError } from '../errors.js';
 import type { MediaFile } from '../jobs/job-record.js';
+import { deadline } from '../lib/deadline.js';
 import { LruTtlCache } from '../lib/lru.js';
 import { ConcurrencyLimiter } from '../limits/concurrency.js';
 import type { Logger } from '../log.js';
@@ -125,10 +126,8 @@ export class PreviewMaker {
         notes: ['No previews this time (the server is busy making others); check_job shows them.'],
       };
     }
-    // A timer of its own, held until the batch ends: on Node 20 an AbortSignal.timeout can be collected early.
-    const timeout = new AbortController();
-    const timer = setTimeout(() => timeout.abort(new Error('preview deadline')), limits.timeoutMs);
-    const deadline = AbortSignal.any([signal, timeout.signal]);
+    const batch = deadline(limits.timeoutMs, signal);
+    const due = batch.signal;
     const policy: FetchPolicy = {
       maxBytes: limits.sourceBytes,
       timeoutMs: limits.timeoutMs,
@@ -141,14 +140,7 @@ export class PreviewMaker {
       for (const file of images.slice(0, limits.maxImages)) {
         if (signal.aborted) break;
         try {
-          const preview = await this.#preview(
-            file,
-            tenant,
-            policy,
-            limits,
-            deadline,
-            limits.totalBytes - spent,
-          );
+          const preview = await this.#preview(file, tenant, policy, limits, due, limits.totalBytes - spent);
           if (!preview) {
             notes.push(
               `No preview of ${file.field}: the ${limits.totalBytes / 1000} KB preview budget is spent.`,
@@ -158,10 +150,10 @@ export class PreviewMaker {
           spent += preview.data.length;
           out.push(preview);
         } catch (error) {
-          const why = reason(error, deadline, limits.timeoutMs);
+          const why = reason(error, due, limits.timeoutMs);
           notes.push(`No preview of ${file.field}: ${why}.`);
           // What the URL itself causes is remembered; a deadline or a busy server is not its fault.
-          if (!deadline.aborted && !(error instanceof BudgetSpent) && !/busy/.test(why)) {
+          if (!due.aborted && !(error instanceof BudgetSpent) && !/busy/.test(why)) {
             this.#failures.set(file.url, why);
           }
           this.deps.logger.debug('preview failed', { field: file.field, error: String(error) });
@@ -169,7 +161,7 @@ export class PreviewMaker {
       }
       return { images: out, notes };
     } finally {
-      clearTimeout(timer);
+      batch.clear();
       release();
     }
   }

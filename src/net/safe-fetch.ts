@@ -5,6 +5,7 @@ import type { LookupFunction } from 'node:net';
 import { isIP } from 'node:net';
 import { type Readable, Transform } from 'node:stream';
 import { UserError } from '../errors.js';
+import { deadline } from '../lib/deadline.js';
 import { isBlockedAddress, isExemptHost, isLocalName } from './address-guard.js';
 
 export interface FetchPolicy {
@@ -50,18 +51,25 @@ export async function openPublicUrl(
   } catch {
     throw refuse('it is not a valid URL');
   }
-  const timeout = AbortSignal.timeout(policy.timeoutMs);
-  const deadline = signal ? AbortSignal.any([timeout, signal]) : timeout;
-  for (let hop = 0; hop <= (policy.maxRedirects ?? 5); hop++) {
-    const response = await requestOnce(url, policy, deadline);
-    if ('redirect' in response) {
-      url = new URL(response.redirect, url);
-      continue;
+  // One time limit for the answer and its whole body; it ends when the body does.
+  const due = deadline(policy.timeoutMs, signal);
+  try {
+    for (let hop = 0; hop <= (policy.maxRedirects ?? 5); hop++) {
+      const response = await requestOnce(url, policy, due.signal);
+      if ('redirect' in response) {
+        url = new URL(response.redirect, url);
+        continue;
+      }
+      const { res, ...facts } = response;
+      const body = capped(res, policy.maxBytes);
+      body.once('close', due.clear);
+      return { ...facts, body, finalUrl: url.href };
     }
-    const { res, ...facts } = response;
-    return { ...facts, body: capped(res, policy.maxBytes), finalUrl: url.href };
+    throw refuse('too many redirects');
+  } catch (error) {
+    due.clear();
+    throw error;
   }
-  throw refuse('too many redirects');
 }
 
 /**
