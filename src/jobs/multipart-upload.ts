@@ -39,15 +39,28 @@ export async function uploadParts(
   const etags: string[] = new Array(count);
   let next = 0;
   let retries = 0;
+  // One part that fails for good stops the others: nothing more is sent for an upload that failed.
+  const stop = new AbortController();
+  const onAbort = () => stop.abort(signal.reason);
+  signal.addEventListener('abort', onAbort, { once: true });
   const worker = async () => {
-    while (next < count && !signal.aborted) {
+    while (next < count && !stop.signal.aborted) {
       const index = next++;
-      const { etag, tries } = await sendPart(fal, as, target.upload_url, source, index, signal);
-      etags[index] = etag;
-      retries += tries - 1;
+      try {
+        const { etag, tries } = await sendPart(fal, as, target.upload_url, source, index, stop.signal);
+        etags[index] = etag;
+        retries += tries - 1;
+      } catch (error) {
+        stop.abort(error);
+        throw error;
+      }
     }
   };
-  await Promise.all(Array.from({ length: Math.min(PARTS_AT_ONCE, count) }, worker));
+  try {
+    await Promise.all(Array.from({ length: Math.min(PARTS_AT_ONCE, count) }, worker));
+  } finally {
+    signal.removeEventListener('abort', onAbort);
+  }
   if (signal.aborted) throw new UserError('The upload was cancelled; nothing was uploaded.');
   const parts = etags.map((etag, i) => ({ partNumber: i + 1, etag }));
   const body = Buffer.from(JSON.stringify({ parts }));

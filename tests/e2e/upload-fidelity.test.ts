@@ -127,9 +127,17 @@ describe('uploads reach fal storage the way object storage takes them', () => {
       status: 503,
       when: (c) => new URL(c.req.url).pathname.endsWith('/4'),
     });
+    // The other parts take a while: part 4 fails for good while parts 5 and 6 are still on their way.
+    h.emulator.inject('storage.part', {
+      delayMs: 400,
+      when: (c) => !new URL(c.req.url).pathname.endsWith('/4'),
+    });
     const r = await client.callTool('upload_file', {
       url: `${origin}/doomed.bin?size=${91 * MiB}&type=application/octet-stream`,
     });
+    // Parts 1–3, part 4 three times, at most 5 and 6 already started: nothing more is sent once the
+    // upload failed (without stopping, the other seven parts go too: 12 calls).
+    expect(h.emulator.faults.callsTo('storage.part').length).toBeLessThanOrEqual(8);
     expect(r.isError).toBe(true);
     expect(textOf(r)).toMatch(
       /Part 4 of 10 could not be uploaded after 3 tries \(.*HTTP 503.*\); nothing was uploaded/,
