@@ -1,9 +1,11 @@
 import { defineConfig } from 'vitest/config';
 
-// `npm test` runs both projects; `npx vitest --project unit` runs the fast ones alone.
+// `npm test` runs both projects; `npx vitest --project unit` runs the unit ones alone.
 export default defineConfig({
   test: {
     environment: 'node',
+    // `npx vitest --project unit` runs once, as `npm test` does; `npx vitest --watch` still watches.
+    watch: false,
     testTimeout: 20_000,
     hookTimeout: 20_000,
     pool: 'forks',

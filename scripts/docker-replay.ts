@@ -8,7 +8,7 @@
  * Run: npm run docker:replay. Exits non-zero on any failure.
  */
 import { execSync, spawn, spawnSync } from 'node:child_process';
-import { chmodSync, cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { chmodSync, cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -18,6 +18,9 @@ const repo = process.cwd();
 const root = mkdtempSync(join(tmpdir(), 'docker-replay-'));
 const node22 = realClients().node22;
 const PATH = `${dirname(node22)}:${process.env.PATH}`;
+// This machine's npm cache, which the replay must leave as it found it (checked at the end).
+const hostCache = join(execSync('npm config get cache').toString().trim(), '_cacache');
+const hadHostCache = existsSync(hostCache);
 
 interface Stage {
   name: string;
@@ -81,7 +84,10 @@ for (const line of lines) {
     case 'RUN': {
       if (!stage) throw new Error('RUN before FROM');
       log(`RUN ${arg}`);
-      const run = spawnSync('sh', ['-c', arg], {
+      // In an image, cleaning npm's cache only makes the layer smaller; here the cache is this
+      // machine's own, which the replay must leave as it found it.
+      const command = arg.replace(/npm cache clean --force/g, 'true');
+      const run = spawnSync('sh', ['-c', command], {
         cwd: stage.dir,
         env: { ...process.env, ...stage.env, PATH },
         stdio: 'inherit',
@@ -157,4 +163,5 @@ chmodSync(runtime.dir, 0o755);
 rmSync(root, { recursive: true, force: true });
 if (!healthy) throw new Error('HEALTHCHECK never passed');
 if (code !== 0) throw new Error(`the server exited ${code} on SIGTERM`);
+if (hadHostCache && !existsSync(hostCache)) throw new Error("the replay emptied this machine's npm cache");
 log('HEALTHCHECK passed; SIGTERM → exit 0. The Dockerfile replays cleanly.');

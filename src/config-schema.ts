@@ -41,6 +41,34 @@ const list = v.pipe(
   ),
 );
 
+/** Host names (and host:port), as a browser sends them in Host: no scheme, no path. */
+const hostList = v.pipe(
+  list,
+  v.check(
+    (values) =>
+      values.every((h) => /^(?:[a-z0-9-]+(?:\.[a-z0-9-]+)*|\[[0-9a-f:.]+\])(?::\d{1,5})?$/i.test(h)),
+    'host names such as mcp.example.com or mcp.example.com:8443, without a scheme or path',
+  ),
+);
+
+/** Origins as browsers send them (scheme://host[:port], nothing after), or *. */
+const originList = v.pipe(
+  list,
+  v.check(
+    (values) => values.every((o) => o === '*' || isOrigin(o)),
+    'origins such as https://app.example.com (scheme and host, no path), or *',
+  ),
+);
+
+function isOrigin(value: string): boolean {
+  try {
+    const url = new URL(value);
+    return (url.protocol === 'https:' || url.protocol === 'http:') && url.origin === value.replace(/\/$/, '');
+  } catch {
+    return false;
+  }
+}
+
 const nonEmpty = (expects: string) => v.pipe(v.string(), v.trim(), v.minLength(1, expects));
 
 /** Comma-separated sealing secrets: the first seals, all open (so they rotate). */
@@ -79,8 +107,8 @@ export const EnvSchema = v.object({
   FAL_QUEUE_URL: v.optional(httpUrl('an http(s) URL such as https://queue.fal.run'), 'https://queue.fal.run'),
   FAL_STORAGE_URL: v.optional(httpUrl('an http(s) URL such as https://rest.fal.ai'), 'https://rest.fal.ai'),
   MODEL_CACHE_TTL_SECONDS: v.optional(intIn(1, 7 * 24 * 3600, 'whole seconds from 1 to 604800'), '3600'),
-  ALLOWED_ORIGINS: v.optional(list),
-  ALLOWED_HOSTS: v.optional(list),
+  ALLOWED_ORIGINS: v.optional(originList),
+  ALLOWED_HOSTS: v.optional(hostList),
   LOG_LEVEL: v.optional(
     v.pipe(v.string(), v.trim(), v.toLowerCase(), v.picklist(LOG_LEVELS, `one of ${LOG_LEVELS.join(', ')}`)),
     'info',

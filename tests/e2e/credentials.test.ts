@@ -138,6 +138,20 @@ describe('shared-key mode (FAL_KEY + MCP_AUTH_TOKENS)', () => {
     expect(await res.json()).toMatchObject({ jsonrpc: '2.0', error: { code: -32000 } });
   });
 
+  it('GET / offers the connect line this mode accepts: the access token, not a fal key alone', async () => {
+    const body = (await (await h.app.request('/')).json()) as {
+      connect: {
+        claude_code: string;
+        mcp_json: { mcpServers: { fal: { headers: Record<string, string> } } };
+      };
+    };
+    expect(body.connect.claude_code).toContain('--header "Authorization: Bearer $MCP_ACCESS_TOKEN"');
+    expect(body.connect.claude_code).not.toContain('X-Fal-Key');
+    expect(body.connect.mcp_json.mcpServers.fal.headers).toEqual({
+      Authorization: 'Bearer <access token from the operator>',
+    });
+  });
+
   it('crawls the shared catalogue with the operator key, never a caller key', () => {
     const crawl = h.emulator.faults.callsTo('models');
     expect(crawl.length).toBeGreaterThan(0);

@@ -31,6 +31,12 @@ describe('configuration', () => {
     [{ OAUTH_SECRET: 'too-short' }, /^OAUTH_SECRET: expected secrets of at least 32 characters/],
     [{ OAUTH_SECRET: 'x'.repeat(40), HOST: '0.0.0.0' }, /^PUBLIC_URL: expected the public base URL/],
     [{ OAUTH_ACCESS_TOKEN_TTL_SECONDS: '5' }, /^OAUTH_ACCESS_TOKEN_TTL_SECONDS: /],
+    // A URL where a host name belongs started, then refused every request.
+    [{ ALLOWED_HOSTS: 'https://mcp.example.com' }, /^ALLOWED_HOSTS: expected host names such as/],
+    [{ ALLOWED_HOSTS: 'mcp.example.com/mcp' }, /^ALLOWED_HOSTS: expected host names such as/],
+    [{ ALLOWED_ORIGINS: 'app.example.com' }, /^ALLOWED_ORIGINS: expected origins such as/],
+    [{ ALLOWED_ORIGINS: 'https://app.example.com/path' }, /^ALLOWED_ORIGINS: expected origins such as/],
+    [{ ALLOWED_ORIGINS: 'javascript:alert(1)' }, /^ALLOWED_ORIGINS: expected origins such as/],
     // Several machines: a task sealed on one must open on another, so the secret must be shared.
     [{ REDIS_URL: 'redis://127.0.0.1:6379' }, /^TASKS_SECRET: expected a secret shared by every machine/],
   ])('%o is refused with one line naming the variable', (env, message) => {

@@ -22,10 +22,19 @@ export function rootRoute(toolNames: readonly string[], sharedKey: boolean, oaut
         auth,
       },
       connect: {
-        claude_code: `claude mcp add --transport http fal ${base}/mcp --header "X-Fal-Key: $FAL_KEY"`,
+        // With the operator's key, the access token is what admits a caller; a fal key alone is refused.
+        claude_code: sharedKey
+          ? `claude mcp add --transport http fal ${base}/mcp --header "Authorization: Bearer $MCP_ACCESS_TOKEN"`
+          : `claude mcp add --transport http fal ${base}/mcp --header "X-Fal-Key: $FAL_KEY"`,
         mcp_json: {
           mcpServers: {
-            fal: { type: 'http', url: `${base}/mcp`, headers: { 'X-Fal-Key': '<your fal key>' } },
+            fal: {
+              type: 'http',
+              url: `${base}/mcp`,
+              headers: sharedKey
+                ? { Authorization: 'Bearer <access token from the operator>' }
+                : { 'X-Fal-Key': '<your fal key>' },
+            },
           },
         },
         ...(oauth
