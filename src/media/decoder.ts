@@ -205,6 +205,17 @@ export class ImageDecoder {
   }
 
   async #spawn(limited: boolean): Promise<ChildProcess> {
+    const child = await this.#launch(limited);
+    // However it ends (idle timeout, a kill from outside), the next decode starts another.
+    child.once('exit', () => {
+      void this.#child?.then((current) => {
+        if (current === child) this.#child = undefined;
+      });
+    });
+    return child;
+  }
+
+  async #launch(limited: boolean): Promise<ChildProcess> {
     const node = [process.execPath, '--max-old-space-size=64', await workerScript()];
     const kb = Math.floor(this.#opts.addressSpaceBytes / 1024);
     const [command, args] = limited
