@@ -80,7 +80,11 @@ export function webhookRoutes(options: WebhookRouteOptions): Hono<AppEnv> {
       if (locked > 0) return lockedOut(c, locked);
       const read = await readHashed(c, options.maxBodyBytes, budget, c.get('webhookTenant') ?? '');
       if (read === 'too_large') return c.json({ error: 'payload_too_large' }, 413, UNREAD);
-      if (read === 'busy') return c.json({ error: 'busy' }, 503, { 'retry-after': '30', ...UNREAD });
+      if (read === 'busy') {
+        // Too many large deliveries at once says nothing against this one: fal tries again later.
+        await options.forgive(c);
+        return c.json({ error: 'busy' }, 503, { 'retry-after': '30', ...UNREAD });
+      }
       const verdict = await verifyDelivery(signedHeaders(c), read.digest, options.keys);
       if (!verdict.ok) {
         // The failure counted before reading stays counted: forgeries during a key-set outage add up too.
