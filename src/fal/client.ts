@@ -7,7 +7,7 @@ import { revealAll } from '../log-secrets.js';
 import { BreakerBoard, type BreakerState } from './breaker.js';
 import { FalError } from './errors.js';
 import { isFalHealthEvidence, toFalError } from './failures.js';
-import { type SentBody, sendBody } from './put-stream.js';
+import { type SentBody, sendBody, storageCode } from './put-stream.js';
 import { parseBody, readCappedText } from './read-body.js';
 import { retryOptions } from './retry.js';
 import { ALL_ROUTES, FAL_ROUTES, type FalApi, type FalRoute, type RetryPolicy } from './routes.js';
@@ -303,10 +303,4 @@ export class FalClient {
     }
     return error;
   }
-}
-
-/** An object store's error code (`<Code>MissingContentLength</Code>`), when its answer names one. */
-function storageCode(text: string): string {
-  const code = /<Code>([A-Za-z]{1,64})<\/Code>/.exec(text)?.[1];
-  return code ? `: ${code}` : '';
 }

@@ -55,3 +55,9 @@ export function sendBody(
 function headerOf(value: string | string[] | undefined): string | undefined {
   return Array.isArray(value) ? value[0] : value;
 }
+
+/** An object store's error code (`<Code>MissingContentLength</Code>`), when its answer names one. */
+export function storageCode(text: string): string {
+  const code = /<Code>([A-Za-z]{1,64})<\/Code>/.exec(text)?.[1];
+  return code ? `: ${code}` : '';
+}
