@@ -33,15 +33,25 @@ export async function* streamStatus(
 ): AsyncGenerator<QueueStatus> {
   const idleMs = options.idleMs ?? 30_000;
   const maxBytes = options.maxBytes ?? fal.maxResponseBytes;
+  // The caller's abort is forwarded by a listener, not AbortSignal.any: on Node 20 a signal made by
+  // `any` and held only by fetch can be collected, and then the caller's abort never reaches fetch.
   const local = new AbortController();
-  const signal = AbortSignal.any([options.signal, local.signal]);
-  const body = await fal.openEventStream({
-    route: 'queue.stream',
-    path: `${queuePaths.status(endpointId, requestId)}/stream`,
-    searchParams: new URLSearchParams(options.logs ? { logs: '1' } : {}),
-    as,
-    signal,
-  });
+  const forward = () => local.abort(options.signal.reason);
+  if (options.signal.aborted) forward();
+  else options.signal.addEventListener('abort', forward, { once: true });
+  let body: ReadableStream<Uint8Array>;
+  try {
+    body = await fal.openEventStream({
+      route: 'queue.stream',
+      path: `${queuePaths.status(endpointId, requestId)}/stream`,
+      searchParams: new URLSearchParams(options.logs ? { logs: '1' } : {}),
+      as,
+      signal: local.signal,
+    });
+  } catch (error) {
+    options.signal.removeEventListener('abort', forward);
+    throw error;
+  }
   const events: EventSourceMessage[] = [];
   let parseError: Error | undefined;
   const parser = createParser({
@@ -52,6 +62,9 @@ export async function* streamStatus(
     },
   });
   const reader = body.getReader();
+  // Stop reading the moment we stop waiting: ky hands fetch an AbortSignal.any of ours, which on
+  // Node 20 a garbage collection can sever from it, so the body is cancelled here directly.
+  local.signal.addEventListener('abort', () => void reader.cancel().catch(() => undefined), { once: true });
   const decoder = new TextDecoder();
   let read = 0;
   let idle: ReturnType<typeof setTimeout> | undefined;
@@ -74,7 +87,11 @@ export async function* streamStatus(
           ? local.signal.reason
           : broken(`fal's status stream broke (${String(error)})`);
       }
-      if (chunk.done) break;
+      if (chunk.done) {
+        if (options.signal.aborted) return;
+        if (local.signal.reason instanceof FalError) throw local.signal.reason;
+        break;
+      }
       quiet();
       read += chunk.value.byteLength;
       if (read > maxBytes) throw broken(`fal's status stream sent more than ${maxBytes} bytes`);
@@ -89,6 +106,7 @@ export async function* streamStatus(
     throw broken("fal's status stream closed before the job completed");
   } finally {
     clearTimeout(idle);
+    options.signal.removeEventListener('abort', forward);
     local.abort();
     reader.cancel().catch(() => undefined);
   }

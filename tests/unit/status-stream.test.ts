@@ -1,3 +1,5 @@
+import v8 from 'node:v8';
+import vm from 'node:vm';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { Secret } from '../../src/auth/secret.js';
 import { FalClient } from '../../src/fal/client.js';
@@ -5,6 +7,9 @@ import { submitToQueue } from '../../src/fal/queue.js';
 import { streamStatus } from '../../src/fal/status-stream.js';
 import { waitForJob } from '../../src/jobs/wait.js';
 import { type RunningEmulator, startEmulator } from '../emulator/app.js';
+
+v8.setFlagsFromString('--expose-gc');
+const gc = vm.runInNewContext('gc') as () => void;
 
 describe("waiting on fal's status stream", () => {
   let emu: RunningEmulator;
@@ -145,6 +150,19 @@ describe("waiting on fal's status stream", () => {
     expect(aborted.ended).toBe('aborted');
     expect(emu.faults.callsTo('queue.cancel')).toHaveLength(0);
     expect(emu.state.jobs.get(id)?.cancelled).toBe(false);
+  });
+
+  it('ends at the wait budget through garbage collections (Node 20 could lose the abort on its way to fetch)', async () => {
+    const id = await submit(5_000, 100);
+    const collect = setInterval(gc, 10);
+    try {
+      const started = Date.now();
+      const outcome = await wait(id, { waitMs: 300 });
+      expect(outcome.ended).toBe('timeout');
+      expect(Date.now() - started).toBeLessThan(3_000);
+    } finally {
+      clearInterval(collect);
+    }
   });
 
   it('caps what one stream may send', async () => {
