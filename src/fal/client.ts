@@ -1,16 +1,15 @@
-import type { Readable } from 'node:stream';
 import ky, { type KyInstance } from 'ky';
 import type * as v from 'valibot';
 import type { Secret } from '../auth/secret.js';
 import { ByteBudget } from '../limits/byte-budget.js';
-import { revealAll } from '../log-secrets.js';
-import { BreakerBoard, type BreakerState } from './breaker.js';
+import type { BreakerState } from './breaker.js';
+import { CallGuard } from './call-guard.js';
 import { FalError } from './errors.js';
-import { isFalHealthEvidence, toFalError } from './failures.js';
-import { type SentBody, sendBody, storageCode } from './put-stream.js';
+import type { SentBody } from './put-stream.js';
 import { parseBody, readCappedText } from './read-body.js';
 import { retryOptions } from './retry.js';
-import { ALL_ROUTES, FAL_ROUTES, type FalApi, type FalRoute, type RetryPolicy } from './routes.js';
+import { FAL_ROUTES, type FalApi, type FalRoute, type RetryPolicy } from './routes.js';
+import { type StorageSend, sendToStorage } from './storage-sender.js';
 import { isTrustedUploadUrl } from './upload-hosts.js';
 
 export type { FalApi, FalRoute, RetryPolicy } from './routes.js';
@@ -74,16 +73,14 @@ const DEFAULT_MAX_RESPONSE = 16 * 1024 * 1024;
  */
 export class FalClient {
   readonly #apis: Record<FalApi, KyInstance>;
-  readonly #breakers: BreakerBoard<FalRoute>;
+  readonly #guard: CallGuard;
   readonly #budget: ByteBudget;
-  readonly #observe: NonNullable<FalClientOptions['observe']>;
   readonly #opts: FalClientOptions & { retryLimit: number; maxRetryAfterMs: number; backoffLimitMs: number };
   readonly #fetch: typeof fetch;
   readonly maxResponseBytes: number;
 
   constructor(options: FalClientOptions) {
     this.#opts = { retryLimit: 2, maxRetryAfterMs: 10_000, backoffLimitMs: 2_000, ...options };
-    this.#observe = options.observe ?? (() => undefined);
     this.#fetch = options.fetch ?? globalThis.fetch;
     this.maxResponseBytes = options.maxResponseBytes ?? DEFAULT_MAX_RESPONSE;
     // Four answers at the cap at once process-wide, one per tenant; answers under 1 MiB are free.
@@ -95,21 +92,19 @@ export class FalClient {
       queue: make(options.queueUrl),
       storage: make(options.storageUrl),
     };
-    this.#breakers = new BreakerBoard(
-      ALL_ROUTES,
-      {
-        threshold: options.breakerThreshold ?? 5,
-        cooldownMs: options.breakerCooldownMs ?? 10_000,
-        quorum: options.breakerQuorum ?? 3,
-        ...(options.now ? { now: options.now } : {}),
-      },
-      (route) => FAL_ROUTES[route].label,
-    );
+    this.#guard = new CallGuard({
+      threshold: options.breakerThreshold,
+      cooldownMs: options.breakerCooldownMs,
+      quorum: options.breakerQuorum,
+      now: options.now,
+      observe: options.observe,
+      onKeyRefused: options.onKeyRefused,
+    });
   }
 
   /** The shared circuit of every route, and how many tenant circuits are open. */
   breakerStates(): { routes: Record<FalRoute, BreakerState>; openTenantCircuits: number } {
-    return { routes: this.#breakers.states(), openTenantCircuits: this.#breakers.openTenantCircuits() };
+    return this.#guard.states();
   }
 
   async request<T>(req: FalRequest<T>): Promise<T> {
@@ -118,7 +113,7 @@ export class FalClient {
     if (req.as.key) headers.authorization = `Key ${req.as.key.reveal()}`;
     const started = performance.now();
     const seconds = () => (performance.now() - started) / 1000;
-    this.#admit(req.route, req.as.tenant, api);
+    this.#guard.admit(req.route, req.as.tenant, api);
     const slot = this.#budget.open(req.as.tenant);
     try {
       let response: Response;
@@ -137,7 +132,7 @@ export class FalClient {
           }),
         });
       } catch (error) {
-        throw await this.#failed(req, error);
+        throw await this.#guard.failed(req, error);
       }
       let text: string;
       try {
@@ -147,15 +142,15 @@ export class FalClient {
           timeoutMs: this.#opts.timeoutMs,
         });
       } catch (error) {
-        throw this.#settle(req, error as FalError);
+        throw this.#guard.settle(req, error as FalError);
       }
       // fal answered: it is up, whether or not the body is what we expect.
-      this.#breakers.success(req.route, req.as.tenant);
+      this.#guard.succeeded(req.route, req.as.tenant);
       const body = parseBody(text, response.status, req.schema);
-      this.#observe(api, 'ok', seconds());
+      this.#guard.observe(api, 'ok', seconds());
       return body;
     } catch (error) {
-      if (error instanceof FalError && !error.circuitOpen) this.#observe(api, error.kind, seconds());
+      if (error instanceof FalError && !error.circuitOpen) this.#guard.observe(api, error.kind, seconds());
       throw error;
     } finally {
       slot.release();
@@ -179,7 +174,7 @@ export class FalClient {
     const headers: Record<string, string> = { accept: 'text/event-stream' };
     if (req.as.key) headers.authorization = `Key ${req.as.key.reveal()}`;
     const started = performance.now();
-    this.#admit(req.route, req.as.tenant, api);
+    this.#guard.admit(req.route, req.as.tenant, api);
     let response: Response;
     try {
       response = await this.#apis[api](req.path, {
@@ -190,12 +185,12 @@ export class FalClient {
         retry: 0,
       });
     } catch (error) {
-      const failure = await this.#failed({ ...req, method: 'GET' }, error);
-      this.#observe(api, failure.kind, (performance.now() - started) / 1000);
+      const failure = await this.#guard.failed({ ...req, method: 'GET' }, error);
+      this.#guard.observe(api, failure.kind, (performance.now() - started) / 1000);
       throw failure;
     }
-    this.#breakers.success(req.route, req.as.tenant);
-    this.#observe(api, 'ok', (performance.now() - started) / 1000);
+    this.#guard.succeeded(req.route, req.as.tenant);
+    this.#guard.observe(api, 'ok', (performance.now() - started) / 1000);
     const type = response.headers.get('content-type') ?? '';
     if (!response.body || !type.startsWith('text/event-stream')) {
       await response.body?.cancel();
@@ -213,94 +208,8 @@ export class FalClient {
     return isTrustedUploadUrl(url, this.#opts.storageUrl);
   }
 
-  /**
-   * Send bytes to a URL fal's storage handed out (a one-shot PUT, a multipart
-   * part, or a multipart `complete`). Only to fal's own hosts (or the configured
-   * storage origin): the URL came from upstream and is never trusted to point
-   * anywhere else. It carries no key: the URL itself authorizes the write.
-   */
-  async toStorage(
-    url: string,
-    send: {
-      route: 'storage.upload' | 'storage.part' | 'storage.complete';
-      method: 'PUT' | 'POST';
-      body: Readable | Buffer;
-      length: number;
-      headers: Record<string, string>;
-      /** Set when the bytes' own source failed: that error is the caller's story, not fal's. */
-      sourceError?: () => unknown;
-    },
-    as: Credential,
-    signal: AbortSignal,
-  ): Promise<SentBody> {
-    const { route } = send;
-    if (!isTrustedUploadUrl(url, this.#opts.storageUrl)) {
-      if (!Buffer.isBuffer(send.body)) send.body.destroy();
-      throw new FalError({
-        kind: 'bad_response',
-        message: "fal's storage returned an upload URL outside fal's own hosts; nothing was sent to it",
-      });
-    }
-    this.#admit(route, as.tenant, 'storage');
-    const started = performance.now();
-    let sent: SentBody;
-    try {
-      sent = await sendBody(url, send, signal);
-    } catch (error) {
-      const fromSource = send.sourceError?.();
-      if (fromSource !== undefined) {
-        this.#breakers.release(route, as.tenant);
-        throw fromSource;
-      }
-      const failure = await this.#failed({ route, as, method: send.method, signal }, error);
-      this.#observe('storage', failure.kind, (performance.now() - started) / 1000);
-      throw failure;
-    }
-    if (sent.status < 200 || sent.status >= 300) {
-      const failure = new FalError({
-        kind: sent.status >= 500 ? 'unavailable' : 'bad_response',
-        status: sent.status,
-        message: `fal storage refused the ${FAL_ROUTES[route].label.replace('storage, ', '')} (HTTP ${sent.status}${storageCode(sent.text)})`,
-      });
-      this.#settle({ route, as, method: send.method }, failure);
-      this.#observe('storage', failure.kind, (performance.now() - started) / 1000);
-      throw failure;
-    }
-    this.#breakers.success(route, as.tenant);
-    this.#observe('storage', 'ok', (performance.now() - started) / 1000);
-    return sent;
-  }
-
-  #admit(route: FalRoute, tenant: string, api: FalApi): void {
-    try {
-      this.#breakers.before(route, tenant);
-    } catch (error) {
-      this.#observe(api, 'circuit_open', 0);
-      throw error;
-    }
-  }
-
-  /** Turn a failed call into a FalError, and tell the circuits what it says about fal. */
-  async #failed(
-    req: Pick<FalRequest<unknown>, 'route' | 'as' | 'method' | 'signal'>,
-    error: unknown,
-  ): Promise<FalError> {
-    return this.#settle(req, await toFalError(error, req.method !== 'GET', req.signal));
-  }
-
-  #settle(req: Pick<FalRequest<unknown>, 'route' | 'as' | 'signal' | 'method'>, failure: FalError): FalError {
-    const error = req.as.key ? failure.without(revealAll([req.as.key])) : failure;
-    if (error.status === 401 && req.as.key && !FAL_ROUTES[req.route].adminOnly) {
-      this.#opts.onKeyRefused?.(req.as.tenant);
-    }
-    if (!req.signal?.aborted && isFalHealthEvidence(req.route, error)) {
-      this.#breakers.failure(req.route, req.as.tenant);
-    } else if (error.kind === 'unavailable' || error.kind === 'busy' || error.kind === 'too_large') {
-      this.#breakers.release(req.route, req.as.tenant);
-    } else {
-      // fal answered (a 4xx, a model's error): it is up.
-      this.#breakers.success(req.route, req.as.tenant);
-    }
-    return error;
+  /** Send bytes to a URL fal's storage handed out (storage-sender.ts): fal's hosts only, no key. */
+  toStorage(url: string, send: StorageSend, as: Credential, signal: AbortSignal): Promise<SentBody> {
+    return sendToStorage(this.#guard, this.#opts.storageUrl, url, send, as, signal);
   }
 }
