@@ -7,6 +7,7 @@ import { IdempotencyKeys } from './jobs/idempotency.js';
 import { JobService } from './jobs/job-service.js';
 import { JobStore } from './jobs/job-store.js';
 import { PayloadDeleter } from './jobs/payloads.js';
+import { PendingUploads } from './jobs/pending-uploads.js';
 import { SpendConfirmations } from './jobs/spend-confirmations.js';
 import { WebhookTokens } from './jobs/webhook-tokens.js';
 import { AuthFailures } from './limits/auth-failures.js';
@@ -17,11 +18,13 @@ import type { Logger } from './log.js';
 import { PreviewMaker } from './media/previews.js';
 import { registerGauges } from './metrics/gauges.js';
 import { Metrics } from './metrics/metrics.js';
-import type { FetchPolicy } from './net/safe-fetch.js';
+import { type FetchPolicy, probePublicUrl } from './net/safe-fetch.js';
 import { ModelSchemaService } from './registry/model-schemas.js';
 import { PricingService } from './registry/pricing.js';
 import { ModelRegistry } from './registry/registry.js';
 import { SharedCatalogue } from './registry/shared-catalogue.js';
+import type { Presenter } from './runs/present.js';
+import { RunService } from './runs/run-service.js';
 import { MemoryStore } from './store/memory-store.js';
 import type { SharedStore } from './store/store.js';
 import { FalWebhookKeys } from './webhooks/fal-keys.js';
@@ -32,11 +35,15 @@ export interface Services {
   schemas: ModelSchemaService;
   pricing: PricingService;
   jobs: JobService;
+  /** Every model run: plan, submit, wait, hand off, present. */
+  runs: RunService;
   payloads: PayloadDeleter;
   /** Uploads running at once, per tenant and in all. */
   uploads: ConcurrencyLimiter;
   /** How upload_file fetches caller URLs. */
   fetchPolicy: FetchPolicy;
+  /** Upload slots handed out (upload_file with file_name) whose files may not be there yet. */
+  pendingUploads: PendingUploads;
   /** Spend confirmations (MRTR requestState): minted, checked, used once. */
   confirmations: SpendConfirmations;
   /** Inline previews of result images. */
@@ -80,12 +87,22 @@ export interface ServiceDeps {
   store?: SharedStore | undefined;
   /** The clock circuits cool down by; tests pass a manual one. */
   now?: (() => number) | undefined;
+  /** How tools show their finished jobs beyond the common view, by tool name (from the tool table). */
+  presenters?: ReadonlyMap<string, Presenter> | undefined;
 }
 
 const MiB = 1024 * 1024;
 
 /** Build every long-lived part of the server once, from the configuration. */
-export function createServices({ config, logger, fetch, fetchClientMetadata, now, ...deps }: ServiceDeps): {
+export function createServices({
+  config,
+  logger,
+  fetch,
+  fetchClientMetadata,
+  now,
+  presenters,
+  ...deps
+}: ServiceDeps): {
   services: Services;
   edge: EdgeServices;
 } {
@@ -131,8 +148,15 @@ export function createServices({ config, logger, fetch, fetchClientMetadata, now
   const jobStore = new JobStore(store, {
     outcomes: store.shared ? store : new MemoryStore(Date.now, 50_000, 32 * MiB),
   });
+  const fetchPolicy = {
+    maxBytes: config.uploadMaxBytes,
+    timeoutMs: config.fetchTimeoutMs,
+    allowHosts: config.fetchAllowHosts,
+  };
+  const pendingUploads = new PendingUploads(store, (url, signal) => probePublicUrl(url, fetchPolicy, signal));
   const jobs = new JobService({
     fal,
+    pendingUploads,
     registry,
     schemas,
     store: jobStore,
@@ -151,21 +175,29 @@ export function createServices({ config, logger, fetch, fetchClientMetadata, now
     waits: new ConcurrencyLimiter(config.maxConcurrentJobsPerTenant),
   });
   registerGauges(metrics, { registry, fal, store });
+  const pricing = new PricingService(fal, (hit) => metrics.cache('pricing', hit));
+  const confirmations = new SpendConfirmations(config.tasksSecrets, store);
+  const previews = new PreviewMaker({ allowHosts: config.fetchAllowHosts, logger });
   const services: Services = {
     registry,
     schemas,
-    pricing: new PricingService(fal, (hit) => metrics.cache('pricing', hit)),
+    pricing,
     jobs,
+    runs: new RunService({
+      jobs,
+      confirmations,
+      previews,
+      plan: { registry, schemas, pricing },
+      allowHosts: config.fetchAllowHosts,
+      presenters,
+    }),
     payloads: new PayloadDeleter({ fal, store: jobStore }),
     // Uploads stream through; these bound how many run at once, per key and in all.
     uploads: new ConcurrencyLimiter(4, 16),
-    fetchPolicy: {
-      maxBytes: config.uploadMaxBytes,
-      timeoutMs: config.fetchTimeoutMs,
-      allowHosts: config.fetchAllowHosts,
-    },
-    confirmations: new SpendConfirmations(config.tasksSecrets, store),
-    previews: new PreviewMaker({ allowHosts: config.fetchAllowHosts, logger }),
+    fetchPolicy,
+    pendingUploads,
+    confirmations,
+    previews,
     fal,
     logger,
     metrics,

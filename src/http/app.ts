@@ -42,7 +42,9 @@ export interface BuiltApp {
 /** The HTTP edge over the services: reading top to bottom gives the request flow. */
 export function createApp(deps: AppDeps): BuiltApp {
   const { config, logger } = deps;
-  const { services, edge } = createServices(deps);
+  // Each tool's way of showing its finished jobs, so check_job and tasks/get show them the same way.
+  const presenters = new Map(ALL_TOOLS.flatMap((t) => (t.present ? [[t.name, t.present] as const] : [])));
+  const { services, edge } = createServices({ ...deps, presenters });
   const { registry, fal, jobs, metrics } = services;
   const { store, failures, oauth } = edge;
   const table = buildToolTable(ALL_TOOLS, services);

@@ -13,6 +13,8 @@ export const MediaFileSchema = v.object({
   width: v.optional(v.number()),
   height: v.optional(v.number()),
   file_size: v.optional(v.number()),
+  /** Seconds of a video or audio file, when fal says. */
+  duration: v.optional(v.number()),
 });
 export type MediaFile = v.InferOutput<typeof MediaFileSchema>;
 
@@ -34,12 +36,25 @@ export const OutcomeSchema = v.object({
 });
 export type Outcome = v.InferOutput<typeof OutcomeSchema>;
 
+/** What the caller asked of a media run, checked against what comes back. */
+export const AskedSchema = v.object({
+  aspect_ratio: v.optional(v.string()),
+  width: v.optional(v.number()),
+  height: v.optional(v.number()),
+  num_images: v.optional(v.number()),
+  duration: v.optional(v.number()),
+});
+export type Asked = v.InferOutput<typeof AskedSchema>;
+
 export const JobRecordSchema = v.object({
   requestId: v.string(),
   model: v.string(),
   submittedAt: v.number(),
   /** Set when an idempotency key created this job. */
   idempotencyKey: v.optional(v.string()),
+  /** The tool that started it: check_job, tasks/get and webhooks present the result as that tool does. */
+  tool: v.optional(v.string()),
+  asked: v.optional(AskedSchema),
   outcome: v.optional(OutcomeSchema),
 });
 export type JobRecord = v.InferOutput<typeof JobRecordSchema>;

@@ -107,6 +107,7 @@ export function mapOutput(output: Record<string, unknown>): MappedOutput {
     if (typeof info.width === 'number') file.width = info.width;
     if (typeof info.height === 'number') file.height = info.height;
     if (typeof info.file_size === 'number') file.file_size = info.file_size;
+    if (typeof info.duration === 'number') file.duration = info.duration;
     media.push(file);
   };
 
@@ -154,7 +155,14 @@ export function mapOutput(output: Record<string, unknown>): MappedOutput {
     return value;
   };
 
-  return { output: walk(output, '', 0) as Record<string, unknown>, media, omittedDataUris: omitted };
+  const mapped = walk(output, '', 0) as Record<string, unknown>;
+  // Some models state a single clip's length beside it rather than on the file.
+  const timed = media.filter((m) => m.kind === 'video' || m.kind === 'audio');
+  const stated = [output.duration, output.duration_seconds].find((d) => typeof d === 'number');
+  if (timed.length === 1 && timed[0] && timed[0].duration === undefined && typeof stated === 'number') {
+    timed[0].duration = stated;
+  }
+  return { output: mapped, media, omittedDataUris: omitted };
 }
 
 function size(bytes: number): string {
@@ -168,6 +176,7 @@ export function mediaLine(file: MediaFile): string {
   const facts = [
     file.mime_type,
     file.width && file.height ? `${file.width}×${file.height}` : undefined,
+    file.duration !== undefined ? `${Math.round(file.duration * 10) / 10} s` : undefined,
     file.file_size ? size(file.file_size) : undefined,
   ].filter(Boolean);
   return `- ${file.field}: ${file.url}${facts.length ? ` (${facts.join(', ')})` : ''}`;

@@ -12,8 +12,9 @@ import type { ModelRegistry } from '../registry/registry.js';
 import { resolveModel } from '../registry/resolve.js';
 import { assertFalCanFetch } from './fal-urls.js';
 import type { IdempotencyKeys, Reservation } from './idempotency.js';
-import type { JobRecord } from './job-record.js';
+import type { Asked, JobRecord } from './job-record.js';
 import type { JobStore } from './job-store.js';
+import type { PendingUploads } from './pending-uploads.js';
 import { checkSpend } from './spend-guard.js';
 import { validateInput } from './validate-input.js';
 import type { WebhookTokens } from './webhook-tokens.js';
@@ -31,6 +32,9 @@ export interface SubmitRequest {
   idempotencyKey?: string | undefined;
   /** When the caller stops waiting (epoch ms): fal asking to retry later than that fails the call at once. */
   deadline?: number | undefined;
+  /** The tool submitting, and what the caller asked of the result: kept on the job record. */
+  tool?: string | undefined;
+  asked?: Asked | undefined;
 }
 
 export interface Submission {
@@ -56,6 +60,8 @@ export interface SubmitterDeps {
   webhooks: WebhookTokens | undefined;
   /** FETCH_ALLOW_HOSTS: `host:port` pairs fal may be sent to although they look private (development). */
   allowHosts?: readonly string[] | undefined;
+  /** Upload slots handed out and maybe not filled yet: a run using one waits for the file. */
+  pendingUploads?: PendingUploads | undefined;
 }
 
 /**
@@ -77,6 +83,8 @@ export class Submitter {
       { ...req.input, ...(req.webhookUrl ? { webhook_url: req.webhookUrl } : {}) },
       this.deps.allowHosts,
     );
+    // A file the caller has not uploaded yet would fail at fal after billing.
+    await this.deps.pendingUploads?.assertUploaded(req.input, signal);
     const catalogue = await this.deps.registry.catalogue();
     const resolved = resolveModel(catalogue, req.model);
     const model = assertEndpointId(resolved.id);
@@ -180,6 +188,8 @@ export class Submitter {
       model,
       submittedAt: Date.now(),
       ...(req.idempotencyKey ? { idempotencyKey: req.idempotencyKey } : {}),
+      ...(req.tool ? { tool: req.tool } : {}),
+      ...(req.asked ? { asked: req.asked } : {}),
     };
     await this.deps.store.remember(caller.tenant, record, { indexOwner: ours !== undefined });
     if (reservation && !(await this.deps.keys.complete(reservation, record, fingerprint))) {

@@ -1,9 +1,11 @@
 import type { ToolAnnotations } from '@modelcontextprotocol/server';
 import type * as v from 'valibot';
 import type { Caller, KeyedCaller } from '../auth/caller.js';
+import type { ToolOutput } from '../lib/tool-output.js';
 import type { Logger } from '../log.js';
+import type { Interaction } from '../runs/confirm.js';
+import type { Presenter } from '../runs/present.js';
 import type { Services } from '../services.js';
-import type { ToolOutput } from './results.js';
 
 /** What a handler gets besides its arguments and caller. */
 export interface ToolContext {
@@ -20,13 +22,7 @@ export interface ToolContext {
   call: { tool: string; args: unknown };
 }
 
-export interface ToolInteraction {
-  /** The request declared elicitation (2026-07-28 era): an input-required result can ask the user. */
-  canElicit: boolean;
-  /** A retried request's answers to what was asked, and the state echoed back (untrusted input). */
-  inputResponses?: Record<string, unknown> | undefined;
-  requestState?: string | undefined;
-}
+export type ToolInteraction = Interaction;
 
 export type ToolGroup = 'discovery' | 'execution' | 'media';
 
@@ -59,6 +55,8 @@ export interface ToolDefinition<
   showsMedia?: true;
   /** Names agents guess for an argument, read as it (`query` → `search`); listed in docs, not in tools/list. */
   synonyms?: Readonly<Record<string, string>>;
+  /** How this tool shows a finished job beyond the common view, wherever it is read (check_job, tasks/get). */
+  present?: Presenter;
   handler(
     args: v.InferOutput<I>,
     caller: CallerFor<N>,

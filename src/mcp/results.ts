@@ -1,20 +1,5 @@
 import type { CallToolResult } from '@modelcontextprotocol/server';
-
-export interface MediaLink {
-  url: string;
-  name: string;
-  mimeType?: string | undefined;
-  description?: string | undefined;
-}
-
-/** What a tool handler returns: data first, a compact text mirror, media as links. */
-export interface ToolOutput<T> {
-  structured: T;
-  text: string;
-  links?: readonly MediaLink[];
-  /** Inline images (previews) for a vision model to look at, after the text. */
-  images?: readonly { data: string; mimeType: string }[];
-}
+import type { ToolOutput } from '../lib/tool-output.js';
 
 export function toCallToolResult<T>(output: ToolOutput<T>): CallToolResult {
   const content: CallToolResult['content'] = [{ type: 'text', text: output.text }];
@@ -35,15 +20,4 @@ export function toCallToolResult<T>(output: ToolOutput<T>): CallToolResult {
 
 export function errorResult(text: string): CallToolResult {
   return { content: [{ type: 'text', text }], isError: true };
-}
-
-/**
- * Thrown by a handler that needs the user's input first (MRTR, 2026-07-28): the
- * tool runner answers with the input-required result instead of a tool result.
- */
-export class InputNeeded extends Error {
-  override name = 'InputNeeded';
-  constructor(readonly result: CallToolResult) {
-    super('input required');
-  }
 }

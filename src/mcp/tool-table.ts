@@ -5,6 +5,7 @@ import type {
   ToolAnnotations,
 } from '@modelcontextprotocol/server';
 import { ANONYMOUS, type Caller, isCaller } from '../auth/caller.js';
+import { InputNeeded, type JobHandle } from '../lib/tool-output.js';
 import { type Logger, scrub } from '../log.js';
 import { MEDIA_VIEW_TOOL_META } from '../resources/media-view.js';
 import type { Services } from '../services.js';
@@ -14,7 +15,7 @@ import { adminKeyRefusal, describeError, keyRefusal } from './errors.js';
 import { acceptingGuesses } from './guesses.js';
 import { interactionOf } from './interaction.js';
 import { precomputedSchema, SDK_SCHEMA_TARGET } from './json-schema.js';
-import { errorResult, InputNeeded, toCallToolResult } from './results.js';
+import { errorResult, toCallToolResult } from './results.js';
 import type { ToolSelection } from './toolsets.js';
 
 /** One registered tool, ready to hand to McpServer.registerTool without further work. */
@@ -34,6 +35,8 @@ export interface ToolEntry {
   /** A run that may outlast its wait: may become an MCP task for clients that ask for them. */
   taskable: boolean;
   callback: (args: unknown, ctx: ServerContext) => Promise<CallToolResult>;
+  /** The call, and the job it handed back still pending (which a Tasks client gets as a task). */
+  invoke: (args: unknown, ctx: ServerContext) => Promise<{ result: CallToolResult; handoff?: JobHandle }>;
 }
 
 /** Per-request facts the HTTP layer passes through the SDK's authInfo.extra. */
@@ -80,7 +83,8 @@ export function buildToolTable(tools: readonly AnyTool[], services: Services): r
       },
       outputJsonSchema: outputSchema['~standard'].jsonSchema.output(SDK_SCHEMA_TARGET),
       taskable: tool.longRunning === true,
-      callback: (args, ctx) => runTool(tool, args, ctx, services),
+      callback: async (args, ctx) => (await runTool(tool, args, ctx, services)).result,
+      invoke: (args, ctx) => runTool(tool, args, ctx, services),
     };
   });
 }
@@ -97,7 +101,7 @@ async function runTool(
   args: unknown,
   ctx: ServerContext,
   services: Services,
-): Promise<CallToolResult> {
+): Promise<{ result: CallToolResult; handoff?: JobHandle }> {
   const { caller, requestId, log } = requestExtraOf(ctx);
   const logger = (log ?? services.logger).withSecrets([caller.key]).child({
     requestId,
@@ -129,25 +133,23 @@ async function runTool(
   try {
     const missing = keyRefusal(tool, caller);
     if (missing) throw missing;
-    const result = toCallToolResult(
-      await tool.handler(args, caller, toolCtx).catch((error) => {
-        throw adminKeyRefusal(tool, error);
-      }),
-    );
+    const output = await tool.handler(args, caller, toolCtx).catch((error) => {
+      throw adminKeyRefusal(tool, error);
+    });
     logger.info('tool call', { ok: true, ms: Math.round(performance.now() - started) });
     services.metrics.tool(tool.name, 'ok', (performance.now() - started) / 1000);
-    return result;
+    return { result: toCallToolResult(output), ...(output.handoff ? { handoff: output.handoff } : {}) };
   } catch (error) {
     if (error instanceof InputNeeded) {
       logger.info('tool call needs input', { ms: Math.round(performance.now() - started) });
-      return error.result;
+      return { result: error.result };
     }
     const report = describeError(error, requestId);
     services.metrics.tool(tool.name, 'error', (performance.now() - started) / 1000);
     const fields = { ok: false, ms: Math.round(performance.now() - started), error };
     if (report.internal) logger.error('tool call failed', fields);
     else logger.info('tool call refused', fields);
-    return errorResult(withoutKey(report.text, caller));
+    return { result: errorResult(withoutKey(report.text, caller)) };
   }
 }
 

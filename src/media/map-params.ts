@@ -1,10 +1,11 @@
 import { isObject, type JsonObject } from '../lib/is-object.js';
 
 /**
- * Friendly task parameters → one model's real input schema. Models name the same
+ * Friendly media parameters → one model's real input schema. Models name the same
  * idea differently (`image_url` vs `image_urls`, `duration` as "5" vs 5 vs
  * `music_length_ms`); each friendly key lists where it may go and how to convert.
- * Anything the model cannot take is dropped with a note, never sent blind.
+ * What the model cannot take as asked (no such input, only a nearest value) is
+ * reported as unmet, never sent blind: the run planner refuses or says so.
  */
 
 type Convert = (value: unknown, prop: JsonObject) => unknown;
@@ -15,13 +16,13 @@ interface Route {
   convert?: Convert;
 }
 
-function ratioOf(value: unknown): number | undefined {
+export function ratioOf(value: unknown): number | undefined {
   const m = /^(\d+(?:\.\d+)?)\s*[:x/]\s*(\d+(?:\.\d+)?)$/.exec(String(value));
   if (!m?.[1] || !m[2]) return undefined;
   return Number(m[1]) / Number(m[2]);
 }
 
-const PRESET_RATIOS: Record<string, number> = {
+export const PRESET_RATIOS: Record<string, number> = {
   square_hd: 1,
   square: 1,
   portrait_4_3: 3 / 4,
@@ -35,7 +36,7 @@ function numberIn(text: unknown): number | undefined {
   return m?.[1] ? Number(m[1]) : undefined;
 }
 
-function enumValues(prop: JsonObject): unknown[] | undefined {
+export function enumValues(prop: JsonObject): unknown[] | undefined {
   if (Array.isArray(prop.enum)) return prop.enum;
   const variants = Array.isArray(prop.anyOf) ? prop.anyOf.filter(isObject) : [];
   return variants.find((v) => Array.isArray(v.enum))?.enum as unknown[] | undefined;
@@ -156,14 +157,62 @@ function setAt(target: Record<string, unknown>, path: string, value: unknown): v
   node[parts.at(-1) as string] = value;
 }
 
+/** A value the caller set that this model cannot take as asked. */
+export interface Unmet {
+  /** The friendly key (`duration`, `voice`, …) and the caller's value. */
+  key: string;
+  value: unknown;
+  /** `absent`: no input for it; `value`: the input exists but not this value; `nearest`: only a nearest value. */
+  kind: 'absent' | 'value' | 'nearest';
+  /** Where it went and as what (`nearest`), or what the input allows (`value`, `nearest`). */
+  sentAs?: { name: string; value: unknown };
+  allowed?: string;
+}
+
 export interface MappedInput {
   input: Record<string, unknown>;
+  /** Conversions that keep the caller's meaning (5 → "5", seconds → ms), said once. */
   notes: string[];
+  unmet: Unmet[];
+}
+
+/** A short account of what an input allows: its enum, or its range. */
+export function allowedOf(prop: JsonObject): string | undefined {
+  const options = enumValues(prop);
+  if (options) {
+    const shown = options.slice(0, 12).map((o) => JSON.stringify(o));
+    return `one of ${shown.join(', ')}${options.length > 12 ? `, … (${options.length})` : ''}`;
+  }
+  const { minimum: min, maximum: max } = prop;
+  if (typeof min === 'number' && typeof max === 'number') return `${min} to ${max}`;
+  if (typeof max === 'number') return `at most ${max}`;
+  if (typeof min === 'number') return `at least ${min}`;
+  return undefined;
+}
+
+/** Whether a converted value means what the caller asked (a change of form, not of value). */
+function sameMeaning(value: unknown, converted: unknown, target: string): boolean {
+  if (JSON.stringify(converted) === JSON.stringify(value)) return true;
+  if (Array.isArray(converted)) return converted.length === 1 && sameMeaning(value, converted[0], target);
+  if (typeof value === 'string' && typeof converted === 'string') {
+    if (value.toLowerCase() === converted.toLowerCase() || (value === 'jpg' && converted === 'jpeg'))
+      return true;
+    const asked = ratioOf(value);
+    const got = ratioOf(converted) ?? PRESET_RATIOS[converted];
+    return asked !== undefined && got !== undefined && Math.abs(asked / got - 1) < 0.01;
+  }
+  if (typeof value === 'number') {
+    const factor = target === 'music_length_ms' ? 1000 : 1;
+    const n = typeof converted === 'number' ? converted : Number(converted);
+    return Number.isFinite(n) && Math.abs(n - value * factor) < 1e-9 * Math.max(1, Math.abs(n));
+  }
+  return false;
 }
 
 /**
- * `given` are the caller's values (dropped ones are noted); `defaults` are the
- * tool's own (dropped silently when the model has no such input).
+ * `given` are the caller's values: a change of form is noted, anything not taken
+ * as asked is `unmet` (sent as the nearest value, or not at all). `defaults` are
+ * the tool's own (dropped silently when the model has no such input).
  */
 export function mapParams(
   model: string,
@@ -173,26 +222,85 @@ export function mapParams(
 ): MappedInput {
   const input: Record<string, unknown> = {};
   const notes: string[] = [];
+  const unmet: Unmet[] = [];
   const apply = (key: string, value: unknown, fromCaller: boolean) => {
     if (value === undefined) return;
     const route = ROUTES[key] ?? { to: [key] };
+    let refusedBy: { name: string; prop: JsonObject } | undefined;
     for (const name of route.to) {
       const prop = propAt(schema, name);
       if (!prop) continue;
       const convert = TARGET_CONVERT[name] ?? route.convert ?? fitToSchema;
       const converted = convert(value, prop);
-      if (converted === undefined) continue;
-      setAt(input, name, converted);
-      if (fromCaller && JSON.stringify(converted) !== JSON.stringify(value) && !Array.isArray(converted)) {
-        notes.push(
-          `${key} ${JSON.stringify(value)} was sent to ${model} as ${name}=${JSON.stringify(converted)}.`,
-        );
+      if (converted === undefined) {
+        refusedBy ??= { name, prop };
+        continue;
       }
+      setAt(input, name, converted);
+      if (!fromCaller || JSON.stringify(converted) === JSON.stringify(value)) return;
+      if (sameMeaning(value, converted, name)) {
+        if (!Array.isArray(converted)) {
+          notes.push(
+            `${key} ${JSON.stringify(value)} was sent to ${model} as ${name}=${JSON.stringify(converted)}.`,
+          );
+        }
+        return;
+      }
+      const allowed = allowedOf(prop);
+      unmet.push({
+        key,
+        value,
+        kind: 'nearest',
+        sentAs: { name, value: converted },
+        ...(allowed ? { allowed } : {}),
+      });
       return;
     }
-    if (fromCaller) notes.push(`${model} has no input for ${key}; it was left out.`);
+    if (!fromCaller) return;
+    const allowed = refusedBy ? allowedOf(refusedBy.prop) : undefined;
+    unmet.push({
+      key,
+      value,
+      kind: refusedBy ? 'value' : 'absent',
+      ...(refusedBy ? { sentAs: { name: refusedBy.name, value: undefined } } : {}),
+      ...(allowed ? { allowed } : {}),
+    });
   };
   for (const [key, value] of Object.entries(defaults)) if (!(key in given)) apply(key, value, false);
   for (const [key, value] of Object.entries(given)) apply(key, value, true);
-  return { input, notes };
+  fillRequired(model, schema, given, { input, notes, unmet });
+  return { input, notes, unmet };
+}
+
+/** Required inputs a tool can fill from what the caller gave: a music model's `tags` from the prompt. */
+const FILL_FROM: Record<string, string> = {
+  tags: 'prompt',
+  genres: 'prompt',
+  style: 'prompt',
+  caption: 'prompt',
+};
+
+function fillRequired(
+  model: string,
+  schema: JsonObject,
+  given: Record<string, unknown>,
+  mapped: MappedInput,
+) {
+  const required = Array.isArray(schema.required) ? schema.required.map(String) : [];
+  for (const name of required) {
+    const from = FILL_FROM[name];
+    const value = from ? given[from] : undefined;
+    if (mapped.input[name] !== undefined || typeof value !== 'string') continue;
+    if (propAt(schema, name)?.type !== 'string') continue;
+    mapped.input[name] = value;
+    mapped.notes.push(`${model} requires ${name}: it was filled from your ${from}.`);
+    const i = mapped.unmet.findIndex((u) => u.key === from && u.kind === 'absent');
+    if (i >= 0) mapped.unmet.splice(i, 1);
+  }
+}
+
+/** Required inputs the mapped input still lacks: the tool has nothing to fill them with. */
+export function missingRequired(schema: JsonObject, input: Record<string, unknown>): string[] {
+  const required = Array.isArray(schema.required) ? schema.required.map(String) : [];
+  return required.filter((name) => input[name] === undefined && !('default' in (propAt(schema, name) ?? {})));
 }

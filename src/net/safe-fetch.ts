@@ -133,10 +133,33 @@ function toUserError(error: Error): UserError {
   return new UserError(`Could not fetch the URL (${error.message}).`);
 }
 
+/**
+ * Whether a public URL has a file behind it, by one HEAD request under the same
+ * rules as a download (address checks, time limit); redirects are not followed.
+ */
+export async function probePublicUrl(
+  raw: string,
+  policy: FetchPolicy,
+  signal?: AbortSignal,
+): Promise<boolean> {
+  const due = deadline(policy.timeoutMs, signal);
+  try {
+    const response = await requestOnce(new URL(raw), policy, due.signal, 'HEAD');
+    if ('res' in response) response.res.resume();
+    return 'res' in response;
+  } catch (error) {
+    if (error instanceof UserError && / HTTP (403|404|410)\b/.test(error.message)) return false;
+    throw error;
+  } finally {
+    due.clear();
+  }
+}
+
 function requestOnce(
   url: URL,
   policy: FetchPolicy,
   signal: AbortSignal,
+  method: 'GET' | 'HEAD' = 'GET',
 ): Promise<
   | { res: IncomingMessage; contentType: string | undefined; declaredBytes: number | undefined }
   | { redirect: string }
@@ -162,7 +185,7 @@ function requestOnce(
   return new Promise((resolve, reject) => {
     const req = client.request(
       url,
-      { method: 'GET', lookup, signal, headers: { 'user-agent': 'fal-mcp-server upload' } },
+      { method, lookup, signal, headers: { 'user-agent': 'fal-mcp-server upload' } },
       (res) => {
         const status = res.statusCode ?? 0;
         if (status >= 300 && status < 400 && res.headers.location) {

@@ -16,6 +16,8 @@ interface SearchIndex {
   postings: Map<string, Posting[]>;
   /** Vocabulary bucketed by length, for prefix and typo lookups. */
   byLength: Map<number, string[]>;
+  /** Every hyphenated family name ("ace-step", "flux-pro"): written in a query, it names that product. */
+  products: Set<string>;
   vocabulary: string[];
   /** What each query word expanded to (prefixes, synonyms, typos): agents reuse few words. */
   expansions: Map<string, Map<string, number>>;
@@ -71,10 +73,14 @@ function buildIndex(catalogue: Catalogue): SearchIndex {
     else byLength.set(token.length, [token]);
   }
   const n = docs.length;
+  const products = new Set(
+    docs.map((m) => (m.id.split('/')[1] ?? '').toLowerCase()).filter((f) => f.includes('-')),
+  );
   return {
     docs,
     postings,
     byLength,
+    products,
     vocabulary,
     expansions: new Map(),
     scratch: { wordBest: new Float64Array(n), total: new Float64Array(n), matched: new Uint32Array(n) },
@@ -191,8 +197,12 @@ export function searchCatalogueCounted(
   words.forEach((word, bit) => {
     const wordTouched: number[] = [];
     for (const [token, quality] of expand(index, word)) {
-      for (const p of index.postings.get(token) ?? []) {
-        const s = quality * p.weight;
+      const postings = index.postings.get(token) ?? [];
+      // A rare word ("ghiblify") says more than a common one ("style", in every LoRA's name).
+      const rarity =
+        1 + Math.log(index.docs.length / Math.max(1, postings.length)) / Math.log(index.docs.length + 1);
+      for (const p of postings) {
+        const s = quality * p.weight * rarity;
         const best = wordBest[p.doc] as number;
         if (best === 0) wordTouched.push(p.doc);
         if (s > best) wordBest[p.doc] = s;
@@ -207,6 +217,9 @@ export function searchCatalogueCounted(
   });
 
   const phrase = query.text.trim().toLowerCase();
+  // A product named in the query ("ace-step") matches that product only, never a model that
+  // merely shares one of its words ("step" in flux/schnell's "1 to 4 steps").
+  const named = (phrase.match(/[a-z0-9]+(?:-[a-z0-9]+)+/g) ?? []).filter((t) => index.products.has(t));
   const ranked: Ranked[] = [];
   for (const doc of touched) {
     const score = total[doc] as number;
@@ -216,11 +229,13 @@ export function searchCatalogueCounted(
     const model = index.docs[doc] as FalModel;
     if (inCategory && !inCategory(model.category)) continue;
     if (activeOnly && model.status === 'deprecated') continue;
+    if (named.length > 0 && !named.includes(model.id.split('/')[1]?.toLowerCase() ?? '')) continue;
     const coverage = bitCount(mask) / words.length;
     let rank = score * coverage * coverage;
     if (phrase.length > 2 && (model.name.toLowerCase().includes(phrase) || model.id.includes(phrase)))
       rank *= 1.5;
     if (intents.has(model.category)) rank *= 1.3;
+    if (namesModel(words, model)) rank *= 1.5;
     if (model.highlighted) rank *= 1.2;
     ranked.push({ model, score: Math.round(rank * 1000) / 1000, mask });
   }
@@ -238,4 +253,14 @@ function bitCount(mask: number): number {
   let n = 0;
   for (let m = mask; m !== 0; m &= m - 1) n++;
   return n;
+}
+
+/**
+ * A query word that is most of a model's own name ("ghibli" for fal-ai/ghiblify): the
+ * caller named that model, which outranks words that only hit a variant's suffix
+ * ("style" in a LoRA gallery's hdr-style).
+ */
+function namesModel(words: readonly string[], model: FalModel): boolean {
+  const family = (model.id.split('/')[1] ?? '').toLowerCase().replace(/[-_.]/g, '');
+  return words.some((w) => w.length >= 4 && family.startsWith(w) && w.length / family.length >= 0.6);
 }

@@ -1,7 +1,8 @@
 import * as v from 'valibot';
 import { READS } from '../mcp/annotations.js';
 import { defineTool } from '../mcp/define-tool.js';
-import { JobOutput, JobParams, jobToolOutputWithPreviews } from './job-output.js';
+import { JobOutput } from '../runs/present.js';
+import { JobParams } from './job-params.js';
 import { ModelNameParam } from './params.js';
 
 export const checkJobTool = defineTool({
@@ -18,7 +19,7 @@ export const checkJobTool = defineTool({
     wait_seconds: v.optional(
       v.pipe(v.number(), v.minValue(0), v.description('Wait this long for completion (default 0).')),
     ),
-    logs: v.optional(v.boolean(), false),
+    logs: v.optional(v.pipe(v.boolean(), v.description("The model's log lines.")), false),
     preview: JobParams.preview,
   }),
   output: JobOutput,
@@ -35,11 +36,10 @@ export const checkJobTool = defineTool({
       signal,
       progress: (step, message) => progress(step, undefined, message),
     });
-    return jobToolOutputWithPreviews(
-      view,
-      { waitedSeconds: waitSeconds, preview: args.preview },
-      caller,
-      ctx,
-    );
+    return services.runs.present(view, record, caller, {
+      waitedSeconds: waitSeconds,
+      preview: args.preview,
+      signal,
+    });
   },
 });

@@ -1,7 +1,7 @@
 import * as v from 'valibot';
 import { DELETES } from '../mcp/annotations.js';
 import { defineTool } from '../mcp/define-tool.js';
-import { JobParams } from './job-output.js';
+import { JobParams } from './job-params.js';
 
 export const deletePayloadsTool = defineTool({
   name: 'delete_payloads',

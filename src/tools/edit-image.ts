@@ -1,51 +1,54 @@
 import * as v from 'valibot';
 import { UserError } from '../errors.js';
-import { RUNS_MODEL } from '../mcp/annotations.js';
-import { defineTool } from '../mcp/define-tool.js';
 import { serverChecked } from '../mcp/json-schema.js';
-import type { TaskMode } from '../media/choose-model.js';
-import { JobOutput, JobParams } from './job-output.js';
-import { PROMPT_MAX, TaskParams, TaskRunFields } from './media-params.js';
-
-import { runOptions, runTask } from './run-task.js';
+import type { MediaMode } from '../runs/plan-media.js';
+import { defineRunTool } from './define-run-tool.js';
+import { JobParams } from './job-params.js';
+import { MediaParams, MediaRunFields, PROMPT_MAX } from './media-params.js';
 
 const I2I = ['image-to-image'] as const;
-const MODES: Record<string, TaskMode> = {
+const MODES: Record<string, MediaMode> = {
   edit: {
     label: 'instruction-based image editing',
     categories: I2I,
     defaultModel: 'fal-ai/flux-pro/kontext',
     keywords: 'edit image instruction kontext',
+    needs: ['image_url', 'prompt'],
   },
   inpaint: {
     label: 'inpainting',
     categories: I2I,
     defaultModel: 'fal-ai/flux-pro/v1/fill',
     keywords: 'inpainting fill mask',
+    needs: ['image_url', 'mask_url', 'prompt'],
   },
   remove_background: {
     label: 'background removal',
     categories: I2I,
     defaultModel: 'fal-ai/bria/background/remove',
     keywords: 'remove background',
+    needs: ['image_url'],
   },
   upscale: {
     label: 'image upscaling',
     categories: I2I,
     defaultModel: 'fal-ai/clarity-upscaler',
     keywords: 'upscale image',
+    needs: ['image_url'],
   },
   outpaint: {
     label: 'outpainting / reframing',
     categories: I2I,
     defaultModel: 'fal-ai/image-editing/reframe',
     keywords: 'reframe outpaint expand',
+    needs: ['image_url', 'aspect_ratio'],
   },
   compose: {
     label: 'multi-image composition',
     categories: I2I,
     defaultModel: 'fal-ai/flux-pro/kontext/multi',
     keywords: 'multi image edit compose',
+    needs: ['image_urls', 'prompt'],
   },
 };
 
@@ -77,18 +80,20 @@ const POSITIONS = [
   'bottom-right',
 ] as const;
 
-export const editImageTool = defineTool({
+export const editImageTool = defineRunTool({
   name: 'edit_image',
   title: 'Edit an image',
-  group: 'media',
   description:
     'Edit an existing image (image_url) by operation: "edit" by instruction (prompt), "inpaint" the white area ' +
     'of mask_url, "remove_background", "upscale" (scale 2 or 4), "outpaint" to aspect_ratio or a social ' +
     'format, "compose" (place overlay_url, e.g. a logo, at a position; ' +
     'generative, not pixel-exact). Use generate_image to create images, run_model for other models. Needs a fal key.',
   input: v.object({
-    operation: v.picklist(['edit', 'inpaint', 'remove_background', 'upscale', 'outpaint', 'compose']),
-    image_url: v.pipe(TaskParams.urlOf('image_url'), v.description('The image to edit.')),
+    operation: v.pipe(
+      v.picklist(['edit', 'inpaint', 'remove_background', 'upscale', 'outpaint', 'compose']),
+      v.description('What to do.'),
+    ),
+    image_url: v.pipe(MediaParams.urlOf('image_url'), v.description('The image to edit.')),
     prompt: v.optional(
       v.pipe(
         v.string(),
@@ -99,15 +104,20 @@ export const editImageTool = defineTool({
       ),
     ),
     mask_url: v.optional(
-      v.pipe(TaskParams.urlOf('mask_url'), v.description('inpaint: white where to repaint.')),
+      v.pipe(MediaParams.urlOf('mask_url'), v.description('inpaint: white where to repaint.')),
     ),
-    scale: v.optional(v.picklist([2, 4])),
-    aspect_ratio: TaskParams.aspect_ratio,
-    format: v.optional(v.picklist(Object.keys(SOCIAL_FORMATS) as [string, ...string[]])),
+    scale: v.optional(v.pipe(v.picklist([2, 4]), v.description('upscale: factor.'))),
+    aspect_ratio: MediaParams.aspect_ratio,
+    format: v.optional(
+      v.pipe(
+        v.picklist(Object.keys(SOCIAL_FORMATS) as [string, ...string[]]),
+        v.description('outpaint: target.'),
+      ),
+    ),
     overlay_url: v.optional(
-      v.pipe(TaskParams.urlOf('overlay_url'), v.description('compose: the logo or image to place.')),
+      v.pipe(MediaParams.urlOf('overlay_url'), v.description('compose: the logo or image to place.')),
     ),
-    position: v.optional(v.picklist(POSITIONS), 'bottom-right'),
+    position: v.optional(v.pipe(v.picklist(POSITIONS), v.description('compose: where.')), 'bottom-right'),
     overlay_scale: v.optional(
       v.pipe(
         v.number(),
@@ -117,18 +127,13 @@ export const editImageTool = defineTool({
       ),
       15,
     ),
-    seed: TaskParams.seed,
-    ...TaskRunFields,
+    seed: MediaParams.seed,
+    ...MediaRunFields,
     preview: JobParams.preview,
   }),
-  output: JobOutput,
-  annotations: RUNS_MODEL,
-  needsKey: 'any',
-  showsMedia: true,
-  longRunning: true,
   synonyms: { image: 'image_url', mask: 'mask_url', overlay: 'overlay_url', instruction: 'prompt' },
-  async handler(args, caller, ctx) {
-    const mode = MODES[args.operation] as TaskMode;
+  build(args) {
+    const mode = MODES[args.operation] as MediaMode;
     const given: Record<string, unknown> = { image_url: args.image_url, seed: args.seed };
     switch (args.operation) {
       case 'edit':
@@ -143,7 +148,7 @@ export const editImageTool = defineTool({
       case 'remove_background':
         break;
       case 'upscale':
-        Object.assign(given, { upscale_factor: args.scale ?? 2, prompt: args.prompt });
+        Object.assign(given, { upscale_factor: args.scale, prompt: args.prompt });
         break;
       case 'outpaint': {
         const aspect = args.aspect_ratio ?? (args.format ? SOCIAL_FORMATS[args.format] : undefined);
@@ -163,15 +168,6 @@ export const editImageTool = defineTool({
         break;
       }
     }
-    return runTask(
-      {
-        mode,
-        model: args.model,
-        given,
-        ...runOptions(args),
-      },
-      caller,
-      ctx,
-    );
+    return { mode, given, defaults: args.operation === 'upscale' ? { upscale_factor: 2 } : {} };
   },
 });

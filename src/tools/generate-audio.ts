@@ -1,12 +1,8 @@
 import * as v from 'valibot';
-import { RUNS_MODEL } from '../mcp/annotations.js';
-import { defineTool } from '../mcp/define-tool.js';
 import { serverChecked } from '../mcp/json-schema.js';
-import type { TaskMode } from '../media/choose-model.js';
-import { JobOutput } from './job-output.js';
-import { PROMPT_MAX, TaskParams, TaskRunFields } from './media-params.js';
-
-import { runOptions, runTask } from './run-task.js';
+import type { MediaMode } from '../runs/plan-media.js';
+import { defineRunTool } from './define-run-tool.js';
+import { MediaParams, MediaRunFields, PROMPT_MAX } from './media-params.js';
 
 const MODES = {
   music: {
@@ -28,12 +24,11 @@ const MODES = {
     defaultModel: 'fal-ai/elevenlabs/sound-effects/v2',
     keywords: 'sound effects',
   },
-} satisfies Record<string, TaskMode>;
+} satisfies Record<string, MediaMode>;
 
-export const generateAudioTool = defineTool({
+export const generateAudioTool = defineRunTool({
   name: 'generate_audio',
   title: 'Generate music or sound',
-  group: 'media',
   description:
     'Make music from a prompt (default Lyria 2; with lyrics, a song model) or a sound effect (kind ' +
     '"sound_effect"). Use generate_speech for spoken text, ' +
@@ -44,9 +39,10 @@ export const generateAudioTool = defineTool({
       v.trim(),
       v.minLength(1, 'describe the audio'),
       v.maxLength(PROMPT_MAX),
+      v.description('Style, mood, instruments.'),
       serverChecked(),
     ),
-    kind: v.optional(v.picklist(['music', 'sound_effect']), 'music'),
+    kind: v.optional(v.pipe(v.picklist(['music', 'sound_effect']), v.description('Default music.')), 'music'),
     lyrics: v.optional(
       v.pipe(
         v.string(),
@@ -56,33 +52,22 @@ export const generateAudioTool = defineTool({
       ),
     ),
     duration: v.optional(v.pipe(v.number(), v.minValue(1), v.maxValue(600), v.description('Seconds.'))),
-    negative_prompt: TaskParams.negative_prompt,
-    seed: TaskParams.seed,
-    ...TaskRunFields,
+    negative_prompt: MediaParams.negative_prompt,
+    seed: MediaParams.seed,
+    ...MediaRunFields,
   }),
-  output: JobOutput,
-  annotations: RUNS_MODEL,
-  needsKey: 'any',
-  showsMedia: true,
-  longRunning: true,
   synonyms: { duration_seconds: 'duration', length: 'duration' },
-  async handler(args, caller, ctx) {
+  build(args) {
     const mode = args.kind === 'sound_effect' ? MODES.sound_effect : args.lyrics ? MODES.song : MODES.music;
-    return runTask(
-      {
-        mode,
-        model: args.model,
-        given: {
-          prompt: args.prompt,
-          lyrics: args.lyrics,
-          duration: args.duration,
-          negative_prompt: args.negative_prompt,
-          seed: args.seed,
-        },
-        ...runOptions(args),
+    return {
+      mode,
+      given: {
+        prompt: args.prompt,
+        lyrics: args.lyrics,
+        duration: args.duration,
+        negative_prompt: args.negative_prompt,
+        seed: args.seed,
       },
-      caller,
-      ctx,
-    );
+    };
   },
 });

@@ -1,25 +1,23 @@
 import * as v from 'valibot';
 import { UserError } from '../errors.js';
-import { RUNS_MODEL } from '../mcp/annotations.js';
-import { defineTool } from '../mcp/define-tool.js';
 import { serverChecked } from '../mcp/json-schema.js';
-import type { TaskMode } from '../media/choose-model.js';
-import { JobOutput, JobParams } from './job-output.js';
-import { PROMPT_MAX, TaskParams, TaskRunFields } from './media-params.js';
+import type { MediaMode } from '../runs/plan-media.js';
+import { defineRunTool } from './define-run-tool.js';
+import { JobParams } from './job-params.js';
+import { MediaParams, MediaRunFields, PROMPT_MAX } from './media-params.js';
 
-import { runOptions, runTask } from './run-task.js';
-
-const FROM_TEXT: TaskMode = {
+const FROM_TEXT: MediaMode = {
   label: 'text-to-image generation',
   categories: ['text-to-image'],
   defaultModel: 'fal-ai/flux/dev',
   keywords: 'text to image high quality',
 };
-const FROM_IMAGE: TaskMode = {
+const FROM_IMAGE: MediaMode = {
   label: 'image-to-image generation',
   categories: ['image-to-image'],
   defaultModel: 'fal-ai/flux/dev/image-to-image',
   keywords: 'image to image restyle transform',
+  needs: ['prompt', 'image_url'],
 };
 
 const STRUCTURE = ['subject', 'style', 'composition', 'lighting', 'colour', 'camera'] as const;
@@ -52,10 +50,9 @@ const field = (d?: string) =>
       : v.pipe(v.string(), v.trim(), v.maxLength(PROMPT_MAX), serverChecked()),
   );
 
-export const generateImageTool = defineTool({
+export const generateImageTool = defineRunTool({
   name: 'generate_image',
   title: 'Generate an image',
-  group: 'media',
   description:
     'Make images from a prompt (default FLUX.1 [dev]), or transform a source image_url. Optional subject, ' +
     'style, composition, lighting, colour and camera are added to the prompt. Use edit_image for targeted ' +
@@ -63,13 +60,13 @@ export const generateImageTool = defineTool({
     'previews. Needs a fal key.',
   input: v.object({
     prompt: field('What to generate.'),
-    subject: field(),
+    subject: field('Who or what is shown.'),
     style: field('e.g. "watercolour", "35mm photo".'),
     composition: field('Framing, layout.'),
     lighting: field('e.g. "golden hour".'),
-    colour: field(),
+    colour: field('Palette.'),
     camera: field('Lens, angle, depth of field.'),
-    image_url: TaskParams.image_url('A source image to transform (uses an image-to-image model).'),
+    image_url: MediaParams.image_url('A source image to transform (uses an image-to-image model).'),
     strength: v.optional(
       v.pipe(
         v.number(),
@@ -78,22 +75,23 @@ export const generateImageTool = defineTool({
         v.description('With image_url: how far to move from the source (0-1).'),
       ),
     ),
-    aspect_ratio: TaskParams.aspect_ratio,
-    width: v.optional(v.pipe(v.number(), v.integer(), v.minValue(64), v.maxValue(4096))),
-    height: v.optional(v.pipe(v.number(), v.integer(), v.minValue(64), v.maxValue(4096))),
-    num_images: v.optional(v.pipe(v.number(), v.integer(), v.minValue(1), v.maxValue(4))),
-    seed: TaskParams.seed,
-    negative_prompt: TaskParams.negative_prompt,
-    output_format: v.optional(v.picklist(['jpeg', 'png', 'webp'])),
-    enable_safety_checker: v.optional(v.boolean(), true),
-    ...TaskRunFields,
+    aspect_ratio: MediaParams.aspect_ratio,
+    width: v.optional(
+      v.pipe(v.number(), v.integer(), v.minValue(64), v.maxValue(4096), v.description('Pixels.')),
+    ),
+    height: v.optional(
+      v.pipe(v.number(), v.integer(), v.minValue(64), v.maxValue(4096), v.description('Pixels.')),
+    ),
+    num_images: v.optional(
+      v.pipe(v.number(), v.integer(), v.minValue(1), v.maxValue(4), v.description('1-4.')),
+    ),
+    seed: MediaParams.seed,
+    negative_prompt: MediaParams.negative_prompt,
+    output_format: v.optional(v.pipe(v.picklist(['jpeg', 'png', 'webp']), v.description('File type.'))),
+    enable_safety_checker: v.optional(v.pipe(v.boolean(), v.description('Filter unsafe images.')), true),
+    ...MediaRunFields,
     preview: JobParams.preview,
   }),
-  output: JobOutput,
-  annotations: RUNS_MODEL,
-  needsKey: 'any',
-  showsMedia: true,
-  longRunning: true,
   synonyms: {
     color: 'colour',
     n: 'num_images',
@@ -101,34 +99,31 @@ export const generateImageTool = defineTool({
     negative: 'negative_prompt',
     image: 'image_url',
   },
-  async handler(args, caller, ctx) {
+  build(args) {
     const prompt = assemblePrompt(args);
     if (!prompt) throw new UserError('Give a prompt (or at least a subject) describing the image.');
     if ((args.width === undefined) !== (args.height === undefined))
       throw new UserError('Give both width and height, or neither.');
     const aspect =
       args.aspect_ratio ?? (args.width && args.height ? `${args.width}:${args.height}` : undefined);
-    return runTask(
-      {
-        mode: args.image_url ? FROM_IMAGE : FROM_TEXT,
-        model: args.model,
-        given: {
-          prompt,
-          image_url: args.image_url,
-          strength: args.strength,
-          aspect_ratio: aspect,
-          // After aspect_ratio, so exact dimensions win where the model takes them.
-          image_size: args.width && args.height ? { width: args.width, height: args.height } : undefined,
-          num_images: args.num_images,
-          seed: args.seed,
-          negative_prompt: args.negative_prompt,
-          output_format: args.output_format,
-        },
-        defaults: { enable_safety_checker: args.enable_safety_checker },
-        ...runOptions(args),
+    return {
+      mode: args.image_url ? FROM_IMAGE : FROM_TEXT,
+      given: {
+        prompt,
+        image_url: args.image_url,
+        strength: args.strength,
+        aspect_ratio: args.aspect_ratio,
+        image_size: args.width && args.height ? { width: args.width, height: args.height } : undefined,
+        num_images: args.num_images,
+        seed: args.seed,
+        negative_prompt: args.negative_prompt,
+        output_format: args.output_format,
       },
-      caller,
-      ctx,
-    );
+      // Exact dimensions win where the model takes them; their shape goes where only a ratio is taken.
+      defaults: {
+        enable_safety_checker: args.enable_safety_checker,
+        ...(aspect ? { aspect_ratio: aspect } : {}),
+      },
+    };
   },
 });

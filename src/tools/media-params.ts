@@ -1,6 +1,6 @@
 import * as v from 'valibot';
 import { serverChecked } from '../mcp/json-schema.js';
-import { JobParams } from './job-output.js';
+import { JobParams } from './job-params.js';
 import { ModelNameParam } from './params.js';
 
 const url = (what: string) =>
@@ -18,9 +18,9 @@ const url = (what: string) =>
  */
 export const PROMPT_MAX = 10_000;
 
-/** Parameters every task tool shares, described once. */
-export const TaskParams = {
-  model: v.optional(v.pipe(ModelNameParam, v.description('Another model of this kind.'))),
+/** Parameters the media tools share, described once. */
+export const MediaParams = {
+  model: v.optional(v.pipe(ModelNameParam, v.description('Another model for this (any whose inputs fit).'))),
   wait_seconds: JobParams.wait_seconds,
   max_cost_usd: JobParams.max_cost_usd,
   idempotency_key: JobParams.idempotency_key,
@@ -43,10 +43,16 @@ export const TaskParams = {
   urlOf: url,
 };
 
-/** The fields every task tool ends with: which model, how long to wait, the cost cap, the retry key. */
-export const TaskRunFields = {
-  model: TaskParams.model,
-  wait_seconds: TaskParams.wait_seconds,
-  max_cost_usd: TaskParams.max_cost_usd,
-  idempotency_key: TaskParams.idempotency_key,
+/** The fields every media tool ends with: which model, how long to wait, the cost cap, the retry key, nearest values. */
+export const MediaRunFields = {
+  model: MediaParams.model,
+  wait_seconds: MediaParams.wait_seconds,
+  max_cost_usd: MediaParams.max_cost_usd,
+  idempotency_key: MediaParams.idempotency_key,
+  accept_nearest: v.optional(
+    v.pipe(
+      v.boolean(),
+      v.description("Run with the model's nearest values instead of refusing what it lacks."),
+    ),
+  ),
 };

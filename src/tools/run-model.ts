@@ -1,10 +1,10 @@
 import * as v from 'valibot';
 import { RUNS_MODEL } from '../mcp/annotations.js';
 import { defineTool } from '../mcp/define-tool.js';
-import { JobOutput, JobParams } from './job-output.js';
+import { JobOutput } from '../runs/present.js';
+import { runOptions } from './define-run-tool.js';
+import { JobParams } from './job-params.js';
 import { ModelNameParam } from './params.js';
-import { runAndWait } from './run-and-wait.js';
-import { runOptions } from './run-task.js';
 
 export const runModelTool = defineTool({
   name: 'run_model',
@@ -31,13 +31,9 @@ export const runModelTool = defineTool({
   longRunning: true,
   synonyms: { arguments: 'input', inputs: 'input', params: 'input', parameters: 'input' },
   async handler(args, caller, ctx) {
-    return runAndWait(
-      {
-        model: args.model,
-        input: args.input,
-        confirmAboveUsd: args.confirm_above_usd,
-        ...runOptions(args),
-      },
+    return ctx.services.runs.run(
+      { model: args.model, input: args.input, notes: [] },
+      runOptions(args),
       caller,
       ctx,
     );

@@ -1,9 +1,10 @@
 import * as v from 'valibot';
 import { RUNS_MODEL } from '../mcp/annotations.js';
 import { defineTool } from '../mcp/define-tool.js';
-import { submitConfirmed } from './confirmed-submit.js';
-import { JobOutput, JobParams, jobToolOutput } from './job-output.js';
-import { TaskParams } from './media-params.js';
+import { JobOutput } from '../runs/present.js';
+import { runOptions } from './define-run-tool.js';
+import { JobParams } from './job-params.js';
+import { MediaParams } from './media-params.js';
 import { ModelNameParam } from './params.js';
 
 export const submitJobTool = defineTool({
@@ -17,7 +18,9 @@ export const submitJobTool = defineTool({
   input: v.object({
     model: ModelNameParam,
     input: JobParams.input,
-    webhook_url: v.optional(TaskParams.urlOf('webhook_url')),
+    webhook_url: v.optional(
+      v.pipe(MediaParams.urlOf('webhook_url'), v.description('Called when the job ends.')),
+    ),
     max_cost_usd: JobParams.max_cost_usd,
     confirm_above_usd: JobParams.confirm_above_usd,
     idempotency_key: JobParams.idempotency_key,
@@ -27,26 +30,11 @@ export const submitJobTool = defineTool({
   needsKey: 'any',
   synonyms: { arguments: 'input', inputs: 'input', params: 'input', parameters: 'input' },
   async handler(args, caller, ctx) {
-    const submission = await submitConfirmed(
-      {
-        model: args.model,
-        input: args.input,
-        webhookUrl: args.webhook_url,
-        maxCostUsd: args.max_cost_usd,
-        confirmAboveUsd: args.confirm_above_usd,
-        idempotencyKey: args.idempotency_key,
-      },
+    return ctx.services.runs.submit(
+      { model: args.model, input: args.input, notes: [] },
+      { ...runOptions(args), webhookUrl: args.webhook_url },
       caller,
       ctx,
     );
-    const { model, requestId } = submission.record;
-    return jobToolOutput({
-      model,
-      request_id: requestId,
-      status: 'IN_QUEUE',
-      ...(submission.queuePosition !== undefined ? { queue_position: submission.queuePosition } : {}),
-      media: [],
-      notes: submission.notes,
-    });
   },
 });

@@ -1,17 +1,15 @@
 import * as v from 'valibot';
-import { RUNS_MODEL } from '../mcp/annotations.js';
-import { defineTool } from '../mcp/define-tool.js';
-import type { TaskMode } from '../media/choose-model.js';
-import { JobOutput } from './job-output.js';
-import { TaskParams, TaskRunFields } from './media-params.js';
+import type { MediaMode } from '../runs/plan-media.js';
+import { JobOutput, type Presenter } from '../runs/present.js';
+import { defineRunTool } from './define-run-tool.js';
+import { MediaParams, MediaRunFields } from './media-params.js';
 
-import { runOptions, runTask } from './run-task.js';
-
-const TRANSCRIBE: TaskMode = {
+const TRANSCRIBE: MediaMode = {
   label: 'speech-to-text',
   categories: ['speech-to-text'],
   defaultModel: 'fal-ai/whisper',
   keywords: 'speech to text transcription',
+  needs: ['audio_url'],
 };
 
 const Transcript = v.object({
@@ -60,16 +58,34 @@ export function transcriptOf(
   return { text, chunks };
 }
 
-export const transcribeAudioTool = defineTool({
+/** The transcript first, timed chunks after: the same wherever the job is read (check_job, tasks/get). */
+const presentTranscript: Presenter = (view, output) => {
+  const transcript = transcriptOf(view.result);
+  if (!transcript) return output;
+  const timed = transcript.chunks
+    .slice(0, 20)
+    .map((c) => `[${c.start ?? '?'}–${c.end ?? '?'}]${c.speaker ? ` ${c.speaker}:` : ''} ${c.text.trim()}`);
+  return {
+    ...output,
+    structured: { ...output.structured, transcript },
+    text: [
+      `Transcript (${view.model}, request ${view.request_id}):`,
+      transcript.text,
+      ...(timed.length ? ['', ...timed] : []),
+      ...view.notes,
+    ].join('\n'),
+  };
+};
+
+export const transcribeAudioTool = defineRunTool({
   name: 'transcribe_audio',
   title: 'Transcribe audio',
-  group: 'media',
   description:
     'Speech to text from an audio_url (default Whisper): the transcript, and timed chunks (with speakers when ' +
     'diarize is on) when the model gives them. Upload local audio with upload_file first. Needs a fal key.',
   input: v.object({
     audio_url: v.pipe(
-      TaskParams.audio_url,
+      MediaParams.audio_url,
       v.description('The audio: a public URL or an upload_file result.'),
     ),
     language: v.optional(
@@ -80,42 +96,18 @@ export const transcribeAudioTool = defineTool({
         v.description('Spoken language code, e.g. en; default: detect.'),
       ),
     ),
-    diarize: v.optional(v.boolean(), false),
-    timestamps: v.optional(v.boolean(), true),
-    ...TaskRunFields,
+    diarize: v.optional(v.pipe(v.boolean(), v.description('Label speakers.')), false),
+    timestamps: v.optional(v.pipe(v.boolean(), v.description('Timed chunks.')), true),
+    ...MediaRunFields,
   }),
   output: v.object({ ...JobOutput.entries, transcript: v.optional(Transcript) }),
-  annotations: RUNS_MODEL,
-  needsKey: 'any',
-  showsMedia: true,
-  longRunning: true,
   synonyms: { url: 'audio_url', audio: 'audio_url', file_url: 'audio_url' },
-  async handler(args, caller, ctx) {
-    const out = await runTask(
-      {
-        mode: TRANSCRIBE,
-        model: args.model,
-        given: { audio_url: args.audio_url, language: args.language, diarize: args.diarize || undefined },
-        defaults: { task: 'transcribe', chunk_level: args.timestamps ? 'segment' : 'none' },
-        ...runOptions(args),
-      },
-      caller,
-      ctx,
-    );
-    const transcript = transcriptOf(out.structured.result);
-    if (!transcript) return out;
-    const timed = transcript.chunks
-      .slice(0, 20)
-      .map((c) => `[${c.start ?? '?'}–${c.end ?? '?'}]${c.speaker ? ` ${c.speaker}:` : ''} ${c.text.trim()}`);
+  present: presentTranscript,
+  build(args) {
     return {
-      ...out,
-      structured: { ...out.structured, transcript },
-      text: [
-        `Transcript (${out.structured.model}):`,
-        transcript.text,
-        ...(timed.length ? ['', ...timed] : []),
-        ...out.structured.notes,
-      ].join('\n'),
+      mode: TRANSCRIBE,
+      given: { audio_url: args.audio_url, language: args.language, diarize: args.diarize || undefined },
+      defaults: { task: 'transcribe', chunk_level: args.timestamps ? 'segment' : 'none' },
     };
   },
 });

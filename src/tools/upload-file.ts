@@ -5,9 +5,9 @@ import { extensionForMime, mimeForExtension } from '../jobs/results.js';
 import { multipartScript, singlePutCommand, uploadUrlExpiry } from '../jobs/signed-upload.js';
 import { initiateUpload, MULTIPART_ABOVE_BYTES, type UploadedFile, uploadSource } from '../jobs/upload.js';
 import { bufferSource, declaredSource, spooledSource, type UploadSource } from '../jobs/upload-source.js';
+import type { ToolOutput } from '../lib/tool-output.js';
 import { RUNS_MODEL } from '../mcp/annotations.js';
 import { defineTool } from '../mcp/define-tool.js';
-import type { ToolOutput } from '../mcp/results.js';
 import { openPublicUrl, precheckPublicUrl } from '../net/safe-fetch.js';
 import type { Services } from '../services.js';
 
@@ -174,6 +174,8 @@ async function signedUpload(
     ? multipartScript(args.file_name, target.upload_url, args.size ?? 0)
     : singlePutCommand(args.file_name, contentType, target.upload_url);
   const expires = uploadUrlExpiry(target.upload_url);
+  // Until the caller has run the command, a job given this URL would fail at fal after billing.
+  await services.pendingUploads.expect(target.file_url, expires);
   const until = expires
     ? `the upload URL works until ${expires.toISOString()}`
     : "fal's storage does not say when the upload URL expires: use it soon";

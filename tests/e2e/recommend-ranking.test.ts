@@ -19,7 +19,7 @@ const TABLE: [task: string, fits: Fit][] = [
   ['remove the background from a product photo', { id: /background\/remove|background-removal|rembg/ }],
   ['turn this photo into a video', { category: 'image-to-video' }],
   ['read this text aloud', { category: 'text-to-speech' }],
-  ['write a song with lyrics', { id: /music|song/, category: 'text-to-audio' }],
+  ['write a song with lyrics', { id: /music|song|ace-step/, category: 'text-to-audio' }],
   ['make a 3d model from a picture', { category: 'image-to-3d' }],
   ['sync the lips to this audio', { id: /lipsync|latentsync/ }],
   ['fix an old scratched photo', { id: /restor/ }],

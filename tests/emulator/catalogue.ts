@@ -81,12 +81,30 @@ const KNOWN: Record<string, Record<string, unknown>> = {
     description: 'Lyria 2 by Google: generate high-fidelity music from a text prompt.',
     tags: ['music', 'audio'],
   },
+  'fal-ai/ace-step': {
+    description: 'ACE-Step: generate music with lyrics from a set of genre tags.',
+    tags: ['music', 'lyrics', 'song'],
+  },
   'fal-ai/kling-video/v2.1/master/text-to-video': {
     description: 'Kling 2.1 Master: cinematic text-to-video with fluid motion.',
     tags: ['kling', 'video', 'cinematic'],
     group: { key: 'kling-video', label: 'Kling Video' },
   },
 };
+
+/** Where the data file's schemas lack what fal's pages state (ranges), as fal documents them. */
+const SCHEMA_FIXES: Record<string, Record<string, JsonSchema>> = {
+  'fal-ai/ace-step': { duration: { type: 'number', default: 60, minimum: 5, maximum: 240 } },
+  'fal-ai/ace-step/prompt-to-audio': { duration: { type: 'number', default: 60, minimum: 5, maximum: 240 } },
+};
+
+function fixed(id: string, schema: JsonSchema): JsonSchema {
+  const fixes = SCHEMA_FIXES[id];
+  if (!fixes) return schema;
+  const properties = { ...schema.properties };
+  for (const [name, prop] of Object.entries(fixes)) properties[name] = { ...properties[name], ...prop };
+  return { ...schema, properties };
+}
 
 function hash(text: string): number {
   let h = 2166136261;
@@ -124,7 +142,7 @@ export function loadCatalogue(): EmulatedModel[] {
         group: { key: family, label: family.replace(/[-_]/g, ' ') },
         ...known,
       },
-      input_schema: m.input_schema,
+      input_schema: fixed(id, m.input_schema),
       output_schema: m.output_schema,
     };
   });

@@ -223,7 +223,9 @@ export function queueRoutes(state: EmulatorState, faults: FaultBook, origin: () 
     if (issues.length > 0) return c.json({ detail: issues }, 422);
     const requestId = state.nextRequestId();
     const app = appOf(endpointId);
-    const timing = state.timingFor(endpointId);
+    // What fails only when the model runs (and is billed): fal's 422 before queueing checks types only.
+    const fail = runFailure(state, endpointId, input as Record<string, unknown>, origin());
+    const timing = fail ? { ...state.timingFor(endpointId), fail } : state.timingFor(endpointId);
     const job: Job = {
       requestId,
       endpointId,
@@ -250,4 +252,49 @@ export function queueRoutes(state: EmulatorState, faults: FaultBook, origin: () 
   });
 
   return q;
+}
+
+const ELEVENLABS_VOICES = new Set(
+  'rachel drew clyde paul aria domi dave roger fin sarah antoni laura thomas charlie george emily elli callum patrick river harry liam dorothy josh arnold charlotte alice matilda james joseph will jeremy jessica eric michael ethan chris gigi freya santa claus brian grace daniel lily serena adam nicole bill jessie sam glinda giovanni mimi'
+    .replace('santa claus', 'santa_claus')
+    .split(' ')
+    .map((v) => v.replace('_', ' ')),
+);
+
+/**
+ * Failures a real model meets while running, after fal has accepted (and will bill) the request:
+ * an input file that is not there (a one-time upload URL nobody uploaded to), or a voice
+ * ElevenLabs does not have.
+ */
+function runFailure(
+  state: EmulatorState,
+  endpointId: string,
+  input: Record<string, unknown>,
+  origin: string,
+): { error: string; error_type: string; status: number } | undefined {
+  const files = `${origin}/cdn/files/`;
+  for (const value of Object.values(input)) {
+    for (const url of Array.isArray(value) ? value : [value]) {
+      if (typeof url !== 'string' || !url.startsWith(files)) continue;
+      const token = url.slice(files.length).split('/')[0] ?? '';
+      if (!state.files.has(token)) {
+        return {
+          error: `Failed to download the file from ${url}: 404`,
+          error_type: 'file_download_error',
+          status: 422,
+        };
+      }
+    }
+  }
+  const voice = input.voice;
+  if (endpointId.startsWith('fal-ai/elevenlabs/tts/') && typeof voice === 'string') {
+    if (!ELEVENLABS_VOICES.has(voice.toLowerCase()) && !/^[A-Za-z0-9]{20}$/.test(voice)) {
+      return {
+        error: `A voice with the voice_id ${voice} was not found.`,
+        error_type: 'voice_not_found',
+        status: 422,
+      };
+    }
+  }
+  return undefined;
 }

@@ -17,6 +17,42 @@ function mediaKind(name: string, title: string | undefined): string {
   return 'file';
 }
 
+const PRESETS: Record<string, [number, number]> = {
+  square_hd: [1024, 1024],
+  square: [512, 512],
+  portrait_4_3: [768, 1024],
+  portrait_16_9: [576, 1024],
+  landscape_4_3: [1024, 768],
+  landscape_16_9: [1024, 576],
+};
+
+/** The frame a model makes for an input: its exact size, preset or aspect ratio (default 4:3, fal's default preset). */
+export function frameOf(input: Record<string, unknown>): [number, number] {
+  const size = input.image_size;
+  if (typeof size === 'object' && size !== null) {
+    const { width, height } = size as { width?: unknown; height?: unknown };
+    if (typeof width === 'number' && typeof height === 'number') return [width, height];
+  }
+  if (typeof size === 'string' && PRESETS[size]) return PRESETS[size];
+  const m = /^(\d+(?:\.\d+)?):(\d+(?:\.\d+)?)$/.exec(String(input.aspect_ratio ?? ''));
+  if (m) {
+    const ratio = Number(m[1]) / Number(m[2]);
+    return ratio >= 1 ? [1024, Math.round(1024 / ratio)] : [Math.round(1024 * ratio), 1024];
+  }
+  return [1024, 768];
+}
+
+/** The seconds of media a model makes for an input, from whichever duration field it takes. */
+export function secondsOf(input: Record<string, unknown>): number | undefined {
+  const ms = Number(input.music_length_ms);
+  if (Number.isFinite(ms) && ms > 0) return ms / 1000;
+  for (const key of ['duration', 'duration_seconds', 'seconds_total', 'num_seconds']) {
+    const n = Number.parseFloat(String(input[key] ?? ''));
+    if (Number.isFinite(n) && n > 0) return n;
+  }
+  return undefined;
+}
+
 /**
  * A plausible output for a schema: every required field and every media field
  * filled, file URLs pointing at the emulator's CDN.
@@ -38,12 +74,16 @@ export function sampleOutput(
         const media = MEDIA_TYPES[kind] ?? { ext: 'bin', type: 'application/octet-stream' };
         n++;
         const file = `${name || 'output'}-${n}.${media.ext}`;
+        const [width, height] = frameOf(ctx.input);
+        const seconds = secondsOf(ctx.input) ?? (kind === 'video' ? 5 : 10);
         return {
           url: `${ctx.cdn}/${ctx.requestId}/${file}`,
           content_type: media.type,
           file_name: file,
           file_size: 1024 * n,
-          ...('width' in props ? { width: 1024, height: 768 } : {}),
+          // What fal's File objects state when the schema has them: the frame made, the length made.
+          ...('width' in props ? { width, height } : {}),
+          ...('duration' in props ? { duration: seconds } : {}),
         };
       }
       const out: Record<string, unknown> = {};

@@ -92,26 +92,10 @@ export function registerTaskAwareCall(server: McpServer, entry: ToolEntry, tasks
       const why = checked.issues.map((i) => i.message).join('; ');
       return toolError(`Input validation error: Invalid arguments for tool ${name}: ${why}`);
     }
-    const result = await entry.callback(checked.value, ctx);
-    const pending = pendingJob(result);
-    if (pending) return tasks.created(requestExtraOf(ctx).caller, pending) as unknown as CallToolResult;
+    const { result, handoff } = await entry.invoke(checked.value, ctx);
+    if (handoff) return tasks.created(requestExtraOf(ctx).caller, handoff) as unknown as CallToolResult;
     return server.server.projectCallToolResult(result, entry.outputJsonSchema);
   });
-}
-
-function pendingJob(result: CallToolResult) {
-  const job = result.structuredContent;
-  if (result.isError || !isObject(job)) return undefined;
-  if ((job.status !== 'IN_QUEUE' && job.status !== 'IN_PROGRESS') || typeof job.request_id !== 'string') {
-    return undefined;
-  }
-  if (typeof job.model !== 'string') return undefined;
-  return {
-    model: job.model,
-    request_id: job.request_id,
-    status: job.status,
-    ...(typeof job.queue_position === 'number' ? { queue_position: job.queue_position } : {}),
-  };
 }
 
 const toolError = (text: string): CallToolResult => ({ content: [{ type: 'text', text }], isError: true });

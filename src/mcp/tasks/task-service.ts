@@ -1,11 +1,11 @@
 import { ProtocolError, ProtocolErrorCode } from '@modelcontextprotocol/server';
 import type { Caller, KeyedCaller } from '../../auth/caller.js';
 import { ForgottenJobError, UserError } from '../../errors.js';
+import type { JobRecord } from '../../jobs/job-record.js';
 import { type JobView, progressMessage } from '../../jobs/job-view.js';
 import { LruTtlCache } from '../../lib/lru.js';
 import type { Logger } from '../../log.js';
 import type { Services } from '../../services.js';
-import { jobToolOutputWithPreviews } from '../../tools/job-output.js';
 import { describeError } from '../errors.js';
 import { toCallToolResult } from '../results.js';
 import { TaskIds, type TaskRef } from './task-ids.js';
@@ -76,9 +76,10 @@ export class TaskService {
     // A client polling fast is answered from a status fetched moments ago: one status call at fal per job and second.
     const recentKey = `${keyed.tenant}\n${ref.requestId}`;
     let view = this.#recent.get(recentKey);
+    let record: JobRecord | undefined;
     if (!view) {
       try {
-        const { record } = await this.services.jobs.locate(keyed, ref.requestId, ref.model);
+        ({ record } = await this.services.jobs.locate(keyed, ref.requestId, ref.model));
         view = await this.services.jobs.follow(ref.model, ref.requestId, keyed, record, {
           waitSeconds: 0,
           logs: false,
@@ -111,15 +112,8 @@ export class TaskService {
     }
     // Completed, or failed at fal: either way the tool call completed, with check_job's result (a failed
     // model is a result, not a JSON-RPC error).
-    const output = await jobToolOutputWithPreviews(view, { preview: true }, keyed, {
-      services: this.services,
-      requestId: taskId.slice(-12),
-      signal,
-      logger,
-      progress: async () => undefined,
-      interaction: { canElicit: false },
-      call: { tool: 'tasks/get', args: { taskId } },
-    });
+    // Presented as the tool that started the job presents it (a transcript comes back as a transcript).
+    const output = await this.services.runs.present(view, record, keyed, { preview: true, signal });
     return {
       ...base,
       status: 'completed',

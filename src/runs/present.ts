@@ -1,12 +1,9 @@
 import * as v from 'valibot';
-import type { Caller } from '../auth/caller.js';
 import { type JobView, JobViewSchema } from '../jobs/job-view.js';
 import { mediaLine } from '../jobs/results.js';
-import type { ToolContext } from '../mcp/define-tool.js';
-import { serverChecked } from '../mcp/json-schema.js';
-import type { ToolOutput } from '../mcp/results.js';
+import type { ToolOutput } from '../lib/tool-output.js';
 
-/** The job shape run_model, submit_job and check_job all return: the job, and while it runs, what to call. */
+/** The job shape every run tool and check_job return: the job, and while it runs, what to call. */
 export const JobOutput = v.object({
   ...JobViewSchema.entries,
   next: v.optional(
@@ -18,58 +15,12 @@ export const JobOutput = v.object({
 });
 export type JobOutput = v.InferInput<typeof JobOutput>;
 
-/** Shared parameter pieces of the job tools. */
-export const JobParams = {
-  input: v.pipe(
-    v.record(v.string(), v.unknown()),
-    v.description("The model's inputs (see get_model_schema); files as URLs (upload_file)."),
-  ),
-  max_cost_usd: v.optional(
-    v.pipe(v.number(), v.minValue(0), v.description("Cost cap (USD) on fal's estimate."), serverChecked()),
-  ),
-  // The name says it (ask the user first above this estimate, USD); docs/execution.md has the rest.
-  confirm_above_usd: v.optional(v.pipe(v.number(), v.minValue(0), serverChecked())),
-  idempotency_key: v.optional(
-    v.pipe(
-      v.string(),
-      v.trim(),
-      v.minLength(1),
-      v.maxLength(200),
-      v.description('Same key (24 h): same job, billed once.'),
-      serverChecked(),
-    ),
-  ),
-  request_id: v.pipe(
-    v.string(),
-    v.trim(),
-    v.minLength(1),
-    v.maxLength(128),
-    v.description('The request_id fal returned.'),
-    serverChecked(),
-  ),
-  /** Inline image previews (default on): described by the tools that offer it, to keep tools/list small. */
-  preview: v.optional(v.boolean(), true),
-  wait_seconds: v.optional(
-    v.pipe(v.number(), v.minValue(0), v.description('Seconds to wait (default 20).'), serverChecked()),
-  ),
-};
-
 /**
- * The job tool output of a finished job, with small previews of its images as
- * image content (a vision model can check its own work) unless `preview` is off.
+ * How one tool shows a finished job beyond the common view (transcribe_audio's
+ * transcript). Kept by tool name, so check_job and tasks/get show a job the way
+ * the tool that started it would have.
  */
-export async function jobToolOutputWithPreviews(
-  view: JobView,
-  options: { waitedSeconds?: number; preview: boolean },
-  caller: Caller,
-  { services, signal }: ToolContext,
-): Promise<ToolOutput<JobOutput>> {
-  if (!options.preview || view.status !== 'COMPLETED') return jobToolOutput(view, options.waitedSeconds);
-  const previews = await services.previews.make(view.media, caller.tenant, signal);
-  view.notes.push(...previews.notes);
-  const output = jobToolOutput(view, options.waitedSeconds);
-  return previews.images.length ? { ...output, images: previews.images } : output;
-}
+export type Presenter = (view: JobView, output: ToolOutput<JobOutput>) => ToolOutput<JobOutput>;
 
 /** Structured job, a text mirror an agent can act on, and a resource link per media file. */
 export function jobToolOutput(
@@ -123,5 +74,15 @@ export function jobToolOutput(
       mimeType: m.mime_type,
       description: `${view.model} ${m.field}`,
     })),
+    ...(view.status === 'IN_QUEUE' || view.status === 'IN_PROGRESS'
+      ? {
+          handoff: {
+            model: view.model,
+            request_id: view.request_id,
+            status: view.status,
+            ...(view.queue_position !== undefined ? { queue_position: view.queue_position } : {}),
+          },
+        }
+      : {}),
   };
 }

@@ -1,14 +1,28 @@
 import { acceptedContent, inputRequired } from '@modelcontextprotocol/server';
 import type { KeyedCaller } from '../auth/caller.js';
 import { UserError } from '../errors.js';
-import { callDigest } from '../jobs/spend-confirmations.js';
+import type { JobService, Submission, SubmitRequest } from '../jobs/job-service.js';
+import { callDigest, type SpendConfirmations } from '../jobs/spend-confirmations.js';
 import { ConfirmationRequired } from '../jobs/spend-guard.js';
-import type { Submission, SubmitRequest } from '../jobs/submitter.js';
-import type { ToolContext } from '../mcp/define-tool.js';
-import { InputNeeded } from '../mcp/results.js';
+import { InputNeeded } from '../lib/tool-output.js';
 
 /** The key of the one input request a spend confirmation makes. */
 const CONFIRM = 'confirm_spend';
+
+/** What this request can do with the user (2026 era): ask through a form, and what it answered. */
+export interface Interaction {
+  /** The request declared elicitation (2026-07-28 era): an input-required result can ask the user. */
+  canElicit: boolean;
+  /** A retried request's answers to what was asked, and the state echoed back (untrusted input). */
+  inputResponses?: Record<string, unknown> | undefined;
+  requestState?: string | undefined;
+}
+
+/** The call a confirmation is bound to: the tool and its arguments as received. */
+export interface CallSite {
+  tool: string;
+  args: unknown;
+}
 
 /**
  * Submit, asking the user first when fal's estimate is above the confirmation
@@ -18,30 +32,31 @@ const CONFIRM = 'confirm_spend';
  * arguments) submits. A declined or missing answer submits nothing.
  */
 export async function submitConfirmed(
+  deps: { jobs: JobService; confirmations: SpendConfirmations },
   req: SubmitRequest,
   caller: KeyedCaller,
-  { services, signal, interaction, call }: ToolContext,
+  at: { interaction: Interaction; call: CallSite; signal: AbortSignal },
 ): Promise<Submission> {
-  const { tool } = call;
-  const digest = callDigest(tool, call.args);
+  const { tool } = at.call;
+  const digest = callDigest(tool, at.call.args);
   let spendConfirmed = false;
-  if (interaction.requestState !== undefined) {
-    const answer = acceptedContent(interaction.inputResponses, CONFIRM);
+  if (at.interaction.requestState !== undefined) {
+    const answer = acceptedContent(at.interaction.inputResponses, CONFIRM);
     if (answer?.confirm !== true) {
       throw new UserError('Not submitted: the spend was not confirmed. Nothing was charged.');
     }
-    await services.confirmations.redeem(caller, tool, digest, interaction.requestState);
+    await deps.confirmations.redeem(caller, tool, digest, at.interaction.requestState);
     spendConfirmed = true;
   }
   try {
-    return await services.jobs.submit(
-      { ...req, spendConfirmed, canConfirm: interaction.canElicit },
+    return await deps.jobs.submit(
+      { ...req, spendConfirmed, canConfirm: at.interaction.canElicit },
       caller,
-      signal,
+      at.signal,
     );
   } catch (error) {
     if (!(error instanceof ConfirmationRequired)) throw error;
-    const requestState = services.confirmations.mint(caller, tool, digest, {
+    const requestState = deps.confirmations.mint(caller, tool, digest, {
       model: error.model,
       estimateUsd: error.estimateUsd,
     });
