@@ -1,22 +1,12 @@
 import type { StandardSchemaWithJSON } from '@modelcontextprotocol/server';
 import { toStandardJsonSchema } from '@valibot/to-json-schema';
-import * as v from 'valibot';
+import type * as v from 'valibot';
+import { SERVER_CHECKED, UNLISTED } from '../lib/schema-marks.js';
 
 type Io = 'input' | 'output';
 type Json = Record<string, unknown>;
 
-const SERVER_CHECKED = 'x-server-checked';
 const SERVER_BOUNDS = new Set(['pattern', 'format', 'minLength', 'maxLength', 'minimum']);
-
-/**
- * Mark a field whose pattern, format, length bounds and lower bound only the
- * server needs (an id's character set, a URL's scheme, a wait that cannot be
- * negative): agents see its type and description, the server still checks it
- * all. Every byte of tools/list is paid in every agent's context.
- */
-export function serverChecked<TInput>(): v.MetadataAction<TInput, { [SERVER_CHECKED]: true }> {
-  return v.metadata({ [SERVER_CHECKED]: true });
-}
 
 /**
  * What agents read, written small: no defaults spelt out (`additionalProperties: {}`,
@@ -32,7 +22,7 @@ function compact(node: unknown, io: Io, depth: number): unknown {
   const serverOnly = schema[SERVER_CHECKED] === true;
   const out: Json = {};
   for (const [key, value] of Object.entries(schema)) {
-    if (key === SERVER_CHECKED) continue;
+    if (key === SERVER_CHECKED || key === UNLISTED) continue;
     if (key === 'additionalProperties' && isEmpty(value)) continue;
     if (key === 'propertyNames' && isStringType(value)) continue;
     if (serverOnly && SERVER_BOUNDS.has(key)) continue;
@@ -44,7 +34,9 @@ function compact(node: unknown, io: Io, depth: number): unknown {
     if (key === 'type' && isUniformEnum(schema.enum)) continue;
     if (key === 'properties' && typeof value === 'object' && value !== null) {
       out[key] = Object.fromEntries(
-        Object.entries(value as Json).map(([name, sub]) => [name, compact(sub, io, depth + 1)]),
+        Object.entries(value as Json)
+          .filter(([, sub]) => !(io === 'output' && (sub as Json | undefined)?.[UNLISTED] === true))
+          .map(([name, sub]) => [name, compact(sub, io, depth + 1)]),
       );
     } else if (key === 'items' || key === 'anyOf' || key === 'oneOf') {
       out[key] = compact(value, io, key === 'items' ? depth + 1 : depth);

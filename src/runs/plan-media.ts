@@ -1,5 +1,6 @@
 import type { KeyedCaller } from '../auth/caller.js';
 import { UserError } from '../errors.js';
+import { isObject, type JsonObject } from '../lib/is-object.js';
 import { type MappedInput, mapParams, missingRequired } from '../media/map-params.js';
 import { unknownVoice } from '../media/voices.js';
 import type { ModelSchemaService } from '../registry/model-schemas.js';
@@ -21,7 +22,11 @@ export interface MediaMode {
   keywords: string;
   /** The caller's values a model must take to do this at all (default: the prompt). */
   needs?: readonly string[];
+  /** What the model must put out: a model that makes something else cannot do this. */
+  makes: MediaKindMade;
 }
+
+export type MediaKindMade = 'image' | 'video' | 'audio' | 'text';
 
 /** What a media tool asks for: a mode, the caller's values, and whether nearest values will do. */
 export interface MediaRequest {
@@ -52,6 +57,8 @@ export interface PlanDeps {
 
 /** Models of a kind looked at when the default cannot do what was asked: found by words, or schema cached. */
 const SEARCHED = 8;
+/** Values that name something of one model's own (its voices): never matched by switching models. */
+const MODEL_OWN = new Set(['voice']);
 const CACHED = 12;
 
 interface Fit {
@@ -82,7 +89,11 @@ export async function planMediaRun(
     const voice = unknownVoice(id, mapped.input);
     if (voice) mapped.unmet.push(voice);
     const needs = req.mode.needs ?? ['prompt'];
+    const made = kindsMade(schema.output);
     const unfit = [
+      ...(made.size > 0 && !made.has(req.mode.makes)
+        ? [`it makes ${[...made].join(' and ')}, not ${req.mode.makes}`]
+        : []),
       ...missingRequired(schema.input, mapped.input).map(
         (name) => `it requires ${name}, which this tool does not fill`,
       ),
@@ -116,7 +127,8 @@ export async function planMediaRun(
     const notes = resolved.note ? [resolved.note] : [];
     if (fit.unfit.length > 0) {
       throw new UserError(
-        `${resolved.id} cannot do ${req.mode.label}: ${fit.unfit.join('; ')}. Nothing was submitted. ` +
+        `${resolved.id}${resolved.model ? ` (a ${resolved.model.category} model)` : ''} cannot do ${req.mode.label}: ` +
+          `${fit.unfit.join('; ')}. Nothing was submitted. ` +
           `Try: ${(await others(deps, catalogue, req.mode, resolved.id, judge, caller)).join(', ')}. Or use run_model with the model's own inputs (get_model_schema).`,
       );
     }
@@ -125,31 +137,57 @@ export async function planMediaRun(
     return plan(fit, notes);
   }
 
-  const first = await judge(defaultOf(catalogue, req.mode));
-  if (first.unfit.length === 0 && first.mapped.unmet.length === 0) return plan(first, []);
-  const better = (await fitting(deps, catalogue, req.mode, first.model, judge))[0];
+  const fallback = defaultOf(catalogue, req.mode);
+  const first = await judge(fallback.model);
+  if (first.unfit.length === 0 && first.mapped.unmet.length === 0) return plan(first, fallback.notes);
+  // A voice belongs to its model: another model "taking" the same name would not speak with it.
+  const ownValue = first.mapped.unmet.some((u) => MODEL_OWN.has(u.key));
+  const better = ownValue ? undefined : (await fitting(deps, catalogue, req.mode, first.model, judge))[0];
   if (better) {
     const why = first.unfit.length
       ? first.unfit.join('; ')
       : first.mapped.unmet.map((u) => describeUnmet(first.model, u)).join('; ');
     return plan(better, [
+      ...fallback.notes,
       `The default ${first.model} cannot do all that was asked (${why}); using ${better.model}, which can.`,
     ]);
   }
-  if (first.unfit.length === 0 && req.acceptNearest) return plan(first, []);
+  if (first.unfit.length === 0 && req.acceptNearest) return plan(first, fallback.notes);
   throw await refusal(deps, catalogue, req, first, judge, caller);
 }
 
-/** The mode's default, or the best live model of its kind when fal has retired it. */
-function defaultOf(catalogue: Catalogue, mode: MediaMode): string {
-  if (catalogue.source === 'fallback' || catalogue.models.has(mode.defaultModel)) return mode.defaultModel;
+/** The mode's default, or the best live model of its kind when fal has retired it (and a note saying so). */
+function defaultOf(catalogue: Catalogue, mode: MediaMode): { model: string; notes: string[] } {
+  if (catalogue.source === 'fallback' || catalogue.models.has(mode.defaultModel)) {
+    return { model: mode.defaultModel, notes: [] };
+  }
   const replacement = candidates(catalogue, mode, mode.defaultModel)[0];
   if (!replacement) {
     throw new UserError(
       `No ${mode.label} model is in fal's catalogue right now; pass one with the model parameter.`,
     );
   }
-  return replacement;
+  return {
+    model: replacement,
+    notes: [
+      `The default ${mode.defaultModel} is no longer in fal's catalogue; using ${replacement}, the best match for ${mode.label}.`,
+    ],
+  };
+}
+
+/** What a model's output holds, read off its output schema's field names (empty when it does not say). */
+function kindsMade(output: JsonObject): Set<MediaKindMade> {
+  const made = new Set<MediaKindMade>();
+  const props = isObject(output.properties) ? output.properties : {};
+  for (const [name, prop] of Object.entries(props)) {
+    const title = isObject(prop) && typeof prop.title === 'string' ? prop.title : '';
+    const hay = `${name} ${title}`.toLowerCase();
+    if (/video/.test(hay)) made.add('video');
+    else if (/image|frame/.test(hay)) made.add('image');
+    else if (/audio|speech|music|sound/.test(hay)) made.add('audio');
+    else if (/^(text|transcript|transcription|chunks|segments)\b/.test(hay)) made.add('text');
+  }
+  return made;
 }
 
 /**
@@ -218,7 +256,8 @@ async function refusal(
   judge: (id: string) => Promise<Fit>,
   caller: KeyedCaller,
 ): Promise<UserError> {
-  const alternatives = await others(deps, catalogue, req.mode, fit.model, judge, caller);
+  const ownValue = fit.mapped.unmet.some((u) => MODEL_OWN.has(u.key));
+  const alternatives = ownValue ? [] : await others(deps, catalogue, req.mode, fit.model, judge, caller);
   const lines = [
     ...fit.unfit.map((why) => `- ${why}`),
     ...fit.mapped.unmet.map((u) => `- ${describeUnmet(fit.model, u)}`),
@@ -227,7 +266,9 @@ async function refusal(
     `Not submitted, nothing billed: ${fit.model} cannot do all that was asked.\n${lines.join('\n')}\n` +
       (alternatives.length
         ? `Models of this kind that take it: ${alternatives.join(', ')} (pass one as model).`
-        : `No other model for ${req.mode.label} looked at here takes it all.`) +
+        : ownValue
+          ? `Pick one the model has (get_model_schema "${fit.model}" lists them).`
+          : `No other model for ${req.mode.label} looked at here takes it all.`) +
       ` Or pass accept_nearest: true to run ${fit.model} with its nearest values.`,
   );
 }

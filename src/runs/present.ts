@@ -1,16 +1,25 @@
 import * as v from 'valibot';
 import { type JobView, JobViewSchema } from '../jobs/job-view.js';
 import { mediaLine } from '../jobs/results.js';
+import { unlisted } from '../lib/schema-marks.js';
 import type { ToolOutput } from '../lib/tool-output.js';
 
 /** The job shape every run tool and check_job return: the job, and while it runs, what to call. */
 export const JobOutput = v.object({
   ...JobViewSchema.entries,
+  // The text says these; listing them for every job tool would cost every agent ~1 KB of context.
+  queue_position: v.optional(v.pipe(v.number(), unlisted())),
+  logs: v.optional(v.pipe(v.array(v.string()), unlisted())),
+  error_type: v.optional(v.pipe(v.string(), unlisted())),
+  inference_seconds: v.optional(v.pipe(v.number(), unlisted())),
   next: v.optional(
-    v.object({
-      tool: v.literal('check_job'),
-      arguments: v.object({ model: v.string(), request_id: v.string() }),
-    }),
+    v.pipe(
+      v.object({
+        tool: v.literal('check_job'),
+        arguments: v.object({ model: v.string(), request_id: v.string() }),
+      }),
+      unlisted(),
+    ),
   ),
 });
 export type JobOutput = v.InferInput<typeof JobOutput>;

@@ -10,9 +10,7 @@ export const checkJobTool = defineTool({
   title: 'Check a fal job',
   group: 'execution',
   description:
-    'Status of a job from run_model or submit_job (queue position, logs), and its output and media links once ' +
-    'completed; failures come with their error type. wait_seconds waits for completion. model may be omitted ' +
-    'for jobs started here. Needs the key that submitted it.',
+    'Status of a job from run_model or submit_job (queue position, logs); once completed its output and media links, or its error type. wait_seconds waits for completion; model may be omitted for jobs started here. Needs the key that submitted it.',
   input: v.object({
     request_id: JobParams.request_id,
     model: v.optional(ModelNameParam),

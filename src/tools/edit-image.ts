@@ -1,6 +1,6 @@
 import * as v from 'valibot';
 import { UserError } from '../errors.js';
-import { serverChecked } from '../mcp/json-schema.js';
+import { serverChecked } from '../lib/schema-marks.js';
 import type { MediaMode } from '../runs/plan-media.js';
 import { defineRunTool } from './define-run-tool.js';
 import { JobParams } from './job-params.js';
@@ -10,6 +10,7 @@ const I2I = ['image-to-image'] as const;
 const MODES: Record<string, MediaMode> = {
   edit: {
     label: 'instruction-based image editing',
+    makes: 'image',
     categories: I2I,
     defaultModel: 'fal-ai/flux-pro/kontext',
     keywords: 'edit image instruction kontext',
@@ -17,6 +18,7 @@ const MODES: Record<string, MediaMode> = {
   },
   inpaint: {
     label: 'inpainting',
+    makes: 'image',
     categories: I2I,
     defaultModel: 'fal-ai/flux-pro/v1/fill',
     keywords: 'inpainting fill mask',
@@ -24,6 +26,7 @@ const MODES: Record<string, MediaMode> = {
   },
   remove_background: {
     label: 'background removal',
+    makes: 'image',
     categories: I2I,
     defaultModel: 'fal-ai/bria/background/remove',
     keywords: 'remove background',
@@ -31,6 +34,7 @@ const MODES: Record<string, MediaMode> = {
   },
   upscale: {
     label: 'image upscaling',
+    makes: 'image',
     categories: I2I,
     defaultModel: 'fal-ai/clarity-upscaler',
     keywords: 'upscale image',
@@ -38,6 +42,7 @@ const MODES: Record<string, MediaMode> = {
   },
   outpaint: {
     label: 'outpainting / reframing',
+    makes: 'image',
     categories: I2I,
     defaultModel: 'fal-ai/image-editing/reframe',
     keywords: 'reframe outpaint expand',
@@ -45,6 +50,7 @@ const MODES: Record<string, MediaMode> = {
   },
   compose: {
     label: 'multi-image composition',
+    makes: 'image',
     categories: I2I,
     defaultModel: 'fal-ai/flux-pro/kontext/multi',
     keywords: 'multi image edit compose',
@@ -87,7 +93,7 @@ export const editImageTool = defineRunTool({
     'Edit an existing image (image_url) by operation: "edit" by instruction (prompt), "inpaint" the white area ' +
     'of mask_url, "remove_background", "upscale" (scale 2 or 4), "outpaint" to aspect_ratio or a social ' +
     'format, "compose" (place overlay_url, e.g. a logo, at a position; ' +
-    'generative, not pixel-exact). Use generate_image to create images, run_model for other models. Needs a fal key.',
+    'generative, not pixel-exact). run_model for other models. Needs a fal key.',
   input: v.object({
     operation: v.pipe(
       v.picklist(['edit', 'inpaint', 'remove_background', 'upscale', 'outpaint', 'compose']),

@@ -15,7 +15,10 @@ export const estimateCostTool = defineTool({
     'number of calls per model (priced from typical past calls); "unit_price" takes billing units per model ' +
     "(see get_pricing for each model's unit). Needs a fal key.",
   input: v.object({
-    estimate_type: v.optional(v.picklist(['historical_api_price', 'unit_price']), 'historical_api_price'),
+    estimate_type: v.optional(
+      v.pipe(v.picklist(['historical_api_price', 'unit_price']), v.description('Per call or per unit.')),
+      'historical_api_price',
+    ),
     items: v.pipe(
       v.array(
         v.object({
@@ -30,6 +33,7 @@ export const estimateCostTool = defineTool({
       ),
       v.minLength(1, 'give at least one item'),
       v.maxLength(50, 'at most 50 items'),
+      v.description('Up to 50.'),
     ),
   }),
   output: v.object({

@@ -1,5 +1,5 @@
 import * as v from 'valibot';
-import { serverChecked } from '../mcp/json-schema.js';
+import { serverChecked } from '../lib/schema-marks.js';
 import type { MediaMode } from '../runs/plan-media.js';
 import { defineRunTool } from './define-run-tool.js';
 import { MediaParams, MediaRunFields, PROMPT_MAX } from './media-params.js';
@@ -7,18 +7,21 @@ import { MediaParams, MediaRunFields, PROMPT_MAX } from './media-params.js';
 const MODES = {
   music: {
     label: 'music generation',
+    makes: 'audio',
     categories: ['text-to-audio'],
     defaultModel: 'fal-ai/lyria2',
     keywords: 'music',
   },
   song: {
     label: 'songs with lyrics',
+    makes: 'audio',
     categories: ['text-to-audio'],
     defaultModel: 'fal-ai/minimax-music/v2',
     keywords: 'music lyrics song',
   },
   sound_effect: {
     label: 'sound effects',
+    makes: 'audio',
     // fal files some sound-effect models under text-to-speech.
     categories: ['text-to-audio', 'text-to-speech'],
     defaultModel: 'fal-ai/elevenlabs/sound-effects/v2',

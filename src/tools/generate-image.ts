@@ -1,6 +1,6 @@
 import * as v from 'valibot';
 import { UserError } from '../errors.js';
-import { serverChecked } from '../mcp/json-schema.js';
+import { serverChecked } from '../lib/schema-marks.js';
 import type { MediaMode } from '../runs/plan-media.js';
 import { defineRunTool } from './define-run-tool.js';
 import { JobParams } from './job-params.js';
@@ -8,12 +8,14 @@ import { MediaParams, MediaRunFields, PROMPT_MAX } from './media-params.js';
 
 const FROM_TEXT: MediaMode = {
   label: 'text-to-image generation',
+  makes: 'image',
   categories: ['text-to-image'],
   defaultModel: 'fal-ai/flux/dev',
   keywords: 'text to image high quality',
 };
 const FROM_IMAGE: MediaMode = {
   label: 'image-to-image generation',
+  makes: 'image',
   categories: ['image-to-image'],
   defaultModel: 'fal-ai/flux/dev/image-to-image',
   keywords: 'image to image restyle transform',
@@ -54,10 +56,7 @@ export const generateImageTool = defineRunTool({
   name: 'generate_image',
   title: 'Generate an image',
   description:
-    'Make images from a prompt (default FLUX.1 [dev]), or transform a source image_url. Optional subject, ' +
-    'style, composition, lighting, colour and camera are added to the prompt. Use edit_image for targeted ' +
-    'edits (inpaint, background, upscale, outpaint), run_model for other options. Returns image links and ' +
-    'previews. Needs a fal key.',
+    'Make images from a prompt (default FLUX.1 [dev]) or transform an image_url. subject, style, composition, lighting, colour and camera are added to the prompt. edit_image for targeted edits, run_model for other options. Returns image links and previews. Needs a fal key.',
   input: v.object({
     prompt: field('What to generate.'),
     subject: field('Who or what is shown.'),

@@ -1,11 +1,12 @@
 import * as v from 'valibot';
-import { serverChecked } from '../mcp/json-schema.js';
+import { serverChecked } from '../lib/schema-marks.js';
 import type { MediaMode } from '../runs/plan-media.js';
 import { defineRunTool } from './define-run-tool.js';
 import { MediaRunFields, PROMPT_MAX } from './media-params.js';
 
 const SPEECH: MediaMode = {
   label: 'text-to-speech',
+  makes: 'audio',
   // Some of fal's newer speech models are filed under text-to-audio.
   categories: ['text-to-speech', 'text-to-audio'],
   defaultModel: 'fal-ai/elevenlabs/tts/multilingual-v2',
@@ -16,9 +17,7 @@ export const generateSpeechTool = defineRunTool({
   name: 'generate_speech',
   title: 'Generate speech',
   description:
-    "Turn text into spoken audio (default ElevenLabs Multilingual v2). voice is the model's voice name or id " +
-    '(e.g. "Rachel" for ElevenLabs, "Wise_Woman" for MiniMax); language where the model takes one. Use ' +
-    'generate_audio for music and sound effects. Returns an audio link. Needs a fal key.',
+    'Text to spoken audio (default ElevenLabs Multilingual v2). voice: the model\'s voice name or id ("Rachel" for ElevenLabs, "Wise_Woman" for MiniMax); language where the model takes one. generate_audio for music and sound effects. Needs a fal key.',
   input: v.object({
     text: v.pipe(
       v.string(),

@@ -1,6 +1,6 @@
 import * as v from 'valibot';
 import { UserError } from '../errors.js';
-import { serverChecked } from '../mcp/json-schema.js';
+import { serverChecked } from '../lib/schema-marks.js';
 import type { MediaMode } from '../runs/plan-media.js';
 import { defineRunTool } from './define-run-tool.js';
 import { MediaParams, MediaRunFields, PROMPT_MAX } from './media-params.js';
@@ -8,12 +8,14 @@ import { MediaParams, MediaRunFields, PROMPT_MAX } from './media-params.js';
 const MODES = {
   text: {
     label: 'text-to-video generation',
+    makes: 'video',
     categories: ['text-to-video'],
     defaultModel: 'fal-ai/kling-video/v2.1/master/text-to-video',
     keywords: 'text to video',
   },
   image: {
     label: 'image-to-video animation',
+    makes: 'video',
     categories: ['image-to-video'],
     defaultModel: 'fal-ai/kling-video/v2.1/master/image-to-video',
     keywords: 'image to video animate',
@@ -21,6 +23,7 @@ const MODES = {
   },
   video: {
     label: 'video restyling',
+    makes: 'video',
     categories: ['video-to-video'],
     defaultModel: 'fal-ai/kling-video/o1/video-to-video/edit',
     keywords: 'video to video edit restyle',
@@ -32,10 +35,7 @@ export const generateVideoTool = defineRunTool({
   name: 'generate_video',
   title: 'Generate a video',
   description:
-    'Make a video from a prompt (default Kling 2.1 Master), animate an image_url, or restyle a video_url; ' +
-    'duration, aspect_ratio and resolution go to a model that offers them. Video takes minutes: expect a ' +
-    'request_id and check_job to finish it, with progress meanwhile. run_model for other models or options. ' +
-    'Needs a fal key.',
+    'Make a video from a prompt (default Kling 2.1 Master), animate an image_url, or restyle a video_url; duration, aspect_ratio and resolution go to a model that offers them. Video takes minutes: expect a request_id, then check_job. Needs a fal key.',
   input: v.object({
     prompt: v.pipe(
       v.string(),

@@ -10,12 +10,13 @@ export const getModelSchemaTool = defineTool({
   title: 'Get a model’s inputs and outputs',
   group: 'discovery',
   description:
-    'What a model takes and returns: required fields, types, enums, defaults, ranges, which inputs take ' +
-    'file URLs (a public URL or an upload_file result) and which outputs are media. Call it before ' +
-    'run_model. detail="full" adds the complete JSON Schemas (large), "code" snippets (JS, Python, curl).',
+    'What a model takes and returns: required fields, types, enums, defaults, ranges, which inputs take file URLs and which outputs are media. Call it before run_model. detail="full" adds the complete JSON Schemas (large), "code" snippets (JS, Python, curl).',
   input: v.object({
     model: ModelNameParam,
-    detail: v.optional(v.picklist(['summary', 'full', 'code']), 'summary'),
+    detail: v.optional(
+      v.pipe(v.picklist(['summary', 'full', 'code']), v.description('code: snippets.')),
+      'summary',
+    ),
   }),
   output: v.object({
     model: v.string(),

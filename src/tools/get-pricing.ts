@@ -14,8 +14,7 @@ export const getPricingTool = defineTool({
   title: 'Get model prices',
   group: 'discovery',
   description:
-    "Unit prices of up to 50 models for the caller's fal account (per image, megapixel, second, …). " +
-    'Use before running expensive models; use estimate_cost for the total of a planned batch. Needs a fal key.',
+    "Unit prices of up to 50 models for the caller's fal account (per image, megapixel, second, …); estimate_cost totals a planned batch. Needs a fal key.",
   input: v.object({
     models: v.pipe(
       v.array(ModelNameParam),

@@ -1,9 +1,9 @@
 import * as v from 'valibot';
 import { fetchUsage, MAX_USAGE_PAGES } from '../fal/platform.js';
 import type { UsageRow } from '../fal/schemas.js';
+import { serverChecked } from '../lib/schema-marks.js';
 import { READS_LIVE } from '../mcp/annotations.js';
 import { defineTool } from '../mcp/define-tool.js';
-import { serverChecked } from '../mcp/json-schema.js';
 import { resolveModel } from '../registry/resolve.js';
 import { ModelNameParam } from './params.js';
 
@@ -47,9 +47,13 @@ export const getUsageTool = defineTool({
   input: v.object({
     start: v.optional(DateParam),
     end: v.optional(DateParam),
-    models: v.optional(v.pipe(v.array(ModelNameParam), v.maxLength(50, 'at most 50 models'))),
-    timeframe: v.optional(v.picklist(['minute', 'hour', 'day', 'week', 'month'])),
-    include_time_series: v.optional(v.boolean(), false),
+    models: v.optional(
+      v.pipe(v.array(ModelNameParam), v.maxLength(50, 'at most 50 models'), v.description('Only these.')),
+    ),
+    timeframe: v.optional(
+      v.pipe(v.picklist(['minute', 'hour', 'day', 'week', 'month']), v.description('Series buckets.')),
+    ),
+    include_time_series: v.optional(v.pipe(v.boolean(), v.description('Per bucket too.')), false),
   }),
   output: v.object({
     summary: v.array(Row),

@@ -1,5 +1,5 @@
 import * as v from 'valibot';
-import { serverChecked } from '../mcp/json-schema.js';
+import { serverChecked } from '../lib/schema-marks.js';
 
 /** Shared parameter pieces of the job tools. */
 export const JobParams = {
@@ -37,7 +37,7 @@ export const JobParams = {
     serverChecked(),
   ),
   /** Inline image previews (default on): described by the tools that offer it, to keep tools/list small. */
-  preview: v.optional(v.boolean(), true),
+  preview: v.optional(v.pipe(v.boolean(), v.description('Image previews.')), true),
   wait_seconds: v.optional(
     v.pipe(v.number(), v.minValue(0), v.description('Seconds to wait (default 20).'), serverChecked()),
   ),

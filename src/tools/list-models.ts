@@ -1,7 +1,7 @@
 import * as v from 'valibot';
+import { serverChecked } from '../lib/schema-marks.js';
 import { READS } from '../mcp/annotations.js';
 import { defineTool } from '../mcp/define-tool.js';
-import { serverChecked } from '../mcp/json-schema.js';
 import { listModels } from '../registry/list.js';
 import { CatalogueSourceFields, CategoryParam, limitParam, ModelSummary } from './params.js';
 import { fallbackFields, modelLines, summarizeModel } from './summaries.js';
@@ -11,9 +11,7 @@ export const listModelsTool = defineTool({
   title: 'List fal models',
   group: 'discovery',
   description:
-    "Browse fal's catalogue (1,000+ models) by kind and a text filter: what exists in a category. Use " +
-    'search_models for a free-text need, recommend_model to pick one for a task. Returns endpoint ids (pass ' +
-    'them to other tools), names, categories, aliases. Needs no fal key.',
+    "Browse fal's catalogue (1,000+ models) by kind and a text filter. Use search_models for a free-text need, recommend_model to pick one for a task. Returns endpoint ids, names, categories, aliases. Needs no fal key.",
   input: v.object({
     category: v.optional(CategoryParam),
     search: v.optional(

@@ -1,5 +1,5 @@
 import * as v from 'valibot';
-import { serverChecked } from '../mcp/json-schema.js';
+import { serverChecked } from '../lib/schema-marks.js';
 import { JobParams } from './job-params.js';
 import { ModelNameParam } from './params.js';
 
@@ -20,7 +20,7 @@ export const PROMPT_MAX = 10_000;
 
 /** Parameters the media tools share, described once. */
 export const MediaParams = {
-  model: v.optional(v.pipe(ModelNameParam, v.description('Another model for this (any whose inputs fit).'))),
+  model: v.optional(v.pipe(ModelNameParam, v.description('Another model (any whose inputs fit).'))),
   wait_seconds: JobParams.wait_seconds,
   max_cost_usd: JobParams.max_cost_usd,
   idempotency_key: JobParams.idempotency_key,
@@ -50,9 +50,6 @@ export const MediaRunFields = {
   max_cost_usd: MediaParams.max_cost_usd,
   idempotency_key: MediaParams.idempotency_key,
   accept_nearest: v.optional(
-    v.pipe(
-      v.boolean(),
-      v.description("Run with the model's nearest values instead of refusing what it lacks."),
-    ),
+    v.pipe(v.boolean(), v.description("Take the model's nearest values, don't refuse.")),
   ),
 };

@@ -1,5 +1,5 @@
 import * as v from 'valibot';
-import { serverChecked } from '../mcp/json-schema.js';
+import { serverChecked } from '../lib/schema-marks.js';
 
 /** Shared parameter and result pieces, so every tool describes one idea with the same words. */
 
@@ -11,7 +11,10 @@ export const CategoryParam = v.pipe(
 );
 
 export const limitParam = (fallback: number, max: number) =>
-  v.optional(v.pipe(v.number(), v.integer(), v.minValue(1), v.maxValue(max)), fallback);
+  v.optional(
+    v.pipe(v.number(), v.integer(), v.minValue(1), v.maxValue(max), v.description('Results.')),
+    fallback,
+  );
 
 export const ModelSummary = v.object({
   id: v.pipe(v.string(), v.description('Endpoint id to pass to other tools, e.g. fal-ai/flux/dev.')),

@@ -1,7 +1,7 @@
 import * as v from 'valibot';
+import { serverChecked } from '../lib/schema-marks.js';
 import { READS } from '../mcp/annotations.js';
 import { defineTool } from '../mcp/define-tool.js';
-import { serverChecked } from '../mcp/json-schema.js';
 import { recommendModels } from '../registry/discovery.js';
 import { CatalogueSourceFields, CategoryParam, limitParam, ModelSummary } from './params.js';
 import { summarizeModel } from './summaries.js';
@@ -11,15 +11,14 @@ export const recommendModelTool = defineTool({
   title: 'Recommend models for a task',
   group: 'discovery',
   description:
-    'Pick fal models for a task described in plain words ("product photo on white background", "animate this ' +
-    'portrait", "podcast voice"), each with why it fits (what it takes and gives, family, your price). Use ' +
-    'it before run_model when you do not know which model to use; then get_model_schema.',
+    'Pick fal models for a task in plain words ("product photo on white background", "animate this portrait"), each with why it fits (what it takes and gives, family, your price). Use it before run_model when you do not know which model to use.',
   input: v.object({
     task: v.pipe(
       v.string(),
       v.trim(),
       v.minLength(1, 'describe the task'),
       v.maxLength(500),
+      v.description('The task, in plain words.'),
       serverChecked(),
     ),
     category: v.optional(CategoryParam),

@@ -11,10 +11,7 @@ export const runModelTool = defineTool({
   title: 'Run a fal model',
   group: 'execution',
   description:
-    'Run any fal model and wait briefly for its result. The input is checked against the model schema first ' +
-    '(a bad field bills nothing). Returns the output, media links and image previews, or for a slow job (video, music) ' +
-    'its request_id and the check_job call to make. Use submit_job not to wait, generate_*/edit_image for ' +
-    'common tasks without a schema. Needs a fal key.',
+    'Run any fal model and wait briefly for its result. The input is checked against the model schema first (a bad field bills nothing). Returns the output, media links and image previews, or for a slow job its request_id and the check_job call. Use submit_job not to wait, generate_*/edit_image for common tasks. Needs a fal key.',
   input: v.object({
     model: ModelNameParam,
     input: JobParams.input,

@@ -1,7 +1,7 @@
 import * as v from 'valibot';
+import { serverChecked } from '../lib/schema-marks.js';
 import { READS } from '../mcp/annotations.js';
 import { defineTool } from '../mcp/define-tool.js';
-import { serverChecked } from '../mcp/json-schema.js';
 import { searchModels } from '../registry/discovery.js';
 import { CatalogueSourceFields, CategoryParam, limitParam, ModelSummary } from './params.js';
 import { modelLines, summarizeModel } from './summaries.js';
@@ -11,15 +11,14 @@ export const searchModelsTool = defineTool({
   title: 'Search fal models',
   group: 'discovery',
   description:
-    'Free-text search over fal\'s models, e.g. "portrait photo", "lip sync", "upscale video" (fal\'s search, ' +
-    'or a local index when fal is unreachable). Use ' +
-    'recommend_model instead to get reasons for a task, list_models to browse a category.',
+    'Free-text search over fal\'s models ("portrait photo", "lip sync", "upscale video"). Use recommend_model for models fitting a task with reasons, list_models to browse a category.',
   input: v.object({
     query: v.pipe(
       v.string(),
       v.trim(),
       v.minLength(1, 'a query is required'),
       v.maxLength(300),
+      v.description('Words to search.'),
       serverChecked(),
     ),
     category: v.optional(CategoryParam),

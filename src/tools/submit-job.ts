@@ -12,9 +12,7 @@ export const submitJobTool = defineTool({
   title: 'Submit a fal job',
   group: 'execution',
   description:
-    'Queue a fal model run and return at once with its request_id; fetch the result later with check_job. ' +
-    'Use it for long jobs (video, music, training) or to start several at once; run_model when you want to ' +
-    'wait. Optional webhook_url: fal calls it when the job ends. Needs a fal key.',
+    'Queue a fal model run and return at once with its request_id; check_job fetches the result. For long jobs (video, music, training) or several at once; run_model to wait. webhook_url: fal calls it when the job ends. Needs a fal key.',
   input: v.object({
     model: ModelNameParam,
     input: JobParams.input,

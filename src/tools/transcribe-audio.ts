@@ -6,6 +6,7 @@ import { MediaParams, MediaRunFields } from './media-params.js';
 
 const TRANSCRIBE: MediaMode = {
   label: 'speech-to-text',
+  makes: 'text',
   categories: ['speech-to-text'],
   defaultModel: 'fal-ai/whisper',
   keywords: 'speech to text transcription',

@@ -34,17 +34,29 @@ export const uploadFileTool = defineTool({
   description:
     "Put a file on fal's CDN; get a URL for file inputs (image_url, …). This server cannot read your disk: " +
     'give a public url to copy, data_base64 + content_type (small files), or, for a file on your disk, ' +
-    'file_name (+ size in bytes): you get an upload URL and the command to run. Needs a fal key.',
+    'file_name (+ size): you get an upload URL and the command to run. Needs a fal key.',
   input: v.object({
-    url: v.optional(v.pipe(v.string(), v.trim(), v.minLength(1), v.maxLength(4096))),
-    data_base64: v.optional(v.pipe(v.string(), v.minLength(1))),
+    url: v.optional(
+      v.pipe(v.string(), v.trim(), v.minLength(1), v.maxLength(4096), v.description('To copy.')),
+    ),
+    data_base64: v.optional(v.pipe(v.string(), v.minLength(1), v.description('The bytes.'))),
     content_type: v.optional(
-      v.pipe(v.string(), v.trim(), v.regex(/^[\w.+-]+\/[\w.+-]+$/, 'a MIME type such as image/png')),
+      v.pipe(
+        v.string(),
+        v.trim(),
+        v.regex(/^[\w.+-]+\/[\w.+-]+$/, 'a MIME type such as image/png'),
+        v.description('MIME type.'),
+      ),
     ),
     file_name: v.optional(
-      v.pipe(v.string(), v.trim(), v.regex(/^[\w. -]{1,200}$/, 'a plain file name such as photo.png')),
+      v.pipe(
+        v.string(),
+        v.trim(),
+        v.regex(/^[\w. -]{1,200}$/, 'a plain file name such as photo.png'),
+        v.description('Name.'),
+      ),
     ),
-    size: v.optional(v.pipe(v.number(), v.integer(), v.minValue(1))),
+    size: v.optional(v.pipe(v.number(), v.integer(), v.minValue(1), v.description('Bytes.'))),
   }),
   output: UploadOutput,
   annotations: RUNS_MODEL,

@@ -78,22 +78,85 @@ describe('the media task tools', () => {
       const r = await call('generate_image', { prompt: 'x', model: 'whisper' });
       expect(r.isError).toBe(true);
       expect(r.text).toMatch(
-        /fal-ai\/whisper is a speech-to-text model; this needs text-to-image generation/,
+        /fal-ai\/whisper \(a speech-to-text model\) cannot do text-to-image generation: it makes text, not image; it requires audio_url/,
       );
       expect(r.text).toMatch(/Try: fal-ai\/flux\/dev/);
       expect(submits()).toBe(0);
     });
 
-    it('drops what the model cannot take, with a note', async () => {
+    it('judges a named model by its schema, not its catalogue label: flux-pro ultra takes a plain prompt', async () => {
+      const r = await call('generate_image', { prompt: 'a lighthouse', model: 'fal-ai/flux-pro/v1.1-ultra' });
+      expect(r.isError).toBeFalsy();
+      expect(r.data.model).toBe('fal-ai/flux-pro/v1.1-ultra');
+      expect(lastInput()?.input).toMatchObject({ prompt: 'a lighthouse' });
+    });
+
+    it('refuses what the named model cannot take, before submitting, naming models that can', async () => {
       const r = await call('generate_image', {
         prompt: 'x',
         negative_prompt: 'blur',
         model: 'fal-ai/flux/schnell',
       });
-      expect(r.data.notes).toContain(
-        'fal-ai/flux/schnell has no input for negative_prompt; it was left out.',
+      expect(r.isError).toBe(true);
+      expect(r.text).toMatch(/^Not submitted, nothing billed: fal-ai\/flux\/schnell cannot do all that was asked\./);
+      expect(r.text).toContain('- negative_prompt "blur": fal-ai/flux/schnell has no input for it');
+      expect(r.text).toMatch(/Models of this kind that take it: \S+/);
+      expect(r.text).toContain('accept_nearest: true');
+      expect(submits()).toBe(0);
+    });
+
+    it('runs without what the model lacks only when the caller accepts, and says so first', async () => {
+      const r = await call('generate_image', {
+        prompt: 'x',
+        negative_prompt: 'blur',
+        model: 'fal-ai/flux/schnell',
+        accept_nearest: true,
+      });
+      expect(r.data.status).toBe('COMPLETED');
+      expect(r.data.notes[0]).toBe(
+        'Run with what fal-ai/flux/schnell offers instead of what was asked (accept_nearest): negative_prompt "blur": fal-ai/flux/schnell has no input for it.',
       );
       expect(lastInput()?.input).not.toHaveProperty('negative_prompt');
+    });
+
+    it('with no model named, picks one that takes everything asked, and says why', async () => {
+      const r = await call('generate_image', { prompt: 'x', negative_prompt: 'blur' });
+      expect(r.data.model).not.toBe('fal-ai/flux/dev');
+      expect(lastInput()?.input).toMatchObject({ prompt: 'x', negative_prompt: 'blur' });
+      expect(r.data.notes[0]).toBe(
+        `The default fal-ai/flux/dev cannot do all that was asked (negative_prompt "blur": fal-ai/flux/dev has no input for it); using ${r.data.model}, which can.`,
+      );
+    });
+
+    it('checks what came back against what was asked', async () => {
+      h.emulator.state.setTiming('fal-ai/flux/schnell', {
+        queueMs: 5,
+        runMs: 5,
+        // The model ignores the size: one 4:3 image whatever was asked.
+        output: (cdn, id) => ({
+          images: [{ url: `${cdn}/${id}/image-1.png`, width: 1024, height: 768, content_type: 'image/png' }],
+        }),
+      });
+      try {
+        const r = await call('generate_image', {
+          prompt: 'x',
+          model: 'fal-ai/flux/schnell',
+          aspect_ratio: '16:9',
+          num_images: 2,
+          preview: false,
+        });
+        expect(r.data.notes).toEqual(
+          expect.arrayContaining([
+            'Asked for 2 image(s); 1 came back.',
+            'Asked for 16:9; the image is 1024×768 (4:3).',
+          ]),
+        );
+        const fair = await call('generate_image', { prompt: 'x', aspect_ratio: '16:9', preview: false });
+        expect(fair.data.media[0]).toMatchObject({ width: 1024, height: 576 });
+        expect(fair.data.notes.join('\n')).not.toMatch(/Asked for/);
+      } finally {
+        h.emulator.state.setTiming('fal-ai/flux/schnell', { queueMs: 10, runMs: 20, queuePosition: 0 });
+      }
     });
   });
 
@@ -166,7 +229,7 @@ describe('the media task tools', () => {
         model: 'fal-ai/bria/expand',
       });
       expect(r.isError).toBe(true);
-      expect(r.text).toMatch(/- canvas_size: is required/);
+      expect(r.text).toMatch(/it requires canvas_size, which this tool does not fill/);
       expect(submits()).toBe(0);
     });
   });
@@ -180,7 +243,7 @@ describe('the media task tools', () => {
       });
       const r = await call('generate_video', {
         prompt: 'waves',
-        duration: 8,
+        duration: 10,
         aspect_ratio: '9:16',
         wait_seconds: 1,
       });
@@ -188,8 +251,20 @@ describe('the media task tools', () => {
       expect(r.data.next.tool).toBe('check_job');
       expect(lastInput()?.input).toEqual({ prompt: 'waves', duration: '10', aspect_ratio: '9:16' });
       expect(r.data.notes).toContain(
-        'duration 8 was sent to fal-ai/kling-video/v2.1/master/text-to-video as duration="10".',
+        'duration 10 was sent to fal-ai/kling-video/v2.1/master/text-to-video as duration="10".',
       );
+    });
+
+    it('refuses a length no model offers rather than cutting it, and runs the nearest only when accepted', async () => {
+      const r = await call('generate_video', { prompt: 'waves', duration: 40 });
+      expect(r.isError).toBe(true);
+      expect(r.text).toContain(
+        '- duration 40: fal-ai/kling-video/v2.1/master/text-to-video takes one of "5", "10"; nearest duration="10"',
+      );
+      expect(submits()).toBe(0);
+      const near = await call('generate_video', { prompt: 'waves', duration: 40, accept_nearest: true, wait_seconds: 0 });
+      expect(near.data.notes[0]).toMatch(/^Run with what \S+ offers instead of what was asked \(accept_nearest\): duration 40/);
+      expect(submits()).toBe(1);
     });
 
     it('animates an image and restyles a video with their own defaults', async () => {
@@ -208,9 +283,13 @@ describe('the media task tools', () => {
 
   describe('generate_audio', () => {
     it('music by default, songs with lyrics on a lyrics model, sound effects with duration', async () => {
-      const music = await call('generate_audio', { prompt: 'calm piano', duration: 20 });
+      const music = await call('generate_audio', { prompt: 'calm piano' });
       expect(music.data.model).toBe('fal-ai/lyria2');
-      expect(music.data.notes).toContain('fal-ai/lyria2 has no input for duration; it was left out.');
+      // Lyria takes no duration: a music model that does is chosen instead, and the result says so.
+      const timed = await call('generate_audio', { prompt: 'calm piano', duration: 20 });
+      expect(timed.data.model).not.toBe('fal-ai/lyria2');
+      expect(timed.data.notes[0]).toMatch(/^The default fal-ai\/lyria2 cannot do all that was asked \(duration 20: /);
+      expect(JSON.stringify(lastInput()?.input)).toMatch(/20/);
       const song = await call('generate_audio', { prompt: 'pop', lyrics: 'la la la' });
       expect(song.data.model).toBe('fal-ai/minimax-music/v2');
       expect(lastInput()?.input).toEqual({ prompt: 'pop', lyrics_prompt: 'la la la' });
@@ -241,7 +320,20 @@ describe('the media task tools', () => {
 
     it('refuses an image model', async () => {
       const r = await call('generate_speech', { text: 'hi', model: 'flux_dev' });
-      expect(r.text).toMatch(/is a text-to-image model; this needs text-to-speech/);
+      expect(r.text).toMatch(/\(a text-to-image model\) cannot do text-to-speech: it makes image, not audio/);
+    });
+
+    it('refuses a voice the model does not have, before anything is billed', async () => {
+      const r = await call('generate_speech', { text: 'hi', voice: 'Captain Nemo' });
+      expect(r.isError).toBe(true);
+      expect(r.text).toContain('voice "Captain Nemo": fal-ai/elevenlabs/tts/multilingual-v2 does not take it');
+      expect(submits()).toBe(0);
+      const enumerated = await call('generate_speech', { text: 'hi', voice: 'Captain Nemo', model: 'xai/tts/v1' });
+      expect(enumerated.text).toMatch(/voice "Captain Nemo": xai\/tts\/v1 does not take it \(it takes one of "eve"/);
+      // A premade voice in any case, or a voice id from the caller's library, goes through.
+      await call('generate_speech', { text: 'hi', voice: 'rachel' });
+      expect(lastInput()?.input).toEqual({ text: 'hi', voice: 'Rachel' });
+      expect(submits()).toBe(1);
     });
   });
 
@@ -261,7 +353,7 @@ describe('the media task tools', () => {
         chunk_level: 'segment',
       });
       expect(r.data.transcript.text).toBe('The quick brown fox jumps over the lazy dog.');
-      expect(r.text).toMatch(/^Transcript \(fal-ai\/whisper\):\nThe quick brown fox/);
+      expect(r.text).toMatch(/^Transcript \(fal-ai\/whisper, request \S+\):\nThe quick brown fox/);
     });
 
     it('refuses a model of the wrong kind', async () => {
@@ -270,7 +362,7 @@ describe('the media task tools', () => {
         model: 'fal-ai/lyria2',
       });
       expect(r.isError).toBe(true);
-      expect(r.text).toMatch(/this needs speech-to-text/);
+      expect(r.text).toMatch(/fal-ai\/lyria2 \(a text-to-audio model\) cannot do speech-to-text: it makes audio, not text/);
     });
   });
 });

@@ -175,6 +175,13 @@ describe('the tool table', () => {
       const tools = await client.listTools();
       await client.close();
       await expect(JSON.stringify(tools, null, 2)).toMatchFileSnapshot('./__snapshots__/tools-list.json');
+      // An agent reads only tools/list: every argument says what it is for.
+      const undescribed = tools.flatMap((t) =>
+        Object.entries((t.inputSchema as { properties: Record<string, { description?: string }> }).properties)
+          .filter(([, prop]) => !prop.description)
+          .map(([name]) => `${t.name}.${name}`),
+      );
+      expect(undescribed).toEqual([]);
     } finally {
       await h.close();
     }
