@@ -1,15 +1,12 @@
 import { createHash } from 'node:crypto';
 import { UserError } from '../errors.js';
 import { isObject } from '../lib/is-object.js';
-import { LruTtlCache } from '../lib/lru.js';
 import type { SharedStore } from '../store/store.js';
 import { ignoreUnavailable } from './idempotency.js';
 
 /** How long an upload slot is remembered when fal does not say when its URL expires. */
 const DEFAULT_TTL_MS = 60 * 60_000;
 const MAX_TTL_MS = 24 * 60 * 60_000;
-/** A file found missing is not asked about again for this long (a loop of calls costs fal one HEAD). */
-const MISSING_FOR_MS = 2_000;
 const MAX_URLS = 50;
 
 const keyOf = (fileUrl: string) => `upload-slot:${createHash('sha256').update(fileUrl).digest('hex')}`;
@@ -19,11 +16,10 @@ const keyOf = (fileUrl: string) => `upload-slot:${createHash('sha256').update(fi
  * (upload_file with file_name): until the file is there, a job that uses one
  * would run, fail to download it and still be billed. A run whose input holds
  * one is checked first (a HEAD on the file URL) and refused until it exists;
- * once found, the slot is forgotten and never checked again.
+ * once found, the slot is forgotten and never checked again. (A loop of calls
+ * with a missing file costs one HEAD each, within the caller's rate limit.)
  */
 export class PendingUploads {
-  readonly #missing = new LruTtlCache<string, true>(10_000, MISSING_FOR_MS);
-
   constructor(
     private readonly store: SharedStore,
     /** Whether a file is at a URL (a HEAD under the upload fetch rules). */
@@ -42,13 +38,10 @@ export class PendingUploads {
   async assertUploaded(input: unknown, signal?: AbortSignal): Promise<void> {
     for (const url of urlsIn(input)) {
       const key = keyOf(url);
-      if (!this.#missing.get(key)) {
-        if ((await this.store.get(key).catch(ignoreUnavailable)) === undefined) continue;
-        if (await this.exists(url, signal)) {
-          await this.store.delete(key).catch(ignoreUnavailable);
-          continue;
-        }
-        this.#missing.set(key, true);
+      if ((await this.store.get(key).catch(ignoreUnavailable)) === undefined) continue;
+      if (await this.exists(url, signal)) {
+        await this.store.delete(key).catch(ignoreUnavailable);
+        continue;
       }
       throw new UserError(
         `${url} is an upload slot from upload_file, and the file is not there yet: run the upload command upload_file gave you first ` +

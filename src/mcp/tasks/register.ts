@@ -93,7 +93,8 @@ export function registerTaskAwareCall(server: McpServer, entry: ToolEntry, tasks
       return toolError(`Input validation error: Invalid arguments for tool ${name}: ${why}`);
     }
     const { result, handoff } = await entry.invoke(checked.value, ctx);
-    if (handoff) return tasks.created(requestExtraOf(ctx).caller, handoff) as unknown as CallToolResult;
+    if (handoff)
+      return tasks.created(requestExtraOf(ctx).caller, handoff, entry.name) as unknown as CallToolResult;
     return server.server.projectCallToolResult(result, entry.outputJsonSchema);
   });
 }

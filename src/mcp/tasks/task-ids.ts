@@ -9,9 +9,17 @@ export interface TaskRef {
   model: string;
   requestId: string;
   createdAt: number;
+  /** The tool that started the job: any machine presents the result as that tool does. */
+  tool?: string | undefined;
 }
 
-const Payload = v.object({ t: v.string(), m: v.string(), r: v.string(), c: v.number() });
+const Payload = v.object({
+  t: v.string(),
+  m: v.string(),
+  r: v.string(),
+  c: v.number(),
+  o: v.optional(v.string()),
+});
 
 /**
  * Task ids are sealed (AES-256-GCM) over the tenant fingerprint, the model and
@@ -29,7 +37,13 @@ export class TaskIds {
   }
 
   seal(caller: Caller, ref: TaskRef): string {
-    return this.#sealer.seal('task', { t: caller.tenant, m: ref.model, r: ref.requestId, c: ref.createdAt });
+    return this.#sealer.seal('task', {
+      t: caller.tenant,
+      m: ref.model,
+      r: ref.requestId,
+      c: ref.createdAt,
+      ...(ref.tool ? { o: ref.tool } : {}),
+    });
   }
 
   /** The task's job, or undefined when the id is not ours, was altered, or belongs to another tenant. */
@@ -37,6 +51,7 @@ export class TaskIds {
     if (taskId.length > 1024) return undefined;
     const parsed = v.safeParse(Payload, this.#sealer.open('task', taskId));
     if (!parsed.success || parsed.output.t !== caller.tenant) return undefined;
-    return { model: parsed.output.m, requestId: parsed.output.r, createdAt: parsed.output.c };
+    const { m: model, r: requestId, c: createdAt, o: tool } = parsed.output;
+    return { model, requestId, createdAt, ...(tool ? { tool } : {}) };
   }
 }

@@ -4,6 +4,7 @@ import { ForgottenJobError, UserError } from '../../errors.js';
 import type { JobRecord } from '../../jobs/job-record.js';
 import { type JobView, progressMessage } from '../../jobs/job-view.js';
 import { LruTtlCache } from '../../lib/lru.js';
+import type { JobHandle } from '../../lib/tool-output.js';
 import type { Logger } from '../../log.js';
 import type { Services } from '../../services.js';
 import { describeError } from '../errors.js';
@@ -51,12 +52,9 @@ export class TaskService {
   }
 
   /** The CreateTaskResult for a job handed back pending (the job is already durable at fal). */
-  created(
-    caller: Caller,
-    view: { model: string; request_id: string; status: string; queue_position?: number },
-  ) {
+  created(caller: Caller, view: JobHandle, tool: string) {
     const createdAt = this.now();
-    const taskId = this.ids.seal(caller, { model: view.model, requestId: view.request_id, createdAt });
+    const taskId = this.ids.seal(caller, { model: view.model, requestId: view.request_id, createdAt, tool });
     const at = new Date(createdAt).toISOString();
     return {
       resultType: 'task' as const,
@@ -113,7 +111,10 @@ export class TaskService {
     // Completed, or failed at fal: either way the tool call completed, with check_job's result (a failed
     // model is a result, not a JSON-RPC error).
     // Presented as the tool that started the job presents it (a transcript comes back as a transcript).
-    const output = await this.services.runs.present(view, record, keyed, { preview: true, signal });
+    const output = await this.services.runs.present(view, record ?? { tool: ref.tool }, keyed, {
+      preview: true,
+      signal,
+    });
     return {
       ...base,
       status: 'completed',
