@@ -98,7 +98,9 @@ describe('the media task tools', () => {
         model: 'fal-ai/flux/schnell',
       });
       expect(r.isError).toBe(true);
-      expect(r.text).toMatch(/^Not submitted, nothing billed: fal-ai\/flux\/schnell cannot do all that was asked\./);
+      expect(r.text).toMatch(
+        /^Not submitted, nothing billed: fal-ai\/flux\/schnell cannot do all that was asked\./,
+      );
       expect(r.text).toContain('- negative_prompt "blur": fal-ai/flux/schnell has no input for it');
       expect(r.text).toMatch(/Models of this kind that take it: \S+/);
       expect(r.text).toContain('accept_nearest: true');
@@ -262,8 +264,15 @@ describe('the media task tools', () => {
         '- duration 40: fal-ai/kling-video/v2.1/master/text-to-video takes one of "5", "10"; nearest duration="10"',
       );
       expect(submits()).toBe(0);
-      const near = await call('generate_video', { prompt: 'waves', duration: 40, accept_nearest: true, wait_seconds: 0 });
-      expect(near.data.notes[0]).toMatch(/^Run with what \S+ offers instead of what was asked \(accept_nearest\): duration 40/);
+      const near = await call('generate_video', {
+        prompt: 'waves',
+        duration: 40,
+        accept_nearest: true,
+        wait_seconds: 0,
+      });
+      expect(near.data.notes[0]).toMatch(
+        /^Run with what \S+ offers instead of what was asked \(accept_nearest\): duration 40/,
+      );
       expect(submits()).toBe(1);
     });
 
@@ -288,7 +297,9 @@ describe('the media task tools', () => {
       // Lyria takes no duration: a music model that does is chosen instead, and the result says so.
       const timed = await call('generate_audio', { prompt: 'calm piano', duration: 20 });
       expect(timed.data.model).not.toBe('fal-ai/lyria2');
-      expect(timed.data.notes[0]).toMatch(/^The default fal-ai\/lyria2 cannot do all that was asked \(duration 20: /);
+      expect(timed.data.notes[0]).toMatch(
+        /^The default fal-ai\/lyria2 cannot do all that was asked \(duration 20: /,
+      );
       expect(JSON.stringify(lastInput()?.input)).toMatch(/20/);
       const song = await call('generate_audio', { prompt: 'pop', lyrics: 'la la la' });
       expect(song.data.model).toBe('fal-ai/minimax-music/v2');
@@ -326,10 +337,18 @@ describe('the media task tools', () => {
     it('refuses a voice the model does not have, before anything is billed', async () => {
       const r = await call('generate_speech', { text: 'hi', voice: 'Captain Nemo' });
       expect(r.isError).toBe(true);
-      expect(r.text).toContain('voice "Captain Nemo": fal-ai/elevenlabs/tts/multilingual-v2 does not take it');
+      expect(r.text).toContain(
+        'voice "Captain Nemo": fal-ai/elevenlabs/tts/multilingual-v2 does not take it',
+      );
       expect(submits()).toBe(0);
-      const enumerated = await call('generate_speech', { text: 'hi', voice: 'Captain Nemo', model: 'xai/tts/v1' });
-      expect(enumerated.text).toMatch(/voice "Captain Nemo": xai\/tts\/v1 does not take it \(it takes one of "eve"/);
+      const enumerated = await call('generate_speech', {
+        text: 'hi',
+        voice: 'Captain Nemo',
+        model: 'xai/tts/v1',
+      });
+      expect(enumerated.text).toMatch(
+        /voice "Captain Nemo": xai\/tts\/v1 does not take it \(it takes one of "eve"/,
+      );
       // A premade voice in any case, or a voice id from the caller's library, goes through.
       await call('generate_speech', { text: 'hi', voice: 'rachel' });
       expect(lastInput()?.input).toEqual({ text: 'hi', voice: 'Rachel' });
@@ -362,7 +381,9 @@ describe('the media task tools', () => {
         model: 'fal-ai/lyria2',
       });
       expect(r.isError).toBe(true);
-      expect(r.text).toMatch(/fal-ai\/lyria2 \(a text-to-audio model\) cannot do speech-to-text: it makes audio, not text/);
+      expect(r.text).toMatch(
+        /fal-ai\/lyria2 \(a text-to-audio model\) cannot do speech-to-text: it makes audio, not text/,
+      );
     });
   });
 });
