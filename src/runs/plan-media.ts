@@ -267,8 +267,8 @@ async function refusal(
       (alternatives.length
         ? `Models of this kind that take it: ${alternatives.join(', ')} (pass one as model).`
         : ownValue
-          ? `Pick one the model has (get_model_schema "${fit.model}" lists them).`
+          ? 'Pick one of its own.'
           : `No other model for ${req.mode.label} looked at here takes it all.`) +
-      ` Or pass accept_nearest: true to run ${fit.model} with its nearest values.`,
+      ` Or pass accept_nearest: true to run ${fit.model} with its nearest values (what it lacks left out).`,
   );
 }

@@ -55,7 +55,7 @@ export function jobToolOutput(
     }
     case 'FAILED':
       lines.push(
-        `${id} failed${view.error_type ? ` (${view.error_type})` : ''}: ${view.error ?? 'no detail'}.`,
+        `${id} failed${view.error_type ? ` (${view.error_type})` : ''}: ${(view.error ?? 'no detail').replace(/\.$/, '')}.`,
       );
       break;
     case 'CANCELLED':

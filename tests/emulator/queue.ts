@@ -89,7 +89,8 @@ export function queueRoutes(state: EmulatorState, faults: FaultBook, origin: () 
       sampleOutput(state.byId.get(job.endpointId)?.output_schema ?? {}, {
         cdn: `${origin()}/cdn`,
         requestId: job.requestId,
-        input: job.input,
+        // A model makes what its defaults say where the input is silent (FLUX ultra: 16:9).
+        input: { ...defaultsOf(state.byId.get(job.endpointId)?.input_schema), ...job.input },
       });
     return job.result;
   };
@@ -297,4 +298,12 @@ function runFailure(
     }
   }
   return undefined;
+}
+
+function defaultsOf(schema: { properties?: Record<string, { default?: unknown }> } | undefined) {
+  return Object.fromEntries(
+    Object.entries(schema?.properties ?? {}).flatMap(([k, p]) =>
+      p.default !== undefined ? [[k, p.default]] : [],
+    ),
+  );
 }
