@@ -34,12 +34,24 @@ export class PendingUploads {
     await this.store.set(keyOf(fileUrl), '1', Math.min(ttl, MAX_TTL_MS)).catch(ignoreUnavailable);
   }
 
+  /** Whether the file is there; a check that cannot be made refuses too (a guess could bill a failed run). */
+  async #check(url: string, signal?: AbortSignal): Promise<boolean> {
+    try {
+      return await this.exists(url, signal);
+    } catch (error) {
+      const why = error instanceof Error ? error.message : String(error);
+      throw new UserError(
+        `Could not check whether the file for upload slot ${url} has arrived (${why}); nothing was submitted. Try again in a moment.`,
+      );
+    }
+  }
+
   /** Refuse an input that uses a slot whose file has not been uploaded yet. */
   async assertUploaded(input: unknown, signal?: AbortSignal): Promise<void> {
     for (const url of urlsIn(input)) {
       const key = keyOf(url);
       if ((await this.store.get(key).catch(ignoreUnavailable)) === undefined) continue;
-      if (await this.exists(url, signal)) {
+      if (await this.#check(url, signal)) {
         await this.store.delete(key).catch(ignoreUnavailable);
         continue;
       }

@@ -126,23 +126,32 @@ export async function planMediaRun(
     const fit = await judge(resolved.id);
     const notes = resolved.note ? [resolved.note] : [];
     if (fit.unfit.length > 0) {
+      const others = cheapestFirst(
+        deps,
+        await fitting(deps, catalogue, req.mode, resolved.id, judge),
+        caller,
+      );
       throw new UserError(
         `${resolved.id}${resolved.model ? ` (a ${resolved.model.category} model)` : ''} cannot do ${req.mode.label}: ` +
           `${fit.unfit.join('; ')}. Nothing was submitted. ` +
-          `Try: ${(await others(deps, catalogue, req.mode, resolved.id, judge, caller)).join(', ')}. Or use run_model with the model's own inputs (get_model_schema).`,
+          (others.length ? `Try: ${others.join(', ')}. ` : '') +
+          "Or use run_model with the model's own inputs (get_model_schema).",
       );
     }
-    if (fit.mapped.unmet.length > 0 && !req.acceptNearest)
-      throw await refusal(deps, catalogue, req, fit, judge, caller);
+    if (fit.mapped.unmet.length > 0 && !req.acceptNearest) {
+      const own = ownValue(fit);
+      const fits = own ? [] : await fitting(deps, catalogue, req.mode, fit.model, judge);
+      throw refusal(req, fit, own ? undefined : cheapestFirst(deps, fits, caller));
+    }
     return plan(fit, notes);
   }
 
   const fallback = defaultOf(catalogue, req.mode);
   const first = await judge(fallback.model);
   if (first.unfit.length === 0 && first.mapped.unmet.length === 0) return plan(first, fallback.notes);
-  // A voice belongs to its model: another model "taking" the same name would not speak with it.
-  const ownValue = first.mapped.unmet.some((u) => MODEL_OWN.has(u.key));
-  const better = ownValue ? undefined : (await fitting(deps, catalogue, req.mode, first.model, judge))[0];
+  const own = ownValue(first);
+  const fits = own ? [] : await fitting(deps, catalogue, req.mode, first.model, judge);
+  const better = fits[0];
   if (better) {
     const why = first.unfit.length
       ? first.unfit.join('; ')
@@ -153,8 +162,11 @@ export async function planMediaRun(
     ]);
   }
   if (first.unfit.length === 0 && req.acceptNearest) return plan(first, fallback.notes);
-  throw await refusal(deps, catalogue, req, first, judge, caller);
+  throw refusal(req, first, own ? undefined : []);
 }
+
+/** A voice belongs to its model: another model "taking" the same name would not speak with it. */
+const ownValue = (fit: Fit) => fit.mapped.unmet.some((u) => MODEL_OWN.has(u.key));
 
 /** The mode's default, or the best live model of its kind when fal has retired it (and a note saying so). */
 function defaultOf(catalogue: Catalogue, mode: MediaMode): { model: string; notes: string[] } {
@@ -228,16 +240,9 @@ async function fitting(
   return fits.filter((f): f is Fit => f !== undefined && f.unfit.length === 0 && f.mapped.unmet.length === 0);
 }
 
-/** Up to three models of the kind that take everything asked, cheapest first when the caller's prices are cached. */
-async function others(
-  deps: PlanDeps,
-  catalogue: Catalogue,
-  mode: MediaMode,
-  exclude: string,
-  judge: (id: string) => Promise<Fit>,
-  caller: KeyedCaller,
-): Promise<string[]> {
-  const ids = (await fitting(deps, catalogue, mode, exclude, judge)).map((f) => f.model);
+/** Up to three of the models that take everything asked, cheapest first when the caller's prices are cached. */
+function cheapestFirst(deps: PlanDeps, fits: readonly Fit[], caller: KeyedCaller): string[] {
+  const ids = fits.map((f) => f.model);
   const price = (id: string) => deps.pricing.cached(caller, id);
   const ranked = ids.every((id) => price(id))
     ? ids.sort((a, b) => (price(a)?.unit_price ?? 0) - (price(b)?.unit_price ?? 0))
@@ -248,26 +253,18 @@ async function others(
   });
 }
 
-async function refusal(
-  deps: PlanDeps,
-  catalogue: Catalogue,
-  req: MediaRequest,
-  fit: Fit,
-  judge: (id: string) => Promise<Fit>,
-  caller: KeyedCaller,
-): Promise<UserError> {
-  const ownValue = fit.mapped.unmet.some((u) => MODEL_OWN.has(u.key));
-  const alternatives = ownValue ? [] : await others(deps, catalogue, req.mode, fit.model, judge, caller);
+/** What was asked that the model cannot do, what it would do instead, who can, and the escape. */
+function refusal(req: MediaRequest, fit: Fit, alternatives: readonly string[] | undefined): UserError {
   const lines = [
     ...fit.unfit.map((why) => `- ${why}`),
     ...fit.mapped.unmet.map((u) => `- ${describeUnmet(fit.model, u)}`),
   ];
   return new UserError(
     `Not submitted, nothing billed: ${fit.model} cannot do all that was asked.\n${lines.join('\n')}\n` +
-      (alternatives.length
-        ? `Models of this kind that take it: ${alternatives.join(', ')} (pass one as model).`
-        : ownValue
-          ? 'Pick one of its own.'
+      (alternatives === undefined
+        ? 'Pick one of its own.'
+        : alternatives.length
+          ? `Models of this kind that take it: ${alternatives.join(', ')} (pass one as model).`
           : `No other model for ${req.mode.label} looked at here takes it all.`) +
       ` Or pass accept_nearest: true to run ${fit.model} with its nearest values (what it lacks left out).`,
   );

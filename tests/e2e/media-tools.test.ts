@@ -6,7 +6,7 @@ import { type Harness, IN_PROCESS_URL, startHarness } from '../helpers/harness.j
 type Loose = Record<string, any>;
 const IMG = 'https://example.com/cat.png';
 
-describe('the media task tools', () => {
+describe('the media tools', () => {
   let h: Harness;
   let client: TestClient;
   const call = async (name: string, args: Record<string, unknown>) => {

@@ -156,6 +156,21 @@ describe('the run pipeline', () => {
     });
   });
 
+  it("a refusal lists the models that take it all, cheapest first once the caller's prices are known", async () => {
+    const ask = { prompt: 'x', negative_prompt: 'blur', model: 'fal-ai/flux/schnell' };
+    const first = await call('generate_image', ask);
+    const listed = /take it: (.+) \(pass one as model\)/.exec(first.text)?.[1]?.split(', ') ?? [];
+    expect(listed.length).toBeGreaterThan(1);
+    await call('get_pricing', { models: listed });
+    const priced = await call('generate_image', ask);
+    const shown = /take it: (.+) \(pass one as model\)/.exec(priced.text)?.[1]?.split(', ') ?? [];
+    const prices = shown.map((m) => Number(/\(\$([\d.]+)\//.exec(m)?.[1]));
+    expect(prices.every(Number.isFinite)).toBe(true);
+    expect(prices).toEqual([...prices].sort((x, y) => x - y));
+    expect(new Set(prices).size).toBeGreaterThan(1);
+    expect(submits()).toBe(0);
+  });
+
   describe('an upload slot whose file never came', () => {
     it('is refused before submitting until the file is there, then runs', async () => {
       const slot = await call('upload_file', { file_name: 'talk.mp3', size: 2048 });

@@ -21,8 +21,17 @@ function textScore(model: EmulatedModel, q: string): number {
   return words.reduce((score, w) => score + (hay.includes(` ${w}`) ? 1 : 0), 0) / Math.max(1, words.length);
 }
 
+/** Models priced per image rather than by their category's unit, as fal lists them. */
+const PER_IMAGE: Record<string, number> = {
+  'fal-ai/imagen3': 0.05,
+  'fal-ai/imagen3/fast': 0.025,
+  'bria/text-to-image/3.2': 0.04,
+};
+
 /** Unit prices by category, so estimates and pricing are stable and plausible. */
 export function priceOf(model: EmulatedModel): { unit_price: number; unit: string } {
+  const perImage = PER_IMAGE[model.endpoint_id];
+  if (perImage !== undefined) return { unit_price: perImage, unit: 'images' };
   const c = model.metadata.category;
   if (c.endsWith('-to-image')) return { unit_price: 0.025, unit: 'megapixels' };
   if (c.endsWith('-to-video')) return { unit_price: 0.1, unit: 'second' };
