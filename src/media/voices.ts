@@ -62,7 +62,10 @@ const ELEVENLABS_VOICES = [
 ];
 const VOICE_ID = /^[A-Za-z0-9]{20}$/;
 
-/** A voice an ElevenLabs endpoint will not know, as an unmet request; undefined when it may. */
+/**
+ * A voice an ElevenLabs endpoint will not know, as an unmet request; undefined when it may. A
+ * premade name in another case ("rachel") is written into the input as ElevenLabs spells it.
+ */
 export function unknownVoice(model: string, input: Record<string, unknown>): Unmet | undefined {
   const voice = input.voice;
   if (!model.startsWith('fal-ai/elevenlabs/') || typeof voice !== 'string') return undefined;

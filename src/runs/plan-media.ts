@@ -57,9 +57,9 @@ export interface PlanDeps {
 
 /** Models of a kind looked at when the default cannot do what was asked: found by words, or schema cached. */
 const SEARCHED = 8;
+const CACHED = 12;
 /** Values that name something of one model's own (its voices): never matched by switching models. */
 const MODEL_OWN = new Set(['voice']);
-const CACHED = 12;
 
 interface Fit {
   model: string;
