@@ -8,6 +8,7 @@ import { JobService } from './jobs/job-service.js';
 import { JobStore } from './jobs/job-store.js';
 import { PayloadDeleter } from './jobs/payloads.js';
 import { PendingUploads } from './jobs/pending-uploads.js';
+import { RunEstimator } from './jobs/run-estimator.js';
 import { SpendConfirmations } from './jobs/spend-confirmations.js';
 import { WebhookTokens } from './jobs/webhook-tokens.js';
 import { AuthFailures } from './limits/auth-failures.js';
@@ -154,9 +155,11 @@ export function createServices({
     allowHosts: config.fetchAllowHosts,
   };
   const pendingUploads = new PendingUploads(store, (url, signal) => probePublicUrl(url, fetchPolicy, signal));
+  const pricing = new PricingService(fal, (hit) => metrics.cache('pricing', hit));
   const jobs = new JobService({
     fal,
     pendingUploads,
+    estimator: new RunEstimator({ pricing, registry, schemas }),
     registry,
     schemas,
     store: jobStore,
@@ -175,7 +178,6 @@ export function createServices({
     waits: new ConcurrencyLimiter(config.maxConcurrentJobsPerTenant),
   });
   registerGauges(metrics, { registry, fal, store });
-  const pricing = new PricingService(fal, (hit) => metrics.cache('pricing', hit));
   const confirmations = new SpendConfirmations(config.tasksSecrets, store);
   const previews = new PreviewMaker({ allowHosts: config.fetchAllowHosts, logger });
   const services: Services = {

@@ -55,6 +55,8 @@ export const JobRecordSchema = v.object({
   /** The tool that started it: check_job, tasks/get and webhooks present the result as that tool does. */
   tool: v.optional(v.string()),
   asked: v.optional(AskedSchema),
+  /** What the run was estimated to cost before it was submitted, and how. */
+  estimate: v.optional(v.object({ usd: v.number(), basis: v.string() })),
   outcome: v.optional(OutcomeSchema),
 });
 export type JobRecord = v.InferOutput<typeof JobRecordSchema>;

@@ -90,6 +90,12 @@ export class JobService {
     );
   }
 
+  /** One run of this input, estimated as a submit would state it (the figure every spend rule uses). */
+  async estimate(model: string, input: Record<string, unknown>, caller: KeyedCaller, signal?: AbortSignal) {
+    const { schema } = await this.deps.schemas.get(model, caller, signal);
+    return this.deps.estimator.estimate(model, input, schema.input, caller, signal);
+  }
+
   async resolveModelName(name: string): Promise<string> {
     const catalogue = await this.deps.registry.catalogue();
     return assertEndpointId(resolveModel(catalogue, name).id);

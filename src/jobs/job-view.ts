@@ -20,6 +20,9 @@ export const JobViewSchema = v.object({
   error: v.optional(v.string()),
   error_type: v.optional(v.string()),
   inference_seconds: v.optional(v.number()),
+  /** What the run was estimated to cost before it was submitted (USD), and how. */
+  estimated_cost_usd: v.optional(v.number()),
+  cost_basis: v.optional(v.string()),
   notes: v.array(v.string()),
 });
 export type JobView = v.InferOutput<typeof JobViewSchema>;

@@ -1,7 +1,5 @@
 import { UserError } from '../errors.js';
-import type { Credential, FalClient } from '../fal/client.js';
-import { FalError } from '../fal/errors.js';
-import { fetchEstimate } from '../fal/platform.js';
+import type { CostEstimate } from './cost-model.js';
 
 /** The spend rules of one call: caps that refuse, and a threshold above which the user confirms. */
 export interface SpendRules {
@@ -20,67 +18,70 @@ export class ConfirmationRequired extends Error {
   override name = 'ConfirmationRequired';
   constructor(
     readonly model: string,
-    readonly estimateUsd: number,
+    readonly estimate: CostEstimate,
     readonly thresholdUsd: number,
   ) {
-    super(`fal estimates ${model} at $${estimateUsd}, above $${thresholdUsd}: the user must confirm`);
+    super(`${model} is estimated at $${estimate.usd}, above $${thresholdUsd}: the user must confirm`);
   }
 }
 
+/** Whether any rule needs an estimate to be honoured. */
+export function spendRulesApply(rules: SpendRules): boolean {
+  return (
+    rules.callerCapUsd !== undefined ||
+    rules.serverCapUsd !== undefined ||
+    (!rules.confirmed && rules.confirmAboveUsd !== undefined)
+  );
+}
+
 /**
- * Check a call's spend before submit, with one fal estimate for both rules:
- * refuse when the estimate exceeds the caller's cap or the operator's per-call
- * cap; above the confirmation threshold, ask the user (ConfirmationRequired)
- * or, for a client that cannot ask, refuse with the estimate and how to pass
- * max_cost_usd. Without an estimate a rule cannot be honoured, so the call is
- * refused rather than risked.
+ * Check a call's spend before submit, with the one estimate every rule uses
+ * (cost-model.ts): refuse above the caller's cap or the operator's per-call
+ * cap, naming models whose estimate for this input fits; above the
+ * confirmation threshold, ask the user (ConfirmationRequired) or, for a client
+ * that cannot ask, refuse with the estimate and how to pass max_cost_usd.
+ * Without an estimate a rule cannot be honoured, so the call is refused.
  */
 export async function checkSpend(
-  fal: FalClient,
   model: string,
-  as: Credential,
+  estimate: CostEstimate | undefined,
+  whyNone: string | undefined,
   rules: SpendRules,
-  signal?: AbortSignal,
-): Promise<number | undefined> {
+  fitting: (capUsd: number) => Promise<string[]>,
+): Promise<void> {
+  if (!spendRulesApply(rules)) return;
   const caps = [rules.callerCapUsd, rules.serverCapUsd].filter((c): c is number => c !== undefined);
   const threshold = rules.confirmed ? undefined : rules.confirmAboveUsd;
-  if (caps.length === 0 && threshold === undefined) return undefined;
   const cap = caps.length > 0 ? Math.min(...caps) : undefined;
   const source = cap === rules.callerCapUsd ? 'max_cost_usd' : "the server's per-call cap";
-  let estimate: number;
-  try {
-    const result = await fetchEstimate(
-      fal,
-      { estimate_type: 'historical_api_price', endpoints: { [model]: { call_quantity: 1 } } },
-      as,
-      signal,
-    );
-    estimate = result.total_cost;
-  } catch (error) {
-    const why = error instanceof FalError ? error.message : 'the estimate failed';
+  if (!estimate) {
     const rule =
       cap !== undefined
         ? `${source} is set to $${cap}`
         : `spending above $${threshold} needs your confirmation`;
     throw new UserError(
-      `Not submitted: ${rule}, and fal could not estimate the cost of ${model} (${why}), so it cannot be checked.`,
+      `Not submitted: ${rule}, and the cost of ${model} could not be estimated (${whyNone ?? 'no price'}), so it cannot be checked.`,
     );
   }
-  if (cap !== undefined && estimate > cap) {
+  const stated = `$${estimate.usd} (${estimate.basis})`;
+  if (cap !== undefined && estimate.usd > cap) {
+    const cheaper = await fitting(cap).catch(() => []);
     throw new UserError(
-      `Not submitted: fal estimates one call of ${model} at $${estimate} (typical past calls), above ${source} of $${cap}. ` +
-        'Raise the cap, lower the work (fewer images, shorter duration), or pick a cheaper model (get_pricing).',
+      `Not submitted: ${model} for this input is estimated at ${stated}, above ${source} of $${cap}. ` +
+        (cheaper.length
+          ? `Models of the same kind whose estimate for this input fits: ${cheaper.join(', ')}. `
+          : 'No model of the same kind looked at here fits it for this input. ') +
+        'Or raise the cap, or lower the work (fewer images, a smaller size, a shorter duration).',
     );
   }
-  if (threshold !== undefined && estimate > threshold) {
+  if (threshold !== undefined && estimate.usd > threshold) {
     if (rules.canConfirm) throw new ConfirmationRequired(model, estimate, threshold);
     // Where no user can be asked, a max_cost_usd the estimate fits under is the caller's consent.
-    if (cap !== undefined && cap === rules.callerCapUsd) return estimate;
+    if (cap !== undefined && cap === rules.callerCapUsd) return;
     throw new UserError(
-      `Not submitted: fal estimates one call of ${model} at $${estimate} (typical past calls), above the $${threshold} ` +
+      `Not submitted: ${model} for this input is estimated at ${stated}, above the $${threshold} ` +
         'that needs your confirmation, and this client cannot ask for it. To run it anyway, call again with ' +
-        `max_cost_usd: ${estimate} (or more).`,
+        `max_cost_usd: ${estimate.usd} (or more).`,
     );
   }
-  return estimate;
 }

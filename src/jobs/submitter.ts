@@ -6,6 +6,7 @@ import { FalError } from '../fal/errors.js';
 import { submitToQueue } from '../fal/queue.js';
 import { assertEndpointId, assertRequestId } from '../fal/queue-paths.js';
 import { canonical } from '../lib/canonical-json.js';
+import type { JsonObject } from '../lib/is-object.js';
 import type { Logger } from '../log.js';
 import type { ModelSchemaService } from '../registry/model-schemas.js';
 import type { ModelRegistry } from '../registry/registry.js';
@@ -15,6 +16,7 @@ import type { IdempotencyKeys, Reservation } from './idempotency.js';
 import type { Asked, JobRecord } from './job-record.js';
 import type { JobStore } from './job-store.js';
 import type { PendingUploads } from './pending-uploads.js';
+import type { RunEstimator } from './run-estimator.js';
 import { checkSpend } from './spend-guard.js';
 import { validateInput } from './validate-input.js';
 import type { WebhookTokens } from './webhook-tokens.js';
@@ -62,6 +64,8 @@ export interface SubmitterDeps {
   allowHosts?: readonly string[] | undefined;
   /** Upload slots handed out and maybe not filled yet: a run using one waits for the file. */
   pendingUploads?: PendingUploads | undefined;
+  /** The one cost estimate every spend rule and every result states. */
+  estimator: RunEstimator;
 }
 
 /**
@@ -160,11 +164,18 @@ export class Submitter {
     reservation: Extract<Reservation, { kind: 'reserved' }> | undefined,
     signal?: AbortSignal,
   ): Promise<Submission> {
-    await this.#validate(model, req.input, caller, notes, signal);
-    const estimate = await checkSpend(
-      this.deps.fal,
+    const schema = await this.#validate(model, req.input, caller, notes, signal);
+    const { estimate, why } = await this.deps.estimator.estimate(
       model,
+      req.input,
+      schema ?? {},
       caller,
+      signal,
+    );
+    await checkSpend(
+      model,
+      estimate,
+      why,
       {
         callerCapUsd: req.maxCostUsd,
         serverCapUsd: this.deps.serverMaxCostUsd,
@@ -173,9 +184,9 @@ export class Submitter {
         confirmed: req.spendConfirmed === true,
         canConfirm: req.canConfirm === true,
       },
-      signal,
+      (cap) => this.deps.estimator.fitting(model, req.input, schema ?? {}, cap, caller, signal),
     );
-    if (estimate !== undefined) notes.push(`Estimated cost: $${estimate} (typical past calls).`);
+    if (!estimate) notes.push(`The cost could not be estimated (${why}).`);
     if (signal?.aborted) throw new UserError('The call was cancelled before anything was submitted.');
 
     const ours = req.webhookUrl ? undefined : await this.deps.webhooks?.issue(caller.tenant);
@@ -190,6 +201,7 @@ export class Submitter {
       ...(req.idempotencyKey ? { idempotencyKey: req.idempotencyKey } : {}),
       ...(req.tool ? { tool: req.tool } : {}),
       ...(req.asked ? { asked: req.asked } : {}),
+      ...(estimate ? { estimate: { usd: estimate.usd, basis: estimate.basis } } : {}),
     };
     await this.deps.store.remember(caller.tenant, record, { indexOwner: ours !== undefined });
     if (reservation && !(await this.deps.keys.complete(reservation, record, fingerprint))) {
@@ -201,13 +213,14 @@ export class Submitter {
     return { record, fresh: true, queuePosition: submitted.queue_position ?? undefined, notes };
   }
 
+  /** Check the input against the model's schema; the schema's input part (undefined when fal is unavailable). */
   async #validate(
     model: string,
     input: Record<string, unknown>,
     caller: KeyedCaller,
     notes: string[],
     signal?: AbortSignal,
-  ) {
+  ): Promise<JsonObject | undefined> {
     let schema: Awaited<ReturnType<ModelSchemaService['get']>>['schema'] | undefined;
     try {
       schema = (await this.deps.schemas.get(model, caller, signal)).schema;
@@ -216,7 +229,7 @@ export class Submitter {
         notes.push(
           'The input was not checked locally: the model schema could not be fetched (fal unavailable).',
         );
-        return;
+        return undefined;
       }
       throw error;
     }
@@ -228,6 +241,7 @@ export class Submitter {
           `\nCall get_model_schema for "${model}" to see every field.`,
       );
     }
+    return schema.input;
   }
 }
 

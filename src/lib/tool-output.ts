@@ -13,6 +13,8 @@ export interface JobHandle {
   request_id: string;
   status: 'IN_QUEUE' | 'IN_PROGRESS';
   queue_position?: number;
+  /** What the run was estimated to cost when it was submitted (USD). */
+  estimated_cost_usd?: number;
 }
 
 /** What a tool handler returns: data first, a compact text mirror, media as links. */

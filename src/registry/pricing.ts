@@ -1,6 +1,6 @@
 import type { Caller } from '../auth/caller.js';
 import type { FalClient } from '../fal/client.js';
-import { fetchPricing } from '../fal/platform.js';
+import { fetchEstimate, fetchPricing } from '../fal/platform.js';
 import { LruTtlCache } from '../lib/lru.js';
 
 export interface Price {
@@ -19,6 +19,8 @@ const PRICE_TTL_MS = 10 * 60_000;
  */
 export class PricingService {
   readonly #cache = new LruTtlCache<string, Price>(5_000, PRICE_TTL_MS);
+  /** fal's own estimate of one typical call, per tenant and model. */
+  readonly #typical = new LruTtlCache<string, number>(5_000, PRICE_TTL_MS);
 
   constructor(
     private readonly fal: FalClient,
@@ -28,6 +30,25 @@ export class PricingService {
   /** The caller's price of a model if it is cached, without asking fal. */
   cached(caller: Caller, endpointId: string): Price | undefined {
     return caller.key ? this.#cache.get(`${caller.tenant}\n${endpointId}`) : undefined;
+  }
+
+  /** fal's estimate of one call from typical past calls (USD), cached per tenant like prices. */
+  async typicalCall(
+    endpointId: string,
+    caller: Caller & { key: NonNullable<Caller['key']> },
+    signal?: AbortSignal,
+  ): Promise<number> {
+    const key = `${caller.tenant}\n${endpointId}`;
+    const hit = this.#typical.get(key);
+    if (hit !== undefined) return hit;
+    const estimate = await fetchEstimate(
+      this.fal,
+      { estimate_type: 'historical_api_price', endpoints: { [endpointId]: { call_quantity: 1 } } },
+      caller,
+      signal,
+    );
+    this.#typical.set(key, estimate.total_cost);
+    return estimate.total_cost;
   }
 
   async prices(

@@ -56,9 +56,10 @@ export async function submitConfirmed(
     );
   } catch (error) {
     if (!(error instanceof ConfirmationRequired)) throw error;
+    const { usd, basis } = error.estimate;
     const requestState = deps.confirmations.mint(caller, tool, digest, {
       model: error.model,
-      estimateUsd: error.estimateUsd,
+      estimateUsd: usd,
     });
     throw new InputNeeded(
       inputRequired({
@@ -66,15 +67,15 @@ export async function submitConfirmed(
           [CONFIRM]: inputRequired.elicit({
             mode: 'form',
             message:
-              `Run ${error.model}? fal estimates one call at $${error.estimateUsd} (USD, from typical past calls), ` +
+              `Run ${error.model}? It is estimated at $${usd} USD (${basis}), ` +
               `above the $${error.thresholdUsd} that needs your confirmation.`,
             requestedSchema: {
               type: 'object',
               properties: {
                 confirm: {
                   type: 'boolean',
-                  title: `Spend about $${error.estimateUsd} on ${error.model}`,
-                  description: `Model ${error.model}; estimate $${error.estimateUsd} USD`,
+                  title: `Spend about $${usd} on ${error.model}`,
+                  description: `Model ${error.model}; estimate $${usd} USD`,
                 },
               },
               required: ['confirm'],

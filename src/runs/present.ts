@@ -12,6 +12,8 @@ export const JobOutput = v.object({
   logs: v.optional(v.pipe(v.array(v.string()), unlisted())),
   error_type: v.optional(v.pipe(v.string(), unlisted())),
   inference_seconds: v.optional(v.pipe(v.number(), unlisted())),
+  estimated_cost_usd: v.optional(v.pipe(v.number(), unlisted())),
+  cost_basis: v.optional(v.pipe(v.string(), unlisted())),
   next: v.optional(
     v.pipe(
       v.object({
@@ -72,6 +74,11 @@ export function jobToolOutput(
       );
     }
   }
+  if (view.estimated_cost_usd !== undefined) {
+    lines.push(
+      `Estimated cost: $${view.estimated_cost_usd}${view.cost_basis ? ` (${view.cost_basis})` : ''}.`,
+    );
+  }
   if (view.logs?.length) lines.push('Logs:', ...view.logs.slice(-10).map((l) => `  ${l}`));
   lines.push(...view.notes);
   return {
@@ -90,6 +97,7 @@ export function jobToolOutput(
             request_id: view.request_id,
             status: view.status,
             ...(view.queue_position !== undefined ? { queue_position: view.queue_position } : {}),
+            ...(view.estimated_cost_usd !== undefined ? { estimated_cost_usd: view.estimated_cost_usd } : {}),
           },
         }
       : {}),

@@ -36,6 +36,13 @@ export interface RunContext {
 export interface JobOrigin {
   tool?: string | undefined;
   asked?: Asked | undefined;
+  estimate?: { usd: number; basis: string } | undefined;
+}
+
+/** The job with what it was estimated to cost before it ran. */
+function withEstimate<V extends JobView>(view: V, origin: JobOrigin | undefined): V {
+  if (!origin?.estimate) return view;
+  return { ...view, estimated_cost_usd: origin.estimate.usd, cost_basis: origin.estimate.basis };
 }
 
 export interface RunDeps {
@@ -108,14 +115,15 @@ export class RunService {
   ): Promise<ToolOutput<JobOutput>> {
     const submission = await this.#submit(plan, options, caller, ctx, undefined);
     const { model, requestId } = submission.record;
-    return jobToolOutput({
+    const view: JobView = {
       model,
       request_id: requestId,
       status: 'IN_QUEUE',
       ...(submission.queuePosition !== undefined ? { queue_position: submission.queuePosition } : {}),
       media: [],
       notes: [...plan.notes, ...submission.notes],
-    });
+    };
+    return jobToolOutput(withEstimate(view, submission.record));
   }
 
   /**
@@ -142,7 +150,7 @@ export class RunService {
   }
 
   #presented(view: JobView, origin: JobOrigin | undefined, waitedSeconds?: number): ToolOutput<JobOutput> {
-    const output = jobToolOutput(view, waitedSeconds);
+    const output = jobToolOutput(withEstimate(view, origin), waitedSeconds);
     const presenter = origin?.tool ? this.deps.presenters?.get(origin.tool) : undefined;
     return presenter && view.status === 'COMPLETED' ? presenter(view, output) : output;
   }

@@ -11,9 +11,7 @@ export const estimateCostTool = defineTool({
   title: 'Estimate the cost of a batch',
   group: 'discovery',
   description:
-    'Total cost of planned work. estimate_type "historical_api_price" takes a ' +
-    'number of calls per model (priced from typical past calls); "unit_price" takes billing units per model ' +
-    "(see get_pricing for each model's unit). Needs a fal key.",
+    'Total cost of planned work. An item with its run input is priced as run_model states it; others by estimate_type: calls at typical past prices, or billing units (see get_pricing). Needs a fal key.',
   input: v.object({
     estimate_type: v.optional(
       v.pipe(v.picklist(['historical_api_price', 'unit_price']), v.description('Per call or per unit.')),
@@ -29,6 +27,7 @@ export const estimateCostTool = defineTool({
             v.maxValue(1_000_000),
             v.description('Calls (historical_api_price) or billing units (unit_price).'),
           ),
+          input: v.optional(v.pipe(v.record(v.string(), v.unknown()), v.description('Its run input.'))),
         }),
       ),
       v.minLength(1, 'give at least one item'),
@@ -40,7 +39,14 @@ export const estimateCostTool = defineTool({
     estimate_type: v.string(),
     total_cost: v.number(),
     currency: v.string(),
-    items: v.array(v.object({ model: v.string(), quantity: v.number() })),
+    items: v.array(
+      v.object({
+        model: v.string(),
+        quantity: v.number(),
+        estimate_usd: v.optional(v.number()),
+        basis: v.optional(v.string()),
+      }),
+    ),
     notes: v.array(v.string()),
   }),
   annotations: READS,
@@ -49,7 +55,7 @@ export const estimateCostTool = defineTool({
     // fal's own rules, checked before any call: calls are whole and at least one, units above zero.
     const calls = args.estimate_type === 'historical_api_price';
     const bad = args.items.flatMap((item, i) =>
-      calls
+      calls || item.input
         ? Number.isInteger(item.quantity) && item.quantity >= 1
           ? []
           : [
@@ -65,36 +71,71 @@ export const estimateCostTool = defineTool({
       );
     }
     const catalogue = await services.registry.catalogue();
-    const totals = new Map<string, number>();
     const notes: string[] = [];
-    for (const item of args.items) {
+    const resolved = args.items.map((item) => {
       const r = resolveModel(catalogue, item.model);
       if (r.note) notes.push(r.note);
-      totals.set(r.id, (totals.get(r.id) ?? 0) + item.quantity);
-    }
-    const body =
-      args.estimate_type === 'unit_price'
-        ? {
-            estimate_type: 'unit_price' as const,
-            endpoints: Object.fromEntries([...totals].map(([id, q]) => [id, { unit_quantity: q }])),
-          }
-        : {
-            estimate_type: 'historical_api_price' as const,
-            endpoints: Object.fromEntries([...totals].map(([id, q]) => [id, { call_quantity: q }])),
+      return { ...item, model: r.id };
+    });
+    // An item with its input: the per-run figure a run states (quantity = runs).
+    const perRun = await Promise.all(
+      resolved
+        .filter((item) => item.input)
+        .map(async (item) => {
+          const { estimate, why } = await services.jobs.estimate(
+            item.model,
+            item.input ?? {},
+            caller,
+            signal,
+          );
+          if (!estimate) throw new UserError(`The cost of ${item.model} could not be estimated (${why}).`);
+          return {
+            model: item.model,
+            quantity: item.quantity,
+            estimate_usd: estimate.usd,
+            basis: estimate.basis,
           };
-    const estimate = await fetchEstimate(services.fal, body, caller, signal);
-    const items = [...totals].map(([model, quantity]) => ({ model, quantity }));
-    const unit = args.estimate_type === 'unit_price' ? 'units' : 'calls';
+        }),
+    );
+    const totals = new Map<string, number>();
+    for (const item of resolved.filter((i) => !i.input)) {
+      totals.set(item.model, (totals.get(item.model) ?? 0) + item.quantity);
+    }
+    const fal =
+      totals.size === 0
+        ? undefined
+        : await fetchEstimate(
+            services.fal,
+            calls
+              ? {
+                  estimate_type: 'historical_api_price',
+                  endpoints: Object.fromEntries([...totals].map(([id, q]) => [id, { call_quantity: q }])),
+                }
+              : {
+                  estimate_type: 'unit_price',
+                  endpoints: Object.fromEntries([...totals].map(([id, q]) => [id, { unit_quantity: q }])),
+                },
+            caller,
+            signal,
+          );
+    const runs = perRun.reduce((sum, i) => sum + i.quantity * i.estimate_usd, 0);
+    const total = Math.round(((fal?.total_cost ?? 0) + runs) * 10_000) / 10_000;
+    const estimateType = [perRun.length ? 'per_input' : '', fal?.estimate_type ?? '']
+      .filter(Boolean)
+      .join(' + ');
+    const items = [...perRun, ...[...totals].map(([model, quantity]) => ({ model, quantity }))];
+    const unit = calls ? 'calls' : 'units';
     const text = [
-      `Estimated total: ${estimate.total_cost} ${estimate.currency} (${estimate.estimate_type})`,
-      ...items.map((i) => `- ${i.model}: ${i.quantity} ${unit}`),
+      `Estimated total: ${total} ${fal?.currency ?? 'USD'} (${estimateType})`,
+      ...perRun.map((i) => `- ${i.model}: ${i.quantity} run(s) × $${i.estimate_usd} (${i.basis})`),
+      ...[...totals].map(([model, quantity]) => `- ${model}: ${quantity} ${unit}`),
       ...notes,
     ].join('\n');
     return {
       structured: {
-        estimate_type: estimate.estimate_type,
-        total_cost: estimate.total_cost,
-        currency: estimate.currency,
+        estimate_type: estimateType,
+        total_cost: total,
+        currency: fal?.currency ?? 'USD',
         items,
         notes,
       },

@@ -43,7 +43,7 @@ export const getUsageTool = defineTool({
   group: 'discovery',
   description:
     "Usage and spend of the caller's fal account per model, for a date range (default: the last 24 hours; end " +
-    'is exclusive). Optionally per time bucket. Needs an admin fal key; never cached.',
+    'is exclusive). Needs an admin fal key; never cached.',
   input: v.object({
     start: v.optional(DateParam),
     end: v.optional(DateParam),

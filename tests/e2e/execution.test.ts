@@ -131,20 +131,39 @@ describe.each(['modern', 'legacy'] as const)('running models (%s client)', (era)
     expect(submits()).toHaveLength(0);
   });
 
-  it('max_cost_usd refuses before submitting and gives the estimate', async () => {
-    const refused = await call('run_model', {
+  it("one estimate everywhere: the caller's unit price × what this input implies, before anything is submitted", async () => {
+    // flux/dev: $0.025 per megapixel, 1024×768 by default (1 MP as fal counts them).
+    const one = await call('submit_job', { model: 'flux_dev', input: { prompt: 'x' }, max_cost_usd: 0.05 });
+    expect(one.isError).toBeFalsy();
+    expect(one.data.estimated_cost_usd).toBe(0.025);
+    expect(one.data.cost_basis).toBe(
+      "1 image(s) × 1 MP (1024×768) × $0.025 per megapixel; fal's typical past call: $0.1",
+    );
+    expect(one.text).toContain(
+      "Estimated cost: $0.025 (1 image(s) × 1 MP (1024×768) × $0.025 per megapixel; fal's typical past call: $0.1).",
+    );
+    // Four images are four times that: over the cap, refused with the same figure, and models that fit.
+    const four = await call('run_model', {
       model: 'flux_dev',
-      input: { prompt: 'x' },
+      input: { prompt: 'x', num_images: 4 },
       max_cost_usd: 0.05,
     });
-    expect(refused.isError).toBe(true);
-    expect(refused.text).toMatch(
-      /fal estimates one call of fal-ai\/flux\/dev at \$0\.1 .* above max_cost_usd of \$0\.05/,
+    expect(four.isError).toBe(true);
+    expect(four.text).toContain(
+      'Not submitted: fal-ai/flux/dev for this input is estimated at $0.1 (4 image(s) × 1 MP (1024×768) × $0.025 per megapixel), above max_cost_usd of $0.05.',
     );
-    expect(submits()).toHaveLength(0);
-    const allowed = await call('submit_job', { model: 'flux_dev', input: { prompt: 'x' }, max_cost_usd: 1 });
-    expect(allowed.isError).toBeFalsy();
-    expect(allowed.data.notes).toContain('Estimated cost: $0.1 (typical past calls).');
+    expect(four.text).toMatch(
+      /whose estimate for this input fits: fal-ai\/flux\/schnell \(\$0\.012: 4 image\(s\)/,
+    );
+    expect(submits()).toHaveLength(1);
+    // check_job shows the figure the job was submitted with.
+    const checked = await call('check_job', { request_id: one.data.request_id });
+    expect(checked.data.estimated_cost_usd).toBe(0.025);
+    // estimate_cost with the same input gives the same figure.
+    const planned = await call('estimate_cost', {
+      items: [{ model: 'flux_dev', quantity: 1, input: { prompt: 'x' } }],
+    });
+    expect(planned.data.total_cost).toBe(0.025);
   });
 
   it('an idempotent resubmit gives one upstream submit, also when concurrent', async () => {

@@ -63,7 +63,10 @@ describe('asking before spending (input_required, 2026-07-28)', () => {
       requestState: expect.stringMatching(/^confirm\./),
     });
     const message = (asked.result as Loose).inputRequests.confirm_spend.params.message as string;
-    expect(message).toMatch(/^Run fal-ai\/flux\/dev\? fal estimates one call at \$[\d.]+ \(USD/);
+    // The same figure and basis every other rule and result states.
+    expect(message).toBe(
+      "Run fal-ai/flux/dev? It is estimated at $0.025 USD (1 image(s) × 1 MP (1024×768) × $0.025 per megapixel; fal's typical past call: $0.1), above the $0.001 that needs your confirmation.",
+    );
     expect(submits()).toBe(0);
   });
 
@@ -132,7 +135,7 @@ describe('asking before spending (input_required, 2026-07-28)', () => {
     const refused = await call(a, {}, { capabilities: {} });
     expect(refused.result).toMatchObject({ isError: true });
     const text = JSON.stringify(refused.result);
-    expect(text).toMatch(/fal estimates one call of fal-ai\/flux\/dev at \$[\d.]+/);
+    expect(text).toMatch(/fal-ai\/flux\/dev for this input is estimated at \$[\d.]+/);
     expect(text).toMatch(/call again with max_cost_usd: [\d.]+/);
     expect(submits()).toBe(0);
     const estimate = Number(/max_cost_usd: ([\d.]+)/.exec(text)?.[1]);

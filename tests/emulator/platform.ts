@@ -26,12 +26,17 @@ const PER_IMAGE: Record<string, number> = {
   'fal-ai/imagen3': 0.05,
   'fal-ai/imagen3/fast': 0.025,
   'bria/text-to-image/3.2': 0.04,
+  'fal-ai/flux-pro/v1.1-ultra': 0.06,
 };
+/** Models cheaper per megapixel than their category, as fal lists them. */
+const PER_MEGAPIXEL: Record<string, number> = { 'fal-ai/flux/schnell': 0.003 };
 
 /** Unit prices by category, so estimates and pricing are stable and plausible. */
 export function priceOf(model: EmulatedModel): { unit_price: number; unit: string } {
   const perImage = PER_IMAGE[model.endpoint_id];
   if (perImage !== undefined) return { unit_price: perImage, unit: 'images' };
+  const perMegapixel = PER_MEGAPIXEL[model.endpoint_id];
+  if (perMegapixel !== undefined) return { unit_price: perMegapixel, unit: 'megapixels' };
   const c = model.metadata.category;
   if (c.endsWith('-to-image')) return { unit_price: 0.025, unit: 'megapixels' };
   if (c.endsWith('-to-video')) return { unit_price: 0.1, unit: 'second' };

@@ -60,7 +60,9 @@ export class TaskService {
       resultType: 'task' as const,
       taskId,
       status: 'working' as const,
-      statusMessage: `${view.model} request ${view.request_id} is ${view.status === 'IN_QUEUE' ? 'in queue' : 'running'}`,
+      statusMessage:
+        `${view.model} request ${view.request_id} is ${view.status === 'IN_QUEUE' ? 'in queue' : 'running'}` +
+        (view.estimated_cost_usd !== undefined ? ` (estimated $${view.estimated_cost_usd})` : ''),
       createdAt: at,
       lastUpdatedAt: at,
       ttlMs: TASK_TTL_MS,
