@@ -85,8 +85,15 @@ describe('isolation under load', () => {
     const byModel = new Map(tenants.map((t) => [t.model, t.key]));
     const byJob = new Map(tenants.map((t) => [t.jobId, t.key]));
     let checked = 0;
+    // Every submit priced its run with its own key, once per tenant (prices are cached per tenant, never shared).
+    const SUBMITTED = 'fal-ai/flux/schnell';
+    const submitPricing = h.emulator.faults.calls
+      .filter((c) => c.route === 'pricing' && new URLSearchParams(c.query).get('endpoint_id') === SUBMITTED)
+      .map((c) => c.key);
+    expect(submitPricing.sort()).toEqual(tenants.map((t) => t.key).sort());
     for (const call of h.emulator.faults.calls) {
       const q = new URLSearchParams(call.query);
+      if (call.route === 'pricing' && q.get('endpoint_id') === SUBMITTED) continue;
       if (call.route === 'usage' || call.route === 'pricing') {
         expect(call.key).toBe(byModel.get(q.get('endpoint_id') ?? ''));
         checked++;
