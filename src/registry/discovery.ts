@@ -3,7 +3,6 @@ import { fetchModelsPage } from '../fal/platform.js';
 import type { Logger } from '../log.js';
 import { modelFromEntry } from './catalogue.js';
 import { CATEGORY_MAPPING, falCategoriesOf, isSimpleCategory } from './categories.js';
-import type { Price } from './pricing.js';
 import { recommendationReason } from './recommend-reason.js';
 import type { ModelRegistry } from './registry.js';
 import { describeFailure } from './registry.js';
@@ -93,9 +92,8 @@ export interface RecommendOutcome extends Omit<SearchOutcome, 'models'> {
   recommendations: Recommendation[];
 }
 
-/** What the reasons may also say, from caches only (recommending never fetches a price or a schema). */
+/** What the reasons may also say, from caches only (recommending never fetches a schema). */
 export interface ReasonLookups {
-  priceOf?(id: string): Price | undefined;
   summaryOf?(id: string): SchemaSummary | undefined;
 }
 
@@ -169,7 +167,6 @@ export async function recommendModels(
       reason: recommendationReason(model, query.task, {
         catalogue: found.catalogue,
         phrases,
-        price: lookups.priceOf?.(model.id),
         summary: lookups.summaryOf?.(model.id),
       }),
     })),

@@ -1,4 +1,3 @@
-import type { Price } from './pricing.js';
 import type { SchemaSummary } from './schema-summary.js';
 import type { TaskPhrase } from './search-words.js';
 import { tokenize } from './search-words.js';
@@ -86,14 +85,10 @@ function familyReason(catalogue: Catalogue | undefined, model: FalModel): string
   return `Part of ${model.groupLabel} family (${where})`;
 }
 
-const money = (n: number) => `$${Number(n.toPrecision(3))}`;
-
 export interface ReasonContext {
   catalogue?: Catalogue;
   /** Task phrases this model was found for. */
   phrases?: readonly TaskPhrase[];
-  /** The caller's own price, when already cached for their key. */
-  price?: Price | undefined;
   /** The model's schema summary, when already cached. */
   summary?: SchemaSummary | undefined;
 }
@@ -101,7 +96,7 @@ export interface ReasonContext {
 /**
  * Why a model suits a task, for an agent choosing between several: what the
  * task was read as, what the model takes and gives, its family and whether it
- * is the newest there, the task words it matched, and the caller's price.
+ * is the newest there, and the task words it matched (the tool adds the caller's price).
  */
 export function recommendationReason(model: FalModel, task: string, context: ReasonContext = {}): string {
   const reasons: string[] = [];
@@ -122,12 +117,6 @@ export function recommendationReason(model: FalModel, task: string, context: Rea
   );
   const matched = tokenize(task).filter((w) => haystack.has(stem(w)));
   if (matched.length > 0) reasons.push(`Matches "${[...new Set(matched)].join('", "')}"`);
-  if (context.price) {
-    const p = context.price;
-    reasons.push(
-      `Your price: ${p.currency === 'USD' ? money(p.unit_price) : `${p.unit_price} ${p.currency}`} per ${p.unit}`,
-    );
-  }
   if (reasons.length === 0) reasons.push(`Matches search for '${task}'`);
   return reasons.join('; ');
 }

@@ -7,7 +7,9 @@ import type { ToolOutput } from '../lib/tool-output.js';
 /** The job shape every run tool and check_job return: the job, and while it runs, what to call. */
 export const JobOutput = v.object({
   ...JobViewSchema.entries,
-  // The text says these; listing them for every job tool would cost every agent ~1 KB of context.
+  // The text says these; listing them for every job tool would cost every agent ~1.5 KB of context.
+  error: v.optional(v.pipe(v.string(), unlisted())),
+  notes: v.pipe(v.array(v.string()), unlisted()),
   queue_position: v.optional(v.pipe(v.number(), unlisted())),
   logs: v.optional(v.pipe(v.array(v.string()), unlisted())),
   error_type: v.optional(v.pipe(v.string(), unlisted())),

@@ -3,8 +3,9 @@ import { serverChecked } from '../lib/schema-marks.js';
 import { READS } from '../mcp/annotations.js';
 import { defineTool } from '../mcp/define-tool.js';
 import { listModels } from '../registry/list.js';
-import { CatalogueSourceFields, CategoryParam, limitParam, ModelSummary } from './params.js';
-import { fallbackFields, modelLines, summarizeModel } from './summaries.js';
+import { PRICED_POOL, pricePool } from '../registry/priced.js';
+import { CatalogueSourceFields, CategoryParam, limitParam, ModelSummary, PriceParams } from './params.js';
+import { fallbackFields, modelLines, summarizeModel, withPrice } from './summaries.js';
 
 export const listModelsTool = defineTool({
   name: 'list_models',
@@ -24,6 +25,7 @@ export const listModelsTool = defineTool({
       ),
     ),
     limit: limitParam(50, 200),
+    ...PriceParams,
   }),
   output: v.object({
     models: v.array(ModelSummary),
@@ -33,17 +35,30 @@ export const listModelsTool = defineTool({
   annotations: READS,
   needsKey: false,
   synonyms: { query: 'search', q: 'search', text: 'search', kind: 'category' },
-  async handler(args, _caller, { services }) {
+  async handler(args, caller, { services, signal }) {
     const catalogue = await services.registry.catalogue();
-    const { models, total } = listModels(catalogue, args);
-    const summaries = models.map((m) => summarizeModel(m, catalogue));
+    const byPrice = args.max_unit_price_usd !== undefined || args.sort === 'price';
+    // Priced in one call: the page, or when narrowing by price, the first 50 that match.
+    const { models, total } = listModels(catalogue, {
+      ...args,
+      limit: byPrice ? PRICED_POOL : Math.min(args.limit, PRICED_POOL),
+    });
+    const rest = byPrice ? [] : listModels(catalogue, args).models.slice(PRICED_POOL);
+    const priced = await pricePool(
+      services.pricing,
+      caller,
+      models.map((m) => summarizeModel(m, catalogue)),
+      { limit: args.limit, maxUnitPriceUsd: args.max_unit_price_usd, sort: args.sort },
+      signal,
+    );
+    const summaries = [...priced.items.map(withPrice), ...rest.map((m) => summarizeModel(m, catalogue))];
     const fallback = fallbackFields(catalogue);
     const header =
       `${total} model(s) match; showing ${summaries.length}.` +
       (fallback.used_fallback ? ` (fal unreachable: built-in list; ${fallback.fallback_reason})` : '');
     return {
       structured: { models: summaries, total, ...fallback },
-      text: `${header}\n${modelLines(summaries)}`,
+      text: [header, modelLines(summaries), ...priced.notes].join('\n'),
     };
   },
 });

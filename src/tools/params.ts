@@ -1,5 +1,5 @@
 import * as v from 'valibot';
-import { serverChecked } from '../lib/schema-marks.js';
+import { serverChecked, unlisted } from '../lib/schema-marks.js';
 
 /** Shared parameter and result pieces, so every tool describes one idea with the same words. */
 
@@ -23,7 +23,20 @@ export const ModelSummary = v.object({
   description: v.string(),
   aliases: v.array(v.string()),
   status: v.string(),
+  /** The caller's own price (keyed callers). */
+  unit_price: v.optional(v.number()),
+  unit: v.optional(v.string()),
+  /** The cheapest or dearest of its family among those listed, in one unit. */
+  family_role: v.optional(v.picklist(['budget', 'premium'])),
 });
+
+/** Narrow and order a list by the caller's own prices (one pricing call for the page). */
+export const PriceParams = {
+  max_unit_price_usd: v.optional(
+    v.pipe(v.number(), v.minValue(0), v.description('Your unit price at most (USD).'), serverChecked()),
+  ),
+  sort: v.optional(v.pipe(v.picklist(['relevance', 'price']), v.description('price: cheapest first.'))),
+};
 export type ModelSummary = v.InferOutput<typeof ModelSummary>;
 
 export const CatalogueSourceFields = {
@@ -31,7 +44,7 @@ export const CatalogueSourceFields = {
     v.boolean(),
     v.description('True when fal could not be reached and a cached or built-in list answered.'),
   ),
-  fallback_reason: v.optional(v.string()),
+  fallback_reason: v.optional(v.pipe(v.string(), unlisted())),
 };
 
 export const ModelNameParam = v.pipe(

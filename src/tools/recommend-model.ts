@@ -3,8 +3,12 @@ import { serverChecked } from '../lib/schema-marks.js';
 import { READS } from '../mcp/annotations.js';
 import { defineTool } from '../mcp/define-tool.js';
 import { recommendModels } from '../registry/discovery.js';
-import { CatalogueSourceFields, CategoryParam, limitParam, ModelSummary } from './params.js';
-import { summarizeModel } from './summaries.js';
+import { asksForCheap, pricePool } from '../registry/priced.js';
+import { CatalogueSourceFields, CategoryParam, limitParam, ModelSummary, PriceParams } from './params.js';
+import { priceLine, summarizeModel, withPrice } from './summaries.js';
+
+/** Models ranked for the task before narrowing or ordering by price (fal's search then asks for twice as many). */
+const RECOMMEND_POOL = 25;
 
 export const recommendModelTool = defineTool({
   name: 'recommend_model',
@@ -23,6 +27,7 @@ export const recommendModelTool = defineTool({
     ),
     category: v.optional(CategoryParam),
     limit: limitParam(5, 20),
+    ...PriceParams,
   }),
   output: v.object({
     recommendations: v.array(v.object({ ...ModelSummary.entries, reason: v.string() })),
@@ -33,20 +38,28 @@ export const recommendModelTool = defineTool({
   needsKey: false,
   synonyms: { query: 'task', description: 'task', prompt: 'task', kind: 'category' },
   async handler(args, caller, { services, signal }) {
+    // "cheap", "budget", "affordable": the fitting models, cheapest first.
+    const sort = args.sort ?? (caller.key && asksForCheap(args.task) ? 'price' : undefined);
+    const byPrice = args.max_unit_price_usd !== undefined || sort === 'price';
     const found = await recommendModels(
       services,
-      { task: args.task, category: args.category, limit: args.limit },
+      { task: args.task, category: args.category, limit: byPrice ? RECOMMEND_POOL : args.limit },
       services.registry.searchCredential(caller),
       signal,
-      {
-        priceOf: (id) => services.pricing.cached(caller, id),
-        summaryOf: (id) => services.schemas.cached(id)?.summary,
-      },
+      { summaryOf: (id) => services.schemas.cached(id)?.summary },
     );
-    const recommendations = found.recommendations.map((r) => ({
-      ...summarizeModel(r.model, found.catalogue),
-      reason: r.reason,
-    }));
+    const priced = await pricePool(
+      services.pricing,
+      caller,
+      found.recommendations.map((r) => ({ ...summarizeModel(r.model, found.catalogue), reason: r.reason })),
+      { limit: args.limit, maxUnitPriceUsd: args.max_unit_price_usd, sort },
+      signal,
+    );
+    const recommendations = priced.items.map((r) => {
+      const summary = withPrice(r);
+      const price = priceLine(summary);
+      return { ...summary, reason: price ? `${r.reason}; Your price: ${price}` : r.reason };
+    });
     const lines = recommendations.map((r, i) => `${i + 1}. ${r.id} — ${r.name}: ${r.reason}`);
     const fallback = found.used_fallback
       ? { fallback_reason: found.fallback_reason ?? 'fal search failed' }
@@ -55,8 +68,8 @@ export const recommendModelTool = defineTool({
       structured: { recommendations, source: found.source, used_fallback: found.used_fallback, ...fallback },
       text:
         recommendations.length === 0
-          ? `No model matches "${args.task}". Rephrase the task or browse with list_models.`
-          : lines.join('\n'),
+          ? `No model matches "${args.task}"${byPrice ? ' at that price' : ''}. Rephrase the task or browse with list_models.`
+          : [...lines, ...priced.notes].join('\n'),
     };
   },
 });

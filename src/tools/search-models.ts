@@ -3,8 +3,9 @@ import { serverChecked } from '../lib/schema-marks.js';
 import { READS } from '../mcp/annotations.js';
 import { defineTool } from '../mcp/define-tool.js';
 import { searchModels } from '../registry/discovery.js';
-import { CatalogueSourceFields, CategoryParam, limitParam, ModelSummary } from './params.js';
-import { modelLines, summarizeModel } from './summaries.js';
+import { PRICED_POOL, pricePool } from '../registry/priced.js';
+import { CatalogueSourceFields, CategoryParam, limitParam, ModelSummary, PriceParams } from './params.js';
+import { modelLines, summarizeModel, withPrice } from './summaries.js';
 
 export const searchModelsTool = defineTool({
   name: 'search_models',
@@ -23,6 +24,7 @@ export const searchModelsTool = defineTool({
     ),
     category: v.optional(CategoryParam),
     limit: limitParam(10, 50),
+    ...PriceParams,
   }),
   output: v.object({
     models: v.array(ModelSummary),
@@ -36,13 +38,21 @@ export const searchModelsTool = defineTool({
   needsKey: false,
   synonyms: { search: 'query', q: 'query', text: 'query', kind: 'category' },
   async handler(args, caller, { services, signal }) {
+    const byPrice = args.max_unit_price_usd !== undefined || args.sort === 'price';
     const found = await searchModels(
       services,
-      { text: args.query, category: args.category, limit: args.limit },
+      { text: args.query, category: args.category, limit: byPrice ? PRICED_POOL : args.limit },
       services.registry.searchCredential(caller),
       signal,
     );
-    const models = found.models.map((m) => summarizeModel(m, found.catalogue));
+    const priced = await pricePool(
+      services.pricing,
+      caller,
+      found.models.map((m) => summarizeModel(m, found.catalogue)),
+      { limit: args.limit, maxUnitPriceUsd: args.max_unit_price_usd, sort: args.sort },
+      signal,
+    );
+    const models = priced.items.map(withPrice);
     const fallback = found.used_fallback
       ? { fallback_reason: found.fallback_reason ?? 'fal search failed' }
       : {};
@@ -52,7 +62,7 @@ export const searchModelsTool = defineTool({
         : `${models.length} model(s) for "${args.query}"${found.used_fallback ? ` (local index: ${found.fallback_reason})` : ''}:`;
     return {
       structured: { models, source: found.source, used_fallback: found.used_fallback, ...fallback },
-      text: `${header}\n${modelLines(models)}`.trim(),
+      text: [header, modelLines(models), ...priced.notes].join('\n').trim(),
     };
   },
 });

@@ -88,7 +88,7 @@ describe('the discovery tools through a real client', () => {
       for (const rec of r.data.recommendations) {
         expect(rec.category).toBe('speech-to-text');
         expect(rec.reason).toMatch(
-          /^For transcribing speech; Supports speech transcription \(takes speech, gives text\); .*Matches "transcribe"$/,
+          /^For transcribing speech; Supports speech transcription \(takes speech, gives text\); .*Matches "transcribe"; Your price: \$[\d.]+ per \w+$/,
         );
       }
       expect(r.text).toMatch(/^1\. fal-ai\/\S+ — .+: /);
@@ -165,7 +165,18 @@ describe('the discovery tools through a real client', () => {
 
   describe('prices and usage', () => {
     it('get_pricing sends repeated endpoint_id with resolved aliases and caches per tenant', async () => {
-      const r = await call('get_pricing', { models: ['flux_dev', 'kling', 'fal-ai/whisper'] });
+      // A tenant whose prices nothing has cached yet (discovery calls price their pages too).
+      const fresh = await connectLegacy({
+        url: IN_PROCESS_URL,
+        fetch: h.inProcessFetch,
+        headers: { 'X-Fal-Key': 'pricing-id:pricing-secret' },
+      });
+      const ask = async (models: string[]) => {
+        const out = await fresh.callTool('get_pricing', { models });
+        return { data: out.structuredContent as Record<string, any> };
+      };
+      h.emulator.faults.clear();
+      const r = await ask(['flux_dev', 'kling', 'fal-ai/whisper']);
       expect(r.data.prices.map((p: { model: string }) => p.model)).toEqual([
         'fal-ai/flux/dev',
         'fal-ai/kling-video/v2.1/master/text-to-video',
@@ -175,7 +186,8 @@ describe('the discovery tools through a real client', () => {
       const q = new URLSearchParams(h.emulator.faults.callsTo('pricing')[0]?.query);
       expect(q.getAll('endpoint_id')).toHaveLength(3);
 
-      await call('get_pricing', { models: ['flux_dev'] });
+      await ask(['flux_dev']);
+      await fresh.close();
       expect(h.emulator.faults.callsTo('pricing')).toHaveLength(1);
       const other = await connectLegacy({
         url: IN_PROCESS_URL,

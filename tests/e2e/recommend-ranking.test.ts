@@ -65,19 +65,22 @@ describe('recommend_model for tasks as users phrase them', () => {
     expect(video[0]?.reason).toMatch(/Part of .+ family/);
   });
 
-  it("shows the caller's own price once it is known for their key, and never another tenant's", async () => {
+  it("shows a keyed caller's own prices, one pricing call for the page, and never another tenant's", async () => {
     const headers = { 'X-Fal-Key': 'rank-a:secret' };
-    const before = await recommend('read this text aloud', headers);
-    expect(before.list[0]?.reason).not.toContain('Your price');
-    const first = before.list[0]?.id as string;
-    const priced = await connectModern({ url: IN_PROCESS_URL, fetch: h.inProcessFetch, headers });
-    await priced.callTool('get_pricing', { models: [first] });
-    await priced.close();
-    const after = await recommend('read this text aloud', headers);
-    expect(after.list[0]?.reason).toMatch(/; Your price: \$[\d.]+ per \w+/);
-    // Another key, and no key at all: fal's prices are per account, so nothing is shown.
-    const other = await recommend('read this text aloud', { 'X-Fal-Key': 'rank-b:secret' });
-    expect(other.list[0]?.reason).not.toContain('Your price');
-    expect((await recommend('read this text aloud')).list[0]?.reason).not.toContain('Your price');
+    const calls = () => h.emulator.faults.callsTo('pricing').length;
+    const before = calls();
+    const { list } = await recommend('read this text aloud', headers);
+    expect(calls() - before).toBe(1);
+    expect(list.every((r) => /; Your price: \$[\d.]+ per \w+/.test(r.reason))).toBe(true);
+    expect(list[0]?.unit_price).toEqual(expect.any(Number));
+    // Asked again: the tenant's cached prices answer, fal is not asked.
+    await recommend('read this text aloud', headers);
+    expect(calls() - before).toBe(1);
+    // Another key gets its own call; no key, no prices (fal's prices are per account).
+    await recommend('read this text aloud', { 'X-Fal-Key': 'rank-b:secret' });
+    expect(calls() - before).toBe(2);
+    const keyless = await recommend('read this text aloud');
+    expect(keyless.list[0]?.reason).not.toContain('Your price');
+    expect(keyless.list[0]?.unit_price).toBeUndefined();
   });
 });

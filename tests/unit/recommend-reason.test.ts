@@ -62,11 +62,6 @@ describe('recommendation reasons', () => {
     );
   });
 
-  it("adds the caller's own price when it is known", () => {
-    const price = { endpoint_id: flux1.id, unit_price: 0.025, unit: 'megapixel', currency: 'USD' };
-    expect(recommendationReason(flux1, 'x', { price })).toMatch(/; Your price: \$0\.025 per megapixel$/);
-  });
-
   it("falls back to the seed's generic reason", () => {
     expect(recommendationReason(model({}), 'zzz')).toBe("Matches search for 'zzz'");
   });
