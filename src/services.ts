@@ -52,6 +52,8 @@ export interface Services {
   fal: FalClient;
   logger: Logger;
   metrics: Metrics;
+  /** What this server allows each caller, as get_account states it. */
+  limits: { requestsPerMinute: number; burst: number; jobsWaitedOnAtOnce: number; dailyBudgetUsd?: number };
 }
 
 /** What the HTTP edge needs besides the tools' services: the limits and checks it runs before a tool. */
@@ -203,6 +205,11 @@ export function createServices({
     fal,
     logger,
     metrics,
+    limits: {
+      requestsPerMinute: config.rateLimitPerMinute,
+      burst: config.rateLimitBurst,
+      jobsWaitedOnAtOnce: config.maxConcurrentJobsPerTenant,
+    },
   };
   const edge: EdgeServices = {
     store,

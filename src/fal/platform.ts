@@ -2,6 +2,8 @@ import * as v from 'valibot';
 import type { Credential, FalClient } from './client.js';
 import { assertRequestId } from './queue-paths.js';
 import {
+  type Billing,
+  BillingSchema,
   type Estimate,
   EstimateSchema,
   type ModelEntry,
@@ -173,6 +175,19 @@ function fetchUsagePage(
     searchParams: params,
     as,
     schema: UsageSchema,
+    signal,
+  });
+}
+
+/** `GET /v1/account/billing?expand=credits` (admin keys): the account's credit balance. */
+export function fetchBilling(fal: FalClient, as: Credential, signal?: AbortSignal): Promise<Billing> {
+  return fal.request({
+    route: 'billing',
+    method: 'GET',
+    path: 'account/billing',
+    searchParams: new URLSearchParams({ expand: 'credits' }),
+    as,
+    schema: BillingSchema,
     signal,
   });
 }

@@ -15,6 +15,7 @@ export type FalRoute =
   | 'pricing'
   | 'estimate'
   | 'usage'
+  | 'billing'
   | 'payloads.delete'
   | 'queue.submit'
   | 'queue.status'
@@ -42,6 +43,7 @@ export const FAL_ROUTES: Record<FalRoute, RouteInfo> = {
   // Read-only upstream, so it retries like a GET.
   estimate: { api: 'platform', label: 'platform API, estimates', retry: 'idempotent' },
   usage: { api: 'platform', label: 'platform API, usage', retry: 'idempotent', adminOnly: true },
+  billing: { api: 'platform', label: 'platform API, billing', retry: 'idempotent', adminOnly: true },
   // Sent with an Idempotency-Key: deleting twice deletes once.
   'payloads.delete': {
     api: 'platform',

@@ -71,6 +71,13 @@ const UsageRow = v.looseObject({
 });
 export type UsageRow = v.InferOutput<typeof UsageRow>;
 
+/** `GET /v1/account/billing?expand=credits`: the account's balance. */
+export const BillingSchema = v.looseObject({
+  username: v.optional(v.string()),
+  credits: v.optional(v.looseObject({ current_balance: v.number(), currency: v.string() })),
+});
+export type Billing = v.InferOutput<typeof BillingSchema>;
+
 export const UsageSchema = v.looseObject({
   time_series: v.optional(v.array(v.looseObject({ bucket: v.string(), results: v.array(UsageRow) }))),
   summary: v.optional(v.array(UsageRow)),

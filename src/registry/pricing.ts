@@ -1,6 +1,7 @@
 import type { Caller } from '../auth/caller.js';
 import type { FalClient } from '../fal/client.js';
-import { fetchEstimate, fetchPricing } from '../fal/platform.js';
+import { FalError } from '../fal/errors.js';
+import { fetchBilling, fetchEstimate, fetchPricing } from '../fal/platform.js';
 import { LruTtlCache } from '../lib/lru.js';
 
 export interface Price {
@@ -11,6 +12,11 @@ export interface Price {
 }
 
 const PRICE_TTL_MS = 10 * 60_000;
+/** A balance moves with every run: kept a minute, for the confirmations asked meanwhile. */
+const BALANCE_TTL_MS = 60_000;
+
+/** The account's credit balance, or why this key cannot read it. */
+export type Balance = { readable: true; amount: number; currency: string } | { readable: false; why: string };
 
 /**
  * Prices are cached per tenant, never shared: fal applies custom pricing and
@@ -21,6 +27,7 @@ export class PricingService {
   readonly #cache = new LruTtlCache<string, Price>(5_000, PRICE_TTL_MS);
   /** fal's own estimate of one typical call, per tenant and model. */
   readonly #typical = new LruTtlCache<string, number>(5_000, PRICE_TTL_MS);
+  readonly #balances = new LruTtlCache<string, Balance>(5_000, BALANCE_TTL_MS);
 
   constructor(
     private readonly fal: FalClient,
@@ -30,6 +37,38 @@ export class PricingService {
   /** The caller's price of a model if it is cached, without asking fal. */
   cached(caller: Caller, endpointId: string): Price | undefined {
     return caller.key ? this.#cache.get(`${caller.tenant}\n${endpointId}`) : undefined;
+  }
+
+  /** The balance last read for this tenant, if read within the minute (never fetches). */
+  cachedBalance(caller: Caller): Balance | undefined {
+    return caller.key ? this.#balances.get(caller.tenant) : undefined;
+  }
+
+  /**
+   * The account's credit balance (fal: admin keys only). A key fal refuses here is
+   * not a bad key, only not an admin one: that is the answer, kept a minute too.
+   */
+  async balance(
+    caller: Caller & { key: NonNullable<Caller['key']> },
+    signal?: AbortSignal,
+  ): Promise<Balance> {
+    const hit = this.#balances.get(caller.tenant);
+    if (hit) return hit;
+    let balance: Balance;
+    try {
+      const billing = await fetchBilling(this.fal, caller, signal);
+      balance = billing.credits
+        ? { readable: true, amount: billing.credits.current_balance, currency: billing.credits.currency }
+        : { readable: false, why: 'fal did not include the credits' };
+    } catch (error) {
+      if (!(error instanceof FalError) || error.kind !== 'auth') throw error;
+      balance = {
+        readable: false,
+        why: 'fal lets only admin keys read the balance, and this key is not one',
+      };
+    }
+    this.#balances.set(caller.tenant, balance);
+    return balance;
   }
 
   /** fal's estimate of one call from typical past calls (USD), cached per tenant like prices. */

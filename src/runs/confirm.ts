@@ -5,6 +5,7 @@ import type { JobService, Submission, SubmitRequest } from '../jobs/job-service.
 import { callDigest, type SpendConfirmations } from '../jobs/spend-confirmations.js';
 import { ConfirmationRequired } from '../jobs/spend-guard.js';
 import { InputNeeded } from '../lib/tool-output.js';
+import type { Balance } from '../registry/pricing.js';
 
 /** The key of the one input request a spend confirmation makes. */
 const CONFIRM = 'confirm_spend';
@@ -32,7 +33,12 @@ export interface CallSite {
  * arguments) submits. A declined or missing answer submits nothing.
  */
 export async function submitConfirmed(
-  deps: { jobs: JobService; confirmations: SpendConfirmations },
+  deps: {
+    jobs: JobService;
+    confirmations: SpendConfirmations;
+    /** The account's balance, said with the question when the key may read it. */
+    balance?: (caller: KeyedCaller, signal: AbortSignal) => Promise<Balance>;
+  },
   req: SubmitRequest,
   caller: KeyedCaller,
   at: { interaction: Interaction; call: CallSite; signal: AbortSignal },
@@ -57,6 +63,8 @@ export async function submitConfirmed(
   } catch (error) {
     if (!(error instanceof ConfirmationRequired)) throw error;
     const { usd, basis } = error.estimate;
+    const balance = await deps.balance?.(caller, at.signal).catch(() => undefined);
+    const left = balance?.readable ? ` Your balance: ${balance.amount} ${balance.currency}.` : '';
     const requestState = deps.confirmations.mint(caller, tool, digest, {
       model: error.model,
       estimateUsd: usd,
@@ -68,7 +76,7 @@ export async function submitConfirmed(
             mode: 'form',
             message:
               `Run ${error.model}? It is estimated at $${usd} USD (${basis}), ` +
-              `above the $${error.thresholdUsd} that needs your confirmation.`,
+              `above the $${error.thresholdUsd} that needs your confirmation.${left}`,
             requestedSchema: {
               type: 'object',
               properties: {

@@ -163,7 +163,7 @@ export class RunService {
     deadline: number | undefined,
   ) {
     return submitConfirmed(
-      this.deps,
+      { ...this.deps, balance: (who, signal) => this.deps.plan.pricing.balance(who, signal) },
       {
         model: plan.model,
         input: plan.input,

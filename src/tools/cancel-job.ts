@@ -1,4 +1,5 @@
 import * as v from 'valibot';
+import { unlisted } from '../lib/schema-marks.js';
 import { CANCELS } from '../mcp/annotations.js';
 import { defineTool } from '../mcp/define-tool.js';
 import { JobParams } from './job-params.js';
@@ -25,7 +26,7 @@ export const cancelJobTool = defineTool({
     model: v.string(),
     request_id: v.string(),
     outcome: v.picklist(['cancelled', 'already_completed', 'not_found']),
-    message: v.string(),
+    message: v.pipe(v.string(), unlisted()),
   }),
   annotations: CANCELS,
   needsKey: 'any',

@@ -1,6 +1,7 @@
 import * as v from 'valibot';
 import { UserError } from '../errors.js';
 import { fetchEstimate } from '../fal/platform.js';
+import { unlisted } from '../lib/schema-marks.js';
 import { READS } from '../mcp/annotations.js';
 import { defineTool } from '../mcp/define-tool.js';
 import { resolveModel } from '../registry/resolve.js';
@@ -11,7 +12,7 @@ export const estimateCostTool = defineTool({
   title: 'Estimate the cost of a batch',
   group: 'discovery',
   description:
-    'Total cost of planned work. An item with its run input is priced as run_model states it; others by estimate_type: calls at typical past prices, or billing units (see get_pricing). Needs a fal key.',
+    'Total cost of planned work (balance: get_account). An item with its run input is priced as run_model states it; others by estimate_type: calls at typical past prices, or billing units. Needs a fal key.',
   input: v.object({
     estimate_type: v.optional(
       v.pipe(v.picklist(['historical_api_price', 'unit_price']), v.description('Per call or per unit.')),
@@ -36,9 +37,9 @@ export const estimateCostTool = defineTool({
     ),
   }),
   output: v.object({
-    estimate_type: v.string(),
+    estimate_type: v.pipe(v.string(), unlisted()),
     total_cost: v.number(),
-    currency: v.string(),
+    currency: v.pipe(v.string(), unlisted()),
     items: v.array(
       v.object({
         model: v.string(),

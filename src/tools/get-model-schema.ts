@@ -1,4 +1,5 @@
 import * as v from 'valibot';
+import { unlisted } from '../lib/schema-marks.js';
 import { READS } from '../mcp/annotations.js';
 import { defineTool } from '../mcp/define-tool.js';
 import { codeSnippets } from '../registry/code-snippets.js';
@@ -20,13 +21,13 @@ export const getModelSchemaTool = defineTool({
   }),
   output: v.object({
     model: v.string(),
-    name: v.string(),
-    category: v.string(),
-    description: v.string(),
+    name: v.pipe(v.string(), unlisted()),
+    category: v.pipe(v.string(), unlisted()),
+    description: v.pipe(v.string(), unlisted()),
     ...SchemaSummarySchema.entries,
     input_schema: v.optional(v.record(v.string(), v.unknown())),
     output_schema: v.optional(v.record(v.string(), v.unknown())),
-    note: v.optional(v.string()),
+    note: v.optional(v.pipe(v.string(), unlisted())),
     code: v.optional(
       v.object({
         example_input: v.record(v.string(), v.unknown()),

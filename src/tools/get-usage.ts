@@ -1,7 +1,7 @@
 import * as v from 'valibot';
 import { fetchUsage, MAX_USAGE_PAGES } from '../fal/platform.js';
 import type { UsageRow } from '../fal/schemas.js';
-import { serverChecked } from '../lib/schema-marks.js';
+import { serverChecked, unlisted } from '../lib/schema-marks.js';
 import { READS_LIVE } from '../mcp/annotations.js';
 import { defineTool } from '../mcp/define-tool.js';
 import { resolveModel } from '../registry/resolve.js';
@@ -60,7 +60,7 @@ export const getUsageTool = defineTool({
     totals: v.array(v.object({ currency: v.string(), cost: v.number() })),
     time_series: v.optional(v.array(v.object({ bucket: v.string(), results: v.array(Row) }))),
     /** More usage than this server reads in one call: the totals cover only the rows read. */
-    partial: v.boolean(),
+    partial: v.pipe(v.boolean(), unlisted()),
   }),
   annotations: READS_LIVE,
   needsKey: 'admin',

@@ -8,6 +8,7 @@ import { generateAudioTool } from './generate-audio.js';
 import { generateImageTool } from './generate-image.js';
 import { generateSpeechTool } from './generate-speech.js';
 import { generateVideoTool } from './generate-video.js';
+import { getAccountTool } from './get-account.js';
 import { getModelSchemaTool } from './get-model-schema.js';
 import { getPricingTool } from './get-pricing.js';
 import { getUsageTool } from './get-usage.js';
@@ -27,6 +28,7 @@ export const ALL_TOOLS: readonly AnyTool[] = [
   getModelSchemaTool,
   getPricingTool,
   estimateCostTool,
+  getAccountTool,
   getUsageTool,
   runModelTool,
   submitJobTool,

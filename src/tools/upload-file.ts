@@ -5,6 +5,7 @@ import { extensionForMime, mimeForExtension } from '../jobs/results.js';
 import { multipartScript, singlePutCommand, uploadUrlExpiry } from '../jobs/signed-upload.js';
 import { initiateUpload, MULTIPART_ABOVE_BYTES, type UploadedFile, uploadSource } from '../jobs/upload.js';
 import { bufferSource, declaredSource, spooledSource, type UploadSource } from '../jobs/upload-source.js';
+import { unlisted } from '../lib/schema-marks.js';
 import type { ToolOutput } from '../lib/tool-output.js';
 import { RUNS_MODEL } from '../mcp/annotations.js';
 import { defineTool } from '../mcp/define-tool.js';
@@ -16,14 +17,14 @@ const extOf = (name: string | undefined) =>
 
 const UploadOutput = v.object({
   url: v.string(),
-  content_type: v.string(),
-  file_name: v.string(),
+  content_type: v.pipe(v.string(), unlisted()),
+  file_name: v.pipe(v.string(), unlisted()),
   /** Bytes uploaded (absent when the caller uploads the file itself). */
-  size: v.optional(v.number()),
+  size: v.optional(v.pipe(v.number(), unlisted())),
   /** For a file the caller sends itself: where to PUT it, and the command that does. */
   upload_url: v.optional(v.string()),
   upload_command: v.optional(v.string()),
-  expires_at: v.optional(v.string()),
+  expires_at: v.optional(v.pipe(v.string(), unlisted())),
 });
 type UploadOutput = v.InferInput<typeof UploadOutput>;
 

@@ -173,7 +173,7 @@ describe('the discovery tools through a real client', () => {
       });
       const ask = async (models: string[]) => {
         const out = await fresh.callTool('get_pricing', { models });
-        return { data: out.structuredContent as Record<string, any> };
+        return { data: out.structuredContent as { prices: { model: string }[]; notes: string[] } };
       };
       h.emulator.faults.clear();
       const r = await ask(['flux_dev', 'kling', 'fal-ai/whisper']);

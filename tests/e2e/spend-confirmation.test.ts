@@ -70,6 +70,13 @@ describe('asking before spending (input_required, 2026-07-28)', () => {
     expect(submits()).toBe(0);
   });
 
+  it("the question states the account's balance when the key may read it", async () => {
+    const asked = await call(a, {}, { headers: { 'X-Fal-Key': 'confirm-admin-id:confirm-secret' } });
+    const message = (asked.result as Loose).inputRequests.confirm_spend.params.message as string;
+    expect(message).toMatch(/needs your confirmation\. Your balance: 42\.5 USD\.$/);
+    expect(submits()).toBe(0);
+  });
+
   it('the retry with the accepted answer submits once; replaying it, here or on another machine, submits nothing', async () => {
     const asked = await call(a);
     const requestState = asked.result?.requestState as string;

@@ -6,6 +6,7 @@ export type RouteName =
   | 'pricing'
   | 'estimate'
   | 'usage'
+  | 'billing'
   | 'payloads.delete'
   | 'queue.submit'
   | 'queue.status'

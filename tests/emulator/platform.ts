@@ -140,6 +140,18 @@ export function platformRoutes(state: EmulatorState, faults: FaultBook): Hono {
     return c.json({ estimate_type: type, total_cost: Math.round(total * 10_000) / 10_000, currency: 'USD' });
   });
 
+  // The account's credits (admin keys): what fal's dashboard shows as the balance.
+  api.get('/account/billing', faults.route('billing', err), (c) => {
+    const key = state.keyOf(c);
+    if (!key || !state.isValidKey(key)) return c.json(platformError(401, 'Invalid or missing API key'), 401);
+    if (!state.isAdminKey(key)) return c.json(platformError(403, 'This endpoint requires an admin API key'), 403);
+    const expand = new URL(c.req.url).searchParams.getAll('expand');
+    return c.json({
+      username: 'emulated-user',
+      ...(expand.includes('credits') ? { credits: { current_balance: state.balanceUsd, currency: 'USD' } } : {}),
+    });
+  });
+
   api.get('/models/usage', faults.route('usage', err), (c) => {
     const key = state.keyOf(c);
     if (!key || !state.isValidKey(key)) return c.json(platformError(401, 'Invalid or missing API key'), 401);

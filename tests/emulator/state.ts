@@ -110,6 +110,8 @@ export class EmulatorState {
   retention: Retention;
   /** Every payload deletion asked for, with its Idempotency-Key. */
   readonly payloadDeletions: { requestId: string; idempotencyKey: string | null }[] = [];
+  /** The account's credit balance (USD) that `GET /account/billing?expand=credits` reports. */
+  balanceUsd = 42.5;
   /** Usage rows per page (fal pages `GET /models/usage` with cursor and limit). */
   usagePageSize = 100;
   /** The status stream: how often it looks for a change, and when it sends a keep-alive comment (fal: 15 s). */

@@ -1,0 +1,62 @@
+import * as v from 'valibot';
+import { unlisted } from '../lib/schema-marks.js';
+import { READS } from '../mcp/annotations.js';
+import { defineTool } from '../mcp/define-tool.js';
+
+export const getAccountTool = defineTool({
+  name: 'get_account',
+  title: 'Your fal account',
+  group: 'discovery',
+  description:
+    "Your fal account before spending: whether the key is an admin key, the credit balance (admin keys), and this server's limits for you. Needs a fal key.",
+  input: v.object({}),
+  output: v.object({
+    admin: v.optional(v.boolean()),
+    balance: v.optional(v.number()),
+    currency: v.optional(v.pipe(v.string(), unlisted())),
+    limits: v.object({
+      requests_per_minute: v.optional(v.number()),
+      jobs_waited_on_at_once: v.number(),
+      daily_budget_usd: v.optional(v.number()),
+    }),
+    notes: v.pipe(v.array(v.string()), unlisted()),
+  }),
+  annotations: READS,
+  needsKey: 'any',
+  async handler(_args, caller, { services, signal }) {
+    const notes: string[] = [];
+    let facts: { admin?: boolean; balance?: number; currency?: string } = {};
+    try {
+      const balance = await services.pricing.balance(caller, signal);
+      if (balance.readable) facts = { admin: true, balance: balance.amount, currency: balance.currency };
+      else {
+        facts = { admin: false };
+        notes.push(`The balance is not shown: ${balance.why}.`);
+      }
+    } catch (error) {
+      notes.push(
+        `The balance could not be read (${error instanceof Error ? error.message : String(error)}).`,
+      );
+    }
+    const { limits } = services;
+    const limitsOut = {
+      ...(limits.requestsPerMinute > 0 ? { requests_per_minute: limits.requestsPerMinute } : {}),
+      jobs_waited_on_at_once: limits.jobsWaitedOnAtOnce,
+      ...(limits.dailyBudgetUsd !== undefined ? { daily_budget_usd: limits.dailyBudgetUsd } : {}),
+    };
+    const lines = [
+      facts.balance !== undefined
+        ? `Balance: ${facts.balance} ${facts.currency} (an admin key).`
+        : facts.admin === false
+          ? 'An ordinary (non-admin) key.'
+          : 'Whether this is an admin key is not known.',
+      `This server's limits for you: ${limits.requestsPerMinute > 0 ? `${limits.requestsPerMinute} requests a minute (bursts of ${limits.burst}), ` : 'no request rate limit, '}` +
+        `${limits.jobsWaitedOnAtOnce} jobs waited on at once, ` +
+        (limits.dailyBudgetUsd !== undefined
+          ? `a daily budget of $${limits.dailyBudgetUsd}.`
+          : 'no daily budget.'),
+      ...notes,
+    ];
+    return { structured: { ...facts, limits: limitsOut, notes }, text: lines.join('\n') };
+  },
+});

@@ -1,0 +1,141 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { connectLegacy, connectModern, type TestClient, textOf } from '../helpers/clients.js';
+import { type Harness, IN_PROCESS_URL, startHarness } from '../helpers/harness.js';
+
+// biome-ignore lint/suspicious/noExplicitAny: assertions read deep into structured results
+type Loose = Record<string, any>;
+
+/** Discovery knows the caller's prices: one pricing call per page, cached per tenant. */
+describe('prices in discovery', () => {
+  let h: Harness;
+  let client: TestClient;
+  const call = async (name: string, args: Record<string, unknown>) => {
+    const r = await client.callTool(name, args);
+    return { ...r, data: r.structuredContent as Loose, text: textOf(r) };
+  };
+  beforeAll(async () => {
+    h = await startHarness();
+    client = await connectModern({
+      url: IN_PROCESS_URL,
+      fetch: h.inProcessFetch,
+      headers: { 'X-Fal-Key': 'costs-id:costs-secret' },
+    });
+  });
+  afterAll(async () => {
+    await client.close();
+    await h.close();
+  });
+
+  it('max_unit_price_usd keeps only models the caller can have at that price, each priced', async () => {
+    const before = h.emulator.faults.callsTo('pricing').length;
+    const r = await call('search_models', {
+      query: 'flux',
+      category: 'text-to-image',
+      max_unit_price_usd: 0.01,
+    });
+    expect(h.emulator.faults.callsTo('pricing').length - before).toBe(1);
+    expect(r.data.models.length).toBeGreaterThan(0);
+    for (const m of r.data.models) expect(m.unit_price).toBeLessThanOrEqual(0.01);
+    expect(r.data.models.map((m: Loose) => m.id)).toContain('fal-ai/flux/schnell');
+    expect(r.text).toMatch(/fal-ai\/flux\/schnell — .+ — \$0\.003 per megapixels/);
+  });
+
+  it('sort: price orders cheapest first, and names the budget and premium choice of a family', async () => {
+    const r = await call('list_models', {
+      search: 'flux',
+      category: 'text-to-image',
+      sort: 'price',
+      limit: 50,
+    });
+    const prices = r.data.models
+      .filter((m: Loose) => m.unit === 'megapixels')
+      .map((m: Loose) => m.unit_price);
+    expect(prices).toEqual([...prices].sort((a: number, b: number) => a - b));
+    const schnell = r.data.models.find((m: Loose) => m.id === 'fal-ai/flux/schnell');
+    expect(schnell.family_role).toBe('budget');
+    expect(r.text).toContain('$0.003 per megapixels, the budget choice of its family');
+    expect(
+      r.data.models.some((m: Loose) => m.family_role === 'premium' && m.id.startsWith('fal-ai/flux/')),
+    ).toBe(true);
+  });
+
+  it('a task that asks for cheap ranks the fitting models by price, with the price in each reason', async () => {
+    const r = await call('recommend_model', { task: 'cheapest text to image model', limit: 5 });
+    const prices = r.data.recommendations.map((m: Loose) => m.unit_price);
+    expect(prices.every((p: unknown) => typeof p === 'number')).toBe(true);
+    expect(prices).toEqual([...prices].sort((a: number, b: number) => a - b));
+    expect(r.data.recommendations[0].reason).toMatch(/; Your price: \$[\d.]+ per \w+/);
+  });
+
+  it('without a key there are no prices, and a price filter says why it was not applied', async () => {
+    const keyless = await connectLegacy({ url: IN_PROCESS_URL, fetch: h.inProcessFetch });
+    try {
+      const r = await keyless.callTool('search_models', { query: 'flux', max_unit_price_usd: 0.01 });
+      expect((r.structuredContent as Loose).models[0].unit_price).toBeUndefined();
+      expect(textOf(r)).toContain('Prices are per account: send your fal key to filter or sort by them.');
+    } finally {
+      await keyless.close();
+    }
+  });
+});
+
+describe('get_account: the balance before a batch', () => {
+  let h: Harness;
+  beforeAll(async () => {
+    h = await startHarness({ env: { RATE_LIMIT_PER_MINUTE: '120', MAX_CONCURRENT_JOBS_PER_TENANT: '3' } });
+  });
+  afterAll(() => h.close());
+  const account = async (key: string) => {
+    const c = await connectModern({
+      url: IN_PROCESS_URL,
+      fetch: h.inProcessFetch,
+      headers: { 'X-Fal-Key': key },
+    });
+    try {
+      const r = await c.callTool('get_account', {});
+      return { data: r.structuredContent as Loose, text: textOf(r) };
+    } finally {
+      await c.close();
+    }
+  };
+
+  it("an admin key gets its credit balance and this server's limits for it", async () => {
+    const r = await account('acct-admin-id:acct-secret');
+    expect(r.data).toMatchObject({
+      admin: true,
+      balance: 42.5,
+      currency: 'USD',
+      limits: { requests_per_minute: 120, jobs_waited_on_at_once: 3 },
+    });
+    expect(r.text).toMatch(
+      /^Balance: 42\.5 USD \(an admin key\)\.\nThis server's limits for you: 120 requests a minute/,
+    );
+    expect(r.text).toContain('no daily budget.');
+  });
+
+  it('an ordinary key is told plainly that it may not read the balance, and why', async () => {
+    const r = await account('acct-plain-id:acct-secret');
+    expect(r.data.admin).toBe(false);
+    expect(r.data.balance).toBeUndefined();
+    expect(r.text).toContain(
+      'The balance is not shown: fal lets only admin keys read the balance, and this key is not one.',
+    );
+    // The refusal is not taken for a bad key: the same key still runs models.
+    const c = await connectModern({
+      url: IN_PROCESS_URL,
+      fetch: h.inProcessFetch,
+      headers: { 'X-Fal-Key': 'acct-plain-id:acct-secret' },
+    });
+    const run = await c.callTool('submit_job', { model: 'fal-ai/flux/schnell', input: { prompt: 'x' } });
+    await c.close();
+    expect(run.isError).toBeFalsy();
+  });
+
+  it('each tenant reads its own balance', async () => {
+    h.emulator.faults.clear();
+    await account('acct-one-admin:secret');
+    await account('acct-two-admin:secret');
+    const keys = h.emulator.faults.callsTo('billing').map((c) => c.key);
+    expect(keys).toEqual(['acct-one-admin:secret', 'acct-two-admin:secret']);
+  });
+});
