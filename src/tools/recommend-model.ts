@@ -3,12 +3,12 @@ import { serverChecked } from '../lib/schema-marks.js';
 import { READS } from '../mcp/annotations.js';
 import { defineTool } from '../mcp/define-tool.js';
 import { recommendModels } from '../registry/discovery.js';
-import { asksForCheap, pricePool } from '../registry/priced.js';
+import { asksForCheap, PRICED_POOL, pricePool } from '../registry/priced.js';
 import { CatalogueSourceFields, CategoryParam, limitParam, ModelSummary, PriceParams } from './params.js';
 import { priceLine, summarizeModel, withPrice } from './summaries.js';
 
-/** Models ranked for the task before narrowing or ordering by price (fal's search then asks for twice as many). */
-const RECOMMEND_POOL = 25;
+/** Models ranked for the task before narrowing or ordering by price: one pricing call prices them all. */
+const RECOMMEND_POOL = PRICED_POOL;
 
 export const recommendModelTool = defineTool({
   name: 'recommend_model',
@@ -48,10 +48,15 @@ export const recommendModelTool = defineTool({
       signal,
       { summaryOf: (id) => services.schemas.cached(id)?.summary },
     );
+    // By price, only models of the kind the task is about (the best match's): a cheap model of another kind fits nothing.
+    const kind = found.recommendations[0]?.model.category;
+    const fitting = byPrice
+      ? found.recommendations.filter((r) => r.model.category === kind)
+      : found.recommendations;
     const priced = await pricePool(
       services.pricing,
       caller,
-      found.recommendations.map((r) => ({ ...summarizeModel(r.model, found.catalogue), reason: r.reason })),
+      fitting.map((r) => ({ ...summarizeModel(r.model, found.catalogue), reason: r.reason })),
       { limit: args.limit, maxUnitPriceUsd: args.max_unit_price_usd, sort },
       signal,
     );

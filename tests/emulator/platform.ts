@@ -21,15 +21,26 @@ function textScore(model: EmulatedModel, q: string): number {
   return words.reduce((score, w) => score + (hay.includes(` ${w}`) ? 1 : 0), 0) / Math.max(1, words.length);
 }
 
-/** Models priced per image rather than by their category's unit, as fal lists them. */
+/** Models priced per image rather than by their category's unit (plausible, after fal's list prices). */
 const PER_IMAGE: Record<string, number> = {
   'fal-ai/imagen3': 0.05,
   'fal-ai/imagen3/fast': 0.025,
   'bria/text-to-image/3.2': 0.04,
   'fal-ai/flux-pro/v1.1-ultra': 0.06,
 };
-/** Models cheaper per megapixel than their category, as fal lists them. */
+/** Models cheaper per megapixel than their category (plausible, after fal's list prices). */
 const PER_MEGAPIXEL: Record<string, number> = { 'fal-ai/flux/schnell': 0.003 };
+/** Video models whose price per second differs from their category's (plausible, after fal's list prices). */
+const PER_SECOND: Record<string, number> = {
+  'fal-ai/kling-video/v2.1/master/image-to-video': 0.28,
+  'fal-ai/kling-video/v2.1/master/text-to-video': 0.28,
+  'fal-ai/kling-video/v2.1/standard/image-to-video': 0.05,
+  'fal-ai/ltx-video-13b-distilled/image-to-video': 0.02,
+  'fal-ai/ltx-video/image-to-video': 0.02,
+  'fal-ai/pika/v2.2/image-to-video': 0.04,
+  'fal-ai/veo2/image-to-video': 0.5,
+  'fal-ai/veo3/image-to-video': 0.4,
+};
 
 /** Unit prices by category, so estimates and pricing are stable and plausible. */
 export function priceOf(model: EmulatedModel): { unit_price: number; unit: string } {
@@ -37,6 +48,8 @@ export function priceOf(model: EmulatedModel): { unit_price: number; unit: strin
   if (perImage !== undefined) return { unit_price: perImage, unit: 'images' };
   const perMegapixel = PER_MEGAPIXEL[model.endpoint_id];
   if (perMegapixel !== undefined) return { unit_price: perMegapixel, unit: 'megapixels' };
+  const perSecond = PER_SECOND[model.endpoint_id];
+  if (perSecond !== undefined) return { unit_price: perSecond, unit: 'second' };
   const c = model.metadata.category;
   if (c.endsWith('-to-image')) return { unit_price: 0.025, unit: 'megapixels' };
   if (c.endsWith('-to-video')) return { unit_price: 0.1, unit: 'second' };
@@ -144,11 +157,14 @@ export function platformRoutes(state: EmulatorState, faults: FaultBook): Hono {
   api.get('/account/billing', faults.route('billing', err), (c) => {
     const key = state.keyOf(c);
     if (!key || !state.isValidKey(key)) return c.json(platformError(401, 'Invalid or missing API key'), 401);
-    if (!state.isAdminKey(key)) return c.json(platformError(403, 'This endpoint requires an admin API key'), 403);
+    if (!state.isAdminKey(key))
+      return c.json(platformError(403, 'This endpoint requires an admin API key'), 403);
     const expand = new URL(c.req.url).searchParams.getAll('expand');
     return c.json({
       username: 'emulated-user',
-      ...(expand.includes('credits') ? { credits: { current_balance: state.balanceUsd, currency: 'USD' } } : {}),
+      ...(expand.includes('credits')
+        ? { credits: { current_balance: state.balanceUsd, currency: 'USD' } }
+        : {}),
     });
   });
 
