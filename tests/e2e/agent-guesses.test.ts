@@ -42,12 +42,13 @@ describe.each(['modern', 'legacy'] as const)('argument guesses (%s client)', (er
     const r = await call('list_models', { serach: 'flux' });
     expect(r.isError).toBe(true);
     expect(textOf(r)).toMatch(
-      /unknown argument "serach" \(did you mean "search"\?\); this tool takes category, search, limit/,
+      /unknown argument "serach" \(did you mean "search"\?\); this tool takes category, search, limit, max_unit_price_usd, sort/,
     );
+    const pricedBefore = h.emulator.faults.callsTo('pricing').length;
     const far = await call('get_pricing', { models: ['flux_dev'], currency: 'EUR' });
     expect(far.isError).toBe(true);
     expect(textOf(far)).toMatch(/unknown argument "currency"; this tool takes models/);
-    expect(h.emulator.faults.callsTo('pricing')).toHaveLength(0);
+    expect(h.emulator.faults.callsTo('pricing')).toHaveLength(pricedBefore);
     // An absurd name is cut short in the message.
     const long = await call('list_models', { ['x'.repeat(5_000)]: 1 });
     expect(textOf(long).length).toBeLessThan(600);

@@ -47,6 +47,10 @@ const MATRIX: Record<string, Partial<Record<string, [Args, RegExp]>>> = {
     range: [{ items: [{ model: 'flux_dev', quantity: -1 }] }, /quantity: Invalid value/],
     unknown: [{ items: [{ model: 'no_such_model_xyz', quantity: 1 }] }, /Unknown model/],
   },
+  get_account: {
+    // It takes nothing: a guessed argument is named, with the tool's (empty) list.
+    huge: [{ key: MB }, /unknown argument "key"/],
+  },
   get_usage: {
     type: [{ start: 20261101 }, /start: Invalid type/],
     range: [{ timeframe: 'decade' }, /timeframe: Invalid type/],

@@ -91,9 +91,15 @@ describe('isolation under load', () => {
       .filter((c) => c.route === 'pricing' && new URLSearchParams(c.query).get('endpoint_id') === SUBMITTED)
       .map((c) => c.key);
     expect(submitPricing.sort()).toEqual(tenants.map((t) => t.key).sort());
+    // Each tenant's list_models page was priced once, with its own key (then cached for that tenant only).
+    const pagePricing = h.emulator.faults.calls
+      .filter((c) => c.route === 'pricing' && new URLSearchParams(c.query).getAll('endpoint_id').length > 1)
+      .map((c) => c.key);
+    expect(pagePricing.sort()).toEqual(tenants.map((t) => t.key).sort());
     for (const call of h.emulator.faults.calls) {
       const q = new URLSearchParams(call.query);
       if (call.route === 'pricing' && q.get('endpoint_id') === SUBMITTED) continue;
+      if (call.route === 'pricing' && q.getAll('endpoint_id').length > 1) continue;
       if (call.route === 'usage' || call.route === 'pricing') {
         expect(call.key).toBe(byModel.get(q.get('endpoint_id') ?? ''));
         checked++;

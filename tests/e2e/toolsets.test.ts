@@ -10,6 +10,7 @@ const DISCOVERY = [
   'get_model_schema',
   'get_pricing',
   'estimate_cost',
+  'get_account',
   'get_usage',
 ];
 const EXECUTION = ['run_model', 'submit_job', 'check_job', 'cancel_job', 'delete_payloads', 'upload_file'];
