@@ -17,7 +17,7 @@ import type { Asked, JobRecord } from './job-record.js';
 import type { JobStore } from './job-store.js';
 import type { PendingUploads } from './pending-uploads.js';
 import type { RunEstimator } from './run-estimator.js';
-import { checkSpend } from './spend-guard.js';
+import { checkSpend, spendRulesApply } from './spend-guard.js';
 import { validateInput } from './validate-input.js';
 import type { WebhookTokens } from './webhook-tokens.js';
 
@@ -165,26 +165,24 @@ export class Submitter {
     signal?: AbortSignal,
   ): Promise<Submission> {
     const schema = await this.#validate(model, req.input, caller, notes, signal);
-    const { estimate, why } = await this.deps.estimator.estimate(
-      model,
-      req.input,
-      schema ?? {},
-      caller,
-      signal,
-    );
-    await checkSpend(
-      model,
-      estimate,
-      why,
-      {
-        callerCapUsd: req.maxCostUsd,
-        serverCapUsd: this.deps.serverMaxCostUsd,
-        // A per-call threshold can only be stricter than the operator's.
-        confirmAboveUsd: minDefined(req.confirmAboveUsd, this.deps.confirmAboveUsd),
-        confirmed: req.spendConfirmed === true,
-        canConfirm: req.canConfirm === true,
-      },
-      (cap) => this.deps.estimator.fitting(model, req.input, schema ?? {}, cap, caller, signal),
+    const rules = {
+      callerCapUsd: req.maxCostUsd,
+      serverCapUsd: this.deps.serverMaxCostUsd,
+      // A per-call threshold can only be stricter than the operator's.
+      confirmAboveUsd: minDefined(req.confirmAboveUsd, this.deps.confirmAboveUsd),
+      confirmed: req.spendConfirmed === true,
+      canConfirm: req.canConfirm === true,
+    };
+    const estimating = this.deps.estimator.estimate(model, req.input, schema ?? {}, caller, signal);
+    // A rule waits for the figure it needs; otherwise a slow pricing API does not hold the run up.
+    const { estimate, why } = spendRulesApply(rules)
+      ? await estimating
+      : await Promise.race([
+          estimating,
+          settleAfter<Awaited<typeof estimating>>(ESTIMATE_WAIT_MS, { why: 'fal did not price it in time' }),
+        ]);
+    await checkSpend(model, estimate, why, rules, (cap) =>
+      this.deps.estimator.fitting(model, req.input, schema ?? {}, cap, caller, signal),
     );
     if (!estimate) notes.push(`The cost could not be estimated (${why}).`);
     if (signal?.aborted) throw new UserError('The call was cancelled before anything was submitted.');
@@ -258,4 +256,12 @@ function submitCutOff(model: string, error: FalError, idempotencyKey: string | u
 
 function minDefined(a: number | undefined, b: number | undefined): number | undefined {
   return a === undefined ? b : b === undefined ? a : Math.min(a, b);
+}
+
+/** How long a run with no spend rule waits for its estimate before submitting without one. */
+const ESTIMATE_WAIT_MS = 1_500;
+
+/** A value after a while, the timer not holding the process open. */
+function settleAfter<T>(ms: number, value: T): Promise<T> {
+  return new Promise((resolve) => setTimeout(resolve, ms, value).unref());
 }

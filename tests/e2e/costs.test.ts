@@ -67,6 +67,24 @@ describe('prices in discovery', () => {
     expect(r.data.recommendations[0].reason).toMatch(/; Your price: \$[\d.]+ per \w+/);
   });
 
+  it('a slow pricing API does not hold up a run no spend rule needs a figure for', async () => {
+    h.emulator.state.setTiming('fal-ai/flux/schnell', { queueMs: 5, runMs: 5 });
+    h.emulator.faults.inject('pricing', { delayMs: 4_000 });
+    h.emulator.faults.inject('estimate', { delayMs: 4_000 });
+    try {
+      const r = await call('run_model', {
+        model: 'fal-ai/flux/schnell',
+        input: { prompt: 'x' },
+        preview: false,
+      });
+      expect(r.data.status).toBe('COMPLETED');
+      expect(r.text).toContain('The cost could not be estimated (fal did not price it in time).');
+      expect(r.data.estimated_cost_usd).toBeUndefined();
+    } finally {
+      h.emulator.faults.clear();
+    }
+  });
+
   it('without a key there are no prices, and a price filter says why it was not applied', async () => {
     const keyless = await connectLegacy({ url: IN_PROCESS_URL, fetch: h.inProcessFetch });
     try {
