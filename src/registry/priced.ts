@@ -10,6 +10,15 @@ export interface PriceQuery {
 /** fal's pricing API takes at most this many ids per call: one call prices a whole pool. */
 export const PRICED_POOL = 50;
 
+/** How long a listing waits for prices it only shows. */
+const SHOW_WAIT_MS = 1_500;
+
+function timeout(ms: number): Promise<never> {
+  return new Promise((_, reject) =>
+    setTimeout(() => reject(new Error(`fal did not answer within ${ms / 1000} s`)), ms).unref(),
+  );
+}
+
 /** Words that ask for the cheap end of a kind. */
 const CHEAP = /\b(cheap|cheaper|cheapest|budget|affordable|inexpensive|low[- ]cost)\b/i;
 
@@ -40,11 +49,13 @@ export async function pricePool<T extends { id: string }>(
   }
   let prices: Map<string, Price>;
   try {
-    const listed = await pricing.prices(
+    const asking = pricing.prices(
       pool.slice(0, PRICED_POOL).map((m) => m.id),
       caller as Caller & { key: NonNullable<Caller['key']> },
       signal,
     );
+    // Prices only shown are not worth a slow answer; asked for (a filter, an order), they are waited for.
+    const listed = wantsPrice ? await asking : await Promise.race([asking, timeout(SHOW_WAIT_MS)]);
     prices = new Map(listed.map((p) => [p.endpoint_id, p]));
   } catch (error) {
     const why = error instanceof Error ? error.message : String(error);

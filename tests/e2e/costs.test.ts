@@ -85,6 +85,26 @@ describe('prices in discovery', () => {
     }
   });
 
+  it('a slow pricing API does not hold up a listing that only shows prices', async () => {
+    h.emulator.faults.inject('pricing', { delayMs: 4_000 });
+    try {
+      const slow = await connectModern({
+        url: IN_PROCESS_URL,
+        fetch: h.inProcessFetch,
+        headers: { 'X-Fal-Key': 'slow-prices-id:secret' },
+      });
+      const r = await slow.callTool('search_models', { query: 'upscale', limit: 3 });
+      await slow.close();
+      expect(r.isError).toBeFalsy();
+      expect((r.structuredContent as Loose).models[0].unit_price).toBeUndefined();
+      expect(textOf(r)).toContain(
+        'Prices could not be fetched (fal did not answer within 1.5 s); listed without them.',
+      );
+    } finally {
+      h.emulator.faults.clear();
+    }
+  });
+
   it('without a key there are no prices, and a price filter says why it was not applied', async () => {
     const keyless = await connectLegacy({ url: IN_PROCESS_URL, fetch: h.inProcessFetch });
     try {
