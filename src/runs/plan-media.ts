@@ -266,6 +266,9 @@ function refusal(req: MediaRequest, fit: Fit, alternatives: readonly string[] | 
         : alternatives.length
           ? `Models of this kind that take it: ${alternatives.join(', ')} (pass one as model).`
           : `No other model for ${req.mode.label} looked at here takes it all.`) +
-      ` Or pass accept_nearest: true to run ${fit.model} with its nearest values (what it lacks left out).`,
+      // Nearest values cannot make a model do another kind of work: the escape is offered only where it helps.
+      (fit.unfit.length === 0
+        ? ` Or pass accept_nearest: true to run ${fit.model} with its nearest values (what it lacks left out).`
+        : ''),
   );
 }
