@@ -39,11 +39,6 @@ export class PricingService {
     return caller.key ? this.#cache.get(`${caller.tenant}\n${endpointId}`) : undefined;
   }
 
-  /** The balance last read for this tenant, if read within the minute (never fetches). */
-  cachedBalance(caller: Caller): Balance | undefined {
-    return caller.key ? this.#balances.get(caller.tenant) : undefined;
-  }
-
   /**
    * The account's credit balance (fal: admin keys only). A key fal refuses here is
    * not a bad key, only not an admin one: that is the answer, kept a minute too.
