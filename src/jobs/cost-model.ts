@@ -1,4 +1,5 @@
 import { isObject, type JsonObject } from '../lib/is-object.js';
+import { DURATION_INPUTS, IMAGE_PRESETS } from '../media/frames.js';
 
 /** What one run will cost by the caller's unit price, and how the figure was reached. */
 export interface CostEstimate {
@@ -19,16 +20,6 @@ export interface UnitPrice {
 
 /** A megapixel as fal bills it: 1024 × 1024 (a 1024² image is 1 MP), each image rounded up. */
 const MEGAPIXEL = 1024 * 1024;
-
-/** fal's image size presets, in pixels. */
-const PRESETS: Record<string, [number, number]> = {
-  square_hd: [1024, 1024],
-  square: [512, 512],
-  portrait_4_3: [768, 1024],
-  portrait_16_9: [576, 1024],
-  landscape_4_3: [1024, 768],
-  landscape_16_9: [1024, 576],
-};
 
 const money = (usd: number) => `$${Number(usd.toFixed(4))}`;
 const round = (usd: number) => Math.round(usd * 10_000) / 10_000;
@@ -55,14 +46,17 @@ function pixelsOf(input: Record<string, unknown>, schema: JsonObject): [number, 
   if (isObject(size) && typeof size.width === 'number' && typeof size.height === 'number') {
     return [size.width, size.height];
   }
-  if (typeof size === 'string') return PRESETS[size];
+  if (typeof size === 'string') {
+    const preset = IMAGE_PRESETS[size];
+    return preset ? [preset[0], preset[1]] : undefined;
+  }
   return undefined;
 }
 
 function secondsOf(input: Record<string, unknown>, schema: JsonObject): number | undefined {
   const ms = Number(seenValue(input, schema, 'music_length_ms'));
   if (Number.isFinite(ms) && ms > 0) return ms / 1000;
-  for (const name of ['duration', 'duration_seconds', 'seconds_total', 'num_seconds']) {
+  for (const name of DURATION_INPUTS.filter((n) => n !== 'music_length_ms')) {
     const n = Number.parseFloat(String(seenValue(input, schema, name) ?? ''));
     if (Number.isFinite(n) && n > 0) return n;
   }
@@ -75,16 +69,7 @@ function charactersOf(input: Record<string, unknown>): number | undefined {
 }
 
 /** The fields that say how much work a run is: size, count, length. */
-const WORK_FIELDS = [
-  'image_size',
-  'num_images',
-  'num_outputs',
-  'duration',
-  'duration_seconds',
-  'seconds_total',
-  'num_seconds',
-  'music_length_ms',
-];
+const WORK_FIELDS = ['image_size', 'num_images', 'num_outputs', ...DURATION_INPUTS];
 
 /** The work an input asks for, the model's defaults filled in: the same work priced on another model. */
 export function workOf(input: Record<string, unknown>, schema: JsonObject): Record<string, unknown> {

@@ -6,6 +6,7 @@ import { FalError } from '../fal/errors.js';
 import { submitToQueue } from '../fal/queue.js';
 import { assertEndpointId, assertRequestId } from '../fal/queue-paths.js';
 import { canonical } from '../lib/canonical-json.js';
+import { NICE_TO_HAVE_MS, settleWithin } from '../lib/deadline.js';
 import type { JsonObject } from '../lib/is-object.js';
 import type { Logger } from '../log.js';
 import type { ModelSchemaService } from '../registry/model-schemas.js';
@@ -175,12 +176,9 @@ export class Submitter {
     };
     const estimating = this.deps.estimator.estimate(model, req.input, schema ?? {}, caller, signal);
     // A rule waits for the figure it needs; otherwise a slow pricing API does not hold the run up.
-    const { estimate, why } = spendRulesApply(rules)
+    const { estimate, why }: Awaited<typeof estimating> = spendRulesApply(rules)
       ? await estimating
-      : await Promise.race([
-          estimating,
-          settleAfter<Awaited<typeof estimating>>(ESTIMATE_WAIT_MS, { why: 'fal did not price it in time' }),
-        ]);
+      : await settleWithin(estimating, NICE_TO_HAVE_MS, { why: 'fal did not price it in time' });
     await checkSpend(model, estimate, why, rules, (cap) =>
       this.deps.estimator.fitting(model, req.input, schema ?? {}, cap, caller, signal),
     );
@@ -256,12 +254,4 @@ function submitCutOff(model: string, error: FalError, idempotencyKey: string | u
 
 function minDefined(a: number | undefined, b: number | undefined): number | undefined {
   return a === undefined ? b : b === undefined ? a : Math.min(a, b);
-}
-
-/** How long a run with no spend rule waits for its estimate before submitting without one. */
-const ESTIMATE_WAIT_MS = 1_500;
-
-/** A value after a while, the timer not holding the process open. */
-function settleAfter<T>(ms: number, value: T): Promise<T> {
-  return new Promise((resolve) => setTimeout(resolve, ms, value).unref());
 }

@@ -24,3 +24,20 @@ export function deadline(ms: number, parent?: AbortSignal): { signal: AbortSigna
     },
   };
 }
+
+/** How long work whose answer is only nice to have (a price shown, a balance) may hold a call up. */
+export const NICE_TO_HAVE_MS = 1_500;
+
+/**
+ * The work's answer if it comes within `ms`, else `late` (the work goes on, its
+ * answer or failure unobserved, so a cache it fills is still filled). The timer
+ * is cleared when the work wins and never keeps the process alive.
+ */
+export function settleWithin<T, L>(work: Promise<T>, ms: number, late: L): Promise<T | L> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const lateAnswer = new Promise<L>((resolve) => {
+    timer = setTimeout(resolve, ms, late);
+    timer.unref();
+  });
+  return Promise.race([work, lateAnswer]).finally(() => clearTimeout(timer));
+}

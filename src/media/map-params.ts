@@ -1,4 +1,6 @@
 import { isObject, type JsonObject } from '../lib/is-object.js';
+import { allowedOf, enumValues, fitToSchema, nearestEnum, propAt, setAt } from '../lib/schema-values.js';
+import { DURATION_INPUTS, ratioOf } from './frames.js';
 
 /**
  * Friendly media parameters → one model's real input schema. Models name the same
@@ -16,81 +18,12 @@ interface Route {
   convert?: Convert;
 }
 
-export function ratioOf(value: unknown): number | undefined {
-  const m = /^(\d+(?:\.\d+)?)\s*[:x/]\s*(\d+(?:\.\d+)?)$/.exec(String(value));
-  if (!m?.[1] || !m[2]) return undefined;
-  return Number(m[1]) / Number(m[2]);
-}
-
-export const PRESET_RATIOS: Record<string, number> = {
-  square_hd: 1,
-  square: 1,
-  portrait_4_3: 3 / 4,
-  portrait_16_9: 9 / 16,
-  landscape_4_3: 4 / 3,
-  landscape_16_9: 16 / 9,
-};
-
-function numberIn(text: unknown): number | undefined {
-  const m = /(\d+(?:\.\d+)?)/.exec(String(text));
-  return m?.[1] ? Number(m[1]) : undefined;
-}
-
-export function enumValues(prop: JsonObject): unknown[] | undefined {
-  if (Array.isArray(prop.enum)) return prop.enum;
-  const variants = Array.isArray(prop.anyOf) ? prop.anyOf.filter(isObject) : [];
-  return variants.find((v) => Array.isArray(v.enum))?.enum as unknown[] | undefined;
-}
-
-/** Pick the enum member closest to a value: exact, case-insensitive, then nearest number. */
-function nearestEnum(
-  value: unknown,
-  options: unknown[],
-  toNumber: (x: unknown) => number | undefined = numberIn,
-): unknown {
-  const exact = options.find((o) => o === value || String(o).toLowerCase() === String(value).toLowerCase());
-  if (exact !== undefined) return exact;
-  const target = toNumber(value);
-  if (target === undefined) return undefined;
-  let best: unknown;
-  let bestDistance = Number.POSITIVE_INFINITY;
-  for (const o of options) {
-    const n = toNumber(o);
-    if (n === undefined) continue;
-    const d = Math.abs(Math.log(n / target));
-    if (d < bestDistance) {
-      best = o;
-      bestDistance = d;
-    }
-  }
-  return best;
-}
-
-/** The generic conversion: wrap in an array, match an enum, coerce number/string, clamp to a range. */
-export const fitToSchema: Convert = (value, prop) => {
-  if (prop.type === 'array' && !Array.isArray(value)) return [value];
-  const options = enumValues(prop);
-  if (options) return nearestEnum(value, options);
-  if ((prop.type === 'number' || prop.type === 'integer') && typeof value !== 'number') {
-    const n = numberIn(value);
-    return n === undefined ? undefined : n;
-  }
-  if (prop.type === 'string' && typeof value === 'number') return String(value);
-  if (typeof value === 'number') {
-    let v = prop.type === 'integer' ? Math.round(value) : value;
-    if (typeof prop.minimum === 'number') v = Math.max(prop.minimum, v);
-    if (typeof prop.maximum === 'number') v = Math.min(prop.maximum, v);
-    return v;
-  }
-  return value;
-};
-
 const aspectTo: Convert = (value, prop) => {
   const options = enumValues(prop);
   const target = ratioOf(value);
   if (options && target !== undefined) {
     // aspect_ratio enums ("16:9") or image_size presets ("landscape_16_9").
-    return nearestEnum(value, options, (o) => ratioOf(o) ?? PRESET_RATIOS[String(o)]);
+    return nearestEnum(value, options, ratioOf);
   }
   return options ? undefined : value;
 };
@@ -120,9 +53,7 @@ const ROUTES: Record<string, Route> = {
   enable_safety_checker: { to: ['enable_safety_checker'] },
   aspect_ratio: { to: ['aspect_ratio', 'image_size'], convert: aspectTo },
   image_size: { to: ['image_size'], convert: sizeTo },
-  duration: {
-    to: ['duration', 'duration_seconds', 'seconds_total', 'num_seconds', 'music_length_ms'],
-  },
+  duration: { to: DURATION_INPUTS },
   resolution: { to: ['resolution'] },
   lyrics: { to: ['lyrics', 'lyrics_prompt'] },
   voice: { to: ['voice', 'voice_id', 'voice_setting.voice_id'] },
@@ -137,25 +68,6 @@ const ROUTES: Record<string, Route> = {
 const TARGET_CONVERT: Record<string, Convert> = {
   music_length_ms: secondsTo(1000),
 };
-
-function propAt(schema: JsonObject, path: string): JsonObject | undefined {
-  let node: unknown = schema;
-  for (const part of path.split('.')) {
-    const props = isObject(node) && isObject(node.properties) ? node.properties : undefined;
-    node = props?.[part];
-  }
-  return isObject(node) ? node : undefined;
-}
-
-function setAt(target: Record<string, unknown>, path: string, value: unknown): void {
-  const parts = path.split('.');
-  let node = target;
-  for (const part of parts.slice(0, -1)) {
-    if (!isObject(node[part])) node[part] = {};
-    node = node[part] as Record<string, unknown>;
-  }
-  node[parts.at(-1) as string] = value;
-}
 
 /** A value the caller set that this model cannot take as asked. */
 export interface Unmet {
@@ -176,20 +88,6 @@ export interface MappedInput {
   unmet: Unmet[];
 }
 
-/** A short account of what an input allows: its enum, or its range. */
-export function allowedOf(prop: JsonObject): string | undefined {
-  const options = enumValues(prop);
-  if (options) {
-    const shown = options.slice(0, 12).map((o) => JSON.stringify(o));
-    return `one of ${shown.join(', ')}${options.length > 12 ? `, … (${options.length})` : ''}`;
-  }
-  const { minimum: min, maximum: max } = prop;
-  if (typeof min === 'number' && typeof max === 'number') return `${min} to ${max}`;
-  if (typeof max === 'number') return `at most ${max}`;
-  if (typeof min === 'number') return `at least ${min}`;
-  return undefined;
-}
-
 /** Whether a converted value means what the caller asked (a change of form, not of value). */
 function sameMeaning(value: unknown, converted: unknown, target: string): boolean {
   if (JSON.stringify(converted) === JSON.stringify(value)) return true;
@@ -198,7 +96,7 @@ function sameMeaning(value: unknown, converted: unknown, target: string): boolea
     if (value.toLowerCase() === converted.toLowerCase() || (value === 'jpg' && converted === 'jpeg'))
       return true;
     const asked = ratioOf(value);
-    const got = ratioOf(converted) ?? PRESET_RATIOS[converted];
+    const got = ratioOf(converted);
     return asked !== undefined && got !== undefined && Math.abs(asked / got - 1) < 0.01;
   }
   if (typeof value === 'number') {

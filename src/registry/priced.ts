@@ -1,4 +1,5 @@
 import type { Caller } from '../auth/caller.js';
+import { NICE_TO_HAVE_MS, settleWithin } from '../lib/deadline.js';
 import type { Price, PricingService } from './pricing.js';
 
 /** How a keyed caller wants a list narrowed and ordered by their own prices. */
@@ -9,15 +10,6 @@ export interface PriceQuery {
 
 /** fal's pricing API takes at most this many ids per call: one call prices a whole pool. */
 export const PRICED_POOL = 50;
-
-/** How long a listing waits for prices it only shows. */
-const SHOW_WAIT_MS = 1_500;
-
-function timeout(ms: number): Promise<never> {
-  return new Promise((_, reject) =>
-    setTimeout(() => reject(new Error(`fal did not answer within ${ms / 1000} s`)), ms).unref(),
-  );
-}
 
 /** Words that ask for the cheap end of a kind. */
 const CHEAP = /\b(cheap|cheaper|cheapest|budget|affordable|inexpensive|low[- ]cost)\b/i;
@@ -55,7 +47,13 @@ export async function pricePool<T extends { id: string }>(
       signal,
     );
     // Prices only shown are not worth a slow answer; asked for (a filter, an order), they are waited for.
-    const listed = wantsPrice ? await asking : await Promise.race([asking, timeout(SHOW_WAIT_MS)]);
+    const listed = wantsPrice ? await asking : await settleWithin(asking, NICE_TO_HAVE_MS, undefined);
+    if (!listed) {
+      const notes = [
+        `Prices could not be fetched (fal did not answer within ${NICE_TO_HAVE_MS / 1000} s); listed without them.`,
+      ];
+      return { items: pool.slice(0, query.limit), notes };
+    }
     prices = new Map(listed.map((p) => [p.endpoint_id, p]));
   } catch (error) {
     const why = error instanceof Error ? error.message : String(error);

@@ -2,6 +2,7 @@
 
 import * as v from 'valibot';
 import { isObject, type JsonObject } from '../lib/is-object.js';
+import { enumValues } from '../lib/schema-values.js';
 
 /** One input field, as get_model_schema shows it. */
 export const FieldSummarySchema = v.object({
@@ -133,9 +134,8 @@ export function summarizeFields(input: JsonObject): FieldSummary[] {
       field.description = d.length > DESCRIPTION_BUDGET ? `${d.slice(0, DESCRIPTION_BUDGET - 1)}…` : d;
     }
     if (raw.default !== undefined) field.default = raw.default;
-    const variants = Array.isArray(raw.anyOf) ? raw.anyOf.filter(isObject) : [];
-    const enumValues = Array.isArray(raw.enum) ? raw.enum : variants.find((v) => Array.isArray(v.enum))?.enum;
-    if (Array.isArray(enumValues)) field.enum = enumValues;
+    const allowed = enumValues(raw);
+    if (allowed) field.enum = allowed;
     if (typeof raw.minimum === 'number') field.minimum = raw.minimum;
     if (typeof raw.maximum === 'number') field.maximum = raw.maximum;
     if (isFileInput(name, raw)) field.file_input = true;

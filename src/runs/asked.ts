@@ -1,6 +1,7 @@
 import type { Asked, MediaFile } from '../jobs/job-record.js';
 import { isObject } from '../lib/is-object.js';
-import { PRESET_RATIOS, ratioOf, type Unmet } from '../media/map-params.js';
+import { ratioOf } from '../media/frames.js';
+import type { Unmet } from '../media/map-params.js';
 
 export type { Asked } from '../jobs/job-record.js';
 
@@ -59,7 +60,7 @@ export function resultChecks(asked: Asked | undefined, media: readonly MediaFile
         notes.push(`Asked for ${asked.width}×${asked.height}; the ${sized.kind} is ${got}.`);
       }
     } else if (asked.aspect_ratio) {
-      const want = ratioOf(asked.aspect_ratio) ?? PRESET_RATIOS[asked.aspect_ratio];
+      const want = ratioOf(asked.aspect_ratio);
       if (want !== undefined && Math.abs(sized.width / sized.height / want - 1) > 0.03) {
         notes.push(
           `Asked for ${asked.aspect_ratio}; the ${sized.kind} is ${got} (${ratioText(sized.width, sized.height)}).`,

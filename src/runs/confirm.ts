@@ -4,6 +4,7 @@ import { UserError } from '../errors.js';
 import type { JobService, Submission, SubmitRequest } from '../jobs/job-service.js';
 import { callDigest, type SpendConfirmations } from '../jobs/spend-confirmations.js';
 import { ConfirmationRequired } from '../jobs/spend-guard.js';
+import { NICE_TO_HAVE_MS, settleWithin } from '../lib/deadline.js';
 import { InputNeeded } from '../lib/tool-output.js';
 import type { Balance } from '../registry/pricing.js';
 
@@ -63,7 +64,9 @@ export async function submitConfirmed(
   } catch (error) {
     if (!(error instanceof ConfirmationRequired)) throw error;
     const { usd, basis } = error.estimate;
-    const balance = await deps.balance?.(caller, at.signal).catch(() => undefined);
+    // The balance is said when it comes quickly; a slow billing API never holds the question up.
+    const asking = deps.balance?.(caller, at.signal).catch(() => undefined);
+    const balance = asking && (await settleWithin(asking, NICE_TO_HAVE_MS, undefined));
     const left = balance?.readable ? ` Your balance: ${balance.amount} ${balance.currency}.` : '';
     const requestState = deps.confirmations.mint(caller, tool, digest, {
       model: error.model,

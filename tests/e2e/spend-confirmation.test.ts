@@ -77,6 +77,18 @@ describe('asking before spending (input_required, 2026-07-28)', () => {
     expect(submits()).toBe(0);
   });
 
+  it('a slow billing API never holds the question up: it is asked without the balance', async () => {
+    a.emulator.faults.inject('billing', { delayMs: 4_000 });
+    try {
+      const asked = await call(a, {}, { headers: { 'X-Fal-Key': 'slow-billing-admin-id:secret' } });
+      const message = (asked.result as Loose).inputRequests.confirm_spend.params.message as string;
+      expect(message).toMatch(/needs your confirmation\.$/);
+      expect(submits()).toBe(0);
+    } finally {
+      a.emulator.faults.clear();
+    }
+  });
+
   it('the retry with the accepted answer submits once; replaying it, here or on another machine, submits nothing', async () => {
     const asked = await call(a);
     const requestState = asked.result?.requestState as string;
