@@ -22,6 +22,10 @@ const httpUrl = (expects: string) =>
     v.transform((s) => s.replace(/\/+$/, '')),
   );
 
+/** fal's CDN lifetimes: a minute (its "immediate") to a year, as its client offers them. */
+export const MIN_EXPIRATION_SECONDS = 60;
+export const MAX_EXPIRATION_SECONDS = 365 * 24 * 3600;
+
 const bool = (expects: string) =>
   v.pipe(
     v.string(),
@@ -121,6 +125,10 @@ export const EnvSchema = v.object({
   MAX_WAIT_SECONDS: v.optional(intIn(0, 300, 'whole seconds from 0 to 300'), '50'),
   MAX_COST_PER_CALL_USD: v.optional(dollars),
   CONFIRM_COST_ABOVE_USD: v.optional(dollars),
+  FAL_STORE_PAYLOADS: v.optional(bool('true or false'), 'true'),
+  FAL_MEDIA_EXPIRATION_SECONDS: v.optional(
+    intIn(MIN_EXPIRATION_SECONDS, MAX_EXPIRATION_SECONDS, 'seconds from 60 to 31536000 (a year)'),
+  ),
   UPLOAD_MAX_BYTES: v.optional(intIn(1024, 1024 * 1024 * 1024, 'bytes from 1024 to 1073741824'), '52428800'),
   FETCH_TIMEOUT_MS: v.optional(intIn(100, 300_000, 'milliseconds from 100 to 300000'), '30000'),
   FETCH_ALLOW_HOSTS: v.optional(list),

@@ -4,6 +4,7 @@ import type { OAuthService } from './auth/oauth/service.js';
 import type { Config } from './config.js';
 import { FalClient } from './fal/client.js';
 import { IdempotencyKeys } from './jobs/idempotency.js';
+import { JobHistory } from './jobs/job-history.js';
 import { JobService } from './jobs/job-service.js';
 import { JobStore } from './jobs/job-store.js';
 import { PayloadDeleter } from './jobs/payloads.js';
@@ -39,6 +40,8 @@ export interface Services {
   /** Every model run: plan, submit, wait, hand off, present. */
   runs: RunService;
   payloads: PayloadDeleter;
+  /** The caller's jobs and uploads: this server's records merged with fal's request history. */
+  history: JobHistory;
   /** Uploads running at once, per tenant and in all. */
   uploads: ConcurrencyLimiter;
   /** How upload_file fetches caller URLs. */
@@ -158,7 +161,9 @@ export function createServices({
   };
   const pendingUploads = new PendingUploads(store, (url, signal) => probePublicUrl(url, fetchPolicy, signal));
   const pricing = new PricingService(fal, (hit) => metrics.cache('pricing', hit));
+  const history = new JobHistory({ fal, store: jobStore, pricing });
   const jobs = new JobService({
+    history,
     fal,
     pendingUploads,
     estimator: new RunEstimator({ pricing, registry, schemas }),
@@ -169,6 +174,7 @@ export function createServices({
     logger,
     queueUrl: config.falQueueUrl,
     webhooks,
+    privacy: config.privacy,
     limits: {
       defaultWaitSeconds: config.defaultWaitSeconds,
       maxWaitSeconds: config.maxWaitSeconds,
@@ -196,6 +202,7 @@ export function createServices({
       presenters,
     }),
     payloads: new PayloadDeleter({ fal, store: jobStore }),
+    history,
     // Uploads stream through; these bound how many run at once, per key and in all.
     uploads: new ConcurrencyLimiter(4, 16),
     fetchPolicy,

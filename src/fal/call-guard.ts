@@ -80,7 +80,7 @@ export class CallGuard {
 
   settle(call: GuardedCall, failure: FalError): FalError {
     const error = call.as.key ? failure.without(revealAll([call.as.key])) : failure;
-    if (error.status === 401 && call.as.key && !FAL_ROUTES[call.route].adminOnly) {
+    if (error.status === 401 && call.as.key && !FAL_ROUTES[call.route].needsPermission) {
       this.#onKeyRefused?.(call.as.tenant);
     }
     if (!call.signal?.aborted && isFalHealthEvidence(call.route, error)) {

@@ -31,6 +31,22 @@ const ResultSchema = v.record(v.string(), v.unknown());
 
 const CancelSchema = v.looseObject({ status: v.optional(v.string()) });
 
+/** What fal keeps of a run: its inputs and outputs (X-Fal-Store-IO), and how long its media live. */
+export interface Privacy {
+  /** False: fal stores no payloads (and keeps the result only 1 h, 6 min when ≥ 10 KB). */
+  storePayload?: boolean | undefined;
+  /** Seconds fal's CDN keeps the output files. */
+  expirationSeconds?: number | undefined;
+}
+
+/** fal's lifecycle header, as its own client writes it (submit: `…-preference`; upload initiate: plain). */
+export function lifecycleHeader(
+  name: 'x-fal-object-lifecycle-preference' | 'x-fal-object-lifecycle',
+  expirationSeconds: number,
+): Record<string, string> {
+  return { [name]: JSON.stringify({ expiration_duration_seconds: expirationSeconds }) };
+}
+
 /**
  * Submit to the queue. Retried only on a 429 (fal answers it before accepting
  * anything); anything else may have created a job that bills. Not tied to the
@@ -42,17 +58,28 @@ export function submitToQueue(
   endpointId: string,
   input: Record<string, unknown>,
   as: Credential,
-  options: { webhookUrl?: string | undefined; deadline?: number | undefined } = {},
+  options: {
+    webhookUrl?: string | undefined;
+    deadline?: number | undefined;
+    privacy?: Privacy | undefined;
+  } = {},
 ): Promise<Submitted> {
   const searchParams = new URLSearchParams();
   if (options.webhookUrl) searchParams.set('fal_webhook', options.webhookUrl);
+  const { storePayload = true, expirationSeconds } = options.privacy ?? {};
   return fal.request({
     route: 'queue.submit',
     method: 'POST',
     path: queuePaths.submit(endpointId),
     searchParams,
     json: input,
-    headers: { 'x-fal-queue-priority': 'normal' },
+    headers: {
+      'x-fal-queue-priority': 'normal',
+      ...(storePayload ? {} : { 'x-fal-store-io': '0' }),
+      ...(expirationSeconds !== undefined
+        ? lifecycleHeader('x-fal-object-lifecycle-preference', expirationSeconds)
+        : {}),
+    },
     as,
     schema: SubmitSchema,
     deadline: options.deadline,

@@ -17,6 +17,8 @@ export type FalRoute =
   | 'usage'
   | 'billing'
   | 'payloads.delete'
+  | 'requests.search'
+  | 'requests.by-endpoint'
   | 'queue.submit'
   | 'queue.status'
   | 'queue.stream'
@@ -33,8 +35,8 @@ interface RouteInfo {
   /** How messages name it. */
   label: string;
   retry: RetryPolicy;
-  /** Only admin keys may call it: an ordinary key refused here is still a good key. */
-  adminOnly?: true;
+  /** Only keys with a permission may call it (admin, request history): a key refused here is still a good key. */
+  needsPermission?: true;
 }
 
 export const FAL_ROUTES: Record<FalRoute, RouteInfo> = {
@@ -42,14 +44,27 @@ export const FAL_ROUTES: Record<FalRoute, RouteInfo> = {
   pricing: { api: 'platform', label: 'platform API, pricing', retry: 'idempotent' },
   // Read-only upstream, so it retries like a GET.
   estimate: { api: 'platform', label: 'platform API, estimates', retry: 'idempotent' },
-  usage: { api: 'platform', label: 'platform API, usage', retry: 'idempotent', adminOnly: true },
-  billing: { api: 'platform', label: 'platform API, billing', retry: 'idempotent', adminOnly: true },
+  usage: { api: 'platform', label: 'platform API, usage', retry: 'idempotent', needsPermission: true },
+  billing: { api: 'platform', label: 'platform API, billing', retry: 'idempotent', needsPermission: true },
   // Sent with an Idempotency-Key: deleting twice deletes once.
   'payloads.delete': {
     api: 'platform',
     label: 'platform API, payloads',
     retry: 'idempotent',
-    adminOnly: true,
+    needsPermission: true,
+  },
+  // fal keys carry permission presets: one without models:requests:read is refused here, and still good.
+  'requests.search': {
+    api: 'platform',
+    label: 'platform API, request history',
+    retry: 'idempotent',
+    needsPermission: true,
+  },
+  'requests.by-endpoint': {
+    api: 'platform',
+    label: 'platform API, request history',
+    retry: 'idempotent',
+    needsPermission: true,
   },
   'queue.submit': { api: 'queue', label: 'queue, submit', retry: 'rate-limit-only' },
   'queue.status': { api: 'queue', label: 'queue, status', retry: 'idempotent' },

@@ -57,6 +57,8 @@ export const JobRecordSchema = v.object({
   asked: v.optional(AskedSchema),
   /** What the run was estimated to cost before it was submitted, and how. */
   estimate: v.optional(v.object({ usd: v.number(), basis: v.string() })),
+  /** Set when fal was told to store no payloads, or to expire the media (epoch ms). */
+  privacy: v.optional(v.object({ storePayload: v.boolean(), mediaExpiresAt: v.optional(v.number()) })),
   outcome: v.optional(OutcomeSchema),
 });
 export type JobRecord = v.InferOutput<typeof JobRecordSchema>;

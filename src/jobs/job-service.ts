@@ -1,4 +1,4 @@
-import type { Caller, KeyedCaller } from '../auth/caller.js';
+import type { KeyedCaller } from '../auth/caller.js';
 import { UserError } from '../errors.js';
 import { FalError } from '../fal/errors.js';
 import { cancelRequest, fetchResult, fetchStatus, type QueueStatus } from '../fal/queue.js';
@@ -6,6 +6,7 @@ import { appOf, assertEndpointId, assertRequestId } from '../fal/queue-paths.js'
 import type { ConcurrencyLimiter } from '../limits/concurrency.js';
 import { resolveModel } from '../registry/resolve.js';
 import type { IdempotencyKeys } from './idempotency.js';
+import type { JobHistory } from './job-history.js';
 import type { JobRecord, Outcome } from './job-record.js';
 import {
   FAL_RETENTION,
@@ -44,6 +45,8 @@ export interface JobDeps
   waits: ConcurrencyLimiter;
   /** fal's queue base URL, to tell a caller where to fetch a result too large to read here. */
   queueUrl: string;
+  /** fal's request history: finds what fal's queue forgot, and which model a bare request id went to. */
+  history?: Pick<JobHistory, 'recover' | 'modelOf'> | undefined;
 }
 
 export type ProgressSink = (progress: number, message: string) => Promise<void>;
@@ -72,9 +75,10 @@ export class JobService {
    * them apart: only the tenant's own record lets a call touch a job.
    */
   async locate(
-    caller: Caller,
+    caller: KeyedCaller,
     requestId: string,
     model: string | undefined,
+    signal?: AbortSignal,
   ): Promise<{ model: string; record: JobRecord | undefined }> {
     assertRequestId(requestId);
     const record = await this.deps.store.find(caller.tenant, requestId);
@@ -85,8 +89,10 @@ export class JobService {
       );
     }
     if (model) return { model: await this.resolveModelName(model), record };
+    const found = await this.deps.history?.modelOf(caller, requestId, signal);
+    if (found) return { model: found, record };
     throw new UserError(
-      `Request ${requestId} is not among this key's recent jobs here; pass the model it was submitted to as well.`,
+      `Request ${requestId} is not among this key's recent jobs here or in the fal request history this key can read; pass the model it was submitted to as well.`,
     );
   }
 
@@ -133,9 +139,16 @@ export class JobService {
       return { ...(await this.#describe(model, requestId, status, caller, record, opts)), polls };
     } catch (error) {
       if (!(error instanceof FalError && error.kind === 'not_found')) throw error;
-      // fal forgot the job. What this server kept (media links at least) still answers.
+      // fal forgot the job. What this server kept (media links at least) still answers, or fal's history.
       if (kept) return { ...viewOfOutcome(model, requestId, kept), polls };
-      throw forgotten(model, requestId, record);
+      const recovered = await this.deps.history?.recover(caller, model, requestId, opts.signal);
+      if (!recovered) throw forgotten(model, requestId, record);
+      const stored = await this.deps.store.keep(
+        caller.tenant,
+        record ?? { requestId, model, submittedAt: Date.now() },
+        recovered,
+      );
+      return { ...viewOfOutcome(model, requestId, stored.outcome ?? recovered), polls };
     }
   }
 

@@ -2,6 +2,7 @@ import * as v from 'valibot';
 import { LruTtlCache } from '../lib/lru.js';
 import type { SharedStore } from '../store/store.js';
 import { ignoreUnavailable } from './idempotency.js';
+import { JobIndex } from './job-index.js';
 import { type JobRecord, JobRecordSchema, type Outcome, OutcomeSchema, parseStored } from './job-record.js';
 
 export type { JobRecord, Outcome } from './job-record.js';
@@ -34,6 +35,8 @@ export class JobStore {
   readonly #outcomes: SharedStore;
   readonly #local: LruTtlCache<string, JobRecord> | undefined;
   readonly #opts: Required<Omit<JobStoreOptions, 'outcomes'>>;
+  /** Each tenant's jobs and uploads, newest first (list_jobs). */
+  readonly index: JobIndex;
 
   constructor(store: SharedStore, options: JobStoreOptions = {}) {
     this.#store = store;
@@ -44,6 +47,7 @@ export class JobStore {
       maxOutcomeBytes: options.maxOutcomeBytes ?? 256 * 1024,
       now: options.now ?? Date.now,
     };
+    this.index = new JobIndex(store);
     this.#local = store.shared ? new LruTtlCache(this.#opts.maxLocalJobs, this.#opts.ttlMs) : undefined;
   }
 
@@ -53,6 +57,12 @@ export class JobStore {
    */
   async remember(tenant: string, record: JobRecord, options: { indexOwner?: boolean } = {}): Promise<void> {
     await this.#write(tenant, record);
+    await this.index.add(tenant, {
+      kind: 'job',
+      id: record.requestId,
+      model: record.model,
+      at: record.submittedAt,
+    });
     if (options.indexOwner) {
       const owner = JSON.stringify({ tenant, model: record.model });
       await this.#store.set(ownerKey(record.requestId), owner, this.#ttl(record)).catch(ignoreUnavailable);

@@ -6,13 +6,13 @@ import { deletePayloads } from '../fal/platform.js';
 import { assertRequestId } from '../fal/queue-paths.js';
 import type { JobStore } from './job-store.js';
 
-export interface PayloadDeletionReport {
+export type PayloadDeletionReport = {
   request_id: string;
   /** CDN files fal deleted. */
   deleted: string[];
   /** CDN files fal could not delete, with its reason. */
   failed: { link: string; error: string }[];
-}
+};
 
 /**
  * Delete a request's stored payloads and output files at fal (admin keys), and
@@ -26,7 +26,7 @@ export class PayloadDeleter {
   async delete(caller: KeyedCaller, requestId: string, signal?: AbortSignal): Promise<PayloadDeletionReport> {
     assertRequestId(requestId);
     if (caller.mode === 'shared-key' && !(await this.deps.store.find(caller.tenant, requestId))) {
-      throw new UserError(
+      throw new NotYours(
         `Request ${requestId} is not among the jobs this access token started here, so its payloads are not yours to delete.`,
       );
     }
@@ -38,7 +38,7 @@ export class PayloadDeleter {
       // Already deleted (a retry after a lost answer), expired, or another account's: fal has nothing.
       // Any links kept here point at nothing either way.
       await this.deps.store.forgetOutcome(caller.tenant, requestId);
-      throw new UserError(
+      throw new AlreadyGone(
         `fal has no stored payloads for request ${requestId} under this key: already deleted, past fal's retention, or submitted with another key. Nothing was deleted now.`,
       );
     }
@@ -50,4 +50,47 @@ export class PayloadDeleter {
       failed: results.flatMap((r) => (r.exception ? [{ link: r.link, error: r.exception }] : [])),
     };
   }
+
+  /**
+   * Several requests (up to 50), a few at a time, each reported on its own:
+   * deleted, already gone, refused (not this token's, still running) or failed.
+   * A key fal refuses (not an admin key) ends the whole call.
+   */
+  async deleteMany(caller: KeyedCaller, requestIds: readonly string[], signal?: AbortSignal) {
+    const reports: BulkDeletion[] = [];
+    const queue = [...new Set(requestIds)];
+    const worker = async () => {
+      for (let id = queue.shift(); id !== undefined; id = queue.shift()) {
+        reports.push(await this.#settled(caller, id, signal));
+      }
+    };
+    await Promise.all(Array.from({ length: Math.min(4, queue.length) }, worker));
+    const order = new Map(requestIds.map((id, i) => [id, i]));
+    return reports.sort((a, b) => (order.get(a.request_id) ?? 0) - (order.get(b.request_id) ?? 0));
+  }
+
+  async #settled(caller: KeyedCaller, requestId: string, signal?: AbortSignal): Promise<BulkDeletion> {
+    try {
+      return { ...(await this.delete(caller, requestId, signal)), outcome: 'deleted' };
+    } catch (error) {
+      const none = { request_id: requestId, deleted: [], failed: [] };
+      if (error instanceof AlreadyGone) return { ...none, outcome: 'already_gone', reason: error.message };
+      if (error instanceof NotYours) return { ...none, outcome: 'refused', reason: error.message };
+      if (error instanceof FalError && (error.status === 401 || error.status === 403)) throw error;
+      if (error instanceof UserError || error instanceof FalError) {
+        return { ...none, outcome: 'failed', reason: error.message };
+      }
+      throw error;
+    }
+  }
 }
+
+export type BulkDeletion = PayloadDeletionReport & {
+  outcome: 'deleted' | 'already_gone' | 'refused' | 'failed';
+  reason?: string;
+};
+
+/** fal holds nothing for the request (deleted before, expired, or another key's). */
+class AlreadyGone extends UserError {}
+/** Under a shared key: a request this access token did not start. */
+class NotYours extends UserError {}

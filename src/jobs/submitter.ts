@@ -3,7 +3,7 @@ import type { KeyedCaller } from '../auth/caller.js';
 import { UserError } from '../errors.js';
 import type { FalClient } from '../fal/client.js';
 import { FalError } from '../fal/errors.js';
-import { submitToQueue } from '../fal/queue.js';
+import { type Privacy, submitToQueue } from '../fal/queue.js';
 import { assertEndpointId, assertRequestId } from '../fal/queue-paths.js';
 import { canonical } from '../lib/canonical-json.js';
 import { NICE_TO_HAVE_MS, settleWithin } from '../lib/deadline.js';
@@ -38,6 +38,8 @@ export interface SubmitRequest {
   /** The tool submitting, and what the caller asked of the result: kept on the job record. */
   tool?: string | undefined;
   asked?: Asked | undefined;
+  /** What fal keeps of this run; the operator's defaults fill what is not said. */
+  privacy?: Privacy | undefined;
 }
 
 export interface Submission {
@@ -67,6 +69,8 @@ export interface SubmitterDeps {
   pendingUploads?: PendingUploads | undefined;
   /** The one cost estimate every spend rule and every result states. */
   estimator: RunEstimator;
+  /** FAL_STORE_PAYLOADS, FAL_MEDIA_EXPIRATION_SECONDS. */
+  privacy?: { storePayload: boolean; expirationSeconds: number | undefined } | undefined;
 }
 
 /**
@@ -100,9 +104,14 @@ export class Submitter {
         `The input is ${size} bytes; the limit is ${this.deps.maxInputBytes}. Pass large data as file URLs (upload_file).`,
       );
     }
+    const privacy = this.#privacyOf(req);
+    // The same input kept or not kept by fal is different work under one idempotency key.
+    const kept = privacy.storePayload && privacy.expirationSeconds === undefined;
     const fingerprint = createHash('sha256')
       .update(`${model}\n${canonical(req.input)}`)
+      .update(kept ? '' : `\nprivacy ${privacy.storePayload} ${privacy.expirationSeconds ?? ''}`)
       .digest('hex');
+    req = { ...req, privacy };
     const work = { model, fingerprint, notes };
     if (!req.idempotencyKey) return this.#once(work, req, caller, signal);
     // Concurrent retries with one key on this machine share one submit; other work under it is refused.
@@ -189,11 +198,24 @@ export class Submitter {
     const submitted = await submitToQueue(this.deps.fal, model, req.input, caller, {
       webhookUrl: req.webhookUrl ?? ours,
       deadline: req.deadline,
+      privacy: req.privacy,
     });
+    const submittedAt = Date.now();
+    const { storePayload = true, expirationSeconds } = req.privacy ?? {};
     const record: JobRecord = {
       requestId: assertRequestId(submitted.request_id),
       model,
-      submittedAt: Date.now(),
+      submittedAt,
+      ...(!storePayload || expirationSeconds !== undefined
+        ? {
+            privacy: {
+              storePayload,
+              ...(expirationSeconds !== undefined
+                ? { mediaExpiresAt: submittedAt + expirationSeconds * 1000 }
+                : {}),
+            },
+          }
+        : {}),
       ...(req.idempotencyKey ? { idempotencyKey: req.idempotencyKey } : {}),
       ...(req.tool ? { tool: req.tool } : {}),
       ...(req.asked ? { asked: req.asked } : {}),
@@ -207,6 +229,15 @@ export class Submitter {
     }
     this.deps.logger.info('job submitted', { tenant: caller.tenant, model, requestId: record.requestId });
     return { record, fresh: true, queuePosition: submitted.queue_position ?? undefined, notes };
+  }
+
+  /** The caller's privacy wishes, the operator's defaults where the caller is silent. */
+  #privacyOf(req: SubmitRequest): Required<Pick<Privacy, 'storePayload'>> & Privacy {
+    const defaults = this.deps.privacy;
+    return {
+      storePayload: req.privacy?.storePayload ?? defaults?.storePayload ?? true,
+      expirationSeconds: req.privacy?.expirationSeconds ?? defaults?.expirationSeconds,
+    };
   }
 
   /** Check the input against the model's schema; the schema's input part (undefined when fal is unavailable). */

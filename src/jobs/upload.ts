@@ -1,5 +1,6 @@
 import * as v from 'valibot';
 import type { Credential, FalClient } from '../fal/client.js';
+import { lifecycleHeader } from '../fal/queue.js';
 import { uploadParts } from './multipart-upload.js';
 import type { UploadSource } from './upload-source.js';
 
@@ -25,6 +26,8 @@ export interface UploadedFile {
 export interface FileFacts {
   contentType: string;
   fileName: string;
+  /** How long fal's CDN keeps the file (fal's X-Fal-Object-Lifecycle); fal's default when absent. */
+  expirationSeconds?: number | undefined;
 }
 
 /**
@@ -44,6 +47,9 @@ export function initiateUpload(
     path: file.multipart ? 'storage/upload/initiate-multipart' : 'storage/upload/initiate',
     searchParams: new URLSearchParams({ storage_type: 'fal-cdn-v3' }),
     json: { content_type: file.contentType, file_name: file.fileName },
+    ...(file.expirationSeconds !== undefined
+      ? { headers: lifecycleHeader('x-fal-object-lifecycle', file.expirationSeconds) }
+      : {}),
     as,
     schema: InitiateSchema,
     signal,

@@ -3,6 +3,7 @@ import * as v from 'valibot';
 /** The marks a tool schema carries for its listing (mcp/json-schema.ts reads them). */
 export const SERVER_CHECKED = 'x-server-checked';
 export const UNLISTED = 'x-unlisted';
+export const TERSE = 'x-terse';
 
 /**
  * Mark a field whose pattern, format, length bounds and lower bound only the
@@ -21,4 +22,13 @@ export function serverChecked<TInput>(): v.MetadataAction<TInput, { [SERVER_CHEC
  */
 export function unlisted<TInput>(): v.MetadataAction<TInput, { [UNLISTED]: true }> {
   return v.metadata({ [UNLISTED]: true });
+}
+
+/**
+ * Mark an argument another tool of the same toolset describes under the same
+ * name (the run options every media tool shares: generate_image and run_model
+ * say what they are): listed with its type and bounds, without the words.
+ */
+export function terse<TInput>(): v.MetadataAction<TInput, { [TERSE]: true }> {
+  return v.metadata({ [TERSE]: true });
 }

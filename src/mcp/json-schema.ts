@@ -1,7 +1,7 @@
 import type { StandardSchemaWithJSON } from '@modelcontextprotocol/server';
 import { toStandardJsonSchema } from '@valibot/to-json-schema';
 import type * as v from 'valibot';
-import { SERVER_CHECKED, UNLISTED } from '../lib/schema-marks.js';
+import { SERVER_CHECKED, TERSE, UNLISTED } from '../lib/schema-marks.js';
 
 type Io = 'input' | 'output';
 type Json = Record<string, unknown>;
@@ -20,9 +20,11 @@ function compact(node: unknown, io: Io, depth: number): unknown {
   if (typeof node !== 'object' || node === null) return node;
   const schema = node as Json;
   const serverOnly = schema[SERVER_CHECKED] === true;
+  const described = schema[TERSE] !== true;
   const out: Json = {};
   for (const [key, value] of Object.entries(schema)) {
-    if (key === SERVER_CHECKED || key === UNLISTED) continue;
+    if (key === SERVER_CHECKED || key === UNLISTED || key === TERSE) continue;
+    if (!described && key === 'description') continue;
     if (key === 'additionalProperties' && isEmpty(value)) continue;
     if (key === 'propertyNames' && isStringType(value)) continue;
     if (serverOnly && SERVER_BOUNDS.has(key)) continue;

@@ -1,4 +1,5 @@
 import * as v from 'valibot';
+import type { JobRecord } from '../jobs/job-record.js';
 import { type JobView, JobViewSchema } from '../jobs/job-view.js';
 import { mediaLine } from '../jobs/results.js';
 import { unlisted } from '../lib/schema-marks.js';
@@ -8,6 +9,7 @@ import type { ToolOutput } from '../lib/tool-output.js';
 export const JobOutput = v.object({
   ...JobViewSchema.entries,
   // The text says these; listing them for every job tool would cost every agent ~1.5 KB of context.
+  model: v.pipe(v.string(), unlisted()),
   error: v.optional(v.pipe(v.string(), unlisted())),
   notes: v.pipe(v.array(v.string()), unlisted()),
   queue_position: v.optional(v.pipe(v.number(), unlisted())),
@@ -29,11 +31,39 @@ export const JobOutput = v.object({
 export type JobOutput = v.InferInput<typeof JobOutput>;
 
 /**
+ * The same job as the media tools and submit_job list it: their output is the
+ * media (or nothing yet), so the raw result is returned but not listed.
+ */
+export const MediaJobOutput = v.object({
+  ...JobOutput.entries,
+  result: v.optional(v.pipe(v.record(v.string(), v.unknown()), unlisted())),
+});
+
+/**
  * How one tool shows a finished job beyond the common view (transcribe_audio's
  * transcript). Kept by tool name, so check_job and tasks/get show a job the way
  * the tool that started it would have.
  */
 export type Presenter = (view: JobView, output: ToolOutput<JobOutput>) => ToolOutput<JobOutput>;
+
+/** What fal keeps of a job and for how long, when the caller (or the operator) chose less than fal's default. */
+export function privacyNotes(privacy: JobRecord['privacy'], status: JobView['status']): string[] {
+  if (!privacy) return [];
+  const notes: string[] = [];
+  if (!privacy.storePayload) {
+    notes.push(
+      status === 'IN_QUEUE' || status === 'IN_PROGRESS'
+        ? 'fal stores no copy of this run: it keeps the result only 1 h after it ends (6 min when 10 KB or more). Call check_job before then; this server keeps the result it sees for 24 h.'
+        : 'fal stores no inputs or outputs of this run (store_payload false): its request history lists the run without them, and this server keeps this result until 24 h after submission.',
+    );
+  }
+  if (privacy.mediaExpiresAt !== undefined) {
+    notes.push(
+      `The media files expire at ${new Date(privacy.mediaExpiresAt).toISOString()} (expiration_seconds).`,
+    );
+  }
+  return notes;
+}
 
 /** Structured job, a text mirror an agent can act on, and a resource link per media file. */
 export function jobToolOutput(

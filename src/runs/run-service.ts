@@ -1,6 +1,7 @@
 import type { Caller, KeyedCaller } from '../auth/caller.js';
+import type { Privacy } from '../fal/queue.js';
 import { assertFalCanFetch } from '../jobs/fal-urls.js';
-import type { Asked } from '../jobs/job-record.js';
+import type { Asked, JobRecord } from '../jobs/job-record.js';
 import type { JobService } from '../jobs/job-service.js';
 import type { JobView } from '../jobs/job-view.js';
 import type { SpendConfirmations } from '../jobs/spend-confirmations.js';
@@ -9,7 +10,7 @@ import type { PreviewMaker } from '../media/previews.js';
 import { resultChecks } from './asked.js';
 import { type CallSite, type Interaction, submitConfirmed } from './confirm.js';
 import { type MediaRequest, type PlanDeps, planMediaRun, type RunPlan } from './plan-media.js';
-import { type JobOutput, jobToolOutput, type Presenter } from './present.js';
+import { type JobOutput, jobToolOutput, type Presenter, privacyNotes } from './present.js';
 
 /** How a run goes: how long to wait, what it may cost, its retry key, previews, webhook. */
 export interface RunOptions {
@@ -21,6 +22,8 @@ export interface RunOptions {
   /** Inline previews of the result's images (default true). */
   preview?: boolean | undefined;
   webhookUrl?: string | undefined;
+  /** What fal keeps of the run (the operator's defaults fill what is not said). */
+  privacy?: Privacy | undefined;
 }
 
 /** What a run needs from the call it serves. */
@@ -37,6 +40,7 @@ export interface JobOrigin {
   tool?: string | undefined;
   asked?: Asked | undefined;
   estimate?: { usd: number; basis: string } | undefined;
+  privacy?: JobRecord['privacy'];
 }
 
 /** The job with what it was estimated to cost before it ran. */
@@ -121,7 +125,7 @@ export class RunService {
       status: 'IN_QUEUE',
       ...(submission.queuePosition !== undefined ? { queue_position: submission.queuePosition } : {}),
       media: [],
-      notes: [...plan.notes, ...submission.notes],
+      notes: [...plan.notes, ...submission.notes, ...privacyNotes(submission.record.privacy, 'IN_QUEUE')],
     };
     return jobToolOutput(withEstimate(view, submission.record));
   }
@@ -137,6 +141,7 @@ export class RunService {
     caller: Caller,
     options: { waitedSeconds?: number; preview: boolean; signal: AbortSignal },
   ): Promise<ToolOutput<JobOutput>> {
+    view.notes.push(...privacyNotes(origin?.privacy, view.status));
     if (view.status === 'COMPLETED') {
       view.notes.push(...resultChecks(origin?.asked, view.media));
       if (options.preview) {
@@ -174,6 +179,7 @@ export class RunService {
         deadline,
         tool: ctx.call.tool,
         asked: plan.asked,
+        privacy: options.privacy,
       },
       caller,
       ctx,

@@ -34,6 +34,10 @@ export class MemoryStore implements SharedStore {
   }
 
   async set(key: string, value: string, ttlMs: number): Promise<void> {
+    this.#write(key, value, ttlMs);
+  }
+
+  #write(key: string, value: string, ttlMs: number): void {
     this.#drop(key);
     this.#entries.set(key, { value, expiresAt: this.now() + ttlMs });
     this.#bytes += value.length;
@@ -72,6 +76,27 @@ export class MemoryStore implements SharedStore {
     this.#buckets.set(key, bucket);
     trim(this.#buckets, this.maxEntries);
     return wait;
+  }
+
+  async pushCapped(key: string, value: string, maxItems: number, ttlMs: number): Promise<void> {
+    // Read and write without yielding, so concurrent pushes never lose one another.
+    const items = [value, ...this.#items(key)].slice(0, Math.max(1, maxItems));
+    this.#write(key, JSON.stringify(items), ttlMs);
+  }
+
+  async list(key: string): Promise<string[]> {
+    return this.#items(key);
+  }
+
+  #items(key: string): string[] {
+    const raw = this.#live(key)?.value;
+    if (raw === undefined) return [];
+    try {
+      const items: unknown = JSON.parse(raw);
+      return Array.isArray(items) ? items.filter((i): i is string => typeof i === 'string') : [];
+    } catch {
+      return [];
+    }
   }
 
   async whenReady(): Promise<boolean> {

@@ -112,6 +112,24 @@ export class RedisStore implements SharedStore {
     );
   }
 
+  pushCapped(key: string, value: string, maxItems: number, ttlMs: number): Promise<void> {
+    const k = this.#prefix + key;
+    return this.#run(async (r) => {
+      const replies = await r
+        .multi()
+        .lpush(k, value)
+        .ltrim(k, 0, Math.max(1, maxItems) - 1)
+        .pexpire(k, Math.max(1, Math.ceil(ttlMs)))
+        .exec();
+      const failed = replies?.find(([error]) => error)?.[0];
+      if (failed) throw failed;
+    });
+  }
+
+  list(key: string): Promise<string[]> {
+    return this.#run((r) => r.lrange(this.#prefix + key, 0, -1));
+  }
+
   whenReady(timeoutMs: number): Promise<boolean> {
     if (this.#redis.status === 'ready') return Promise.resolve(true);
     return new Promise((resolve) => {

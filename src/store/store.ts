@@ -22,6 +22,14 @@ export interface SharedStore {
    * when allowed, else whole seconds until that many tokens are there.
    */
   takeToken(key: string, ratePerSecond: number, burst: number, cost?: number): Promise<number>;
+  /**
+   * Put `value` at the front of the list at `key`, keep only its newest
+   * `maxItems`, and make the list live `ttlMs` from now, atomically (a tenant's
+   * job index, written by every machine).
+   */
+  pushCapped(key: string, value: string, maxItems: number, ttlMs: number): Promise<void>;
+  /** The list at `key`, newest first; empty when there is none. */
+  list(key: string): Promise<string[]>;
   /** Resolves true once commands can be sent, false if that did not happen within `timeoutMs`. */
   whenReady(timeoutMs: number): Promise<boolean>;
   status(): StoreStatus;

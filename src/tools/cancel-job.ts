@@ -16,8 +16,7 @@ export const cancelJobTool = defineTool({
   title: 'Cancel a fal job',
   group: 'execution',
   description:
-    'Cancel a queued or running fal job. Says whether it was cancelled, had already finished, or is unknown. ' +
-    'model may be omitted for jobs started here. Needs the key that submitted it.',
+    'Cancel a queued or running job; says if it was cancelled, had finished, or is unknown. model may be omitted. Needs the key that submitted it.',
   input: v.object({
     request_id: JobParams.request_id,
     model: v.optional(ModelNameParam),

@@ -10,7 +10,7 @@ export const checkJobTool = defineTool({
   title: 'Check a fal job',
   group: 'execution',
   description:
-    'Status of a job from run_model or submit_job (queue position, logs); once completed its output and media links, or its error type. wait_seconds waits for completion; model may be omitted for jobs started here. Needs the key that submitted it.',
+    "A job's status (queue position, logs), then its output and media links, or its error. wait_seconds waits for the end; model may be omitted. Needs the key that submitted it.",
   input: v.object({
     request_id: JobParams.request_id,
     model: v.optional(ModelNameParam),
@@ -26,7 +26,7 @@ export const checkJobTool = defineTool({
   showsMedia: true,
   async handler(args, caller, ctx) {
     const { services, signal, progress } = ctx;
-    const { model, record } = await services.jobs.locate(caller, args.request_id, args.model);
+    const { model, record } = await services.jobs.locate(caller, args.request_id, args.model, signal);
     const waitSeconds = args.wait_seconds ? services.jobs.clampWait(args.wait_seconds) : 0;
     const view = await services.jobs.follow(model, args.request_id, caller, record, {
       waitSeconds,

@@ -2,7 +2,7 @@ import type * as v from 'valibot';
 import { RUNS_MODEL } from '../mcp/annotations.js';
 import { type AnyTool, defineTool } from '../mcp/define-tool.js';
 import type { MediaRequest } from '../runs/plan-media.js';
-import { JobOutput, type Presenter } from '../runs/present.js';
+import { MediaJobOutput, type Presenter } from '../runs/present.js';
 
 /** The arguments every media tool takes (MediaRunFields), read by the runner. */
 export interface RunArgs {
@@ -12,6 +12,8 @@ export interface RunArgs {
   idempotency_key?: string | undefined;
   accept_nearest?: boolean | undefined;
   preview?: boolean | undefined;
+  store_payload?: boolean | undefined;
+  expiration_seconds?: number | undefined;
 }
 
 export interface RunToolDefinition<I extends v.GenericSchema<unknown, RunArgs>, O extends v.GenericSchema> {
@@ -20,7 +22,7 @@ export interface RunToolDefinition<I extends v.GenericSchema<unknown, RunArgs>, 
   /** Written for an LLM: purpose, when to use it (vs. its neighbours), what comes back. */
   description: string;
   input: I;
-  /** The job output, or more (default JobOutput). */
+  /** The job output, or more (default MediaJobOutput). */
   output?: O;
   synonyms?: Readonly<Record<string, string>>;
   /** The caller's arguments → what to run: the mode and the caller's values (refuse bad combinations here). */
@@ -44,7 +46,7 @@ export function defineRunTool<I extends v.GenericSchema<unknown, RunArgs>, O ext
     group: 'media',
     description: def.description,
     input: def.input,
-    output: def.output ?? JobOutput,
+    output: def.output ?? MediaJobOutput,
     annotations: RUNS_MODEL,
     needsKey: 'any',
     showsMedia: true,
@@ -72,5 +74,6 @@ export function runOptions(args: RunArgs & { confirm_above_usd?: number | undefi
     confirmAboveUsd: args.confirm_above_usd,
     idempotencyKey: args.idempotency_key,
     preview: args.preview,
+    privacy: { storePayload: args.store_payload, expirationSeconds: args.expiration_seconds },
   };
 }

@@ -4,7 +4,7 @@ import { serverChecked } from '../lib/schema-marks.js';
 import type { MediaMode } from '../runs/plan-media.js';
 import { defineRunTool } from './define-run-tool.js';
 import { JobParams } from './job-params.js';
-import { MediaParams, MediaRunFields, PROMPT_MAX } from './media-params.js';
+import { MediaParams, MediaRunFieldsTerse, PROMPT_MAX, tersely } from './media-params.js';
 
 const I2I = ['image-to-image'] as const;
 const MODES: Record<string, MediaMode> = {
@@ -90,10 +90,7 @@ export const editImageTool = defineRunTool({
   name: 'edit_image',
   title: 'Edit an image',
   description:
-    'Edit an existing image (image_url) by operation: "edit" by instruction (prompt), "inpaint" the white area ' +
-    'of mask_url, "remove_background", "upscale" (scale 2 or 4), "outpaint" to aspect_ratio or a social ' +
-    'format, "compose" (place overlay_url, e.g. a logo, at a position; ' +
-    'generative, not pixel-exact). run_model for other models. Needs a fal key.',
+    'Edit an image (image_url) by operation: "edit" by prompt, "inpaint" the white area of mask_url, "remove_background", "upscale" (scale 2 or 4), "outpaint" to aspect_ratio or a social format, "compose" (place overlay_url, e.g. a logo; generative, not pixel-exact). run_model for other models. Needs a fal key.',
   input: v.object({
     operation: v.pipe(
       v.picklist(['edit', 'inpaint', 'remove_background', 'upscale', 'outpaint', 'compose']),
@@ -133,8 +130,8 @@ export const editImageTool = defineRunTool({
       ),
       15,
     ),
-    seed: MediaParams.seed,
-    ...MediaRunFields,
+    seed: tersely(MediaParams.seed),
+    ...MediaRunFieldsTerse,
     preview: JobParams.preview,
   }),
   synonyms: { image: 'image_url', mask: 'mask_url', overlay: 'overlay_url', instruction: 'prompt' },

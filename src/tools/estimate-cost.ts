@@ -26,7 +26,7 @@ export const estimateCostTool = defineTool({
             v.number(),
             v.minValue(0),
             v.maxValue(1_000_000),
-            v.description('Calls (historical_api_price) or billing units (unit_price).'),
+            v.description('Calls, or units (unit_price).'),
           ),
           input: v.optional(v.pipe(v.record(v.string(), v.unknown()), v.description('Its run input.'))),
         }),

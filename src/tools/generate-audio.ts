@@ -2,7 +2,7 @@ import * as v from 'valibot';
 import { serverChecked } from '../lib/schema-marks.js';
 import type { MediaMode } from '../runs/plan-media.js';
 import { defineRunTool } from './define-run-tool.js';
-import { MediaParams, MediaRunFields, PROMPT_MAX } from './media-params.js';
+import { MediaParams, MediaRunFieldsTerse, PROMPT_MAX, tersely } from './media-params.js';
 
 const MODES = {
   music: {
@@ -55,9 +55,9 @@ export const generateAudioTool = defineRunTool({
       ),
     ),
     duration: v.optional(v.pipe(v.number(), v.minValue(1), v.maxValue(600), v.description('Seconds.'))),
-    negative_prompt: MediaParams.negative_prompt,
-    seed: MediaParams.seed,
-    ...MediaRunFields,
+    negative_prompt: tersely(MediaParams.negative_prompt),
+    seed: tersely(MediaParams.seed),
+    ...MediaRunFieldsTerse,
   }),
   synonyms: { duration_seconds: 'duration', length: 'duration' },
   build(args) {

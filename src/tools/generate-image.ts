@@ -56,7 +56,7 @@ export const generateImageTool = defineRunTool({
   name: 'generate_image',
   title: 'Generate an image',
   description:
-    'Make images from a prompt (default FLUX.1 [dev]) or transform an image_url. subject, style, composition, lighting, colour and camera are added to the prompt. edit_image for targeted edits, run_model for other options. Returns image links and previews. Needs a fal key.',
+    'Make images from a prompt (default FLUX.1 [dev]) or transform an image_url; subject, style, composition, lighting, colour, camera join the prompt. edit_image for targeted edits, run_model for other options. Returns links and previews. Needs a fal key.',
   input: v.object({
     prompt: field('What to generate.'),
     subject: field('Who or what is shown.'),
@@ -65,7 +65,7 @@ export const generateImageTool = defineRunTool({
     lighting: field('e.g. "golden hour".'),
     colour: field('Palette.'),
     camera: field('Lens, angle, depth of field.'),
-    image_url: MediaParams.image_url('A source image to transform (uses an image-to-image model).'),
+    image_url: MediaParams.image_url('A source image to transform.'),
     strength: v.optional(
       v.pipe(
         v.number(),

@@ -2,7 +2,7 @@ import * as v from 'valibot';
 import { serverChecked } from '../lib/schema-marks.js';
 import type { MediaMode } from '../runs/plan-media.js';
 import { defineRunTool } from './define-run-tool.js';
-import { MediaRunFields, PROMPT_MAX } from './media-params.js';
+import { MediaRunFieldsTerse, PROMPT_MAX } from './media-params.js';
 
 const SPEECH: MediaMode = {
   label: 'text-to-speech',
@@ -31,7 +31,7 @@ export const generateSpeechTool = defineRunTool({
     language: v.optional(
       v.pipe(v.string(), v.trim(), v.maxLength(40), v.description('e.g. en, de, or English.')),
     ),
-    ...MediaRunFields,
+    ...MediaRunFieldsTerse,
   }),
   synonyms: { prompt: 'text', input: 'text', voice_id: 'voice' },
   build(args) {

@@ -3,7 +3,7 @@ import { UserError } from '../errors.js';
 import { serverChecked } from '../lib/schema-marks.js';
 import type { MediaMode } from '../runs/plan-media.js';
 import { defineRunTool } from './define-run-tool.js';
-import { MediaParams, MediaRunFields, PROMPT_MAX } from './media-params.js';
+import { MediaParams, MediaRunFieldsTerse, PROMPT_MAX, tersely } from './media-params.js';
 
 const MODES = {
   text: {
@@ -45,16 +45,16 @@ export const generateVideoTool = defineRunTool({
       v.description('What happens.'),
       serverChecked(),
     ),
-    image_url: MediaParams.image_url('A still image to animate (uses an image-to-video model).'),
-    video_url: MediaParams.video_url('A video to restyle (uses a video-to-video model).'),
+    image_url: MediaParams.image_url('A still image to animate.'),
+    video_url: MediaParams.video_url('A video to restyle.'),
     duration: v.optional(v.pipe(v.number(), v.minValue(1), v.maxValue(60), v.description('Seconds.'))),
     aspect_ratio: MediaParams.aspect_ratio,
     resolution: v.optional(
       v.pipe(v.string(), v.regex(/^\d{3,4}p$/, 'e.g. 720p'), v.description('e.g. 720p, 1080p.')),
     ),
-    negative_prompt: MediaParams.negative_prompt,
-    seed: MediaParams.seed,
-    ...MediaRunFields,
+    negative_prompt: tersely(MediaParams.negative_prompt),
+    seed: tersely(MediaParams.seed),
+    ...MediaRunFieldsTerse,
   }),
   synonyms: { image: 'image_url', video: 'video_url', length: 'duration', duration_seconds: 'duration' },
   build(args) {

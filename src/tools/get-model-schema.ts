@@ -11,7 +11,7 @@ export const getModelSchemaTool = defineTool({
   title: 'Get a model’s inputs and outputs',
   group: 'discovery',
   description:
-    'What a model takes and returns: required fields, types, enums, defaults, ranges, which inputs take file URLs and which outputs are media. Call it before run_model. detail="full" adds the complete JSON Schemas (large), "code" snippets (JS, Python, curl).',
+    'What a model takes and returns: required fields, types, enums, defaults, ranges, file inputs, media outputs. Call it before run_model. detail "full": the complete JSON Schemas (large); "code": JS, Python, curl snippets.',
   input: v.object({
     model: ModelNameParam,
     detail: v.optional(

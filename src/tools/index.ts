@@ -12,6 +12,7 @@ import { getAccountTool } from './get-account.js';
 import { getModelSchemaTool } from './get-model-schema.js';
 import { getPricingTool } from './get-pricing.js';
 import { getUsageTool } from './get-usage.js';
+import { listJobsTool } from './list-jobs.js';
 import { listModelsTool } from './list-models.js';
 import { recommendModelTool } from './recommend-model.js';
 import { runModelTool } from './run-model.js';
@@ -33,6 +34,7 @@ export const ALL_TOOLS: readonly AnyTool[] = [
   runModelTool,
   submitJobTool,
   checkJobTool,
+  listJobsTool,
   cancelJobTool,
   deletePayloadsTool,
   uploadFileTool,

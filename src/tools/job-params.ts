@@ -1,4 +1,5 @@
 import * as v from 'valibot';
+import { MAX_EXPIRATION_SECONDS, MIN_EXPIRATION_SECONDS } from '../config-schema.js';
 import { serverChecked } from '../lib/schema-marks.js';
 
 /** Shared parameter pieces of the job tools. */
@@ -8,15 +9,10 @@ export const JobParams = {
     v.description("The model's inputs (see get_model_schema); files as URLs (upload_file)."),
   ),
   max_cost_usd: v.optional(
-    v.pipe(v.number(), v.minValue(0), v.description("Cost cap (USD) on fal's estimate."), serverChecked()),
+    v.pipe(v.number(), v.minValue(0), v.description('USD cap on the estimate.'), serverChecked()),
   ),
   confirm_above_usd: v.optional(
-    v.pipe(
-      v.number(),
-      v.minValue(0),
-      v.description('Ask the user first above this estimate (USD).'),
-      serverChecked(),
-    ),
+    v.pipe(v.number(), v.minValue(0), v.description('Ask the user above this (USD).'), serverChecked()),
   ),
   idempotency_key: v.optional(
     v.pipe(
@@ -24,7 +20,7 @@ export const JobParams = {
       v.trim(),
       v.minLength(1),
       v.maxLength(200),
-      v.description('Same key (24 h): same job, billed once.'),
+      v.description('Retry key: same job, billed once.'),
       serverChecked(),
     ),
   ),
@@ -38,6 +34,17 @@ export const JobParams = {
   ),
   /** Inline image previews (default on): described by the tools that offer it, to keep tools/list small. */
   preview: v.optional(v.pipe(v.boolean(), v.description('Image previews.')), true),
+  store_payload: v.optional(v.pipe(v.boolean(), v.description('false: fal keeps no copy.'))),
+  expiration_seconds: v.optional(
+    v.pipe(
+      v.number(),
+      v.integer(),
+      v.minValue(MIN_EXPIRATION_SECONDS),
+      v.maxValue(MAX_EXPIRATION_SECONDS),
+      v.description('Media lifetime.'),
+      serverChecked(),
+    ),
+  ),
   wait_seconds: v.optional(
     v.pipe(v.number(), v.minValue(0), v.description('Seconds to wait (default 20).'), serverChecked()),
   ),

@@ -1,5 +1,5 @@
 import * as v from 'valibot';
-import { serverChecked } from '../lib/schema-marks.js';
+import { serverChecked, terse } from '../lib/schema-marks.js';
 import { JobParams } from './job-params.js';
 import { ModelNameParam } from './params.js';
 
@@ -20,7 +20,7 @@ export const PROMPT_MAX = 10_000;
 
 /** Parameters the media tools share, described once. */
 export const MediaParams = {
-  model: v.optional(v.pipe(ModelNameParam, v.description('Another model (any whose inputs fit).'))),
+  model: v.optional(v.pipe(ModelNameParam, v.description('Another model.'))),
   wait_seconds: JobParams.wait_seconds,
   max_cost_usd: JobParams.max_cost_usd,
   idempotency_key: JobParams.idempotency_key,
@@ -43,13 +43,27 @@ export const MediaParams = {
   urlOf: url,
 };
 
-/** The fields every media tool ends with: which model, how long to wait, the cost cap, the retry key, nearest values. */
+/** The fields every media tool ends with: which model, how long to wait, the cost cap, the retry key, nearest values, privacy. */
 export const MediaRunFields = {
   model: MediaParams.model,
   wait_seconds: MediaParams.wait_seconds,
   max_cost_usd: MediaParams.max_cost_usd,
   idempotency_key: MediaParams.idempotency_key,
-  accept_nearest: v.optional(
-    v.pipe(v.boolean(), v.description("Take the model's nearest values, don't refuse.")),
-  ),
+  accept_nearest: v.optional(v.pipe(v.boolean(), v.description("Use nearest values, don't refuse."))),
+  store_payload: JobParams.store_payload,
+  expiration_seconds: JobParams.expiration_seconds,
 };
+
+/**
+ * The same fields listed without their words: every media tool but
+ * generate_image takes these (one media tool and run_model describe them for
+ * any toolset), so the words are paid once, not six times.
+ */
+export const MediaRunFieldsTerse = Object.fromEntries(
+  Object.entries(MediaRunFields).map(([name, field]) => [name, tersely(field)]),
+) as unknown as typeof MediaRunFields;
+
+/** One shared field listed without its words (generate_image describes it). */
+export function tersely<S extends v.GenericSchema>(field: S) {
+  return v.pipe(field, terse());
+}

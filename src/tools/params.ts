@@ -7,7 +7,7 @@ export const CategoryParam = v.pipe(
   v.string(),
   v.trim(),
   v.toLowerCase(),
-  v.description('image, video, audio, 3d, text, or a fal category (text-to-image, image-to-video, …).'),
+  v.description('image, video, audio, 3d, text, or a fal category.'),
 );
 
 export const limitParam = (fallback: number, max: number) =>
@@ -56,6 +56,6 @@ export const ModelNameParam = v.pipe(
     /^(?!.*(^|\/)\.{1,2}(\/|$))[A-Za-z0-9][\w.-]*(\/[\w.-]+)*$/,
     'an endpoint id like fal-ai/flux/dev or an alias like flux_dev (letters, digits, "_", "-", ".", "/")',
   ),
-  v.description('Endpoint id (fal-ai/flux/dev) or alias (flux_dev).'),
+  v.description('e.g. fal-ai/flux/dev or flux_dev.'),
   serverChecked(),
 );

@@ -15,7 +15,7 @@ export const recommendModelTool = defineTool({
   title: 'Recommend models for a task',
   group: 'discovery',
   description:
-    'Pick fal models for a task in plain words ("product photo on white background", "animate this portrait"), each with why it fits (what it takes and gives, family, your price). Use it before run_model when you do not know which model to use.',
+    'Pick fal models for a task in plain words ("product photo on white", "animate this portrait"), each with why it fits (inputs, outputs, family, your price). Use it before run_model when unsure which model.',
   input: v.object({
     task: v.pipe(
       v.string(),

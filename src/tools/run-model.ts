@@ -11,7 +11,7 @@ export const runModelTool = defineTool({
   title: 'Run a fal model',
   group: 'execution',
   description:
-    'Run any fal model and wait briefly for its result. The input is checked against the model schema first (a bad field bills nothing). Returns the output, media links and image previews, or for a slow job its request_id and the check_job call. Use submit_job not to wait, generate_*/edit_image for common tasks. Needs a fal key.',
+    "Run any fal model and wait briefly. The input is checked against its schema first (a bad field bills nothing). Returns the output, media links and previews, or for a slow job its request_id (then check_job). submit_job: don't wait; generate_*/edit_image: common tasks. Needs a fal key.",
   input: v.object({
     model: ModelNameParam,
     input: JobParams.input,
@@ -19,6 +19,8 @@ export const runModelTool = defineTool({
     max_cost_usd: JobParams.max_cost_usd,
     confirm_above_usd: JobParams.confirm_above_usd,
     idempotency_key: JobParams.idempotency_key,
+    store_payload: JobParams.store_payload,
+    expiration_seconds: JobParams.expiration_seconds,
     preview: JobParams.preview,
   }),
   output: JobOutput,

@@ -1,7 +1,7 @@
 import * as v from 'valibot';
 import { RUNS_MODEL } from '../mcp/annotations.js';
 import { defineTool } from '../mcp/define-tool.js';
-import { JobOutput } from '../runs/present.js';
+import { MediaJobOutput } from '../runs/present.js';
 import { runOptions } from './define-run-tool.js';
 import { JobParams } from './job-params.js';
 import { MediaParams } from './media-params.js';
@@ -12,7 +12,7 @@ export const submitJobTool = defineTool({
   title: 'Submit a fal job',
   group: 'execution',
   description:
-    'Queue a fal model run and return at once with its request_id; check_job fetches the result. For long jobs (video, music, training) or several at once; run_model to wait. webhook_url: fal calls it when the job ends. Needs a fal key.',
+    'Queue a fal model run; returns its request_id at once (check_job gets the result). For long jobs (video, music, training) or batches; run_model to wait. webhook_url: fal calls it at the end. Needs a fal key.',
   input: v.object({
     model: ModelNameParam,
     input: JobParams.input,
@@ -22,8 +22,10 @@ export const submitJobTool = defineTool({
     max_cost_usd: JobParams.max_cost_usd,
     confirm_above_usd: JobParams.confirm_above_usd,
     idempotency_key: JobParams.idempotency_key,
+    store_payload: JobParams.store_payload,
+    expiration_seconds: JobParams.expiration_seconds,
   }),
-  output: JobOutput,
+  output: MediaJobOutput,
   annotations: RUNS_MODEL,
   needsKey: 'any',
   synonyms: { arguments: 'input', inputs: 'input', params: 'input', parameters: 'input' },

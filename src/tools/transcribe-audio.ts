@@ -1,8 +1,8 @@
 import * as v from 'valibot';
 import type { MediaMode } from '../runs/plan-media.js';
-import { JobOutput, type Presenter } from '../runs/present.js';
+import { MediaJobOutput, type Presenter } from '../runs/present.js';
 import { defineRunTool } from './define-run-tool.js';
-import { MediaParams, MediaRunFields } from './media-params.js';
+import { MediaParams, MediaRunFieldsTerse } from './media-params.js';
 
 const TRANSCRIBE: MediaMode = {
   label: 'speech-to-text',
@@ -99,9 +99,9 @@ export const transcribeAudioTool = defineRunTool({
     ),
     diarize: v.optional(v.pipe(v.boolean(), v.description('Label speakers.')), false),
     timestamps: v.optional(v.pipe(v.boolean(), v.description('Timed chunks.')), true),
-    ...MediaRunFields,
+    ...MediaRunFieldsTerse,
   }),
-  output: v.object({ ...JobOutput.entries, transcript: v.optional(Transcript) }),
+  output: v.object({ ...MediaJobOutput.entries, transcript: v.optional(Transcript) }),
   synonyms: { url: 'audio_url', audio: 'audio_url', file_url: 'audio_url' },
   present: presentTranscript,
   build(args) {

@@ -11,6 +11,7 @@ import { RUNS_MODEL } from '../mcp/annotations.js';
 import { defineTool } from '../mcp/define-tool.js';
 import { openPublicUrl, precheckPublicUrl } from '../net/safe-fetch.js';
 import type { Services } from '../services.js';
+import { JobParams } from './job-params.js';
 
 const extOf = (name: string | undefined) =>
   name ? /\.([a-z0-9]+)$/i.exec(name)?.[1]?.toLowerCase() : undefined;
@@ -33,9 +34,7 @@ export const uploadFileTool = defineTool({
   title: 'Upload a file to fal',
   group: 'execution',
   description:
-    "Put a file on fal's CDN; get a URL for file inputs (image_url, …). This server cannot read your disk: " +
-    'give a public url to copy, data_base64 + content_type (small files), or, for a file on your disk, ' +
-    'file_name (+ size): you get an upload URL and the command to run. Needs a fal key.',
+    "Put a file on fal's CDN; get a URL for file inputs. This server cannot read your disk: give a public url to copy, data_base64 + content_type (small files), or file_name (+ size) for an upload URL and the command to run. Needs a fal key.",
   input: v.object({
     url: v.optional(
       v.pipe(v.string(), v.trim(), v.minLength(1), v.maxLength(4096), v.description('To copy.')),
@@ -58,6 +57,7 @@ export const uploadFileTool = defineTool({
       ),
     ),
     size: v.optional(v.pipe(v.number(), v.integer(), v.minValue(1), v.description('Bytes.'))),
+    expiration_seconds: JobParams.expiration_seconds,
   }),
   output: UploadOutput,
   annotations: RUNS_MODEL,
@@ -86,8 +86,14 @@ export const uploadFileTool = defineTool({
       }
       const guessed = contentType ?? 'application/octet-stream';
       const fileName = named ?? `upload.${extensionForMime(guessed) ?? 'bin'}`;
+      const expirationSeconds = args.expiration_seconds;
       // The key is checked (fal's initiate) before anything is downloaded.
-      let single = await initiateUpload(services.fal, caller, { contentType: guessed, fileName }, signal);
+      let single = await initiateUpload(
+        services.fal,
+        caller,
+        { contentType: guessed, fileName, expirationSeconds },
+        signal,
+      );
       let source: UploadSource;
       if (inline) {
         source = bufferSource(inline);
@@ -97,7 +103,12 @@ export const uploadFileTool = defineTool({
         if (!contentType && served && /^[\w.+-]+\/[\w.+-]+$/.test(served)) {
           contentType = served;
           if (served !== guessed) {
-            single = await initiateUpload(services.fal, caller, { contentType: served, fileName }, signal);
+            single = await initiateUpload(
+              services.fal,
+              caller,
+              { contentType: served, fileName, expirationSeconds },
+              signal,
+            );
           }
         }
         if (!contentType || opened.declaredBytes === 0) {
@@ -116,16 +127,23 @@ export const uploadFileTool = defineTool({
       }
       let uploaded: UploadedFile;
       try {
-        const file = { contentType: contentType ?? guessed, fileName, single };
+        const file = { contentType: contentType ?? guessed, fileName, single, expirationSeconds };
         uploaded = await uploadSource(services.fal, caller, source, file, signal);
       } finally {
         await source.dispose();
       }
-      const { parts, part_retries: _, ...structured } = uploaded;
+      const { parts, part_retries: _, ...rest } = uploaded;
       const how = parts ? `, in ${parts} parts` : '';
+      const expiresAt = await services.history.rememberUpload(caller, {
+        url: uploaded.url,
+        content_type: uploaded.content_type,
+        size: uploaded.size,
+        expirationSeconds,
+      });
+      const structured = { ...rest, ...(expiresAt ? { expires_at: expiresAt } : {}) };
       return {
         structured,
-        text: `Uploaded ${uploaded.file_name} (${uploaded.size} bytes, ${uploaded.content_type}${how}): ${uploaded.url}`,
+        text: `Uploaded ${uploaded.file_name} (${uploaded.size} bytes, ${uploaded.content_type}${how}): ${uploaded.url}${expiresAt ? ` (fal deletes it at ${expiresAt})` : ''}`,
         links: [{ url: uploaded.url, name: uploaded.file_name, mimeType: uploaded.content_type }],
       };
     } finally {
@@ -162,7 +180,12 @@ function nameFromUrl(raw: string): string | undefined {
  * neither the file nor its bytes.
  */
 async function signedUpload(
-  args: { file_name?: string | undefined; content_type?: string | undefined; size?: number | undefined },
+  args: {
+    file_name?: string | undefined;
+    content_type?: string | undefined;
+    size?: number | undefined;
+    expiration_seconds?: number | undefined;
+  },
   caller: KeyedCaller,
   services: Services,
   signal: AbortSignal,
@@ -178,7 +201,12 @@ async function signedUpload(
       `Give content_type (e.g. image/png): it could not be inferred from ${args.file_name}.`,
     );
   const multipart = args.size !== undefined && args.size > MULTIPART_ABOVE_BYTES;
-  const file = { contentType, fileName: args.file_name, multipart };
+  const file = {
+    contentType,
+    fileName: args.file_name,
+    multipart,
+    expirationSeconds: args.expiration_seconds,
+  };
   const target = await initiateUpload(services.fal, caller, file, signal);
   if (!services.fal.trustsUploadUrl(target.upload_url)) {
     throw new UserError("fal's storage returned an upload URL outside fal's own hosts; not handing it out.");
@@ -189,6 +217,12 @@ async function signedUpload(
   const expires = uploadUrlExpiry(target.upload_url);
   // Until the caller has run the command, a job given this URL would fail at fal after billing.
   await services.pendingUploads.expect(target.file_url, expires);
+  await services.history.rememberUpload(caller, {
+    url: target.file_url,
+    content_type: contentType,
+    size: args.size,
+    expirationSeconds: args.expiration_seconds,
+  });
   const until = expires
     ? `the upload URL works until ${expires.toISOString()}`
     : "fal's storage does not say when the upload URL expires: use it soon";

@@ -26,11 +26,13 @@ describe('delete_payloads', () => {
     const job = await finishedJob(admin);
     const deleted = await admin.callTool('delete_payloads', { request_id: job.request_id, confirm: true });
     expect(deleted.isError).toBeFalsy();
-    expect(deleted.structuredContent).toEqual({
+    expect(deleted.structuredContent).toMatchObject({
       request_id: job.request_id,
       deleted: job.media.map((m) => m.url),
       failed: [],
     });
+    // Its files stop being served at once.
+    expect((await fetch(job.media[0]?.url ?? '')).status).toBe(404);
     expect(textOf(deleted)).toMatch(/deleted 1 file\(s\) at fal[\s\S]*not deleted by this/);
     expect(h.emulator.state.payloadDeletions.at(-1)).toEqual({
       requestId: job.request_id,
@@ -72,6 +74,95 @@ describe('delete_payloads', () => {
       h.emulator.faults.callsTo('payloads.delete').filter((c) => c.path.includes(job.request_id)),
     ).toHaveLength(0);
     await admin.close();
+  });
+});
+
+describe('delete_payloads in bulk', () => {
+  let h: Harness;
+  let admin: TestClient;
+  const run = async (prompt: string) => {
+    const r = await admin.callTool('run_model', { model: 'flux_schnell', input: { prompt } });
+    return r.structuredContent as { request_id: string; status: string; media: { url: string }[] };
+  };
+  type Bulk = { deleted: string[]; results: { request_id: string; outcome: string; reason?: string }[] };
+  beforeAll(async () => {
+    h = await startHarness();
+    h.emulator.state.setTiming('*', { queueMs: 10, runMs: 20 });
+    admin = await connectModern({
+      url: IN_PROCESS_URL,
+      fetch: h.inProcessFetch,
+      headers: { 'X-Fal-Key': 'bulk-admin-id:s' },
+    });
+  });
+  afterAll(async () => {
+    await admin.close();
+    await h.close();
+  });
+
+  it('deletes 3 requests in one call, reports each, and a second call finds them already gone', async () => {
+    const jobs = [await run('one'), await run('two'), await run('three')];
+    const ids = jobs.map((j) => j.request_id);
+    const r = await admin.callTool('delete_payloads', { request_ids: ids, confirm: true });
+    expect(r.isError).toBeFalsy();
+    const bulk = r.structuredContent as Bulk;
+    expect(bulk.results.map((x) => [x.request_id, x.outcome])).toEqual(ids.map((id) => [id, 'deleted']));
+    expect(bulk.deleted.sort()).toEqual(jobs.flatMap((j) => j.media.map((m) => m.url)).sort());
+    expect(textOf(r)).toMatch(/^Deleted 3 job\(s\) \(3 file\(s\)\); already gone 0; refused 0; failed 0\./);
+    for (const job of jobs) expect((await fetch(job.media[0]?.url ?? '')).status).toBe(404);
+    expect(h.emulator.faults.callsTo('payloads.delete')).toHaveLength(3);
+    const again = await admin.callTool('delete_payloads', { request_ids: ids, confirm: true });
+    expect(again.isError).toBeFalsy();
+    expect((again.structuredContent as Bulk).results.map((x) => x.outcome)).toEqual([
+      'already_gone',
+      'already_gone',
+      'already_gone',
+    ]);
+  });
+
+  it('since: lists your jobs in the window first, deletes the finished ones, refuses running ones, says uploads stay', async () => {
+    const done = await run('window job');
+    h.emulator.state.setTiming('fal-ai/flux/dev', { queueMs: 60_000, runMs: 10 });
+    const running = await admin.callTool('submit_job', {
+      model: 'flux_dev',
+      input: { prompt: 'still going' },
+    });
+    const runningId = (running.structuredContent as { request_id: string }).request_id;
+    const upload = await admin.callTool('upload_file', {
+      data_base64: Buffer.from('hello').toString('base64'),
+      content_type: 'text/plain',
+      file_name: 'note.txt',
+      expiration_seconds: 3600,
+    });
+    expect(upload.isError).toBeFalsy();
+    const r = await admin.callTool('delete_payloads', { since: '1h', confirm: true });
+    expect(r.isError).toBeFalsy();
+    const text = textOf(r);
+    expect(text).toMatch(/^Your jobs since .*: \d+\./);
+    const bulk = r.structuredContent as Bulk;
+    expect(bulk.results.find((x) => x.request_id === done.request_id)?.outcome).toBe('deleted');
+    expect(bulk.results.find((x) => x.request_id === runningId)).toMatchObject({
+      outcome: 'refused',
+      reason: expect.stringMatching(/still queued: cancel it \(cancel_job\)/),
+    });
+    expect(text).toMatch(
+      /1 file\(s\) you uploaded here in that window stay: fal offers no way to delete uploads\. .*note\.txt \(expires 20/,
+    );
+    await admin.callTool('cancel_job', { request_id: runningId });
+  });
+
+  it('refuses a call that names no jobs, or two ways at once, before anything is sent', async () => {
+    const before = h.emulator.faults.callsTo('payloads.delete').length;
+    for (const args of [{ confirm: true }, { request_id: 'req-1', since: '1h', confirm: true }]) {
+      const r = await admin.callTool('delete_payloads', args);
+      expect(r.isError).toBe(true);
+      expect(textOf(r)).toMatch(/Give exactly one of request_id, request_ids \(up to 50\) or since/);
+    }
+    const tooMany = await admin.callTool('delete_payloads', {
+      request_ids: Array.from({ length: 51 }, (_, i) => `req-${i}`),
+      confirm: true,
+    });
+    expect(tooMany.isError).toBe(true);
+    expect(h.emulator.faults.callsTo('payloads.delete')).toHaveLength(before);
   });
 });
 

@@ -2,8 +2,9 @@ import type { AddressInfo } from 'node:net';
 import { serve } from '@hono/node-server';
 import { Hono } from 'hono';
 import { type Fault, FaultBook, type RouteName } from './faults.js';
+import { historyRoutes } from './history.js';
 import { platformRoutes } from './platform.js';
-import { queueRoutes } from './queue.js';
+import { queueRoutes, resultOfJob } from './queue.js';
 import { type EmulatorOptions, EmulatorState } from './state.js';
 import { storageRoutes } from './storage.js';
 import { jwksOf, type SignedDelivery, signDelivery } from './webhooks.js';
@@ -37,6 +38,10 @@ export function createEmulatorApp(options: EmulatorOptions = {}) {
   let origin = 'http://127.0.0.1';
   const app = new Hono();
   app.route('/v1', platformRoutes(state, faults));
+  app.route(
+    '/v1',
+    historyRoutes(state, faults, (job) => resultOfJob(state, job, origin)),
+  );
   app.route(
     '/queue',
     queueRoutes(state, faults, () => origin),

@@ -8,6 +8,8 @@ export type RouteName =
   | 'usage'
   | 'billing'
   | 'payloads.delete'
+  | 'requests.search'
+  | 'requests.by-endpoint'
   | 'queue.submit'
   | 'queue.status'
   | 'queue.stream'
@@ -54,6 +56,8 @@ export interface RecordedCall {
   query: string;
   /** The fal key the call carried (`Authorization: Key …`), or null. */
   key: string | null;
+  /** Its headers, lower-case, without Authorization (the key is in `key`). */
+  headers: Record<string, string>;
   at: number;
 }
 
@@ -86,6 +90,7 @@ export class FaultBook {
         path: url.pathname,
         query: url.search,
         key: keyOf(c.req.header('authorization')),
+        headers: Object.fromEntries([...c.req.raw.headers].filter(([name]) => name !== 'authorization')),
         at: Date.now(),
       });
       const fault = this.#take(name, c);

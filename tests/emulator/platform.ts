@@ -227,6 +227,8 @@ export function platformRoutes(state: EmulatorState, faults: FaultBook): Hono {
     if (!job || job.key !== key) return c.json(platformError(404, `Request not found: ${id}`), 404);
     state.payloadDeletions.push({ requestId: id, idempotencyKey: c.req.header('idempotency-key') ?? null });
     const links = [...new Set(JSON.stringify(job.result ?? {}).match(/https?:\/\/[^"\\]+/g) ?? [])];
+    // The request stays in the history, without its payloads; its files stop being served.
+    job.payloadsDeleted = true;
     state.jobs.delete(id);
     return c.json({ cdn_delete_results: links.map((link) => ({ link, exception: null })) });
   });

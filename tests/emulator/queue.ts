@@ -83,17 +83,7 @@ export function queueRoutes(state: EmulatorState, faults: FaultBook, origin: () 
         ? { detail: 'Invalid key', status: 401 as const }
         : undefined;
 
-  const resultOf = (job: Job) => {
-    job.result ??=
-      job.timing.output?.(`${origin()}/cdn`, job.requestId) ??
-      sampleOutput(state.byId.get(job.endpointId)?.output_schema ?? {}, {
-        cdn: `${origin()}/cdn`,
-        requestId: job.requestId,
-        // A model makes what its defaults say where the input is silent (FLUX ultra: 16:9).
-        input: { ...defaultsOf(state.byId.get(job.endpointId)?.input_schema), ...job.input },
-      });
-    return job.result;
-  };
+  const resultOf = (job: Job) => resultOfJob(state, job, origin());
   const resultBytes = (job: Job) =>
     job.timing.resultBytes ??
     (job.timing.fail || job.timing.modelError || job.cancelled ? 100 : JSON.stringify(resultOf(job)).length);
@@ -238,8 +228,12 @@ export function queueRoutes(state: EmulatorState, faults: FaultBook, origin: () 
       cancelled: false,
       webhook: new URL(c.req.url).searchParams.get('fal_webhook') ?? undefined,
       result: undefined,
+      storeIo: c.req.header('x-fal-store-io') !== '0',
     };
+    const lifetime = lifetimeOf(c.req.header('x-fal-object-lifecycle-preference'));
+    if (lifetime !== undefined) job.mediaExpiresAt = job.submittedAt + lifetime * 1000;
     state.jobs.set(requestId, job);
+    state.requestLog.push(job);
     scheduleWebhook(state, job, resultOf);
     const base = `${origin()}/queue/${app}/requests/${requestId}`;
     return c.json({
@@ -298,6 +292,31 @@ function runFailure(
     }
   }
   return undefined;
+}
+
+/** A finished job's output: the test's own, or one made from the model's output schema (made once, then kept). */
+export function resultOfJob(state: EmulatorState, job: Job, origin: string): unknown {
+  job.result ??=
+    job.timing.output?.(`${origin}/cdn`, job.requestId) ??
+    sampleOutput(state.byId.get(job.endpointId)?.output_schema ?? {}, {
+      cdn: `${origin}/cdn`,
+      requestId: job.requestId,
+      // A model makes what its defaults say where the input is silent (FLUX ultra: 16:9).
+      input: { ...defaultsOf(state.byId.get(job.endpointId)?.input_schema), ...job.input },
+    });
+  return job.result;
+}
+
+/** `{"expiration_duration_seconds": N}`, fal's lifecycle preference: N, or undefined when absent or garbled. */
+export function lifetimeOf(header: string | undefined): number | undefined {
+  if (!header) return undefined;
+  try {
+    const seconds = (JSON.parse(header) as { expiration_duration_seconds?: unknown })
+      .expiration_duration_seconds;
+    return typeof seconds === 'number' && seconds >= 0 ? seconds : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 function defaultsOf(schema: { properties?: Record<string, { default?: unknown }> } | undefined) {

@@ -28,14 +28,28 @@ export interface JobTiming {
   output?: (cdn: string, requestId: string) => unknown;
 }
 
-/** How long fal keeps a finished request (its queue docs): 1 h, or 6 min when the result is ≥ 10 KB. */
+/**
+ * How long fal keeps a finished request (its queue docs): the payload storage
+ * period (30 days) by default; with X-Fal-Store-IO: 0, 1 h, or 6 min when the
+ * result is ≥ 10 KB.
+ */
 export interface Retention {
   smallMs: number;
   largeMs: number;
   largeBytes: number;
+  /**
+   * With payload storage on (the default); fal's default storage period is 30 days.
+   * Left out, the short retention applies to every job (tests that make fal forget).
+   */
+  storedMs?: number;
 }
 
-export const FAL_RETENTION: Retention = { smallMs: 60 * 60_000, largeMs: 6 * 60_000, largeBytes: 10 * 1024 };
+export const FAL_RETENTION: Retention = {
+  smallMs: 60 * 60_000,
+  largeMs: 6 * 60_000,
+  largeBytes: 10 * 1024,
+  storedMs: 30 * 86_400_000,
+};
 
 export interface WebhookDelivery {
   url: string;
@@ -57,6 +71,12 @@ export interface Job {
   cancelledAt?: number;
   webhook: string | undefined;
   result: unknown;
+  /** False when submitted with X-Fal-Store-IO: 0: no payloads stored, short retention. */
+  storeIo: boolean;
+  /** When its output files stop being served (X-Fal-Object-Lifecycle-Preference), epoch ms. */
+  mediaExpiresAt?: number;
+  /** Its payloads were deleted (DELETE …/payloads): history keeps the request, without them; files 404. */
+  payloadsDeleted?: boolean;
 }
 
 /** Finished: when it completed, or undefined while queued or running. */
@@ -73,6 +93,8 @@ export interface StoredFile {
   size?: number;
   /** How many parts a multipart upload assembled it from. */
   parts?: number;
+  /** When fal's CDN stops serving it (X-Fal-Object-Lifecycle on the initiate), epoch ms. */
+  expiresAt?: number;
 }
 
 export interface EmulatorOptions {
@@ -102,6 +124,10 @@ export class EmulatorState {
   readonly byId: Map<string, EmulatedModel>;
   readonly jobs = new Map<string, Job>();
   readonly files = new Map<string, StoredFile>();
+  /** Every request ever submitted, kept after the queue forgets it: fal's request history. */
+  readonly requestLog: Job[] = [];
+  /** Upload slots' lifetimes (seconds) from their initiate, by token, applied when the bytes arrive. */
+  readonly uploadLifetimes = new Map<string, number>();
   /** Bytes the CDN route has handed to its readers (previews, players). */
   cdnBytesSent = 0;
   /** The headers of every upload PUT (one-shot and parts), as they arrived. */
@@ -150,8 +176,18 @@ export class EmulatorState {
   isForgotten(job: Job, resultBytes: number): boolean {
     const done = completedAt(job);
     if (done === undefined) return false;
-    const keep = resultBytes >= this.retention.largeBytes ? this.retention.largeMs : this.retention.smallMs;
+    const keep =
+      job.storeIo && this.retention.storedMs !== undefined
+        ? this.retention.storedMs
+        : resultBytes >= this.retention.largeBytes
+          ? this.retention.largeMs
+          : this.retention.smallMs;
     return Date.now() - done > keep;
+  }
+
+  /** Keys whose permission preset leaves out reading request history (any key containing "nohistory"). */
+  readsHistory(key: string): boolean {
+    return !key.includes('nohistory');
   }
 
   /** Run later; cleared when the emulator closes. */

@@ -2,6 +2,7 @@ import { createHash, randomUUID } from 'node:crypto';
 import { type Context, Hono } from 'hono';
 import { type FaultBook, platformError } from './faults.js';
 import { cdnFile } from './media.js';
+import { lifetimeOf } from './queue.js';
 import type { EmulatorState } from './state.js';
 
 /** S3's answer to a PUT without a length: signed object-storage URLs refuse chunked bodies. */
@@ -34,6 +35,8 @@ export function storageRoutes(state: EmulatorState, faults: FaultBook, origin: (
     if (!body?.content_type) return c.json(platformError(422, 'content_type is required'), 422);
     const token = randomUUID();
     const name = encodeURIComponent(body.file_name ?? 'upload.bin');
+    const lifetime = lifetimeOf(c.req.header('x-fal-object-lifecycle'));
+    if (lifetime !== undefined) state.uploadLifetimes.set(token, lifetime);
     if (multipart) multiparts.set(token, { name, contentType: body.content_type, parts: new Map() });
     return c.json({
       upload_url: `${origin()}/${multipart ? 'upload-multipart' : 'upload'}/${token}${signed(name)}`,
@@ -54,7 +57,12 @@ export function storageRoutes(state: EmulatorState, faults: FaultBook, origin: (
     // The uploader hung up mid-body (as the server does when a source lies or passes its limit).
     if (body === 'cut') return c.body(null, 400);
     state.uploadHeaders.push(headersOf(c));
-    state.files.set(c.req.param('token'), { bytes: body.bytes, contentType, size: body.size });
+    state.files.set(c.req.param('token'), {
+      bytes: body.bytes,
+      contentType,
+      size: body.size,
+      ...expiryOf(state, c.req.param('token')),
+    });
     return c.body(null, 200);
   });
 
@@ -94,17 +102,28 @@ export function storageRoutes(state: EmulatorState, faults: FaultBook, origin: (
     multiparts.delete(token);
     const size = parts.reduce((n, p) => n + p.size, 0);
     const bytes = state.keepUploads ? Buffer.concat(parts.map((p) => p.bytes)) : new Uint8Array(0);
-    state.files.set(token, { bytes, contentType: upload.contentType, size, parts: parts.length });
+    state.files.set(token, {
+      bytes,
+      contentType: upload.contentType,
+      size,
+      parts: parts.length,
+      ...expiryOf(state, token),
+    });
     return c.json({ url: `${origin()}/cdn/files/${token}/${upload.name}` });
   });
 
   s.get('/cdn/files/:token/:name', (c) => {
     const file = state.files.get(c.req.param('token'));
-    if (!file) return c.json({ detail: 'Not found' }, 404);
+    if (!file || (file.expiresAt !== undefined && Date.now() >= file.expiresAt))
+      return c.json({ detail: 'Not found' }, 404);
     return c.body(file.bytes as Uint8Array<ArrayBuffer>, 200, { 'content-type': file.contentType });
   });
 
   s.get('/cdn/:requestId/:name', faults.route('cdn', err), async (c) => {
+    // A request's files go with its payloads, or when the lifetime it was submitted with ends.
+    const job = state.requestLog.find((j) => j.requestId === c.req.param('requestId'));
+    if (job?.payloadsDeleted || (job?.mediaExpiresAt !== undefined && Date.now() >= job.mediaExpiresAt))
+      return c.json({ detail: 'Not found' }, 404);
     const file = await cdnFile(c.req.param('name'));
     // Sent in 64 KiB pieces as the reader takes them, counted: what a client stopped reading is not sent.
     let at = 0;
@@ -127,6 +146,12 @@ export function storageRoutes(state: EmulatorState, faults: FaultBook, origin: (
   s.get('/_emulator/redirect', (c) => c.redirect(c.req.query('to') ?? '/', 302));
 
   return s;
+}
+
+/** The lifetime asked for at the upload's initiate, as an expiry from now. */
+function expiryOf(state: EmulatorState, token: string): { expiresAt?: number } {
+  const seconds = state.uploadLifetimes.get(token);
+  return seconds !== undefined ? { expiresAt: Date.now() + seconds * 1000 } : {};
 }
 
 function headersOf(c: Context): Record<string, string> {

@@ -38,6 +38,12 @@ export class SwitchableStore implements SharedStore {
   takeToken(key: string, rate: number, burst: number, cost?: number) {
     return this.#gate(() => this.inner.takeToken(key, rate, burst, cost));
   }
+  pushCapped(key: string, value: string, maxItems: number, ttlMs: number) {
+    return this.#gate(() => this.inner.pushCapped(key, value, maxItems, ttlMs));
+  }
+  list(key: string) {
+    return this.#gate(() => this.inner.list(key));
+  }
   async whenReady() {
     return !this.down;
   }

@@ -39,6 +39,11 @@ describe('configuration', () => {
     [{ ALLOWED_ORIGINS: 'javascript:alert(1)' }, /^ALLOWED_ORIGINS: expected origins such as/],
     // Several machines: a task sealed on one must open on another, so the secret must be shared.
     [{ REDIS_URL: 'redis://127.0.0.1:6379' }, /^TASKS_SECRET: expected a secret shared by every machine/],
+    [
+      { FAL_MEDIA_EXPIRATION_SECONDS: '10' },
+      /^FAL_MEDIA_EXPIRATION_SECONDS: expected seconds from 60 to 31536000/,
+    ],
+    [{ FAL_STORE_PAYLOADS: 'maybe' }, /^FAL_STORE_PAYLOADS: expected true or false/],
   ])('%o is refused with one line naming the variable', (env, message) => {
     expect(() => loadConfig(env)).toThrow(ConfigError);
     expect(() => loadConfig(env)).toThrow(message);

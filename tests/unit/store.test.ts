@@ -119,6 +119,23 @@ describe.each(STORES)('the %s store (one behaviour suite for both)', (_name, ava
       expect(waits.filter((w) => w > 0)).toHaveLength(175);
     },
   );
+
+  it.runIf(available)(
+    'pushCapped keeps the newest items first, capped, and list reads them anywhere',
+    async () => {
+      const [a, b] = await open();
+      expect(await a.list('index')).toEqual([]);
+      for (const n of [1, 2, 3, 4]) await (n % 2 ? a : b).pushCapped('index', `item-${n}`, 3, 10_000);
+      expect(await b.list('index')).toEqual(['item-4', 'item-3', 'item-2']);
+      await Promise.all(
+        Array.from({ length: 20 }, (_, i) => (i % 2 ? a : b).pushCapped('busy', `${i}`, 50, 10_000)),
+      );
+      expect((await a.list('busy')).sort()).toEqual(Array.from({ length: 20 }, (_, i) => `${i}`).sort());
+      await a.pushCapped('short', 'x', 3, 150);
+      await sleep(300);
+      expect(await b.list('short')).toEqual([]);
+    },
+  );
 });
 
 describe.runIf(REDIS_SERVER)('the Redis store specifically', () => {

@@ -16,6 +16,19 @@ import { IN_PROCESS_URL, startHarness } from '../helpers/harness.js';
 
 const DESCRIPTION_BUDGET = 600;
 
+/** The run options every media tool shares; only these may be listed without words (another tool describes them). */
+const SHARED_RUN_OPTIONS = new Set([
+  'model',
+  'wait_seconds',
+  'max_cost_usd',
+  'idempotency_key',
+  'accept_nearest',
+  'store_payload',
+  'expiration_seconds',
+  'seed',
+  'negative_prompt',
+]);
+
 describe('the tool table', () => {
   it.each(ALL_TOOLS.map((t) => [t.name, t] as const))('%s is complete and consistent', (name, tool) => {
     expect(name).toMatch(/^[a-z]+(_[a-z]+)*$/);
@@ -175,13 +188,36 @@ describe('the tool table', () => {
       const tools = await client.listTools();
       await client.close();
       await expect(JSON.stringify(tools, null, 2)).toMatchFileSnapshot('./__snapshots__/tools-list.json');
-      // An agent reads only tools/list: every argument says what it is for.
-      const undescribed = tools.flatMap((t) =>
+      // An agent reads only tools/list: in any toolset it may ask for, every argument is described, in
+      // its own tool or (the run options every media tool shares, listed tersely) in another of that listing.
+      for (const query of [
+        '',
+        '?toolsets=discovery',
+        '?toolsets=execution',
+        '?toolsets=media',
+        '?readonly=true',
+      ]) {
+        const listing = await connectModern({ url: `${IN_PROCESS_URL}${query}`, fetch: h.inProcessFetch });
+        const listed = await listing.listTools();
+        await listing.close();
+        const props = listed.flatMap((t) =>
+          Object.entries(
+            (t.inputSchema as { properties: Record<string, { description?: string }> }).properties,
+          ).map(([name, prop]) => ({ tool: t.name, name, described: Boolean(prop.description) })),
+        );
+        const described = new Set(props.filter((p) => p.described).map((p) => p.name));
+        const undescribed = props
+          .filter((p) => !described.has(p.name))
+          .map((p) => `${query} ${p.tool}.${p.name}`);
+        expect(undescribed).toEqual([]);
+      }
+      // Terse listing is for shared run options only: a tool's own arguments always carry their words.
+      const own = tools.flatMap((t) =>
         Object.entries((t.inputSchema as { properties: Record<string, { description?: string }> }).properties)
-          .filter(([, prop]) => !prop.description)
+          .filter(([name, prop]) => !prop.description && !SHARED_RUN_OPTIONS.has(name))
           .map(([name]) => `${t.name}.${name}`),
       );
-      expect(undescribed).toEqual([]);
+      expect(own).toEqual([]);
     } finally {
       await h.close();
     }
