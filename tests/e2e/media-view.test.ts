@@ -163,6 +163,54 @@ describe.skipIf(!existsSync(CHROMIUM))(
       await page.close();
     });
 
+    it("list_jobs shows the caller's recent generations as a gallery; a tile opens the job to play it", async () => {
+      h.emulator.state.setTiming('*', { queueMs: 10, runMs: 20, queuePosition: 0 });
+      const keyed = await connectModern({
+        url: IN_PROCESS_URL,
+        fetch: h.inProcessFetch,
+        headers: { 'X-Fal-Key': 'gallery-id:gallery-secret' },
+      });
+      await keyed.callTool('generate_image', { prompt: 'a red fox in snow', preview: false });
+      await keyed.callTool('generate_image', { prompt: 'a lighthouse at night', preview: false });
+      await keyed.callTool('generate_speech', { text: 'Welcome to the gallery.' });
+      const listing = await keyed.callTool('list_jobs', {});
+      const page = await browser.newPage({ viewport: { width: 800, height: 700 } });
+      await page.exposeFunction('callServerTool', (name: string, args: Record<string, unknown>) =>
+        keyed.callTool(name, args),
+      );
+      await page.setContent('<!doctype html><html><body style="margin:0"></body></html>');
+      await page.addScriptTag({ content: hostScript });
+      await page.evaluate(([html, t]) => window.startHost(html as string, t as never, 'light'), [
+        viewHtml,
+        { name: 'list_jobs', input: {}, result: listing },
+      ] as const);
+      const view = page.frames().find((f) => f !== page.mainFrame());
+      if (!view) throw new Error('no view frame');
+      await view.waitForSelector('.tile');
+      expect(await view.$$eval('.tile', (t) => t.length)).toBe(3);
+      await view.waitForFunction(
+        () =>
+          [...document.images].length === 2 &&
+          [...document.images].every((i) => i.complete && i.naturalWidth > 0),
+      );
+      expect(await view.$$eval('.tile .badge', (b) => b.map((x) => x.textContent))).toEqual([
+        'done',
+        'done',
+        'done',
+      ]);
+      expect(await view.textContent('.tile:first-child .what')).toBe('Welcome to the gallery.');
+      await page.screenshot({ path: `${SHOTS}/media-view-gallery.png` });
+      await view.click('.tile:first-child');
+      await view.waitForSelector('.opened audio');
+      await view.waitForFunction(
+        () => (document.querySelector('.opened audio') as HTMLAudioElement).readyState >= 1,
+      );
+      expect(await page.evaluate(() => window.hostEvents)).toContain('tools/call check_job');
+      await page.screenshot({ path: `${SHOTS}/media-view-gallery-opened.png` });
+      await page.close();
+      await keyed.close();
+    });
+
     it('hosts without UI see the same result: the links are there as before', async () => {
       const r = await client.callTool('generate_image', { prompt: 'a fox', preview: false });
       expect((r.content as { type: string }[]).map((c) => c.type)).toEqual(['text', 'resource_link']);
@@ -177,6 +225,7 @@ describe.skipIf(!existsSync(CHROMIUM))(
         'generate_image',
         'generate_speech',
         'generate_video',
+        'list_jobs',
         'run_model',
         'transcribe_audio',
       ]);

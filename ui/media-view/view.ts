@@ -1,3 +1,4 @@
+import { gallery, isListing, type ListedJob } from './gallery.js';
 import { connectToHost } from './protocol.js';
 import { safeMediaUrl } from './safe-url.js';
 
@@ -60,6 +61,10 @@ async function callTool(name: string, args: Record<string, unknown>): Promise<To
 function render(result: ToolResult, into: HTMLElement): void {
   into.replaceChildren();
   const job = result.structuredContent;
+  if (!result.isError && isListing(job)) {
+    into.append(gallery(job.jobs, el, openJob));
+    return;
+  }
   if (result.isError || !isJob(job)) {
     const text = result.content?.find((c) => c.type === 'text')?.text ?? 'No media in this result.';
     into.append(el('p', { class: result.isError ? 'error' : 'note' }, text));
@@ -150,6 +155,18 @@ function actions(file: MediaFile): HTMLElement {
   run('Remove background', 'edit_image', () => ({ operation: 'remove_background', image_url: file.url }));
   run('Animate', 'generate_video', () => ({ image_url: file.url, prompt: 'gentle natural motion' }));
   return bar;
+}
+
+/** A gallery tile opened: the whole job below the grid (check_job), played or acted on like any result. */
+function openJob(job: ListedJob): void {
+  const slot =
+    root.querySelector<HTMLElement>('section.opened') ?? root.appendChild(el('section', { class: 'opened' }));
+  slot.replaceChildren(el('p', { class: 'pending', role: 'status' }, `Opening ${job.request_id}…`));
+  callTool('check_job', { request_id: job.request_id, model: job.model })
+    .then((result) => render(result, slot))
+    .catch((error: unknown) =>
+      render({ isError: true, content: [{ type: 'text', text: String(error) }] }, slot),
+    );
 }
 
 /** A job still running: show where it stands, ask check_job until it ends, then show the media. */
