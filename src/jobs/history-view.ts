@@ -1,5 +1,7 @@
+import { UserError } from '../errors.js';
 import type { HistoryItem } from '../fal/history.js';
 import { isObject } from '../lib/is-object.js';
+import type { UploadEntry } from './job-index.js';
 import type { MediaFile, Outcome } from './job-record.js';
 import { failureOutcome } from './job-view.js';
 import { mapOutput } from './results.js';
@@ -25,6 +27,9 @@ export type ListedJob = {
   /** Where it was found: this server's records, fal's request history, or both. */
   source: 'here' | 'fal' | 'both';
 };
+
+/** fal keeps request payloads 30 days: the furthest back a listing can reach. */
+export const HISTORY_WINDOW_MS = 30 * 86_400_000;
 
 export type StatusFilter = 'pending' | 'completed' | 'failed' | 'cancelled';
 
@@ -118,4 +123,61 @@ export function parseSince(since: string, now: number): number | undefined {
   }
   if (!/^\d{4}-\d{2}-\d{2}/.test(since.trim())) return undefined;
   return timeOf(since.trim());
+}
+
+export type ListedUpload = {
+  url: string;
+  content_type: string;
+  size?: number;
+  uploaded_at: string;
+  expires_at?: string;
+};
+
+export function listedFromFal(item: HistoryItem): ListedJob {
+  const prompt = promptOf(item.json_input);
+  return {
+    request_id: item.request_id,
+    model: item.endpoint_id,
+    status: statusOfItem(item),
+    submitted_at: new Date(timeOf(item.sent_at) ?? timeOf(item.started_at) ?? 0).toISOString(),
+    ...(typeof item.duration === 'number' ? { duration_seconds: round(item.duration) } : {}),
+    ...(prompt ? { prompt } : {}),
+    media: mediaOfOutput(item.json_output),
+    ...(typeof item.similarity === 'number' ? { similarity: round(item.similarity) } : {}),
+    source: 'fal',
+  };
+}
+
+export function durationOf(fromFal: ListedJob | undefined, outcome: Outcome | undefined) {
+  const seconds = fromFal?.duration_seconds ?? outcome?.inference_seconds;
+  return seconds !== undefined ? { duration_seconds: round(seconds) } : {};
+}
+
+export function listedUpload(entry: UploadEntry): ListedUpload {
+  return {
+    url: entry.url,
+    content_type: entry.content_type,
+    ...(entry.size !== undefined ? { size: entry.size } : {}),
+    uploaded_at: new Date(entry.at).toISOString(),
+    ...(entry.expires_at !== undefined ? { expires_at: new Date(entry.expires_at).toISOString() } : {}),
+  };
+}
+
+const round = (n: number) => Math.round(n * 100) / 100;
+
+/** `since` checked against now and fal's window: a future time is refused, one too far back is moved up, saying so. */
+export function windowStart(since: number | undefined, now: number, notes: string[]): number {
+  if (since === undefined) return now - 86_400_000;
+  if (since > now + 60_000) {
+    throw new UserError(
+      `since is in the future (${new Date(since).toISOString()}); give a past time, e.g. "24h", "7d" or "2026-12-01".`,
+    );
+  }
+  if (since < now - HISTORY_WINDOW_MS) {
+    notes.push(
+      `fal keeps request history for 30 days: listing from ${new Date(now - HISTORY_WINDOW_MS).toISOString()} instead of ${new Date(since).toISOString()}.`,
+    );
+    return now - HISTORY_WINDOW_MS;
+  }
+  return since;
 }

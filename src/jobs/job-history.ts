@@ -1,5 +1,4 @@
 import type { KeyedCaller } from '../auth/caller.js';
-import { UserError } from '../errors.js';
 import type { FalClient } from '../fal/client.js';
 import { FalError } from '../fal/errors.js';
 import { findRequest, type HistoryItem, searchRequests } from '../fal/history.js';
@@ -10,23 +9,24 @@ import { StoreUnavailableError } from '../store/store.js';
 import { estimateRun } from './cost-model.js';
 import {
   compactMedia,
+  durationOf,
   type ListedJob,
+  type ListedUpload,
+  listedFromFal,
+  listedUpload,
   matchesStatus,
-  mediaOfOutput,
   outcomeOfItem,
-  promptOf,
   type StatusFilter,
-  statusOfItem,
   timeOf,
 } from './history-view.js';
 import type { JobEntry, UploadEntry } from './job-index.js';
 import type { Outcome } from './job-record.js';
 import type { JobStore } from './job-store.js';
 
-/** fal keeps request payloads 30 days: the furthest back a listing can reach. */
-export const HISTORY_WINDOW_MS = 30 * 86_400_000;
 /** Pages of fal's history read for one listing (100 requests each), newest first. */
 const MAX_PAGES = 5;
+/** Pages read to find which model a bare request id went to. */
+const LOOKUP_PAGES = 3;
 /** Jobs started here whose state is asked of fal's queue, at most, per listing. */
 const MAX_STATUS_CHECKS = 10;
 
@@ -40,14 +40,6 @@ export interface ListQuery {
   query?: string | undefined;
   limit: number;
 }
-
-export type ListedUpload = {
-  url: string;
-  content_type: string;
-  size?: number;
-  uploaded_at: string;
-  expires_at?: string;
-};
 
 export interface JobListing {
   jobs: ListedJob[];
@@ -78,8 +70,9 @@ export class JobHistory {
     const fal = await this.#falHistory(caller, q, all, ours.length, notes, signal);
     const merged = new Map<string, ListedJob>();
     for (const item of fal) merged.set(item.request_id, listedFromFal(item));
-    for (const entry of ours) {
-      const record = await this.deps.store.find(caller.tenant, entry.id);
+    const records = await inBatches(ours, (entry) => this.deps.store.find(caller.tenant, entry.id));
+    for (const [i, entry] of ours.entries()) {
+      const record = records[i];
       const fromFal = merged.get(entry.id);
       const outcome = record?.outcome;
       merged.set(entry.id, {
@@ -149,7 +142,7 @@ export class JobHistory {
   /** Which model a request went to, from fal's recent history (a request id alone, in a new conversation). */
   async modelOf(caller: KeyedCaller, requestId: string, signal?: AbortSignal): Promise<string | undefined> {
     let cursor: string | undefined;
-    for (let page = 0; page < MAX_PAGES; page++) {
+    for (let page = 0; page < LOOKUP_PAGES; page++) {
       const found = await searchRequests(this.deps.fal, { limit: 100, cursor }, caller, signal).catch(
         () => undefined,
       );
@@ -271,51 +264,11 @@ export class JobHistory {
   }
 }
 
-function listedFromFal(item: HistoryItem): ListedJob {
-  const prompt = promptOf(item.json_input);
-  return {
-    request_id: item.request_id,
-    model: item.endpoint_id,
-    status: statusOfItem(item),
-    submitted_at: new Date(timeOf(item.sent_at) ?? timeOf(item.started_at) ?? 0).toISOString(),
-    ...(typeof item.duration === 'number' ? { duration_seconds: round(item.duration) } : {}),
-    ...(prompt ? { prompt } : {}),
-    media: mediaOfOutput(item.json_output),
-    ...(typeof item.similarity === 'number' ? { similarity: round(item.similarity) } : {}),
-    source: 'fal',
-  };
-}
-
-function durationOf(fromFal: ListedJob | undefined, outcome: Outcome | undefined) {
-  const seconds = fromFal?.duration_seconds ?? outcome?.inference_seconds;
-  return seconds !== undefined ? { duration_seconds: round(seconds) } : {};
-}
-
-function listedUpload(entry: UploadEntry): ListedUpload {
-  return {
-    url: entry.url,
-    content_type: entry.content_type,
-    ...(entry.size !== undefined ? { size: entry.size } : {}),
-    uploaded_at: new Date(entry.at).toISOString(),
-    ...(entry.expires_at !== undefined ? { expires_at: new Date(entry.expires_at).toISOString() } : {}),
-  };
-}
-
-const round = (n: number) => Math.round(n * 100) / 100;
-
-/** `since` checked against now and fal's window: a future time is refused, one too far back is moved up, saying so. */
-export function windowStart(since: number | undefined, now: number, notes: string[]): number {
-  if (since === undefined) return now - 86_400_000;
-  if (since > now + 60_000) {
-    throw new UserError(
-      `since is in the future (${new Date(since).toISOString()}); give a past time, e.g. "24h", "7d" or "2026-12-01".`,
-    );
+/** Look records up 50 at a time: a tenant's window may hold hundreds, and each is a store round trip. */
+async function inBatches<T, R>(items: readonly T[], find: (item: T) => Promise<R>): Promise<R[]> {
+  const found: R[] = [];
+  for (let at = 0; at < items.length; at += 50) {
+    found.push(...(await Promise.all(items.slice(at, at + 50).map(find))));
   }
-  if (since < now - HISTORY_WINDOW_MS) {
-    notes.push(
-      `fal keeps request history for 30 days: listing from ${new Date(now - HISTORY_WINDOW_MS).toISOString()} instead of ${new Date(since).toISOString()}.`,
-    );
-    return now - HISTORY_WINDOW_MS;
-  }
-  return since;
+  return found;
 }

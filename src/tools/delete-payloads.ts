@@ -1,6 +1,6 @@
 import * as v from 'valibot';
 import { UserError } from '../errors.js';
-import type { ListedUpload } from '../jobs/job-history.js';
+import type { ListedUpload } from '../jobs/history-view.js';
 import type { BulkDeletion } from '../jobs/payloads.js';
 import { unlisted } from '../lib/schema-marks.js';
 import { DELETES } from '../mcp/annotations.js';

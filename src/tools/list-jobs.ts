@@ -1,8 +1,8 @@
 import * as v from 'valibot';
 import { UserError } from '../errors.js';
 import type { ListedJob } from '../jobs/history-view.js';
-import { parseSince } from '../jobs/history-view.js';
-import { type JobListing, windowStart } from '../jobs/job-history.js';
+import { parseSince, windowStart } from '../jobs/history-view.js';
+import type { JobListing } from '../jobs/job-history.js';
 import { serverChecked, unlisted } from '../lib/schema-marks.js';
 import { READS } from '../mcp/annotations.js';
 import { defineTool } from '../mcp/define-tool.js';

@@ -12,7 +12,7 @@ export const listModelsTool = defineTool({
   title: 'List fal models',
   group: 'discovery',
   description:
-    "Browse fal's 1,000+ models by kind and text filter. search_models for a free-text need, recommend_model to pick for a task. Returns endpoint ids, names, categories, aliases. Needs no key.",
+    "Browse fal's catalogue (1,000+ models) by kind and text. search_models for a free-text need, recommend_model to pick for a task. Returns endpoint ids, names, categories, aliases. Needs no key.",
   input: v.object({
     category: v.optional(CategoryParam),
     search: v.optional(

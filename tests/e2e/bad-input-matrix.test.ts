@@ -95,9 +95,22 @@ const MATRIX: Record<string, Partial<Record<string, [Args, RegExp]>>> = {
       /request_id must be the id fal returned|Invalid length/,
     ],
   },
+  list_jobs: {
+    type: [{ limit: '5' }, /limit: Invalid type/],
+    range: [{ limit: 500 }, /limit: Invalid value/],
+    future: [{ since: '2999-01-01' }, /since is in the future/],
+    garbled: [{ since: 'last tuesday' }, /neither an ISO date or time .* nor a span back from now/],
+    huge: [{ query: MB }, /query: Invalid length/],
+    unknown: [{ model: 'no_such_model_xyz' }, /Unknown model/],
+  },
   delete_payloads: {
-    missing: [{}, /request_id: Invalid key/],
-    range: [{ request_id: 'req-1', confirm: false }, /confirm: Invalid type/],
+    missing: [{ confirm: true }, /Give exactly one of request_id, request_ids \(up to 50\) or since/],
+    range: [
+      { request_ids: Array.from({ length: 51 }, (_, i) => `req-${i}`), confirm: true },
+      /request_ids: Invalid length/,
+    ],
+    future: [{ since: '2999-01-01', confirm: true }, /since is in the future/],
+    unconfirmed: [{ request_id: 'req-1', confirm: false }, /confirm: Invalid type/],
     traversal: [{ request_id: '../../etc', confirm: true }, /request_id must be the id fal returned/],
   },
   upload_file: {

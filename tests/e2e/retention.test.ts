@@ -255,7 +255,9 @@ describe("results outlive fal's retention: without webhooks", () => {
   let client: TestClient;
   const RETAIN_MS = 1_000;
   beforeAll(async () => {
+    // Payload storage off: fal keeps results only briefly, and its history holds no copy to fall back on.
     h = await startHarness({
+      env: { FAL_STORE_PAYLOADS: 'false' },
       emulator: { retention: { smallMs: RETAIN_MS, largeMs: RETAIN_MS, largeBytes: 10 * 1024 } },
     });
     client = await connectModern({

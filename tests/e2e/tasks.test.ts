@@ -182,6 +182,8 @@ describe('MCP Tasks (io.modelcontextprotocol/tasks, 2026-07-28)', () => {
   it('a job fal forgot before anyone kept its result: -32602 "Task has expired", with the rule', async () => {
     a.emulator.state.setTiming(SLOW, { queueMs: 1_100, runMs: 100, queuePosition: 1 });
     const created = await startTask();
+    // Submitted without payload storage: fal's history has no result to fall back on either.
+    for (const job of a.emulator.state.requestLog) job.storeIo = false;
     const kept = a.emulator.state.retention;
     a.emulator.state.retention = { smallMs: 0, largeMs: 0, largeBytes: kept.largeBytes };
     try {

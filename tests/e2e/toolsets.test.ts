@@ -13,7 +13,15 @@ const DISCOVERY = [
   'get_account',
   'get_usage',
 ];
-const EXECUTION = ['run_model', 'submit_job', 'check_job', 'cancel_job', 'delete_payloads', 'upload_file'];
+const EXECUTION = [
+  'run_model',
+  'submit_job',
+  'check_job',
+  'list_jobs',
+  'cancel_job',
+  'delete_payloads',
+  'upload_file',
+];
 const MEDIA = [
   'generate_image',
   'edit_image',
@@ -53,7 +61,7 @@ describe.each(['modern', 'legacy'] as const)('toolsets (%s client)', (era) => {
 
   it('read-only mode hides everything that spends money or changes state, and refuses calls to it', async () => {
     const tools = await names({ headers: { 'X-MCP-Readonly': 'true' } });
-    expect(tools).toEqual([...DISCOVERY, 'check_job']);
+    expect(tools).toEqual([...DISCOVERY, 'check_job', 'list_jobs']);
     const client = await CLIENTS[era]({
       url: `${IN_PROCESS_URL}?readonly=1`,
       fetch: h.inProcessFetch,
