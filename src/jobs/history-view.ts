@@ -22,6 +22,8 @@ export type ListedJob = {
   /** The start of its prompt or text, when fal stored the input. */
   prompt?: string;
   media: Pick<MediaFile, 'url' | 'kind' | 'mime_type' | 'field'>[];
+  /** Its stored inputs, outputs and files were deleted (delete_payloads). */
+  payloads_deleted?: boolean;
   /** How close it is to the query (fal's semantic search), 0–1. */
   similarity?: number;
   /** Where it was found: this server's records, fal's request history, or both. */

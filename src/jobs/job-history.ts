@@ -84,6 +84,7 @@ export class JobHistory {
         ...(record?.estimate ? { estimated_cost_usd: record.estimate.usd } : {}),
         ...(record?.tool ? { tool: record.tool } : {}),
         ...(fromFal?.prompt ? { prompt: fromFal.prompt } : {}),
+        ...(record?.payloadsDeleted ? { payloads_deleted: true } : {}),
         media: outcome ? compactMedia(outcome.media) : (fromFal?.media ?? []),
         ...(fromFal?.similarity !== undefined ? { similarity: fromFal.similarity } : {}),
         source: fromFal ? 'both' : 'here',
@@ -93,9 +94,10 @@ export class JobHistory {
     if (!q.query) jobs.sort((a, b) => b.submitted_at.localeCompare(a.submitted_at));
     await this.#settleUnknown(caller, jobs, signal);
     jobs = jobs.filter((j) => matchesStatus(j.status, q.status));
-    await this.#estimateTheirs(caller, jobs, fal, signal);
+    const shown = jobs.slice(0, q.limit);
+    await this.#estimateTheirs(caller, shown, fal, signal);
     return {
-      jobs: jobs.slice(0, q.limit),
+      jobs: shown,
       uploads: q.query || q.model || q.status ? [] : uploads.map(listedUpload),
       more: jobs.length > q.limit,
       notes,

@@ -59,6 +59,8 @@ export const JobRecordSchema = v.object({
   estimate: v.optional(v.object({ usd: v.number(), basis: v.string() })),
   /** Set when fal was told to store no payloads, or to expire the media (epoch ms). */
   privacy: v.optional(v.object({ storePayload: v.boolean(), mediaExpiresAt: v.optional(v.number()) })),
+  /** delete_payloads removed its stored inputs, outputs and files at fal. */
+  payloadsDeleted: v.optional(v.boolean()),
   outcome: v.optional(OutcomeSchema),
 });
 export type JobRecord = v.InferOutput<typeof JobRecordSchema>;

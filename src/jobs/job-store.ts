@@ -102,9 +102,11 @@ export class JobStore {
     return { ...base, outcome: fitted };
   }
 
-  /** Drop the kept outcome (its payloads were deleted at fal): the record stays, the media links go. */
+  /** Its payloads were deleted at fal: the record stays, marked so; the kept outcome (media links) goes. */
   async forgetOutcome(tenant: string, requestId: string): Promise<void> {
     await this.#outcomes.delete(outcomeKey(tenant, requestId)).catch(ignoreUnavailable);
+    const record = await this.find(tenant, requestId);
+    if (record && !record.payloadsDeleted) await this.#write(tenant, { ...record, payloadsDeleted: true });
   }
 
   /** The record alone: outcomes are kept apart (see `outcomes`). */

@@ -18,7 +18,9 @@ const INSTRUCTIONS = [
   'Tools for fal.ai generative media models (image, video, audio, speech, 3D).',
   'Find a model with search_models, recommend_model or list_models; models are named by endpoint id',
   "(fal-ai/flux/dev) or alias (flux_dev). Calls that run or price models need the caller's fal key",
-  'in the X-Fal-Key header.',
+  'in the X-Fal-Key header. The generate_*, edit_image and transcribe_audio tools share the run options',
+  'generate_image describes (wait_seconds, max_cost_usd, idempotency_key, store_payload, expiration_seconds).',
+  "list_jobs shows past jobs (with fal's semantic search); check_job needs only a request_id.",
 ].join(' ');
 
 /**

@@ -112,6 +112,7 @@ function jobLine(job: ListedJob): string {
     ...(job.estimated_cost_usd !== undefined ? [`~$${job.estimated_cost_usd}`] : []),
     ...(job.duration_seconds !== undefined ? [`${job.duration_seconds} s`] : []),
     ...(job.similarity !== undefined ? [`similarity ${job.similarity}`] : []),
+    ...(job.payloads_deleted ? ['files deleted'] : []),
   ];
   const prompt = job.prompt ? ` "${job.prompt}"` : '';
   const media = job.media.length ? `\n  ${job.media.map((m) => `${m.kind}: ${m.url}`).join('\n  ')}` : '';

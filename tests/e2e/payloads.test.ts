@@ -110,6 +110,16 @@ describe('delete_payloads in bulk', () => {
     expect(textOf(r)).toMatch(/^Deleted 3 job\(s\) \(3 file\(s\)\); already gone 0; refused 0; failed 0\./);
     for (const job of jobs) expect((await fetch(job.media[0]?.url ?? '')).status).toBe(404);
     expect(h.emulator.faults.callsTo('payloads.delete')).toHaveLength(3);
+    // list_jobs still lists them, marked, with no links to files that are gone.
+    const listed = (await admin.callTool('list_jobs', {})).structuredContent as {
+      jobs: { request_id: string; payloads_deleted?: boolean; media: unknown[] }[];
+    };
+    for (const id of ids) {
+      expect(listed.jobs.find((j) => j.request_id === id)).toMatchObject({
+        payloads_deleted: true,
+        media: [],
+      });
+    }
     const again = await admin.callTool('delete_payloads', { request_ids: ids, confirm: true });
     expect(again.isError).toBeFalsy();
     expect((again.structuredContent as Bulk).results.map((x) => x.outcome)).toEqual([
