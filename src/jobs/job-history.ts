@@ -3,6 +3,7 @@ import type { FalClient } from '../fal/client.js';
 import { FalError } from '../fal/errors.js';
 import { findRequest, type HistoryItem, searchRequests } from '../fal/history.js';
 import { fetchStatus } from '../fal/queue.js';
+import { assertEndpointId } from '../fal/queue-paths.js';
 import { NICE_TO_HAVE_MS, settleWithin } from '../lib/deadline.js';
 import type { PricingService } from '../registry/pricing.js';
 import { StoreUnavailableError } from '../store/store.js';
@@ -149,7 +150,8 @@ export class JobHistory {
         () => undefined,
       );
       const hit = found?.items.find((i) => i.request_id === requestId);
-      if (hit) return hit.endpoint_id;
+      // Only an id that could be one: it becomes a queue path.
+      if (hit) return isEndpointId(hit.endpoint_id) ? hit.endpoint_id : undefined;
       cursor = found?.nextCursor;
       if (!cursor) return undefined;
     }
@@ -263,6 +265,15 @@ export class JobHistory {
       const estimate = estimateRun(input as Record<string, unknown>, {}, price, undefined);
       if (estimate) job.estimated_cost_usd = estimate.usd;
     }
+  }
+}
+
+function isEndpointId(id: string): boolean {
+  try {
+    assertEndpointId(id);
+    return true;
+  } catch {
+    return false;
   }
 }
 
