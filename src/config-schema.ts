@@ -125,6 +125,7 @@ export const EnvSchema = v.object({
   MAX_WAIT_SECONDS: v.optional(intIn(0, 300, 'whole seconds from 0 to 300'), '50'),
   MAX_COST_PER_CALL_USD: v.optional(dollars),
   CONFIRM_COST_ABOVE_USD: v.optional(dollars),
+  TENANT_DAILY_BUDGET_USD: v.optional(dollars),
   FAL_STORE_PAYLOADS: v.optional(bool('true or false'), 'true'),
   FAL_MEDIA_EXPIRATION_SECONDS: v.optional(
     intIn(MIN_EXPIRATION_SECONDS, MAX_EXPIRATION_SECONDS, 'seconds from 60 to 31536000 (a year)'),

@@ -30,6 +30,8 @@ export interface Config {
   tasksSecrets: readonly Secret[];
   /** CONFIRM_COST_ABOVE_USD: a run estimated above it asks the user first (where the client can). */
   confirmCostAboveUsd: number | undefined;
+  /** TENANT_DAILY_BUDGET_USD: the most each tenant's runs may be estimated at per UTC day. */
+  tenantDailyBudgetUsd: number | undefined;
   /** FAL_STORE_PAYLOADS, FAL_MEDIA_EXPIRATION_SECONDS: what fal keeps of a run unless the caller says. */
   privacy: { storePayload: boolean; expirationSeconds: number | undefined };
   allowedOrigins: readonly string[];
@@ -159,6 +161,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     oauth: oauthConfig(e.OAUTH_SECRET, e.PUBLIC_URL, e.HOST, e),
     tasksSecrets: (e.TASKS_SECRET ?? []).map((s) => new Secret(s)),
     confirmCostAboveUsd: e.CONFIRM_COST_ABOVE_USD,
+    tenantDailyBudgetUsd: e.TENANT_DAILY_BUDGET_USD,
     privacy: { storePayload: e.FAL_STORE_PAYLOADS, expirationSeconds: e.FAL_MEDIA_EXPIRATION_SECONDS },
     redis: e.REDIS_URL ? { url: new Secret(e.REDIS_URL), keyPrefix: e.REDIS_KEY_PREFIX } : undefined,
   };

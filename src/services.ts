@@ -3,6 +3,7 @@ import { createOAuthService } from './auth/oauth/create.js';
 import type { OAuthService } from './auth/oauth/service.js';
 import type { Config } from './config.js';
 import { FalClient } from './fal/client.js';
+import { DailyBudget } from './jobs/daily-budget.js';
 import { IdempotencyKeys } from './jobs/idempotency.js';
 import { JobHistory } from './jobs/job-history.js';
 import { JobService } from './jobs/job-service.js';
@@ -56,7 +57,9 @@ export interface Services {
   logger: Logger;
   metrics: Metrics;
   /** What this server allows each caller, as get_account states it. */
-  limits: { requestsPerMinute: number; burst: number; jobsWaitedOnAtOnce: number; dailyBudgetUsd?: number };
+  limits: { requestsPerMinute: number; burst: number; jobsWaitedOnAtOnce: number };
+  /** TENANT_DAILY_BUDGET_USD, when set: each tenant's estimated spend per UTC day. */
+  budget: DailyBudget | undefined;
 }
 
 /** What the HTTP edge needs besides the tools' services: the limits and checks it runs before a tool. */
@@ -162,6 +165,14 @@ export function createServices({
   const pendingUploads = new PendingUploads(store, (url, signal) => probePublicUrl(url, fetchPolicy, signal));
   const pricing = new PricingService(fal, (hit) => metrics.cache('pricing', hit));
   const history = new JobHistory({ fal, store: jobStore, pricing });
+  // In memory, budget counters get a store of their own: nothing another tenant writes can push them out.
+  const budget =
+    config.tenantDailyBudgetUsd === undefined
+      ? undefined
+      : new DailyBudget(
+          store.shared ? store : new MemoryStore(Date.now, 200_000, 16 * MiB),
+          config.tenantDailyBudgetUsd,
+        );
   const jobs = new JobService({
     history,
     fal,
@@ -175,6 +186,7 @@ export function createServices({
     queueUrl: config.falQueueUrl,
     webhooks,
     privacy: config.privacy,
+    budget,
     limits: {
       defaultWaitSeconds: config.defaultWaitSeconds,
       maxWaitSeconds: config.maxWaitSeconds,
@@ -217,6 +229,7 @@ export function createServices({
       burst: config.rateLimitBurst,
       jobsWaitedOnAtOnce: config.maxConcurrentJobsPerTenant,
     },
+    budget,
   };
   const edge: EdgeServices = {
     store,

@@ -12,6 +12,7 @@ import type { Logger } from '../log.js';
 import type { ModelSchemaService } from '../registry/model-schemas.js';
 import type { ModelRegistry } from '../registry/registry.js';
 import { resolveModel } from '../registry/resolve.js';
+import type { DailyBudget } from './daily-budget.js';
 import { assertFalCanFetch } from './fal-urls.js';
 import type { IdempotencyKeys, Reservation } from './idempotency.js';
 import type { Asked, JobRecord } from './job-record.js';
@@ -69,6 +70,8 @@ export interface SubmitterDeps {
   pendingUploads?: PendingUploads | undefined;
   /** The one cost estimate every spend rule and every result states. */
   estimator: RunEstimator;
+  /** TENANT_DAILY_BUDGET_USD: each tenant's estimated spend per UTC day. */
+  budget?: DailyBudget | undefined;
   /** FAL_STORE_PAYLOADS, FAL_MEDIA_EXPIRATION_SECONDS. */
   privacy?: { storePayload: boolean; expirationSeconds: number | undefined } | undefined;
 }
@@ -195,11 +198,14 @@ export class Submitter {
     if (signal?.aborted) throw new UserError('The call was cancelled before anything was submitted.');
 
     const ours = req.webhookUrl ? undefined : await this.deps.webhooks?.issue(caller.tenant);
-    const submitted = await submitToQueue(this.deps.fal, model, req.input, caller, {
-      webhookUrl: req.webhookUrl ?? ours,
-      deadline: req.deadline,
-      privacy: req.privacy,
-    });
+    const send = () =>
+      submitToQueue(this.deps.fal, model, req.input, caller, {
+        webhookUrl: req.webhookUrl ?? ours,
+        deadline: req.deadline,
+        privacy: req.privacy,
+      });
+    const { budget } = this.deps;
+    const submitted = budget ? await budget.within(caller.tenant, model, estimate, why, send) : await send();
     const submittedAt = Date.now();
     const { storePayload = true, expirationSeconds } = req.privacy ?? {};
     const record: JobRecord = {

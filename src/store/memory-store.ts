@@ -84,6 +84,16 @@ export class MemoryStore implements SharedStore {
     this.#write(key, JSON.stringify(items), ttlMs);
   }
 
+  async addWithin(key: string, amount: number, limit: number, ttlMs: number) {
+    const entry = this.#live(key);
+    const current = Number(entry?.value ?? 0) || 0;
+    const total = current + amount;
+    if (amount > 0 && total > limit) return { added: false, total: current };
+    // An existing counter keeps its expiry.
+    this.#write(key, String(total), entry ? entry.expiresAt - this.now() : ttlMs);
+    return { added: true, total };
+  }
+
   async list(key: string): Promise<string[]> {
     return this.#items(key);
   }

@@ -28,8 +28,24 @@ if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) 
 return 0
 `;
 
+// A new counter gets its TTL; an existing one keeps it. Integers only (INCRBY), so no float drift.
+const ADD_WITHIN = `
+local current = tonumber(redis.call('GET', KEYS[1]) or '0')
+local amount = tonumber(ARGV[1])
+if amount > 0 and current + amount > tonumber(ARGV[2]) then return {0, current} end
+local total = redis.call('INCRBY', KEYS[1], amount)
+if redis.call('PTTL', KEYS[1]) < 0 then redis.call('PEXPIRE', KEYS[1], ARGV[3]) end
+return {1, total}
+`;
+
 declare module 'ioredis' {
   interface RedisCommander<Context> {
+    falMcpAddWithin(
+      key: string,
+      amount: string,
+      limit: string,
+      ttlMs: string,
+    ): Result<[number, number], Context>;
     falMcpTakeToken(key: string, rate: string, burst: string, cost: string): Result<number, Context>;
     falMcpDeleteIfEquals(key: string, value: string): Result<number, Context>;
   }
@@ -71,6 +87,7 @@ export class RedisStore implements SharedStore {
     });
     this.#redis.defineCommand('falMcpTakeToken', { numberOfKeys: 1, lua: TAKE_TOKEN });
     this.#redis.defineCommand('falMcpDeleteIfEquals', { numberOfKeys: 1, lua: DELETE_IF_EQUALS });
+    this.#redis.defineCommand('falMcpAddWithin', { numberOfKeys: 1, lua: ADD_WITHIN });
     this.#redis.on('ready', () => this.#markOk());
     // ioredis reports every failed (re)connection here; without a listener it prints to stderr.
     this.#redis.on('error', (error: unknown) => this.#markDown(error));
@@ -123,6 +140,18 @@ export class RedisStore implements SharedStore {
         .exec();
       const failed = replies?.find(([error]) => error)?.[0];
       if (failed) throw failed;
+    });
+  }
+
+  addWithin(key: string, amount: number, limit: number, ttlMs: number) {
+    return this.#run(async (r) => {
+      const [added, total] = await r.falMcpAddWithin(
+        this.#prefix + key,
+        String(Math.trunc(amount)),
+        String(Math.trunc(limit)),
+        String(Math.max(1, Math.ceil(ttlMs))),
+      );
+      return { added: added === 1, total: Number(total) };
     });
   }
 

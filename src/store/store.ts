@@ -30,6 +30,17 @@ export interface SharedStore {
   pushCapped(key: string, value: string, maxItems: number, ttlMs: number): Promise<void>;
   /** The list at `key`, newest first; empty when there is none. */
   list(key: string): Promise<string[]>;
+  /**
+   * Add `amount` (an integer, may be negative) to the counter at `key` unless
+   * that would take it above `limit`, atomically; a new counter lives `ttlMs`.
+   * Returns whether it was added and the counter after (or as it stands).
+   */
+  addWithin(
+    key: string,
+    amount: number,
+    limit: number,
+    ttlMs: number,
+  ): Promise<{ added: boolean; total: number }>;
   /** Resolves true once commands can be sent, false if that did not happen within `timeoutMs`. */
   whenReady(timeoutMs: number): Promise<boolean>;
   status(): StoreStatus;

@@ -19,6 +19,17 @@ export const getAccountTool = defineTool({
       jobs_waited_on_at_once: v.number(),
       daily_budget_usd: v.optional(v.number()),
     }),
+    budget: v.optional(
+      v.pipe(
+        v.object({
+          daily_usd: v.number(),
+          spent_today_usd: v.number(),
+          left_usd: v.number(),
+          resets_at: v.string(),
+        }),
+        unlisted(),
+      ),
+    ),
     notes: v.pipe(v.array(v.string()), unlisted()),
   }),
   annotations: READS,
@@ -39,10 +50,17 @@ export const getAccountTool = defineTool({
       );
     }
     const { limits } = services;
+    const standing = await services.budget?.standing(caller.tenant);
     const limitsOut = {
       ...(limits.requestsPerMinute > 0 ? { requests_per_minute: limits.requestsPerMinute } : {}),
       jobs_waited_on_at_once: limits.jobsWaitedOnAtOnce,
-      ...(limits.dailyBudgetUsd !== undefined ? { daily_budget_usd: limits.dailyBudgetUsd } : {}),
+      ...(services.budget ? { daily_budget_usd: services.budget.dailyUsd } : {}),
+    };
+    const budget = standing && {
+      daily_usd: standing.dailyUsd,
+      spent_today_usd: standing.spentUsd,
+      left_usd: standing.leftUsd,
+      resets_at: standing.resetsAt,
     };
     const lines = [
       facts.balance !== undefined
@@ -52,11 +70,16 @@ export const getAccountTool = defineTool({
           : 'Whether this is an admin key is not known.',
       `This server's limits for you: ${limits.requestsPerMinute > 0 ? `${limits.requestsPerMinute} requests a minute (bursts of ${limits.burst}), ` : 'no request rate limit, '}` +
         `${limits.jobsWaitedOnAtOnce} jobs waited on at once, ` +
-        (limits.dailyBudgetUsd !== undefined
-          ? `a daily budget of $${limits.dailyBudgetUsd}.`
-          : 'no daily budget.'),
+        (!services.budget
+          ? 'no daily budget.'
+          : standing
+            ? `a daily budget of $${standing.dailyUsd}: $${standing.spentUsd} estimated for today's runs, $${standing.leftUsd} left, resets at ${standing.resetsAt}.`
+            : `a daily budget of $${services.budget.dailyUsd} (today's standing cannot be read right now).`),
       ...notes,
     ];
-    return { structured: { ...facts, limits: limitsOut, notes }, text: lines.join('\n') };
+    return {
+      structured: { ...facts, limits: limitsOut, ...(budget ? { budget } : {}), notes },
+      text: lines.join('\n'),
+    };
   },
 });

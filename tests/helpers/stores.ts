@@ -41,6 +41,9 @@ export class SwitchableStore implements SharedStore {
   pushCapped(key: string, value: string, maxItems: number, ttlMs: number) {
     return this.#gate(() => this.inner.pushCapped(key, value, maxItems, ttlMs));
   }
+  addWithin(key: string, amount: number, limit: number, ttlMs: number) {
+    return this.#gate(() => this.inner.addWithin(key, amount, limit, ttlMs));
+  }
   list(key: string) {
     return this.#gate(() => this.inner.list(key));
   }
