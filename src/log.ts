@@ -13,6 +13,25 @@ export interface Logger {
   child(fields: LogFields): Logger;
   /** The same logger, also scrubbing these exact values (a request's own credentials) from every line. */
   withSecrets(values: readonly SecretLike[]): Logger;
+  /**
+   * One line per billable or destructive action, marked `"log":"audit"` so it can be routed apart,
+   * written at any level but silent. Never a key, a prompt or a result: only the fields below.
+   */
+  audit(action: AuditAction, fields: AuditFields): void;
+}
+
+export type AuditAction = 'submit' | 'confirm' | 'cancel' | 'delete' | 'upload';
+export interface AuditFields {
+  tenant: string;
+  outcome: string;
+  tool?: string | undefined;
+  model?: string | undefined;
+  request_id?: string | undefined;
+  estimate_usd?: number | undefined;
+  /** Why a refusal: a short code (over_cap, over_budget, needs_confirmation, …). */
+  reason?: string | undefined;
+  content_type?: string | undefined;
+  size?: number | undefined;
 }
 
 const ORDER: Record<LogLevel, number> = { debug: 10, info: 20, warn: 30, error: 40, silent: 100 };
@@ -132,5 +151,18 @@ export function createLogger(
     error: (msg, fields) => write('error', msg, fields),
     child: (fields) => createLogger(level, sink, { ...base, ...fields }, secrets),
     withSecrets: (values) => createLogger(level, sink, base, [...secrets, ...values]),
+    audit: (action, fields) => {
+      if (level === 'silent') return;
+      const known = revealAll(secrets);
+      const defined = Object.fromEntries(Object.entries(fields).filter(([, v]) => v !== undefined));
+      sink(
+        JSON.stringify(
+          sanitize(
+            { time: new Date().toISOString(), level: 'info', msg: 'audit', log: 'audit', action, ...defined },
+            known,
+          ),
+        ),
+      );
+    },
   };
 }

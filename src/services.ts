@@ -164,7 +164,7 @@ export function createServices({
   };
   const pendingUploads = new PendingUploads(store, (url, signal) => probePublicUrl(url, fetchPolicy, signal));
   const pricing = new PricingService(fal, (hit) => metrics.cache('pricing', hit));
-  const history = new JobHistory({ fal, store: jobStore, pricing });
+  const history = new JobHistory({ fal, store: jobStore, pricing, logger });
   // In memory, budget counters get a store of their own: nothing another tenant writes can push them out.
   const budget =
     config.tenantDailyBudgetUsd === undefined
@@ -213,7 +213,7 @@ export function createServices({
       allowHosts: config.fetchAllowHosts,
       presenters,
     }),
-    payloads: new PayloadDeleter({ fal, store: jobStore }),
+    payloads: new PayloadDeleter({ fal, store: jobStore, logger }),
     history,
     // Uploads stream through; these bound how many run at once, per key and in all.
     uploads: new ConcurrencyLimiter(4, 16),

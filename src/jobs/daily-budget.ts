@@ -58,7 +58,7 @@ export class DailyBudget {
       });
     if (!taken.added) {
       const spent = taken.total / MICRO;
-      throw new UserError(
+      throw new OverBudget(
         `Not submitted: ${model} is estimated at $${estimate.usd} (${estimate.basis}), more than is left of your daily budget on this server: $${round(this.dailyUsd - spent)} of $${this.dailyUsd} (estimates of today's runs: $${round(spent)}). The budget resets at ${this.#resetsAt()}. Nothing was charged.`,
       );
     }
@@ -98,5 +98,8 @@ export class DailyBudget {
     return new Date(day + DAY_MS).toISOString();
   }
 }
+
+/** A run refused because it would pass the tenant's daily budget. */
+export class OverBudget extends UserError {}
 
 const round = (usd: number) => Math.round(usd * 10_000) / 10_000;

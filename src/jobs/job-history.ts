@@ -5,6 +5,7 @@ import { findRequest, type HistoryItem, searchRequests } from '../fal/history.js
 import { fetchStatus } from '../fal/queue.js';
 import { assertEndpointId } from '../fal/queue-paths.js';
 import { NICE_TO_HAVE_MS, settleWithin } from '../lib/deadline.js';
+import type { Logger } from '../log.js';
 import type { PricingService } from '../registry/pricing.js';
 import { StoreUnavailableError } from '../store/store.js';
 import { estimateRun } from './cost-model.js';
@@ -54,6 +55,7 @@ export interface JobHistoryDeps {
   fal: FalClient;
   store: JobStore;
   pricing: PricingService;
+  logger: Logger;
 }
 
 /**
@@ -113,8 +115,17 @@ export class JobHistory {
       content_type: string;
       size?: number | undefined;
       expirationSeconds?: number | undefined;
+      /** Sent through this server, or an upload URL handed to the caller (the bytes may never come). */
+      how: 'uploaded' | 'upload_url_issued';
     },
   ): Promise<string | undefined> {
+    this.deps.logger.audit('upload', {
+      tenant: caller.tenant,
+      tool: 'upload_file',
+      outcome: file.how,
+      content_type: file.content_type,
+      size: file.size,
+    });
     const at = Date.now();
     const expiresAt = file.expirationSeconds !== undefined ? at + file.expirationSeconds * 1000 : undefined;
     await this.deps.store.index.add(caller.tenant, {

@@ -65,6 +65,34 @@ export const JobRecordSchema = v.object({
 });
 export type JobRecord = v.InferOutput<typeof JobRecordSchema>;
 
+/** The record of a job just submitted: what it was, who started it, what it was asked and estimated, what fal keeps. */
+export function submittedRecord(
+  requestId: string,
+  model: string,
+  req: {
+    idempotencyKey?: string | undefined;
+    tool?: string | undefined;
+    asked?: Asked | undefined;
+    privacy?: { storePayload?: boolean | undefined; expirationSeconds?: number | undefined } | undefined;
+  },
+  estimate: { usd: number; basis: string } | undefined,
+): JobRecord {
+  const submittedAt = Date.now();
+  const { storePayload = true, expirationSeconds } = req.privacy ?? {};
+  const expires =
+    expirationSeconds !== undefined ? { mediaExpiresAt: submittedAt + expirationSeconds * 1000 } : {};
+  return {
+    requestId,
+    model,
+    submittedAt,
+    ...(!storePayload || expirationSeconds !== undefined ? { privacy: { storePayload, ...expires } } : {}),
+    ...(req.idempotencyKey ? { idempotencyKey: req.idempotencyKey } : {}),
+    ...(req.tool ? { tool: req.tool } : {}),
+    ...(req.asked ? { asked: req.asked } : {}),
+    ...(estimate ? { estimate: { usd: estimate.usd, basis: estimate.basis } } : {}),
+  };
+}
+
 /** Entries come back from a store other processes write to: check them, and treat garbage as absent. */
 export function parseStored<S extends v.GenericSchema>(
   schema: S,

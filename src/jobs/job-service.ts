@@ -284,6 +284,14 @@ export class JobService {
   }
 
   async cancel(model: string, requestId: string, caller: KeyedCaller, signal?: AbortSignal) {
-    return cancelRequest(this.deps.fal, model, requestId, caller, signal);
+    const said = { tenant: caller.tenant, tool: 'cancel_job', model, request_id: requestId };
+    try {
+      const outcome = await cancelRequest(this.deps.fal, model, requestId, caller, signal);
+      this.deps.logger.audit('cancel', { ...said, outcome });
+      return outcome;
+    } catch (error) {
+      this.deps.logger.audit('cancel', { ...said, outcome: 'failed' });
+      throw error;
+    }
   }
 }

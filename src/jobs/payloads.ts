@@ -4,6 +4,7 @@ import type { FalClient } from '../fal/client.js';
 import { FalError } from '../fal/errors.js';
 import { deletePayloads } from '../fal/platform.js';
 import { assertRequestId } from '../fal/queue-paths.js';
+import type { Logger } from '../log.js';
 import type { JobStore } from './job-store.js';
 
 export type PayloadDeletionReport = {
@@ -21,9 +22,28 @@ export type PayloadDeletionReport = {
  * started the job may delete it: the account is shared, the jobs are not.
  */
 export class PayloadDeleter {
-  constructor(private readonly deps: { fal: FalClient; store: JobStore }) {}
+  constructor(private readonly deps: { fal: FalClient; store: JobStore; logger: Logger }) {}
 
+  /** One request's payloads; its refusal is thrown (the one-request form of delete_payloads answers with it). */
   async delete(caller: KeyedCaller, requestId: string, signal?: AbortSignal): Promise<PayloadDeletionReport> {
+    const said = { tenant: caller.tenant, tool: 'delete_payloads', request_id: requestId };
+    try {
+      const report = await this.#delete(caller, requestId, signal);
+      this.deps.logger.audit('delete', { ...said, outcome: 'deleted' });
+      return report;
+    } catch (error) {
+      const outcome =
+        error instanceof AlreadyGone ? 'already_gone' : error instanceof NotYours ? 'refused' : 'failed';
+      this.deps.logger.audit('delete', { ...said, outcome });
+      throw error;
+    }
+  }
+
+  async #delete(
+    caller: KeyedCaller,
+    requestId: string,
+    signal?: AbortSignal,
+  ): Promise<PayloadDeletionReport> {
     assertRequestId(requestId);
     if (caller.mode === 'shared-key' && !(await this.deps.store.find(caller.tenant, requestId))) {
       throw new NotYours(

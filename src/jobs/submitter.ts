@@ -12,14 +12,14 @@ import type { Logger } from '../log.js';
 import type { ModelSchemaService } from '../registry/model-schemas.js';
 import type { ModelRegistry } from '../registry/registry.js';
 import { resolveModel } from '../registry/resolve.js';
-import type { DailyBudget } from './daily-budget.js';
+import { type DailyBudget, OverBudget } from './daily-budget.js';
 import { assertFalCanFetch } from './fal-urls.js';
 import type { IdempotencyKeys, Reservation } from './idempotency.js';
-import type { Asked, JobRecord } from './job-record.js';
+import { type Asked, type JobRecord, submittedRecord } from './job-record.js';
 import type { JobStore } from './job-store.js';
 import type { PendingUploads } from './pending-uploads.js';
 import type { RunEstimator } from './run-estimator.js';
-import { checkSpend, spendRulesApply } from './spend-guard.js';
+import { ConfirmationRequired, checkSpend, spendRulesApply } from './spend-guard.js';
 import { validateInput } from './validate-input.js';
 import type { WebhookTokens } from './webhook-tokens.js';
 
@@ -191,9 +191,21 @@ export class Submitter {
     const { estimate, why }: Awaited<typeof estimating> = spendRulesApply(rules)
       ? await estimating
       : await settleWithin(estimating, NICE_TO_HAVE_MS, { why: 'fal did not price it in time' });
+    const audit = (outcome: string, more: { reason?: string; request_id?: string } = {}) =>
+      this.deps.logger.audit('submit', {
+        tenant: caller.tenant,
+        tool: req.tool,
+        model,
+        estimate_usd: estimate?.usd,
+        outcome,
+        ...more,
+      });
     await checkSpend(model, estimate, why, rules, (cap) =>
       this.deps.estimator.fitting(model, req.input, schema ?? {}, cap, caller, signal),
-    );
+    ).catch((error: unknown) => {
+      audit('refused', { reason: error instanceof ConfirmationRequired ? 'needs_confirmation' : 'over_cap' });
+      throw error;
+    });
     if (!estimate) notes.push(`The cost could not be estimated (${why}).`);
     if (signal?.aborted) throw new UserError('The call was cancelled before anything was submitted.');
 
@@ -205,28 +217,16 @@ export class Submitter {
         privacy: req.privacy,
       });
     const { budget } = this.deps;
-    const submitted = budget ? await budget.within(caller.tenant, model, estimate, why, send) : await send();
-    const submittedAt = Date.now();
-    const { storePayload = true, expirationSeconds } = req.privacy ?? {};
-    const record: JobRecord = {
-      requestId: assertRequestId(submitted.request_id),
-      model,
-      submittedAt,
-      ...(!storePayload || expirationSeconds !== undefined
-        ? {
-            privacy: {
-              storePayload,
-              ...(expirationSeconds !== undefined
-                ? { mediaExpiresAt: submittedAt + expirationSeconds * 1000 }
-                : {}),
-            },
-          }
-        : {}),
-      ...(req.idempotencyKey ? { idempotencyKey: req.idempotencyKey } : {}),
-      ...(req.tool ? { tool: req.tool } : {}),
-      ...(req.asked ? { asked: req.asked } : {}),
-      ...(estimate ? { estimate: { usd: estimate.usd, basis: estimate.basis } } : {}),
-    };
+    const submitted = await (budget
+      ? budget.within(caller.tenant, model, estimate, why, send)
+      : send()
+    ).catch((error: unknown) => {
+      if (error instanceof OverBudget) audit('refused', { reason: 'over_budget' });
+      else audit(error instanceof FalError && error.ambiguous ? 'unknown' : 'failed');
+      throw error;
+    });
+    const record = submittedRecord(assertRequestId(submitted.request_id), model, req, estimate);
+    audit('submitted', { request_id: record.requestId });
     await this.deps.store.remember(caller.tenant, record, { indexOwner: ours !== undefined });
     if (reservation && !(await this.deps.keys.complete(reservation, record, fingerprint))) {
       notes.push(

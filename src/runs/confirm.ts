@@ -6,6 +6,7 @@ import { callDigest, type SpendConfirmations } from '../jobs/spend-confirmations
 import { ConfirmationRequired } from '../jobs/spend-guard.js';
 import { NICE_TO_HAVE_MS, settleWithin } from '../lib/deadline.js';
 import { InputNeeded } from '../lib/tool-output.js';
+import type { Logger } from '../log.js';
 import type { Balance } from '../registry/pricing.js';
 
 /** The key of the one input request a spend confirmation makes. */
@@ -42,17 +43,20 @@ export async function submitConfirmed(
   },
   req: SubmitRequest,
   caller: KeyedCaller,
-  at: { interaction: Interaction; call: CallSite; signal: AbortSignal },
+  at: { interaction: Interaction; call: CallSite; signal: AbortSignal; logger?: Logger | undefined },
 ): Promise<Submission> {
   const { tool } = at.call;
   const digest = callDigest(tool, at.call.args);
   let spendConfirmed = false;
   if (at.interaction.requestState !== undefined) {
     const answer = acceptedContent(at.interaction.inputResponses, CONFIRM);
+    const said = { tenant: caller.tenant, tool, model: req.model };
     if (answer?.confirm !== true) {
+      at.logger?.audit('confirm', { ...said, outcome: 'declined' });
       throw new UserError('Not submitted: the spend was not confirmed. Nothing was charged.');
     }
     await deps.confirmations.redeem(caller, tool, digest, at.interaction.requestState);
+    at.logger?.audit('confirm', { ...said, outcome: 'accepted' });
     spendConfirmed = true;
   }
   try {

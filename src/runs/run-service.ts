@@ -6,6 +6,7 @@ import type { JobService } from '../jobs/job-service.js';
 import type { JobView } from '../jobs/job-view.js';
 import type { SpendConfirmations } from '../jobs/spend-confirmations.js';
 import type { ToolOutput } from '../lib/tool-output.js';
+import type { Logger } from '../log.js';
 import type { PreviewMaker } from '../media/previews.js';
 import { resultChecks } from './asked.js';
 import { type CallSite, type Interaction, submitConfirmed } from './confirm.js';
@@ -33,6 +34,8 @@ export interface RunContext {
   progress(progress: number, total?: number, message?: string): Promise<void>;
   interaction: Interaction;
   call: CallSite;
+  /** The call's logger (audit lines carry its request id). */
+  logger?: Logger | undefined;
 }
 
 /** The job a result is about: the tool that started it and what was asked of it. */

@@ -139,6 +139,7 @@ export const uploadFileTool = defineTool({
         content_type: uploaded.content_type,
         size: uploaded.size,
         expirationSeconds,
+        how: 'uploaded',
       });
       const structured = { ...rest, ...(expiresAt ? { expires_at: expiresAt } : {}) };
       return {
@@ -222,6 +223,7 @@ async function signedUpload(
     content_type: contentType,
     size: args.size,
     expirationSeconds: args.expiration_seconds,
+    how: 'upload_url_issued',
   });
   const until = expires
     ? `the upload URL works until ${expires.toISOString()}`
