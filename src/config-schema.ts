@@ -64,6 +64,15 @@ const originList = v.pipe(
   ),
 );
 
+/** Where media may load from in the view: origins, or a wildcard host under https (https://*.fal.media). */
+const mediaOriginList = v.pipe(
+  list,
+  v.check(
+    (values) => values.every((o) => isOrigin(o) || /^https:\/\/\*\.[a-z0-9.-]+$/i.test(o)),
+    'origins such as https://cdn.example.com or https://*.example.com (scheme and host, no path)',
+  ),
+);
+
 function isOrigin(value: string): boolean {
   try {
     const url = new URL(value);
@@ -112,6 +121,7 @@ export const EnvSchema = v.object({
   FAL_STORAGE_URL: v.optional(httpUrl('an http(s) URL such as https://rest.fal.ai'), 'https://rest.fal.ai'),
   MODEL_CACHE_TTL_SECONDS: v.optional(intIn(1, 7 * 24 * 3600, 'whole seconds from 1 to 604800'), '3600'),
   ALLOWED_ORIGINS: v.optional(originList),
+  FAL_MEDIA_ORIGINS: v.optional(mediaOriginList),
   ALLOWED_HOSTS: v.optional(hostList),
   LOG_LEVEL: v.optional(
     v.pipe(v.string(), v.trim(), v.toLowerCase(), v.picklist(LOG_LEVELS, `one of ${LOG_LEVELS.join(', ')}`)),

@@ -35,6 +35,8 @@ export interface Config {
   /** FAL_STORE_PAYLOADS, FAL_MEDIA_EXPIRATION_SECONDS: what fal keeps of a run unless the caller says. */
   privacy: { storePayload: boolean; expirationSeconds: number | undefined };
   allowedOrigins: readonly string[];
+  /** FAL_MEDIA_ORIGINS: what the media view may load media from (its CSP resourceDomains). */
+  mediaOrigins: readonly string[];
   allowedHosts: readonly string[];
   logLevel: LogLevel;
   maxBodyBytes: number;
@@ -127,6 +129,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     falStorageUrl: e.FAL_STORAGE_URL,
     modelCacheTtlSeconds: e.MODEL_CACHE_TTL_SECONDS,
     allowedOrigins: e.ALLOWED_ORIGINS ?? [],
+    mediaOrigins: e.FAL_MEDIA_ORIGINS ?? mediaOriginsFor(e.FAL_STORAGE_URL),
     allowedHosts: e.ALLOWED_HOSTS ?? [],
     logLevel: e.LOG_LEVEL,
     maxBodyBytes: e.MAX_BODY_BYTES,
@@ -206,4 +209,13 @@ function authPosture(falKey: string | undefined, tokens: string[], insecureOptOu
     'MCP_AUTH_TOKENS: expected at least one access token when FAL_KEY is set, so strangers cannot spend your key ' +
       '(or set INSECURE_ALLOW_SHARED_KEY_WITHOUT_AUTH=true to accept that risk)',
   );
+}
+
+/** fal's CDN, and a storage that is not fal's own (the demo's emulator serves its files there too). */
+function mediaOriginsFor(storageUrl: string): string[] {
+  const fal = ['https://fal.media', 'https://*.fal.media'];
+  const storage = new URL(storageUrl);
+  return storage.hostname === 'fal.ai' || storage.hostname.endsWith('.fal.ai')
+    ? fal
+    : [...fal, storage.origin];
 }

@@ -6,6 +6,7 @@ import { credentialsOf } from '../log-secrets.js';
 import { createServerFactory } from '../mcp/server.js';
 import { TaskService } from '../mcp/tasks/task-service.js';
 import { buildToolTable } from '../mcp/tool-table.js';
+import { mediaViewResource } from '../resources/media-view.js';
 import { modelCardResource } from '../resources/model-card.js';
 import { createServices, type ServiceDeps, type Services } from '../services.js';
 import type { SharedStore } from '../store/store.js';
@@ -150,6 +151,7 @@ export function createApp(deps: AppDeps): BuiltApp {
         table,
         [modelCardResource(services)],
         TaskService.create(config.tasksSecrets, services),
+        mediaViewResource(config.mediaOrigins),
       ),
       posture: config.auth,
       policy,

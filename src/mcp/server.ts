@@ -5,7 +5,7 @@ import {
   type Tool,
 } from '@modelcontextprotocol/server';
 import { makeWithFalPrompt } from '../prompts/make-with-fal.js';
-import { mediaViewResource } from '../resources/media-view.js';
+import type { MediaViewResource } from '../resources/media-view.js';
 import type { ResourceEntry } from '../resources/model-card.js';
 import { SERVER_NAME, SERVER_VERSION } from '../version.js';
 import { SDK_SCHEMA_TARGET } from './json-schema.js';
@@ -48,6 +48,7 @@ export function createServerFactory(
   table: readonly ToolEntry[],
   resources: readonly ResourceEntry[],
   tasks: TaskService,
+  mediaViewResource: MediaViewResource,
 ): McpServerFactory {
   const subsets = subsetCache(table);
   const byName = new Map<readonly ToolEntry[], Map<string, readonly ToolEntry[]>>();

@@ -6,9 +6,6 @@ import type { ReadResourceResult } from '@modelcontextprotocol/server';
 export const MEDIA_VIEW_URI = 'ui://fal/media-view.html';
 export const MCP_APP_MIME = 'text/html;profile=mcp-app';
 
-/** fal's media hosts, and nothing else: what the host lets the view load (images, video, audio). */
-export const MEDIA_VIEW_CSP = { resourceDomains: ['https://fal.media', 'https://*.fal.media'] };
-
 /**
  * Tools whose results can carry media link the view (hosts that render MCP Apps show it). Both
  * spellings, as ext-apps' registerAppTool writes them: hosts of the first App drafts read the flat key.
@@ -29,22 +26,31 @@ function viewHtml(): string {
   return html;
 }
 
-export const mediaViewResource = {
-  name: 'fal-media-view',
-  uri: MEDIA_VIEW_URI,
-  metadata: {
-    title: 'fal media',
-    description: 'Shows the images, video, audio and files a fal job made, with actions on them.',
-    mimeType: MCP_APP_MIME,
-  },
-  read: async (): Promise<ReadResourceResult> => ({
-    contents: [
-      {
-        uri: MEDIA_VIEW_URI,
-        mimeType: MCP_APP_MIME,
-        text: viewHtml(),
-        _meta: { ui: { csp: MEDIA_VIEW_CSP, prefersBorder: false } },
-      },
-    ],
-  }),
-};
+/**
+ * The view, allowed to load media from `mediaOrigins` and nothing else (FAL_MEDIA_ORIGINS; by default
+ * fal's CDN, plus the storage's own origin when it is not fal's, as in the demo).
+ */
+export function mediaViewResource(mediaOrigins: readonly string[]) {
+  const csp = { resourceDomains: [...mediaOrigins] };
+  return {
+    name: 'fal-media-view',
+    uri: MEDIA_VIEW_URI,
+    metadata: {
+      title: 'fal media',
+      description: 'Shows the images, video, audio and files a fal job made, with actions on them.',
+      mimeType: MCP_APP_MIME,
+    },
+    read: async (): Promise<ReadResourceResult> => ({
+      contents: [
+        {
+          uri: MEDIA_VIEW_URI,
+          mimeType: MCP_APP_MIME,
+          text: viewHtml(),
+          _meta: { ui: { csp, prefersBorder: false } },
+        },
+      ],
+    }),
+  };
+}
+
+export type MediaViewResource = ReturnType<typeof mediaViewResource>;

@@ -68,14 +68,17 @@ describe.skipIf(!existsSync(CHROMIUM))(
       return { page, view };
     };
 
-    it('is one self-contained file under 150 KB with fal-only CSP', async () => {
+    it("is one self-contained file under 150 KB; its CSP allows fal's CDN and, in the demo, the storage's own origin", async () => {
       const read = await client.readResource('ui://fal/media-view.html');
       const content = read.contents[0] as unknown as { mimeType: string; text: string; _meta: unknown };
       expect(content.mimeType).toBe('text/html;profile=mcp-app');
       expect(Buffer.byteLength(content.text)).toBeLessThan(150_000);
       expect(content.text).not.toMatch(/<script[^>]+src=|<link[^>]+href=/);
       expect(content._meta).toEqual({
-        ui: { csp: { resourceDomains: ['https://fal.media', 'https://*.fal.media'] }, prefersBorder: false },
+        ui: {
+          csp: { resourceDomains: ['https://fal.media', 'https://*.fal.media', h.emulator.origin] },
+          prefersBorder: false,
+        },
       });
     });
 

@@ -96,7 +96,10 @@ describe('asking before spending (input_required, 2026-07-28)', () => {
     expect(done.result).toMatchObject({ structuredContent: { status: 'COMPLETED' } });
     expect(submits()).toBe(1);
     // The audit trail: the question was a refusal that needed confirmation, then accepted, then the submit.
-    const audit = a.logRecords().filter((l) => l.log === 'audit').slice(-3);
+    const audit = a
+      .logRecords()
+      .filter((l) => l.log === 'audit')
+      .slice(-3);
     expect(audit.map((l) => [l.action, l.outcome, l.reason ?? null])).toEqual([
       ['submit', 'refused', 'needs_confirmation'],
       ['confirm', 'accepted', null],
@@ -126,7 +129,12 @@ describe('asking before spending (input_required, 2026-07-28)', () => {
     expect(declined.result).toMatchObject({ isError: true });
     expect(JSON.stringify(declined.result)).toContain('not confirmed');
     expect(submits()).toBe(0);
-    expect(a.logRecords().filter((l) => l.log === 'audit').at(-1)).toMatchObject({
+    expect(
+      a
+        .logRecords()
+        .filter((l) => l.log === 'audit')
+        .at(-1),
+    ).toMatchObject({
       action: 'confirm',
       outcome: 'declined',
     });

@@ -17,6 +17,18 @@ describe('configuration', () => {
     });
   });
 
+  it("lets the media view load fal's CDN, the demo storage's origin, or what FAL_MEDIA_ORIGINS says", () => {
+    expect(loadConfig({}).mediaOrigins).toEqual(['https://fal.media', 'https://*.fal.media']);
+    expect(loadConfig({ FAL_STORAGE_URL: 'http://127.0.0.1:8790/storage-api' }).mediaOrigins).toEqual([
+      'https://fal.media',
+      'https://*.fal.media',
+      'http://127.0.0.1:8790',
+    ]);
+    expect(
+      loadConfig({ FAL_MEDIA_ORIGINS: 'https://cdn.example.com,https://*.media.example.com' }).mediaOrigins,
+    ).toEqual(['https://cdn.example.com', 'https://*.media.example.com']);
+  });
+
   it.each([
     [{ PORT: 'eighty' }, /^PORT: expected a port number/],
     [{ PORT: '70000' }, /^PORT: /],
@@ -44,6 +56,11 @@ describe('configuration', () => {
       /^FAL_MEDIA_EXPIRATION_SECONDS: expected seconds from 60 to 31536000/,
     ],
     [{ FAL_STORE_PAYLOADS: 'maybe' }, /^FAL_STORE_PAYLOADS: expected true or false/],
+    [
+      { FAL_MEDIA_ORIGINS: 'cdn.example.com' },
+      /^FAL_MEDIA_ORIGINS: expected origins such as https:\/\/cdn\.example\.com/,
+    ],
+    [{ FAL_MEDIA_ORIGINS: 'https://cdn.example.com/files' }, /^FAL_MEDIA_ORIGINS: expected origins/],
   ])('%o is refused with one line naming the variable', (env, message) => {
     expect(() => loadConfig(env)).toThrow(ConfigError);
     expect(() => loadConfig(env)).toThrow(message);

@@ -10,6 +10,7 @@ import { createServerFactory } from '../../src/mcp/server.js';
 import { TaskService } from '../../src/mcp/tasks/task-service.js';
 import { buildToolTable } from '../../src/mcp/tool-table.js';
 import { selectionFrom } from '../../src/mcp/toolsets.js';
+import { mediaViewResource } from '../../src/resources/media-view.js';
 import { ALL_TOOLS } from '../../src/tools/index.js';
 import { connectModern } from '../helpers/clients.js';
 import { IN_PROCESS_URL, startHarness } from '../helpers/harness.js';
@@ -110,6 +111,7 @@ describe('the tool table', () => {
         buildToolTable(ALL_TOOLS, h.services),
         [],
         TaskService.create([], h.services),
+        mediaViewResource(h.config.mediaOrigins),
       );
       const selection = selectionFrom(new Request('http://127.0.0.1/mcp'));
       const registered = async (rpc?: { method: string; tool?: string }) => {
