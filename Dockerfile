@@ -22,6 +22,8 @@ COPY package.json package-lock.json ./
 RUN npm ci --omit=dev --ignore-scripts --no-audit --no-fund && rm -rf node_modules/typescript \
   && npm cache clean --force && node -e "import('sharp').then((s) => s.default.versions)"
 COPY --from=build /app/dist ./dist
+# The registry entry (server.json), also served as /.well-known/mcp/server-card.json.
+COPY server.json ./
 USER node
 EXPOSE 8080
 # No curl in the slim image: Node's own fetch checks /health.

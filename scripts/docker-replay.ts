@@ -156,12 +156,20 @@ for (let i = 0; i < 50 && !healthy; i++) {
   const [hc, ...hcArgs] = runtime.healthcheck;
   healthy = spawnSync(hc === 'node' ? node22 : (hc as string), hcArgs, { env, timeout: 3000 }).status === 0;
 }
+// The registry entry ships in the image: the server card answers from it.
+const card = healthy
+  ? await fetch(`http://127.0.0.1:${port}/.well-known/mcp/server-card.json`).then(
+      async (r) => (r.ok ? ((await r.json()) as { name?: string }) : undefined),
+      () => undefined,
+    )
+  : undefined;
 const exit = new Promise<number | null>((resolve) => server.once('exit', resolve));
 server.kill('SIGTERM');
 const code = await exit;
 chmodSync(runtime.dir, 0o755);
 rmSync(root, { recursive: true, force: true });
 if (!healthy) throw new Error('HEALTHCHECK never passed');
+if (!card?.name) throw new Error('the image serves no server card (server.json missing from the runtime stage?)');
 if (code !== 0) throw new Error(`the server exited ${code} on SIGTERM`);
 if (hadHostCache && !existsSync(hostCache)) throw new Error("the replay emptied this machine's npm cache");
-log('HEALTHCHECK passed; SIGTERM → exit 0. The Dockerfile replays cleanly.');
+log(`HEALTHCHECK passed; server card ${card.name}; SIGTERM → exit 0. The Dockerfile replays cleanly.`);

@@ -23,6 +23,7 @@ import { mcpRoute } from './routes/mcp.js';
 import { metricsRoute } from './routes/metrics.js';
 import { oauthRoutes } from './routes/oauth/index.js';
 import { rootRoute } from './routes/root.js';
+import { serverCardRoute } from './routes/server-card.js';
 import { webhookRoutes } from './routes/webhooks.js';
 
 export type AppDeps = ServiceDeps;
@@ -108,6 +109,14 @@ export function createApp(deps: AppDeps): BuiltApp {
     }),
   );
   app.route('/', metricsRoute(metrics, config.metrics));
+  app.route(
+    '/',
+    serverCardRoute({
+      publicUrl: config.publicUrl,
+      sharedKey: config.auth.kind === 'shared-key',
+      oauth: config.oauth.enabled,
+    }),
+  );
   if (edge.webhookKeys) {
     app.route(
       '/',

@@ -1,0 +1,76 @@
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { SUPPORTED_PROTOCOL_VERSIONS } from '@modelcontextprotocol/server';
+import { Hono } from 'hono';
+import { SERVER_VERSION } from '../../version.js';
+import type { AppEnv } from '../env.js';
+
+interface RegistryEntry {
+  name: string;
+  title: string;
+  description: string;
+  remotes: { headers: { name: string; description: string; isRequired: boolean; isSecret: boolean }[] }[];
+}
+
+/** server.json at the repository root (and beside dist/ in the image): the registry entry, read once. */
+function registryEntry(): RegistryEntry {
+  const path = fileURLToPath(new URL('../../../server.json', import.meta.url));
+  return JSON.parse(readFileSync(path, 'utf8')) as RegistryEntry;
+}
+
+/**
+ * GET /.well-known/mcp/server-card.json (SEP-2127): the registry entry's facts
+ * for this deployment: its own /mcp URL, the protocol versions and credentials
+ * it takes, its capabilities; no tools (they depend on the toolset asked for).
+ */
+export function serverCardRoute(options: {
+  publicUrl: string | undefined;
+  sharedKey: boolean;
+  oauth: boolean;
+}): Hono<AppEnv> {
+  const entry = registryEntry();
+  const falKey = entry.remotes[0]?.headers ?? [];
+  const headers = options.sharedKey
+    ? [
+        {
+          name: 'Authorization',
+          description: 'Bearer <access token> issued by the operator of this server.',
+          isRequired: true,
+          isSecret: true,
+        },
+        ...falKey.map((h) => ({
+          ...h,
+          description: `${h.description} Optional here: runs use the operator's key.`,
+        })),
+      ]
+    : falKey;
+  const route = new Hono<AppEnv>();
+  route.get('/.well-known/mcp/server-card.json', (c) => {
+    const base = options.publicUrl ?? new URL(c.req.url).origin;
+    return c.json(
+      {
+        $schema: 'https://static.modelcontextprotocol.io/schemas/v1/server-card.schema.json',
+        name: entry.name,
+        title: entry.title,
+        description: entry.description,
+        version: SERVER_VERSION,
+        remotes: [
+          {
+            type: 'streamable-http',
+            url: `${base}/mcp`,
+            supportedProtocolVersions: ['2026-07-28', ...SUPPORTED_PROTOCOL_VERSIONS],
+            headers,
+            authentication: {
+              required: options.sharedKey,
+              schemes: options.oauth ? ['bearer', 'oauth2'] : ['bearer'],
+            },
+          },
+        ],
+        capabilities: { tools: {}, resources: {}, prompts: {}, logging: {} },
+      },
+      200,
+      { 'cache-control': 'public, max-age=3600' },
+    );
+  });
+  return route;
+}
