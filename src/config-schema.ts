@@ -193,4 +193,37 @@ export const EnvSchema = v.object({
     v.pipe(v.string(), v.regex(/^[\w:.-]{1,64}$/, 'up to 64 letters, digits, _ . - or :')),
     'fal-mcp:',
   ),
+  // OpenTelemetry's standard variables (traces over OTLP/HTTP); tracing is on only with an endpoint.
+  OTEL_EXPORTER_OTLP_ENDPOINT: v.optional(httpUrl('an http(s) URL such as http://otel-collector:4318')),
+  OTEL_EXPORTER_OTLP_PROTOCOL: v.optional(
+    v.picklist(['http/protobuf', 'http/json'], 'http/protobuf or http/json (OTLP over HTTP)'),
+    'http/protobuf',
+  ),
+  OTEL_SERVICE_NAME: v.optional(
+    v.pipe(v.string(), v.trim(), v.minLength(1), v.maxLength(100)),
+    'fal-mcp-server',
+  ),
+  OTEL_TRACES_SAMPLER: v.optional(
+    v.picklist(
+      [
+        'always_on',
+        'always_off',
+        'traceidratio',
+        'parentbased_always_on',
+        'parentbased_always_off',
+        'parentbased_traceidratio',
+      ],
+      'one of always_on, always_off, traceidratio, parentbased_always_on, parentbased_always_off, parentbased_traceidratio',
+    ),
+    'parentbased_always_on',
+  ),
+  OTEL_TRACES_SAMPLER_ARG: v.optional(
+    v.pipe(
+      v.string(),
+      v.trim(),
+      v.regex(/^(0(\.\d+)?|1(\.0+)?)$/, 'a sampling ratio from 0 to 1 such as 0.01'),
+      v.transform(Number),
+    ),
+    '1',
+  ),
 });

@@ -2,6 +2,7 @@ import * as v from 'valibot';
 import { Secret } from './auth/secret.js';
 import { EnvSchema, type LOG_LEVELS } from './config-schema.js';
 import { isLoopbackHost } from './lib/loopback.js';
+import type { TracingConfig } from './telemetry/tracing.js';
 
 /** Thrown for a bad environment: one line naming the variable and what it expects. */
 export class ConfigError extends Error {
@@ -30,6 +31,8 @@ export interface Config {
   tasksSecrets: readonly Secret[];
   /** CONFIRM_COST_ABOVE_USD: a run estimated above it asks the user first (where the client can). */
   confirmCostAboveUsd: number | undefined;
+  /** OpenTelemetry (OTEL_*): traces over OTLP/HTTP when an endpoint is set. */
+  tracing: TracingConfig;
   /** TENANT_DAILY_BUDGET_USD: the most each tenant's runs may be estimated at per UTC day. */
   tenantDailyBudgetUsd: number | undefined;
   /** FAL_STORE_PAYLOADS, FAL_MEDIA_EXPIRATION_SECONDS: what fal keeps of a run unless the caller says. */
@@ -165,6 +168,13 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     tasksSecrets: (e.TASKS_SECRET ?? []).map((s) => new Secret(s)),
     confirmCostAboveUsd: e.CONFIRM_COST_ABOVE_USD,
     tenantDailyBudgetUsd: e.TENANT_DAILY_BUDGET_USD,
+    tracing: {
+      endpoint: e.OTEL_EXPORTER_OTLP_ENDPOINT,
+      protocol: e.OTEL_EXPORTER_OTLP_PROTOCOL,
+      serviceName: e.OTEL_SERVICE_NAME,
+      sampler: e.OTEL_TRACES_SAMPLER,
+      samplerArg: e.OTEL_TRACES_SAMPLER_ARG,
+    },
     privacy: { storePayload: e.FAL_STORE_PAYLOADS, expirationSeconds: e.FAL_MEDIA_EXPIRATION_SECONDS },
     redis: e.REDIS_URL ? { url: new Secret(e.REDIS_URL), keyPrefix: e.REDIS_KEY_PREFIX } : undefined,
   };

@@ -59,11 +59,13 @@ async function start(): Promise<void> {
     });
   });
 
-  const [{ createApp }, { createStore }] = await Promise.all([
+  const [{ createApp }, { createStore }, { startTracing }] = await Promise.all([
     import('./http/app.js'),
     import('./store/create-store.js'),
+    import('./telemetry/tracing.js'),
   ]);
-  built = createApp({ config, logger, store: await createStore(config, logger) });
+  const tracing = await startTracing(config.tracing, SERVER_VERSION);
+  built = createApp({ config, logger, store: await createStore(config, logger), tracing });
   loaded(built.app.fetch as Fetch);
   const { services, startDraining, inFlight, close } = built;
   const address = server.address();

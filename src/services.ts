@@ -30,6 +30,7 @@ import type { Presenter } from './runs/present.js';
 import { RunService } from './runs/run-service.js';
 import { MemoryStore } from './store/memory-store.js';
 import type { SharedStore } from './store/store.js';
+import type { Tracing } from './telemetry/tracing.js';
 import { FalWebhookKeys } from './webhooks/fal-keys.js';
 
 /** Everything a tool may use, built once per process by createServices. */
@@ -98,6 +99,8 @@ export interface ServiceDeps {
   now?: (() => number) | undefined;
   /** How tools show their finished jobs beyond the common view, by tool name (from the tool table). */
   presenters?: ReadonlyMap<string, Presenter> | undefined;
+  /** OpenTelemetry traces (OTEL_EXPORTER_OTLP_ENDPOINT), started before the app. */
+  tracing?: Tracing | undefined;
 }
 
 const MiB = 1024 * 1024;
@@ -110,6 +113,7 @@ export function createServices({
   fetchClientMetadata,
   now,
   presenters,
+  tracing,
   ...deps
 }: ServiceDeps): {
   services: Services;
@@ -133,6 +137,7 @@ export function createServices({
     onKeyRefused: (tenant) => refused.add(tenant),
     ...(fetch ? { fetch } : {}),
     ...(now ? { now } : {}),
+    tracer: tracing?.tracer,
   });
   const crawlKey = config.auth.kind === 'caller-key' ? undefined : config.auth.operatorKey;
   const registry = new ModelRegistry({

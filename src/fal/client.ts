@@ -2,6 +2,7 @@ import ky, { type KyInstance } from 'ky';
 import type * as v from 'valibot';
 import type { Secret } from '../auth/secret.js';
 import { ByteBudget } from '../limits/byte-budget.js';
+import { type Span, SpanKind, SpanStatusCode, type Tracer } from '../telemetry/tracing.js';
 import type { BreakerState } from './breaker.js';
 import { CallGuard } from './call-guard.js';
 import { FalError } from './errors.js';
@@ -62,9 +63,19 @@ export interface FalClientOptions {
   fetch?: typeof fetch;
   /** The clock circuits cool down by (tests pass a manual one). */
   now?: () => number;
+  /** OpenTelemetry: a client span per call when tracing is on. */
+  tracer?: Tracer | undefined;
 }
 
 const DEFAULT_MAX_RESPONSE = 16 * 1024 * 1024;
+
+interface EventStreamRequest {
+  route: FalRoute;
+  path: string;
+  searchParams?: URLSearchParams;
+  as: Credential;
+  signal: AbortSignal;
+}
 
 /**
  * The only code that talks HTTP to fal. One ky instance per API base, a typed
@@ -78,6 +89,7 @@ export class FalClient {
   readonly #opts: FalClientOptions & { retryLimit: number; maxRetryAfterMs: number; backoffLimitMs: number };
   readonly #fetch: typeof fetch;
   readonly maxResponseBytes: number;
+  readonly #hosts: Record<FalApi, string>;
 
   constructor(options: FalClientOptions) {
     this.#opts = { retryLimit: 2, maxRetryAfterMs: 10_000, backoffLimitMs: 2_000, ...options };
@@ -87,6 +99,11 @@ export class FalClient {
     this.#budget = new ByteBudget(4 * this.maxResponseBytes, this.maxResponseBytes, 1024 * 1024);
     const make = (prefix: string) =>
       ky.create({ prefix, timeout: options.timeoutMs, throwHttpErrors: true, fetch: this.#fetch });
+    this.#hosts = {
+      platform: new URL(options.apiUrl).host,
+      queue: new URL(options.queueUrl).host,
+      storage: new URL(options.storageUrl).host,
+    };
     this.#apis = {
       platform: make(options.apiUrl),
       queue: make(options.queueUrl),
@@ -107,12 +124,46 @@ export class FalClient {
     return this.#guard.states();
   }
 
-  async request<T>(req: FalRequest<T>): Promise<T> {
+  request<T>(req: FalRequest<T>): Promise<T> {
+    return this.#traced(req.route, req.method, (span) => this.#request(req, span));
+  }
+
+  /**
+   * A client span per fal call when tracing is on, under the request's span: the
+   * route, method, host and outcome; never a key, a path with ids, or a query.
+   */
+  async #traced<T>(route: FalRoute, method: string, run: (span: Span | undefined) => Promise<T>): Promise<T> {
+    const { tracer } = this.#opts;
+    if (!tracer) return run(undefined);
+    const span = tracer.startSpan(`fal ${route}`, {
+      kind: SpanKind.CLIENT,
+      attributes: {
+        'fal.route': route,
+        'http.request.method': method,
+        'server.address': this.#hosts[FAL_ROUTES[route].api],
+      },
+    });
+    try {
+      return await run(span);
+    } catch (error) {
+      span.setStatus({ code: SpanStatusCode.ERROR });
+      if (error instanceof FalError) {
+        span.setAttribute('error.type', error.kind);
+        if (error.status !== undefined) span.setAttribute('http.response.status_code', error.status);
+      }
+      throw error;
+    } finally {
+      span.end();
+    }
+  }
+
+  async #request<T>(req: FalRequest<T>, span: Span | undefined): Promise<T> {
     const { api, retry } = FAL_ROUTES[req.route];
     const headers: Record<string, string> = { accept: 'application/json', ...req.headers };
     if (req.as.key) headers.authorization = `Key ${req.as.key.reveal()}`;
     const started = performance.now();
     const seconds = () => (performance.now() - started) / 1000;
+    let retries = 0;
     this.#guard.admit(req.route, req.as.tenant, api);
     const slot = this.#budget.open(req.as.tenant);
     try {
@@ -130,6 +181,17 @@ export class FalClient {
             backoffLimitMs: this.#opts.backoffLimitMs,
             deadline: req.deadline ?? Date.now() + this.#opts.maxRetryAfterMs,
           }),
+          ...(span
+            ? {
+                hooks: {
+                  beforeRetry: [
+                    () => {
+                      span.setAttribute('fal.retries', ++retries);
+                    },
+                  ],
+                },
+              }
+            : {}),
         });
       } catch (error) {
         throw await this.#guard.failed(req, error);
@@ -146,6 +208,7 @@ export class FalClient {
       }
       // fal answered: it is up, whether or not the body is what we expect.
       this.#guard.succeeded(req.route, req.as.tenant);
+      span?.setAttribute('http.response.status_code', response.status);
       const body = parseBody(text, response.status, req.schema);
       this.#guard.observe(api, 'ok', seconds());
       return body;
@@ -163,13 +226,14 @@ export class FalClient {
    * caller's to read and cap (fal/status-stream.ts); an answer of any other
    * type is refused as a bad response, so the caller can fall back to polling.
    */
-  async openEventStream(req: {
-    route: FalRoute;
-    path: string;
-    searchParams?: URLSearchParams;
-    as: Credential;
-    signal: AbortSignal;
-  }): Promise<ReadableStream<Uint8Array>> {
+  openEventStream(req: EventStreamRequest): Promise<ReadableStream<Uint8Array>> {
+    return this.#traced(req.route, 'GET', (span) => this.#openEventStream(req, span));
+  }
+
+  async #openEventStream(
+    req: EventStreamRequest,
+    span: Span | undefined,
+  ): Promise<ReadableStream<Uint8Array>> {
     const { api } = FAL_ROUTES[req.route];
     const headers: Record<string, string> = { accept: 'text/event-stream' };
     if (req.as.key) headers.authorization = `Key ${req.as.key.reveal()}`;
@@ -191,6 +255,7 @@ export class FalClient {
     }
     this.#guard.succeeded(req.route, req.as.tenant);
     this.#guard.observe(api, 'ok', (performance.now() - started) / 1000);
+    span?.setAttribute('http.response.status_code', response.status);
     const type = response.headers.get('content-type') ?? '';
     if (!response.body || !type.startsWith('text/event-stream')) {
       await response.body?.cancel();

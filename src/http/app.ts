@@ -163,6 +163,7 @@ export function createApp(deps: AppDeps): BuiltApp {
         mediaViewResource(config.mediaOrigins),
       ),
       posture: config.auth,
+      tracer: deps.tracing?.tracer,
       policy,
       maxBodyBytes: config.maxBodyBytes,
       limits,
@@ -188,9 +189,11 @@ export function createApp(deps: AppDeps): BuiltApp {
     },
     inFlight: () => inFlight,
     store,
-    close: () => {
+    close: async () => {
       services.previews.close();
-      return store.close();
+      // Spans still buffered go out before the process ends.
+      await deps.tracing?.shutdown().catch(() => undefined);
+      await store.close();
     },
   };
 }

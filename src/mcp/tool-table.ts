@@ -9,6 +9,7 @@ import { InputNeeded, type JobHandle } from '../lib/tool-output.js';
 import { type Logger, scrub } from '../log.js';
 import { MEDIA_VIEW_TOOL_META } from '../resources/media-view.js';
 import type { Services } from '../services.js';
+import { markToolError } from '../telemetry/tracing.js';
 import { listedAnnotations } from './annotations.js';
 import type { AnyTool, ToolContext, ToolGroup } from './define-tool.js';
 import { adminKeyRefusal, describeError, keyRefusal } from './errors.js';
@@ -145,6 +146,7 @@ async function runTool(
       return { result: error.result };
     }
     const report = describeError(error, requestId);
+    markToolError();
     services.metrics.tool(tool.name, 'error', (performance.now() - started) / 1000);
     const fields = { ok: false, ms: Math.round(performance.now() - started), error };
     if (report.internal) logger.error('tool call failed', fields);

@@ -5,6 +5,8 @@ import { type Config, configSecrets, loadConfig } from '../../src/config.js';
 import { type BuiltApp, createApp } from '../../src/http/app.js';
 import { createLogger } from '../../src/log.js';
 import { createStore } from '../../src/store/create-store.js';
+import { startTracing } from '../../src/telemetry/tracing.js';
+import { SERVER_VERSION } from '../../src/version.js';
 import { type RunningEmulator, startEmulator } from '../emulator/app.js';
 import type { EmulatorOptions } from '../emulator/state.js';
 import { receivedResults } from './clients.js';
@@ -59,6 +61,7 @@ export async function startHarness(
     config,
     logger,
     store: await createStore(config, logger),
+    tracing: await startTracing(config.tracing, SERVER_VERSION),
     ...(opts.fetchClientMetadata ? { fetchClientMetadata: opts.fetchClientMetadata } : {}),
     ...(opts.now ? { now: opts.now } : {}),
   });

@@ -11,6 +11,8 @@ export interface RawRpcOptions {
   capabilities?: Record<string, unknown>;
   /** The Mcp-Name header (tool name, resource URI or task id). */
   name?: string;
+  /** More `_meta` entries (e.g. `traceparent`). */
+  meta?: Record<string, unknown>;
 }
 
 export interface RawRpcAnswer {
@@ -44,6 +46,7 @@ export async function rawRpc(
           'io.modelcontextprotocol/protocolVersion': '2026-07-28',
           'io.modelcontextprotocol/clientInfo': { name: 'raw', version: '1' },
           'io.modelcontextprotocol/clientCapabilities': options.capabilities ?? {},
+          ...options.meta,
         },
       },
     }),

@@ -1,4 +1,10 @@
-import { createMcpHandler, type McpServerFactory } from '@modelcontextprotocol/server';
+import {
+  createMcpHandler,
+  type McpServerFactory,
+  PROTOCOL_VERSION_META_KEY,
+  TRACEPARENT_META_KEY,
+  TRACESTATE_META_KEY,
+} from '@modelcontextprotocol/server';
 import { Hono } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import type { OAuthService } from '../../auth/oauth/service.js';
@@ -9,6 +15,13 @@ import type { Logger } from '../../log.js';
 import { declaresTasks } from '../../mcp/tasks/register.js';
 import type { RequestExtra } from '../../mcp/tool-table.js';
 import { selectionFrom } from '../../mcp/toolsets.js';
+import {
+  endWithResponse,
+  type McpMessage,
+  startMcpSpan,
+  type Tracer,
+  traceContext,
+} from '../../telemetry/tracing.js';
 import type { AppEnv } from '../env.js';
 import { jsonRpcErrorResponse } from '../jsonrpc-error.js';
 import { callerContext } from '../middleware/caller-context.js';
@@ -28,6 +41,8 @@ export interface McpRouteOptions {
   logger: Logger;
   /** Present when OAuth sign-in is on: sealed tokens are accepted and anonymous calls challenged. */
   oauth?: OAuthService | undefined;
+  /** OpenTelemetry: a server span per MCP request when tracing is on. */
+  tracer?: Tracer | undefined;
 }
 
 /** POST /mcp for both protocol eras; GET and DELETE are 405 (stateless: no streams, no sessions). */
@@ -74,12 +89,26 @@ export function mcpRoute(options: McpRouteOptions): Hono<AppEnv> {
         rpc: rpcOf(c.get('parsedBody')),
         log: c.get('log'),
       };
-      return handler.fetch(c.req.raw, {
-        parsedBody: c.get('parsedBody'),
-        // The SDK passes authInfo through untouched to tool handlers; the token
-        // field holds the tenant id, never the key.
-        authInfo: { token: caller.tenant, clientId: caller.tenant, scopes: [], extra: { ...extra } },
-      });
+      const serve = () =>
+        handler.fetch(c.req.raw, {
+          parsedBody: c.get('parsedBody'),
+          // The SDK passes authInfo through untouched to tool handlers; the token
+          // field holds the tenant id, never the key.
+          authInfo: { token: caller.tenant, clientId: caller.tenant, scopes: [], extra: { ...extra } },
+        });
+      if (!options.tracer) return serve();
+      // The request's span is active while it is served: fal calls made for it become its children.
+      const { span, context } = startMcpSpan(
+        options.tracer,
+        messageOf(c.get('parsedBody'), c.req.raw.headers),
+      );
+      return traceContext.with(context, serve).then(
+        (response) => endWithResponse(span, response),
+        (error: unknown) => {
+          span.end();
+          throw error;
+        },
+      );
     },
   );
   route.all('/', () =>
@@ -88,6 +117,30 @@ export function mcpRoute(options: McpRouteOptions): Hono<AppEnv> {
     }),
   );
   return route;
+}
+
+/** What names and parents a request's span: the message's method, tool, id, protocol version and trace context. */
+function messageOf(body: unknown, headers: Headers): McpMessage {
+  const single = typeof body === 'object' && body !== null && !Array.isArray(body);
+  const message = (single ? body : {}) as {
+    id?: unknown;
+    method?: unknown;
+    params?: { name?: unknown; _meta?: Record<string, unknown> };
+  };
+  const meta = message.params?._meta ?? {};
+  const text = (value: unknown) => (typeof value === 'string' && value.length <= 512 ? value : undefined);
+  const traceparent = text(meta[TRACEPARENT_META_KEY]) ?? headers.get('traceparent') ?? undefined;
+  const tracestate = text(meta[TRACESTATE_META_KEY]) ?? headers.get('tracestate') ?? undefined;
+  return {
+    method: text(message.method),
+    tool: message.method === 'tools/call' ? text(message.params?.name) : undefined,
+    id: typeof message.id === 'string' || typeof message.id === 'number' ? message.id : undefined,
+    protocolVersion: headers.get('mcp-protocol-version') ?? text(meta[PROTOCOL_VERSION_META_KEY]),
+    carrier: {
+      ...(traceparent ? { traceparent } : {}),
+      ...(tracestate ? { tracestate } : {}),
+    },
+  };
 }
 
 /** Method (and for tools/call, the tool) of a single JSON-RPC message; undefined for a batch. */
