@@ -169,7 +169,8 @@ const code = await exit;
 chmodSync(runtime.dir, 0o755);
 rmSync(root, { recursive: true, force: true });
 if (!healthy) throw new Error('HEALTHCHECK never passed');
-if (!card?.name) throw new Error('the image serves no server card (server.json missing from the runtime stage?)');
+if (!card?.name)
+  throw new Error('the image serves no server card (server.json missing from the runtime stage?)');
 if (code !== 0) throw new Error(`the server exited ${code} on SIGTERM`);
 if (hadHostCache && !existsSync(hostCache)) throw new Error("the replay emptied this machine's npm cache");
 log(`HEALTHCHECK passed; server card ${card.name}; SIGTERM → exit 0. The Dockerfile replays cleanly.`);

@@ -2,7 +2,7 @@ import ky, { type KyInstance } from 'ky';
 import type * as v from 'valibot';
 import type { Secret } from '../auth/secret.js';
 import { ByteBudget } from '../limits/byte-budget.js';
-import { type Span, SpanKind, SpanStatusCode, type Tracer } from '../telemetry/tracing.js';
+import { type Span, SpanKind, SpanStatusCode, startChildSpan, type Tracer } from '../telemetry/tracing.js';
 import type { BreakerState } from './breaker.js';
 import { CallGuard } from './call-guard.js';
 import { FalError } from './errors.js';
@@ -125,17 +125,22 @@ export class FalClient {
   }
 
   request<T>(req: FalRequest<T>): Promise<T> {
-    return this.#traced(req.route, req.method, (span) => this.#request(req, span));
+    return this.#traced(req.route, req.method, req.as, (span) => this.#request(req, span));
   }
 
   /**
    * A client span per fal call when tracing is on, under the request's span: the
    * route, method, host and outcome; never a key, a path with ids, or a query.
    */
-  async #traced<T>(route: FalRoute, method: string, run: (span: Span | undefined) => Promise<T>): Promise<T> {
+  async #traced<T>(
+    route: FalRoute,
+    method: string,
+    as: Credential,
+    run: (span: Span | undefined) => Promise<T>,
+  ): Promise<T> {
     const { tracer } = this.#opts;
     if (!tracer) return run(undefined);
-    const span = tracer.startSpan(`fal ${route}`, {
+    const span = startChildSpan(tracer, as, `fal ${route}`, {
       kind: SpanKind.CLIENT,
       attributes: {
         'fal.route': route,
@@ -227,7 +232,7 @@ export class FalClient {
    * type is refused as a bad response, so the caller can fall back to polling.
    */
   openEventStream(req: EventStreamRequest): Promise<ReadableStream<Uint8Array>> {
-    return this.#traced(req.route, 'GET', (span) => this.#openEventStream(req, span));
+    return this.#traced(req.route, 'GET', req.as, (span) => this.#openEventStream(req, span));
   }
 
   async #openEventStream(

@@ -146,7 +146,7 @@ async function runTool(
       return { result: error.result };
     }
     const report = describeError(error, requestId);
-    markToolError();
+    markToolError(caller);
     services.metrics.tool(tool.name, 'error', (performance.now() - started) / 1000);
     const fields = { ok: false, ms: Math.round(performance.now() - started), error };
     if (report.internal) logger.error('tool call failed', fields);

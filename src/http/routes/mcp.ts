@@ -1,3 +1,4 @@
+import type { ServerResponse } from 'node:http';
 import {
   createMcpHandler,
   type McpServerFactory,
@@ -16,11 +17,11 @@ import { declaresTasks } from '../../mcp/tasks/register.js';
 import type { RequestExtra } from '../../mcp/tool-table.js';
 import { selectionFrom } from '../../mcp/toolsets.js';
 import {
+  bindSpan,
   endWithResponse,
   type McpMessage,
   startMcpSpan,
   type Tracer,
-  traceContext,
 } from '../../telemetry/tracing.js';
 import type { AppEnv } from '../env.js';
 import { jsonRpcErrorResponse } from '../jsonrpc-error.js';
@@ -81,7 +82,9 @@ export function mcpRoute(options: McpRouteOptions): Hono<AppEnv> {
     jsonBody(),
     messagePolicy(chargeMore(options.limits)),
     (c) => {
-      const caller = c.get('caller');
+      // Traced, each request gets its own caller object: its span is found through it (a shared
+      // one, such as the anonymous caller, would mix concurrent requests' spans).
+      const caller = options.tracer ? { ...c.get('caller') } : c.get('caller');
       const extra: RequestExtra = {
         caller,
         requestId: c.get('requestId'),
@@ -97,13 +100,18 @@ export function mcpRoute(options: McpRouteOptions): Hono<AppEnv> {
           authInfo: { token: caller.tenant, clientId: caller.tenant, scopes: [], extra: { ...extra } },
         });
       if (!options.tracer) return serve();
-      // The request's span is active while it is served: fal calls made for it become its children.
-      const { span, context } = startMcpSpan(
-        options.tracer,
-        messageOf(c.get('parsedBody'), c.req.raw.headers),
-      );
-      return traceContext.with(context, serve).then(
-        (response) => endWithResponse(span, response),
+      // The request's span travels with its caller: fal calls made for it become its children.
+      const { span } = startMcpSpan(options.tracer, messageOf(c.get('parsedBody'), c.req.raw.headers));
+      bindSpan(caller, span);
+      // Under Node the socket says when the answer (streamed or not) is done; in process, its body does.
+      const outgoing = (c.env as { outgoing?: ServerResponse } | undefined)?.outgoing;
+      return serve().then(
+        (response) => {
+          if (typeof outgoing?.once !== 'function') return endWithResponse(span, response);
+          span.setAttribute('http.response.status_code', response.status);
+          outgoing.once('close', () => span.end());
+          return response;
+        },
         (error: unknown) => {
           span.end();
           throw error;
