@@ -16,11 +16,17 @@ import { isToolSelection } from './toolsets.js';
 
 const INSTRUCTIONS = [
   'Tools for fal.ai generative media models (image, video, audio, speech, 3D).',
-  'Find a model with search_models, recommend_model or list_models; models are named by endpoint id',
-  "(fal-ai/flux/dev) or alias (flux_dev). Calls that run or price models need the caller's fal key",
-  'in the X-Fal-Key header. The generate_*, edit_image and transcribe_audio tools share the run options',
-  'generate_image describes (wait_seconds, max_cost_usd, idempotency_key, store_payload, expiration_seconds).',
-  "list_jobs shows past jobs (with fal's semantic search); check_job needs only a request_id.",
+  'Start with recommend_model or search_models to pick a model (endpoint ids such as fal-ai/flux/dev, or',
+  'aliases such as flux_dev), get_model_schema for its inputs, then run_model; generate_image, edit_image,',
+  'generate_video, generate_audio, generate_speech and transcribe_audio pick a model themselves.',
+  "Runs need the caller's fal key (X-Fal-Key header, or OAuth sign-in where offered).",
+  'Jobs: a slow run hands back a request_id for check_job (wait_seconds waits); list_jobs shows past jobs',
+  '(query searches them by meaning); cancel_job and delete_payloads clean up.',
+  'Costs: every run states its estimate before it runs; estimate_cost prices a plan, get_account shows the',
+  "balance and this server's budget, max_cost_usd caps a run.",
+  "Files: upload_file puts a file on fal's CDN and returns the URL to pass as a file input.",
+  'The media tools share the run options generate_image describes (wait_seconds, max_cost_usd,',
+  'idempotency_key, store_payload, expiration_seconds).',
 ].join(' ');
 
 /**

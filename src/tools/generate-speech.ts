@@ -15,7 +15,7 @@ const SPEECH: MediaMode = {
 
 export const generateSpeechTool = defineRunTool({
   name: 'generate_speech',
-  title: 'Generate speech',
+  title: 'Generate speech (text to speech)',
   description:
     'Text to spoken audio (default ElevenLabs Multilingual v2). voice: the model\'s voice name or id ("Rachel" for ElevenLabs, "Wise_Woman" for MiniMax); language where the model takes one. generate_audio for music and sound effects. Needs a fal key.',
   input: v.object({

@@ -5,7 +5,7 @@ import { defineTool } from '../mcp/define-tool.js';
 
 export const getAccountTool = defineTool({
   name: 'get_account',
-  title: 'Your fal account',
+  title: 'Your fal account and balance',
   group: 'discovery',
   description:
     "Your fal account before spending: whether the key is an admin key, the credit balance (admin keys), and this server's limits for you. Needs a fal key.",

@@ -33,7 +33,7 @@ export function sinceOf(raw: string | undefined, notes: string[]): number {
 
 export const listJobsTool = defineTool({
   name: 'list_jobs',
-  title: 'List your fal jobs',
+  title: 'List your fal jobs and history',
   group: 'execution',
   description:
     'Your jobs, newest first (default: last 24 h), also those run elsewhere with your key: request_id, model, status, time, cost estimate, media links. query finds past work by meaning ("the red car"). Needs a fal key.',

@@ -80,7 +80,7 @@ const presentTranscript: Presenter = (view, output) => {
 
 export const transcribeAudioTool = defineRunTool({
   name: 'transcribe_audio',
-  title: 'Transcribe audio',
+  title: 'Transcribe audio (speech to text)',
   description:
     'Speech to text from an audio_url (default Whisper): the transcript, and timed chunks (with speakers when ' +
     'diarize is on) when the model gives them. Upload local audio with upload_file first. Needs a fal key.',

@@ -120,7 +120,8 @@ describe('real MCP clients over a real socket', () => {
     for (const app of linked) {
       expect(app).toMatchObject({
         resourceUri: 'ui://fal/media-view.html',
-        csp: { resourceDomains: ['https://fal.media', 'https://*.fal.media'] },
+        // fal's CDN, and the emulator's own origin (its storage is not fal's: the demo's media load too).
+        csp: { resourceDomains: ['https://fal.media', 'https://*.fal.media', h.emulator.origin] },
       });
     }
   });
