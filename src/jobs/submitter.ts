@@ -187,10 +187,12 @@ export class Submitter {
       canConfirm: req.canConfirm === true,
     };
     const estimating = this.deps.estimator.estimate(model, req.input, schema ?? {}, caller, signal);
-    // A rule waits for the figure it needs; otherwise a slow pricing API does not hold the run up.
-    const { estimate, why }: Awaited<typeof estimating> = spendRulesApply(rules)
-      ? await estimating
-      : await settleWithin(estimating, NICE_TO_HAVE_MS, { why: 'fal did not price it in time' });
+    // A rule (a cap, a confirmation, the daily budget) waits for the figure it needs; otherwise a
+    // slow pricing API does not hold the run up.
+    const { estimate, why }: Awaited<typeof estimating> =
+      spendRulesApply(rules) || this.deps.budget
+        ? await estimating
+        : await settleWithin(estimating, NICE_TO_HAVE_MS, { why: 'fal did not price it in time' });
     const audit = (outcome: string, more: { reason?: string; request_id?: string } = {}) =>
       this.deps.logger.audit('submit', {
         tenant: caller.tenant,

@@ -65,6 +65,30 @@ describe('TENANT_DAILY_BUDGET_USD: a ceiling on each tenant’s estimated spend 
   });
 });
 
+describe('the budget waits for the figure it counts', () => {
+  it('a slow pricing API delays a run under a budget, never refuses it for want of an estimate', async () => {
+    const h = await startHarness({ env: BUDGET });
+    try {
+      h.emulator.state.setTiming('*', { queueMs: 10, runMs: 20 });
+      // Slower than the 1.5 s a run waits for a price no rule needs.
+      h.emulator.inject('pricing', { delayMs: 2_000, times: 1 });
+      const client = await connectModern({
+        url: IN_PROCESS_URL,
+        fetch: h.inProcessFetch,
+        headers: { 'X-Fal-Key': 'budget-slow-id:secret' },
+      });
+      const r = await client.callTool('submit_job', run);
+      expect(r.isError).toBeFalsy();
+      expect((await client.callTool('get_account', {})).structuredContent as Account).toMatchObject({
+        budget: { spent_today_usd: 0.025 },
+      });
+      await client.close();
+    } finally {
+      await h.close();
+    }
+  });
+});
+
 describe.runIf(REDIS_SERVER)('the budget holds across two machines sharing Redis', () => {
   it('concurrent runs of one tenant on both machines never pass it together', async () => {
     const redis = await startRedis();
