@@ -169,7 +169,13 @@ export function createServices({
   };
   const pendingUploads = new PendingUploads(store, (url, signal) => probePublicUrl(url, fetchPolicy, signal));
   const pricing = new PricingService(fal, (hit) => metrics.cache('pricing', hit));
-  const history = new JobHistory({ fal, store: jobStore, pricing, logger });
+  const history = new JobHistory({
+    fal,
+    store: jobStore,
+    pricing,
+    logger,
+    historyWaitMs: Math.min(8_000, config.upstreamTimeoutMs),
+  });
   // In memory, budget counters get a store of their own: nothing another tenant writes can push them out.
   const budget =
     config.tenantDailyBudgetUsd === undefined

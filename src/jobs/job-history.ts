@@ -24,11 +24,14 @@ import {
 import type { JobEntry, UploadEntry } from './job-index.js';
 import type { Outcome } from './job-record.js';
 import type { JobStore } from './job-store.js';
+import { endedStatus } from './job-view.js';
 
 /** Pages of fal's history read for one listing (100 requests each), newest first. */
 const MAX_PAGES = 5;
 /** Pages read to find which model a bare request id went to. */
 const LOOKUP_PAGES = 3;
+/** The most a listing waits for fal's history by default, all pages together. */
+const HISTORY_WAIT_MS = 8_000;
 /** Jobs started here whose state is asked of fal's queue, at most, per listing. */
 const MAX_STATUS_CHECKS = 10;
 
@@ -56,6 +59,8 @@ export interface JobHistoryDeps {
   store: JobStore;
   pricing: PricingService;
   logger: Logger;
+  /** The most a listing waits for fal's history, all pages together (default 8 s). */
+  historyWaitMs?: number | undefined;
 }
 
 /**
@@ -73,8 +78,10 @@ export class JobHistory {
     const fal = await this.#falHistory(caller, q, all, ours.length, notes, signal);
     const merged = new Map<string, ListedJob>();
     for (const item of fal) merged.set(item.request_id, listedFromFal(item));
-    const records = await inBatches(ours, (entry) => this.deps.store.find(caller.tenant, entry.id));
-    for (const [i, entry] of ours.entries()) {
+    // Newest first: unless a status filter must see them all, older ones than `limit` cannot be shown.
+    const needed = q.status ? ours : ours.slice(0, q.limit + 1);
+    const records = await inBatches(needed, (entry) => this.deps.store.find(caller.tenant, entry.id));
+    for (const [i, entry] of needed.entries()) {
       const record = records[i];
       const fromFal = merged.get(entry.id);
       const outcome = record?.outcome;
@@ -201,13 +208,16 @@ export class JobHistory {
     if (shared && ours.size === 0) return [];
     const items: HistoryItem[] = [];
     let cursor: string | undefined;
+    // fal's history slow or silent: the listing answers with what it has, saying so, in bounded time.
+    const deadline = AbortSignal.timeout(this.deps.historyWaitMs ?? HISTORY_WAIT_MS);
+    const bounded = signal ? AbortSignal.any([signal, deadline]) : deadline;
     try {
       for (let page = 0; page < (q.query ? 1 : MAX_PAGES); page++) {
         const found = await searchRequests(
           this.deps.fal,
           { query: q.query, endpointIds: q.model ? [q.model] : undefined, limit: q.query ? 50 : 100, cursor },
           caller,
-          signal,
+          bounded,
         );
         for (const item of found.items) {
           const at = timeOf(item.sent_at) ?? timeOf(item.started_at);
@@ -220,12 +230,14 @@ export class JobHistory {
         if (!cursor || (oldest !== undefined && oldest < q.since) || items.length > q.limit) break;
       }
     } catch (error) {
-      if (!(error instanceof FalError)) throw error;
+      if (signal?.aborted || !(error instanceof FalError || deadline.aborted)) throw error;
       const here = `showing the ${ourCount} job(s) this server started in the window`;
       notes.push(
-        error.status === 401 || error.status === 403
-          ? `fal did not let this key read its request history (${error.status}: the key lacks the "models:requests:read" permission); ${here}.`
-          : `fal's request history could not be read (${error.message}); ${here}.`,
+        deadline.aborted
+          ? `fal's request history did not answer within ${Math.round((this.deps.historyWaitMs ?? HISTORY_WAIT_MS) / 1000)} s; ${items.length ? `${items.length} of its jobs and ` : ''}${here}.`
+          : error instanceof FalError && (error.status === 401 || error.status === 403)
+            ? `fal did not let this key read its request history (${error.status}: the key lacks the "models:requests:read" permission); ${here}.`
+            : `fal's request history could not be read (${error instanceof Error ? error.message : String(error)}); ${here}.`,
       );
     }
     return items;
@@ -241,13 +253,7 @@ export class JobHistory {
         );
         if (!status) return;
         job.status =
-          status.status !== 'COMPLETED'
-            ? status.status
-            : status.error || status.error_type
-              ? /cancel/i.test(`${status.error_type} ${status.error}`)
-                ? 'CANCELLED'
-                : 'FAILED'
-              : 'COMPLETED';
+          status.status === 'COMPLETED' ? endedStatus(status.error, status.error_type) : status.status;
       }),
     );
     await settleWithin(asking, NICE_TO_HAVE_MS, undefined);

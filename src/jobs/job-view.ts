@@ -47,15 +47,26 @@ export function viewOfOutcome(model: string, requestId: string, outcome: Outcome
   };
 }
 
+/**
+ * How a job fal reports COMPLETED really ended: fal has no FAILED or CANCELLED
+ * status, only an error (and its type) on a COMPLETED one.
+ */
+export function endedStatus(
+  error: string | null | undefined,
+  errorType: string | null | undefined,
+): 'COMPLETED' | 'FAILED' | 'CANCELLED' {
+  if (!error && !errorType) return 'COMPLETED';
+  return /cancel/i.test(`${errorType ?? ''} ${error ?? ''}`) ? 'CANCELLED' : 'FAILED';
+}
+
 /** A finished job's failure (fal has no FAILED status: failed and cancelled jobs end COMPLETED with an error). */
 export function failureOutcome(
   error: string,
   errorType: string | undefined,
   inferenceSeconds?: number,
 ): Outcome {
-  const cancelled = /cancel/i.test(`${errorType ?? ''} ${error}`);
   return {
-    status: cancelled ? 'CANCELLED' : 'FAILED',
+    status: endedStatus(error, errorType) === 'CANCELLED' ? 'CANCELLED' : 'FAILED',
     media: [],
     error,
     ...(errorType ? { error_type: errorType } : {}),

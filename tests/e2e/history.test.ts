@@ -157,6 +157,36 @@ describe('list_jobs: your generations, remembered', () => {
   });
 });
 
+describe("list_jobs when fal's history is slow", () => {
+  it('answers in bounded time with the jobs started here, saying fal did not answer', async () => {
+    const h = await startHarness({ env: { UPSTREAM_TIMEOUT_MS: '1000' } });
+    try {
+      h.emulator.state.setTiming('*', { queueMs: 10, runMs: 20 });
+      const client = await connectModern({
+        url: IN_PROCESS_URL,
+        fetch: h.inProcessFetch,
+        headers: { 'X-Fal-Key': 'history-slow-id:secret' },
+      });
+      const job = jobOf(
+        await client.callTool('run_model', { model: 'flux_schnell', input: { prompt: 'slow' } }),
+      );
+      // Longer than this test may run: without the bound, list_jobs would wait it out.
+      h.emulator.inject('requests.search', { delayMs: 60_000 });
+      const r = await client.callTool('list_jobs', {});
+      expect(listingOf(r).jobs).toMatchObject([
+        { request_id: job.request_id, source: 'here', status: 'COMPLETED' },
+      ]);
+      expect(textOf(r)).toMatch(
+        /fal's request history did not answer within 1 s; showing the 1 job\(s\) this server started/,
+      );
+      await client.close();
+    } finally {
+      h.emulator.faults.clear();
+      await h.close();
+    }
+  });
+});
+
 describe('list_jobs on an operator key', () => {
   const A = 'access-token-alice-history-0123456789abcdef';
   const B = 'access-token-bobby-history-0123456789abcdef';
