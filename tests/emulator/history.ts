@@ -1,5 +1,6 @@
 import { type Context, Hono } from 'hono';
 import { type FaultBook, platformError } from './faults.js';
+import { endpointIdsOf } from './platform.js';
 import { completedAt, type EmulatorState, type Job } from './state.js';
 
 const encodeCursor = (offset: number) => Buffer.from(String(offset)).toString('base64');
@@ -65,10 +66,7 @@ export function historyRoutes(
     const refused = refuse(c);
     if (refused) return refused;
     const url = new URL(c.req.url);
-    const ids = url.searchParams
-      .getAll('endpoint_id')
-      .flatMap((s) => s.split(','))
-      .filter(Boolean);
+    const ids = endpointIdsOf(url);
     if (ids.length > 50) return c.json(platformError(400, 'at most 50 endpoint_id values'), 400);
     const query = url.searchParams.get('query');
     const minSimilarity = Number(url.searchParams.get('min_similarity') ?? 0.2);
@@ -98,10 +96,7 @@ export function historyRoutes(
     const refused = refuse(c);
     if (refused) return refused;
     const url = new URL(c.req.url);
-    const ids = url.searchParams
-      .getAll('endpoint_id')
-      .flatMap((s) => s.split(','))
-      .filter(Boolean);
+    const ids = endpointIdsOf(url);
     if (ids.length < 1 || ids.length > 50)
       return c.json(platformError(400, 'endpoint_id: 1 to 50 values required'), 400);
     const requestId = url.searchParams.get('request_id');

@@ -21,6 +21,14 @@ function textScore(model: EmulatedModel, q: string): number {
   return words.reduce((score, w) => score + (hay.includes(` ${w}`) ? 1 : 0), 0) / Math.max(1, words.length);
 }
 
+/** `endpoint_id` as fal's Platform API takes it: repeated, comma-separated, or both. */
+export function endpointIdsOf(url: URL): string[] {
+  return url.searchParams
+    .getAll('endpoint_id')
+    .flatMap((s) => s.split(','))
+    .filter(Boolean);
+}
+
 /** Models priced per image rather than by their category's unit (plausible, after fal's list prices). */
 const PER_IMAGE: Record<string, number> = {
   'fal-ai/imagen3': 0.05,
@@ -67,7 +75,7 @@ export function platformRoutes(state: EmulatorState, faults: FaultBook): Hono {
 
   api.get('/models', faults.route('models', err), (c) => {
     const url = new URL(c.req.url);
-    const ids = url.searchParams.getAll('endpoint_id').flatMap((s) => s.split(','));
+    const ids = endpointIdsOf(url);
     const expand = url.searchParams.getAll('expand');
     const limitRaw = url.searchParams.get('limit');
     const maxLimit = expand.includes('openapi-3.0') ? 50 : 100;
@@ -112,10 +120,7 @@ export function platformRoutes(state: EmulatorState, faults: FaultBook): Hono {
     const key = state.keyOf(c);
     if (!key || !state.isValidKey(key)) return c.json(platformError(401, 'Invalid or missing API key'), 401);
     const url = new URL(c.req.url);
-    const ids = url.searchParams
-      .getAll('endpoint_id')
-      .flatMap((s) => s.split(','))
-      .filter(Boolean);
+    const ids = endpointIdsOf(url);
     if (ids.length < 1 || ids.length > 50)
       return c.json(platformError(400, 'endpoint_id: 1 to 50 values required'), 400);
     const prices = [];
