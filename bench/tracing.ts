@@ -28,13 +28,7 @@ await new Promise<void>((r) => collector.listen(0, '127.0.0.1', r));
 const otlp = `http://127.0.0.1:${(collector.address() as AddressInfo).port}`;
 
 const emu = await startEmulator();
-const env = {
-  PORT: '0',
-  FAL_API_URL: emu.apiUrl,
-  FAL_QUEUE_URL: emu.queueUrl,
-  FAL_STORAGE_URL: emu.storageUrl,
-  RATE_LIMIT_PER_MINUTE: '0',
-};
+const env = { PORT: '0', RATE_LIMIT_PER_MINUTE: '0', ...emu.serverEnv() };
 const modes: { name: string; dir: string; env: Record<string, string> }[] = [
   ...(BASE && existsSync(`${BASE}/dist/main.js`)
     ? [{ name: 'before tracing (baseline)', dir: BASE, env: {} }]
