@@ -34,6 +34,7 @@ describe('the registry entry (server.json) and the server card', () => {
     try {
       const res = await h.inProcessFetch('https://mcp.example.com/.well-known/mcp/server-card.json');
       expect(res.status).toBe(200);
+      expect(res.headers.get('cache-control')).toBe('public, max-age=3600');
       const card = (await res.json()) as Record<string, unknown> & { remotes: Record<string, unknown>[] };
       expect(errorsOf(card)).toEqual([]);
       expect(card).toMatchObject({
@@ -61,9 +62,10 @@ describe('the registry entry (server.json) and the server card', () => {
     const token = 'access-token-card-0123456789abcdefghijkl';
     const h = await startHarness({ env: { FAL_KEY: 'operator-card-id:secret', MCP_AUTH_TOKENS: token } });
     try {
-      const card = (await (
-        await h.inProcessFetch('http://127.0.0.1:8080/.well-known/mcp/server-card.json')
-      ).json()) as {
+      const res = await h.inProcessFetch('http://127.0.0.1:8080/.well-known/mcp/server-card.json');
+      // No PUBLIC_URL: the URL in it comes from the request's Host, so no shared cache may keep it.
+      expect(res.headers.get('cache-control')).toBe('no-store');
+      const card = (await res.json()) as {
         remotes: {
           headers: { name: string; isRequired: boolean }[];
           authentication: { required: boolean };

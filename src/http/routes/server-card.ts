@@ -69,7 +69,9 @@ export function serverCardRoute(options: {
         capabilities: { tools: {}, resources: {}, prompts: {}, logging: {} },
       },
       200,
-      { 'cache-control': 'public, max-age=3600' },
+      // Without PUBLIC_URL the URL comes from the request's Host: a shared cache must not keep one
+      // request's answer for everyone.
+      { 'cache-control': options.publicUrl ? 'public, max-age=3600' : 'no-store' },
     );
   });
   return route;
