@@ -50,6 +50,7 @@ export function createApp(deps: AppDeps): BuiltApp {
   const { registry, fal, jobs, metrics } = services;
   const { store, failures, oauth } = edge;
   const table = buildToolTable(ALL_TOOLS, services);
+  const toolNames = new Set(ALL_TOOLS.map((t) => t.name));
   const clientIp = clientIpResolver(config, () =>
     logger.warn(
       'requests carry X-Forwarded-For or Fly-Client-IP but TRUST_PROXY is none: behind a proxy every client shares its address (and its rate limit); set TRUST_PROXY',
@@ -83,7 +84,10 @@ export function createApp(deps: AppDeps): BuiltApp {
   app.use('*', (c, next) => (c.req.path === '/mcp' ? next() : secure(c, next)));
   app.use(
     '*',
-    accessLog((path, status, seconds) => metrics.http(path, status, seconds)),
+    accessLog((path, status, seconds, operation) => {
+      metrics.http(path, status, seconds);
+      if (operation) metrics.operation(operation, status, seconds, toolNames);
+    }),
   );
   app.use('*', hostValidation(policy));
   app.use('/mcp', async (c, next) => {

@@ -1,5 +1,6 @@
 import type { Caller } from '../auth/caller.js';
 import type { Logger } from '../log.js';
+import type { McpOperation } from '../mcp/tool-table.js';
 import type { ToolSelection } from '../mcp/toolsets.js';
 
 /** Values middleware leaves on the Hono context for later handlers. */
@@ -21,5 +22,7 @@ export interface AppEnv {
     bodyBytes: number;
     /** The tenant a webhook's token was issued for (webhook route only). */
     webhookTenant: string;
+    /** The MCP message this request carried, for the operation metric (single messages only). */
+    operation: McpOperation;
   };
 }

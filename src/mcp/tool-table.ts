@@ -53,6 +53,17 @@ export interface RequestExtra {
   rpc?: { method: string; tool: string | undefined; tasks: boolean } | undefined;
   /** The request's logger, which scrubs its own credentials from every line. */
   log?: Logger | undefined;
+  /** What the operation metric records of this message; the tool call marks its error here. */
+  operation?: McpOperation | undefined;
+}
+
+/** One MCP message as OpenTelemetry's `mcp.server.operation.duration` describes it. */
+export interface McpOperation {
+  method: string;
+  tool: string | undefined;
+  protocolVersion: string | undefined;
+  /** The tool answered with isError. */
+  toolError: boolean;
 }
 
 export function requestExtraOf(ctx: ServerContext): Omit<RequestExtra, 'selection'> {
@@ -60,7 +71,12 @@ export function requestExtraOf(ctx: ServerContext): Omit<RequestExtra, 'selectio
   const caller = isCaller(extra?.caller) ? extra.caller : ANONYMOUS;
   const requestId = typeof extra?.requestId === 'string' ? extra.requestId : 'unknown';
   const log = isLogger(extra?.log) ? extra.log : undefined;
-  return { caller, requestId, log };
+  const operation = isOperation(extra?.operation) ? extra.operation : undefined;
+  return { caller, requestId, log, operation };
+}
+
+function isOperation(value: unknown): value is McpOperation {
+  return typeof value === 'object' && value !== null && 'toolError' in value;
 }
 
 function isLogger(value: unknown): value is Logger {
@@ -103,7 +119,7 @@ async function runTool(
   ctx: ServerContext,
   services: Services,
 ): Promise<{ result: CallToolResult; handoff?: JobHandle }> {
-  const { caller, requestId, log } = requestExtraOf(ctx);
+  const { caller, requestId, log, operation } = requestExtraOf(ctx);
   const logger = (log ?? services.logger).withSecrets([caller.key]).child({
     requestId,
     tenant: caller.tenant,
@@ -147,6 +163,7 @@ async function runTool(
     }
     const report = describeError(error, requestId);
     markToolError(caller);
+    if (operation) operation.toolError = true;
     services.metrics.tool(tool.name, 'error', (performance.now() - started) / 1000);
     const fields = { ok: false, ms: Math.round(performance.now() - started), error };
     if (report.internal) logger.error('tool call failed', fields);

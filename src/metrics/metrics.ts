@@ -1,4 +1,37 @@
+import { SUPPORTED_PROTOCOL_VERSIONS } from '@modelcontextprotocol/server';
 import { Counter, collectDefaultMetrics, Histogram, Registry } from 'prom-client';
+
+export interface OperationFacts {
+  method: string;
+  tool: string | undefined;
+  protocolVersion: string | undefined;
+  toolError: boolean;
+}
+
+const PROTOCOL_VERSIONS = new Set(['2026-07-28', ...SUPPORTED_PROTOCOL_VERSIONS]);
+const MCP_METHODS = new Set([
+  'initialize',
+  'ping',
+  'server/discover',
+  'subscriptions/listen',
+  'resources/subscribe',
+  'resources/unsubscribe',
+  'tools/list',
+  'tools/call',
+  'resources/list',
+  'resources/read',
+  'resources/templates/list',
+  'prompts/list',
+  'prompts/get',
+  'completion/complete',
+  'logging/setLevel',
+  'tasks/get',
+  'tasks/result',
+  'tasks/list',
+  'tasks/cancel',
+  'notifications/initialized',
+  'notifications/cancelled',
+]);
 
 // From a cached answer (milliseconds) to a long wait on a video model (up to 50 s).
 const DURATION_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60];
@@ -42,6 +75,13 @@ export class Metrics {
     'result',
   ]);
 
+  // OpenTelemetry's `mcp.server.operation.duration`, named as its Prometheus exporter names it.
+  readonly #operationDuration = this.#histogram(
+    'mcp_server_operation_duration_seconds',
+    'MCP request duration by method, tool, protocol version and error type (OpenTelemetry MCP conventions)',
+    ['error_type', 'gen_ai_tool_name', 'mcp_method_name', 'mcp_protocol_version'],
+  );
+
   constructor() {
     collectDefaultMetrics({ register: this.registry });
   }
@@ -55,6 +95,25 @@ export class Metrics {
   tool(tool: string, outcome: 'ok' | 'error', seconds: number): void {
     this.#toolCalls.inc({ outcome, tool });
     this.#toolDuration.observe({ tool }, seconds);
+  }
+
+  /**
+   * One MCP message answered: `error_type` is `tool_error` when the tool said isError, the HTTP
+   * status when the request was refused (429, 401…), empty otherwise. Label values a caller
+   * chooses are kept only when known (`knownTools` for tools), so a scanner cannot grow the series.
+   */
+  operation(op: OperationFacts, status: number, seconds: number, knownTools: ReadonlySet<string>): void {
+    this.#operationDuration.observe(
+      {
+        error_type: op.toolError ? 'tool_error' : status >= 400 ? String(status) : '',
+        gen_ai_tool_name: op.tool === undefined ? '' : knownTools.has(op.tool) ? op.tool : 'other',
+        mcp_method_name: MCP_METHODS.has(op.method) ? op.method : 'other',
+        mcp_protocol_version: PROTOCOL_VERSIONS.has(op.protocolVersion ?? '')
+          ? (op.protocolVersion ?? '')
+          : '',
+      },
+      seconds,
+    );
   }
 
   upstream(api: string, outcome: string, seconds: number): void {

@@ -1,3 +1,4 @@
+import sharp from 'sharp';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { connectLegacy, type TestClient, textOf } from '../helpers/clients.js';
 import { type Harness, IN_PROCESS_URL, startHarness } from '../helpers/harness.js';
@@ -50,6 +51,15 @@ describe('the media tools', () => {
         num_images: 2,
         enable_safety_checker: true,
       });
+      // What comes back is what was asked: 16:9 files, stating the bytes they really have.
+      for (const file of r.data.media) {
+        const bytes = Buffer.from(await (await fetch(file.url)).arrayBuffer());
+        expect(file.file_size).toBe(bytes.length);
+        expect(await sharp(bytes).metadata()).toMatchObject({ width: 1024, height: 576 });
+      }
+      expect(r.text).toContain(
+        `(image/png, 1024×576, ${(r.data.media[0].file_size / 1024 / 1024).toFixed(1)} MB)`,
+      );
     });
 
     it('maps the same request onto another schema (aspect_ratio enum, no safety checker input)', async () => {

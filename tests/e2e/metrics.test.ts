@@ -24,6 +24,22 @@ describe('/metrics', () => {
       await client.callTool('get_model_schema', { model: 'flux_dev' });
       await client.callTool('get_pricing', { models: ['nope_not_a_model'] });
       await client.close();
+      // Names a caller makes up never become label values.
+      for (const body of [
+        { jsonrpc: '2.0', id: 1, method: 'tools/call', params: { name: 'made_up_1', arguments: {} } },
+        { jsonrpc: '2.0', id: 2, method: 'made/up/method', params: {} },
+      ]) {
+        await h.app.request('/mcp', {
+          method: 'POST',
+          headers: {
+            'content-type': 'application/json',
+            accept: 'application/json, text/event-stream',
+            'mcp-protocol-version': '2099-01-01',
+            'x-fal-key': 'm-id:m-secret',
+          },
+          body: JSON.stringify(body),
+        });
+      }
 
       expect((await h.app.request('/metrics')).status).toBe(401);
       const wrong = await h.app.request('/metrics', {
@@ -54,6 +70,32 @@ describe('/metrics', () => {
       );
       expect(text).toMatch(/^fal_mcp_http_request_duration_seconds_bucket\{le="0.005",route="\/mcp"\} \d+$/m);
       expect(text).toMatch(/^fal_mcp_upstream_duration_seconds_bucket\{le="60",api="platform"\} [1-9]\d*$/m);
+      // OpenTelemetry's mcp.server.operation.duration, as its Prometheus exporter names it.
+      const operation = (labels: string) =>
+        Number(
+          new RegExp(`^mcp_server_operation_duration_seconds_count\\{${labels}\\} (\\d+)$`, 'm').exec(
+            text,
+          )?.[1],
+        );
+      expect(
+        operation(
+          'error_type="",gen_ai_tool_name="get_model_schema",mcp_method_name="tools/call",mcp_protocol_version="2026-07-28"',
+        ),
+      ).toBe(2);
+      expect(
+        operation(
+          'error_type="tool_error",gen_ai_tool_name="get_pricing",mcp_method_name="tools/call",mcp_protocol_version="2026-07-28"',
+        ),
+      ).toBe(1);
+      expect(
+        operation(
+          'error_type="[^"]*",gen_ai_tool_name="other",mcp_method_name="tools/call",mcp_protocol_version=""',
+        ),
+      ).toBe(1);
+      expect(
+        operation('error_type="[^"]*",gen_ai_tool_name="",mcp_method_name="other",mcp_protocol_version=""'),
+      ).toBe(1);
+      expect(text.split('\n').filter((l) => /made_up|made\/up|"2099-/.test(l))).toEqual([]);
       // Node's default process metrics.
       expect(text).toMatch(/^process_resident_memory_bytes [1-9]\d{6,}$/m);
       expect(text).toMatch(/^nodejs_heap_size_used_bytes [1-9]\d{5,}$/m);

@@ -4,7 +4,7 @@ import { Hono } from 'hono';
 import { type Fault, FaultBook, type RouteName } from './faults.js';
 import { historyRoutes } from './history.js';
 import { platformRoutes } from './platform.js';
-import { queueRoutes, resultOfJob } from './queue.js';
+import { queueRoutes, sizedResultOfJob } from './queue.js';
 import { type EmulatorOptions, EmulatorState } from './state.js';
 import { storageRoutes } from './storage.js';
 import { jwksOf, type SignedDelivery, signDelivery } from './webhooks.js';
@@ -40,7 +40,7 @@ export function createEmulatorApp(options: EmulatorOptions = {}) {
   app.route('/v1', platformRoutes(state, faults));
   app.route(
     '/v1',
-    historyRoutes(state, faults, (job) => resultOfJob(state, job, origin)),
+    historyRoutes(state, faults, (job) => sizedResultOfJob(state, job, origin)),
   );
   app.route(
     '/queue',

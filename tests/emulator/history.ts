@@ -17,7 +17,7 @@ const DAY = 86_400_000;
 export function historyRoutes(
   state: EmulatorState,
   faults: FaultBook,
-  resultOf: (job: Job) => unknown,
+  resultOf: (job: Job) => Promise<unknown>,
 ): Hono {
   const api = new Hono();
   const err = (status: number) => platformError(status);
@@ -31,7 +31,7 @@ export function historyRoutes(
     return undefined;
   };
 
-  const itemOf = (job: Job, payloads: boolean) => {
+  const itemOf = async (job: Job, payloads: boolean) => {
     const done = completedAt(job);
     const started = job.submittedAt + job.timing.queueMs;
     const stored = payloads && job.storeIo && !job.payloadsDeleted;
@@ -45,7 +45,7 @@ export function historyRoutes(
       status_code: done !== undefined ? (failed ?? job.timing.modelError?.status ?? 200) : null,
       duration: done !== undefined ? job.timing.runMs / 1000 : null,
       ...(stored ? { json_input: job.input } : {}),
-      ...(stored && done !== undefined && failed === undefined ? { json_output: resultOf(job) } : {}),
+      ...(stored && done !== undefined && failed === undefined ? { json_output: await resultOf(job) } : {}),
     };
   };
 
@@ -62,7 +62,7 @@ export function historyRoutes(
     };
   };
 
-  api.get('/models/requests/search', faults.route('requests.search', err), (c) => {
+  api.get('/models/requests/search', faults.route('requests.search', err), async (c) => {
     const refused = refuse(c);
     if (refused) return refused;
     const url = new URL(c.req.url);
@@ -83,16 +83,18 @@ export function historyRoutes(
     const paged = page(ranked, c, 100);
     if ('error' in paged) return c.json(platformError(422, paged.error), 422);
     return c.json({
-      results: paged.slice.map(({ job, similarity: s }) => ({
-        ...itemOf(job, true),
-        ...(s !== undefined ? { similarity: s } : {}),
-      })),
+      results: await Promise.all(
+        paged.slice.map(async ({ job, similarity: s }) => ({
+          ...(await itemOf(job, true)),
+          ...(s !== undefined ? { similarity: s } : {}),
+        })),
+      ),
       next_cursor: paged.next_cursor,
       has_more: paged.has_more,
     });
   });
 
-  api.get('/models/requests/by-endpoint', faults.route('requests.by-endpoint', err), (c) => {
+  api.get('/models/requests/by-endpoint', faults.route('requests.by-endpoint', err), async (c) => {
     const refused = refuse(c);
     if (refused) return refused;
     const url = new URL(c.req.url);
@@ -104,7 +106,7 @@ export function historyRoutes(
     const start = Date.parse(url.searchParams.get('start') ?? '') || end - (requestId ? 90 : 1) * DAY;
     const status = url.searchParams.get('status');
     const payloads = url.searchParams.getAll('expand').includes('payloads');
-    const items = state.requestLog
+    const mine = state.requestLog
       .filter(
         (j) =>
           j.key === state.keyOf(c) &&
@@ -113,9 +115,10 @@ export function historyRoutes(
           j.submittedAt >= start &&
           j.submittedAt < end,
       )
-      .sort((a, b) => b.submittedAt - a.submittedAt)
-      .map((j) => itemOf(j, payloads))
-      .filter((i) => !status || statusWord(i.status_code) === status);
+      .sort((a, b) => b.submittedAt - a.submittedAt);
+    const items = (await Promise.all(mine.map((j) => itemOf(j, payloads)))).filter(
+      (i) => !status || statusWord(i.status_code) === status,
+    );
     const paged = page(items, c, 100);
     if ('error' in paged) return c.json(platformError(422, paged.error), 422);
     return c.json({ items: paged.slice, next_cursor: paged.next_cursor, has_more: paged.has_more });

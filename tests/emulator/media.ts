@@ -4,10 +4,14 @@ import sharp from 'sharp';
 
 /**
  * Real files for the emulator's CDN, so what fetches generated media (previews,
- * players) handles what fal would send. Images are 1024×768 grainy gradients
- * (64×48 for names starting `small-`) whose colours follow the file name; a few names are hostile on purpose.
+ * players) handles what fal would send. Images are grainy gradients of the frame
+ * the request asked for (1024×768 when nothing says; 64×48 for names starting
+ * `small-`) whose colours follow the file name; a few names are hostile on purpose.
  */
 const made = new Map<string, Promise<{ bytes: Buffer; type: string }>>();
+const registered = new Map<string, { bytes: Buffer; type: string }>();
+/** The largest side the CDN draws: fal's models stop well short of it, and a test's typo must not cost gigabytes. */
+const MAX_SIDE = 4096;
 
 const TYPES: Record<string, string> = {
   png: 'image/png',
@@ -21,23 +25,31 @@ const TYPES: Record<string, string> = {
 
 /** Serve these bytes under this name from now on (benchmarks bring files too costly to make per request). */
 export function registerCdnFile(name: string, bytes: Buffer, type: string): void {
-  made.set(name, Promise.resolve({ bytes, type }));
+  registered.set(name, { bytes, type });
 }
 
-export function cdnFile(name: string): Promise<{ bytes: Buffer; type: string }> {
-  let file = made.get(name);
+/** The file served under this name, drawn at `frame` (width, height) when it is an ordinary image. */
+export function cdnFile(name: string, frame?: [number, number]): Promise<{ bytes: Buffer; type: string }> {
+  const own = registered.get(name);
+  if (own) return Promise.resolve(own);
+  const side = (n: number) => Math.min(MAX_SIDE, Math.max(16, Math.round(n)));
+  const [width, height] = frame ? [side(frame[0]), side(frame[1])] : [1024, 768];
+  const key = `${name}@${width}x${height}`;
+  let file = made.get(key);
   if (!file) {
-    file = make(name);
-    made.set(name, file);
-    if (made.size > 256) {
-      const oldest = [...made.keys()].find((k) => !k.startsWith('registered-'));
-      if (oldest) made.delete(oldest);
-    }
+    file = make(name, width, height);
+    made.set(key, file);
+    // Oldest first: a long run keeps at most 256 made files.
+    if (made.size > 256) made.delete(made.keys().next().value as string);
   }
   return file;
 }
 
-async function make(name: string): Promise<{ bytes: Buffer; type: string }> {
+async function make(
+  name: string,
+  frameWidth: number,
+  frameHeight: number,
+): Promise<{ bytes: Buffer; type: string }> {
   const ext = name.split('.').pop()?.toLowerCase() ?? '';
   // An SVG dressed as a PNG: must never reach an SVG renderer.
   if (name.includes('disguised-svg')) {
@@ -79,7 +91,7 @@ async function make(name: string): Promise<{ bytes: Buffer; type: string }> {
   }
   if (!type.startsWith('image/')) return { bytes: Buffer.from(`emulated ${name}\n`), type };
   // "small-…" names are 64×48, for tests with a low size limit.
-  const [width, height] = name.startsWith('small-') ? [64, 48] : [1024, 768];
+  const [width, height] = name.startsWith('small-') ? [64, 48] : [frameWidth, frameHeight];
   const image = sharp(gradient(name, width, height), { raw: { width, height, channels: 3 } });
   const bytes = await (ext === 'png' ? image.png() : ext === 'webp' ? image.webp() : image.jpeg()).toBuffer();
   return { bytes, type };

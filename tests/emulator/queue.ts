@@ -1,6 +1,7 @@
 import { type Context, Hono } from 'hono';
 import { type FaultBook, queueError, type RouteName } from './faults.js';
-import { sampleOutput, validateInput } from './sample.js';
+import { cdnFile } from './media.js';
+import { frameOf, sampleOutput, validateInput } from './sample.js';
 import type { EmulatorState, Job } from './state.js';
 import { streamStatus } from './status-stream.js';
 import { scheduleWebhook } from './webhooks.js';
@@ -84,6 +85,7 @@ export function queueRoutes(state: EmulatorState, faults: FaultBook, origin: () 
         : undefined;
 
   const resultOf = (job: Job) => resultOfJob(state, job, origin());
+  const sizedResultOf = (job: Job) => sizedResultOfJob(state, job, origin());
   const resultBytes = (job: Job) =>
     job.timing.resultBytes ??
     (job.timing.fail || job.timing.modelError || job.cancelled ? 100 : JSON.stringify(resultOf(job)).length);
@@ -140,7 +142,7 @@ export function queueRoutes(state: EmulatorState, faults: FaultBook, origin: () 
     const [, app, id, suffix] = m as unknown as [string, string, string, string | undefined];
     const isStatus = suffix?.startsWith('/status') ?? false;
     const isStream = suffix === '/status/stream';
-    return guarded(c, isStream ? 'queue.stream' : isStatus ? 'queue.status' : 'queue.result', () => {
+    return guarded(c, isStream ? 'queue.stream' : isStatus ? 'queue.status' : 'queue.result', async () => {
       const key = state.keyOf(c);
       const denied = requireKey(key);
       if (denied) return c.json({ detail: denied.detail }, denied.status);
@@ -178,7 +180,9 @@ export function queueRoutes(state: EmulatorState, faults: FaultBook, origin: () 
         if (!job.timing.resultChunked) headers['content-length'] = String(job.timing.resultBytes);
         return new Response(sizedResult(job.timing.resultBytes), { status: 200, headers });
       }
-      return c.json(resultOf(job) as Record<string, unknown>, 200, { 'x-fal-request-id': job.requestId });
+      return c.json((await sizedResultOf(job)) as Record<string, unknown>, 200, {
+        'x-fal-request-id': job.requestId,
+      });
     });
   });
 
@@ -234,7 +238,7 @@ export function queueRoutes(state: EmulatorState, faults: FaultBook, origin: () 
     if (lifetime !== undefined) job.mediaExpiresAt = job.submittedAt + lifetime * 1000;
     state.jobs.set(requestId, job);
     state.requestLog.push(job);
-    scheduleWebhook(state, job, resultOf);
+    scheduleWebhook(state, job, sizedResultOf);
     const base = `${origin()}/queue/${app}/requests/${requestId}`;
     return c.json({
       status: 'IN_QUEUE',
@@ -301,10 +305,34 @@ export function resultOfJob(state: EmulatorState, job: Job, origin: string): unk
     sampleOutput(state.byId.get(job.endpointId)?.output_schema ?? {}, {
       cdn: `${origin}/cdn`,
       requestId: job.requestId,
-      // A model makes what its defaults say where the input is silent (FLUX ultra: 16:9).
-      input: { ...defaultsOf(state.byId.get(job.endpointId)?.input_schema), ...job.input },
+      input: inputOfJob(state, job),
     });
   return job.result;
+}
+
+/** The result as fal sends it: a made-up result's files state the bytes the CDN serves (drawn once, off the loop). */
+export async function sizedResultOfJob(state: EmulatorState, job: Job, origin: string): Promise<unknown> {
+  const result = resultOfJob(state, job, origin);
+  if (job.timing.output) return result;
+  job.sized ??= sizeFiles(result, `${origin}/cdn/${job.requestId}/`, frameOf(inputOfJob(state, job)));
+  await job.sized;
+  return result;
+}
+
+/** What the model works from: its defaults where the input is silent (FLUX ultra: 16:9). */
+export function inputOfJob(state: EmulatorState, job: Job): Record<string, unknown> {
+  return { ...defaultsOf(state.byId.get(job.endpointId)?.input_schema), ...job.input };
+}
+
+async function sizeFiles(value: unknown, prefix: string, frame: [number, number]): Promise<void> {
+  if (Array.isArray(value)) {
+    await Promise.all(value.map((v) => sizeFiles(v, prefix, frame)));
+  } else if (typeof value === 'object' && value !== null) {
+    const file = value as Record<string, unknown>;
+    if (typeof file.url === 'string' && file.url.startsWith(prefix)) {
+      file.file_size = (await cdnFile(file.url.slice(prefix.length), frame)).bytes.length;
+    } else await Promise.all(Object.values(file).map((v) => sizeFiles(v, prefix, frame)));
+  }
 }
 
 /** `{"expiration_duration_seconds": N}`, fal's lifecycle preference: N, or undefined when absent or garbled. */

@@ -80,7 +80,7 @@ export function sampleOutput(
           url: `${ctx.cdn}/${ctx.requestId}/${file}`,
           content_type: media.type,
           file_name: file,
-          file_size: 1024 * n,
+          // file_size: the bytes the CDN serves, filled in when the result is first sent (sizedResultOfJob).
           // What fal's File objects state when the schema has them: the frame made, the length made.
           ...('width' in props ? { width, height } : {}),
           ...('duration' in props ? { duration: seconds } : {}),

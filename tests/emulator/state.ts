@@ -71,6 +71,8 @@ export interface Job {
   cancelledAt?: number;
   webhook: string | undefined;
   result: unknown;
+  /** Settles once the made-up result's files carry the sizes the CDN serves them at. */
+  sized?: Promise<void>;
   /** False when submitted with X-Fal-Store-IO: 0: no payloads stored, short retention. */
   storeIo: boolean;
   /** When its output files stop being served (X-Fal-Object-Lifecycle-Preference), epoch ms. */

@@ -2,7 +2,8 @@ import { createHash, randomUUID } from 'node:crypto';
 import { type Context, Hono } from 'hono';
 import { type FaultBook, platformError } from './faults.js';
 import { cdnFile } from './media.js';
-import { lifetimeOf } from './queue.js';
+import { inputOfJob, lifetimeOf } from './queue.js';
+import { frameOf } from './sample.js';
 import type { EmulatorState } from './state.js';
 
 /** S3's answer to a PUT without a length: signed object-storage URLs refuse chunked bodies. */
@@ -124,7 +125,8 @@ export function storageRoutes(state: EmulatorState, faults: FaultBook, origin: (
     const job = state.requestLog.find((j) => j.requestId === c.req.param('requestId'));
     if (job?.payloadsDeleted || (job?.mediaExpiresAt !== undefined && Date.now() >= job.mediaExpiresAt))
       return c.json({ detail: 'Not found' }, 404);
-    const file = await cdnFile(c.req.param('name'));
+    // An image is drawn at the frame its request asked for, as the model would have made it.
+    const file = await cdnFile(c.req.param('name'), job && frameOf(inputOfJob(state, job)));
     // Sent in 64 KiB pieces as the reader takes them, counted: what a client stopped reading is not sent.
     let at = 0;
     const body = new ReadableStream<Uint8Array>(

@@ -38,7 +38,11 @@ export function jwksOf(state: EmulatorState) {
  * When the job ends, POST its outcome to the webhook URL it was submitted with,
  * signed, retrying a delivery that is not answered 2xx (fal: 10 times over 2 h).
  */
-export function scheduleWebhook(state: EmulatorState, job: Job, payloadOf: (job: Job) => unknown): void {
+export function scheduleWebhook(
+  state: EmulatorState,
+  job: Job,
+  payloadOf: (job: Job) => Promise<unknown>,
+): void {
   if (!job.webhook) return;
   const url = job.webhook;
   const record = { url, requestId: job.requestId, attempts: 0, statuses: [] as number[] };
@@ -49,11 +53,12 @@ export function scheduleWebhook(state: EmulatorState, job: Job, payloadOf: (job:
     // fal retried the request: the delivery names the last try, and (fal does not say) signs with its id.
     const gatewayId = job.timing.retried ? `${job.requestId}-try2` : job.requestId;
     const lost = job.timing.payloadError;
+    const payload = lost || failed ? undefined : await payloadOf(job);
     const body = JSON.stringify({
       request_id: job.requestId,
       gateway_request_id: gatewayId,
       status: failed ? 'ERROR' : 'OK',
-      payload: lost ? null : failed ? (job.timing.modelError?.body ?? null) : payloadOf(job),
+      payload: lost ? null : failed ? (job.timing.modelError?.body ?? null) : payload,
       ...(lost ? { payload_error: lost } : {}),
       ...(failed
         ? {

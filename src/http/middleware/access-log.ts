@@ -1,4 +1,5 @@
 import type { MiddlewareHandler } from 'hono';
+import type { McpOperation } from '../../mcp/tool-table.js';
 import type { AppEnv } from '../env.js';
 import { untilResponseDone } from '../response-done.js';
 
@@ -15,7 +16,12 @@ const KNOWN_ROUTES = new Set([
 
 export const accessLog =
   (
-    count: (route: string, status: number, seconds: number) => void = () => undefined,
+    count: (
+      route: string,
+      status: number,
+      seconds: number,
+      operation: McpOperation | undefined,
+    ) => void = () => undefined,
   ): MiddlewareHandler<AppEnv> =>
   (c, next) => {
     const started = performance.now();
@@ -34,7 +40,7 @@ export const accessLog =
         tenant: c.get('caller')?.tenant,
       };
       // Unknown paths share one label, so scanners cannot blow up the metric's cardinality.
-      count(KNOWN_ROUTES.has(path) ? path : 'other', c.res.status, elapsed / 1000);
+      count(KNOWN_ROUTES.has(path) ? path : 'other', c.res.status, elapsed / 1000, c.get('operation'));
       // The request's own logger: the path is scrubbed of the credentials it carried.
       const logger = c.get('log');
       if (quiet) logger.debug('http', fields);

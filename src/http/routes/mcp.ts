@@ -85,12 +85,21 @@ export function mcpRoute(options: McpRouteOptions): Hono<AppEnv> {
       // Traced, each request gets its own caller object: its span is found through it (a shared
       // one, such as the anonymous caller, would mix concurrent requests' spans).
       const caller = options.tracer ? { ...c.get('caller') } : c.get('caller');
+      const rpc = rpcOf(c.get('parsedBody'));
+      const operation = rpc && {
+        method: rpc.method,
+        tool: rpc.tool,
+        protocolVersion: c.req.header('mcp-protocol-version'),
+        toolError: false,
+      };
+      if (operation) c.set('operation', operation);
       const extra: RequestExtra = {
         caller,
         requestId: c.get('requestId'),
         selection: c.get('selection'),
-        rpc: rpcOf(c.get('parsedBody')),
+        rpc,
         log: c.get('log'),
+        operation,
       };
       const serve = () =>
         handler.fetch(c.req.raw, {
