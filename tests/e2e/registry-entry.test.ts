@@ -53,6 +53,19 @@ describe('the registry entry (server.json) and the server card', () => {
       expect(card.remotes[0]?.supportedProtocolVersions).toEqual(
         expect.arrayContaining(['2026-07-28', '2025-11-25']),
       );
+      // The SEP's own path (no extension) answers the same, and browsers may read both (CORS).
+      expect(res.headers.get('access-control-allow-origin')).toBe('*');
+      const bare = await h.inProcessFetch('https://mcp.example.com/.well-known/mcp/server-card', {
+        headers: { origin: 'https://registry.example' },
+      });
+      expect(bare.headers.get('access-control-allow-origin')).toBe('*');
+      expect(await bare.json()).toEqual(card);
+      const preflight = await h.inProcessFetch('https://mcp.example.com/.well-known/mcp/server-card', {
+        method: 'OPTIONS',
+        headers: { origin: 'https://registry.example', 'access-control-request-method': 'GET' },
+      });
+      expect(preflight.status).toBe(204);
+      expect(preflight.headers.get('access-control-allow-methods')).toBe('GET');
     } finally {
       await h.close();
     }

@@ -1,7 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { SUPPORTED_PROTOCOL_VERSIONS } from '@modelcontextprotocol/server';
-import { Hono } from 'hono';
+import { type Handler, Hono } from 'hono';
+import { cors } from 'hono/cors';
 import { SERVER_VERSION } from '../../version.js';
 import type { AppEnv } from '../env.js';
 
@@ -18,8 +19,11 @@ function registryEntry(): RegistryEntry {
   return JSON.parse(readFileSync(path, 'utf8')) as RegistryEntry;
 }
 
+/** The SEP's path (no extension) and the `.json` one registries and earlier drafts use. */
+const CARD_PATHS = ['/.well-known/mcp/server-card', '/.well-known/mcp/server-card.json'];
+
 /**
- * GET /.well-known/mcp/server-card.json (SEP-2127): the registry entry's facts
+ * GET /.well-known/mcp/server-card[.json] (SEP-2127): the registry entry's facts
  * for this deployment: its own /mcp URL, the protocol versions and credentials
  * it takes, its capabilities; no tools (they depend on the toolset asked for).
  */
@@ -45,7 +49,9 @@ export function serverCardRoute(options: {
       ]
     : falKey;
   const route = new Hono<AppEnv>();
-  route.get('/.well-known/mcp/server-card.json', (c) => {
+  // Public by design, read by browser-based clients too (the SEP's CORS requirement).
+  const open = cors({ origin: '*', allowMethods: ['GET'], allowHeaders: ['Content-Type'] });
+  const card: Handler<AppEnv> = (c) => {
     const base = options.publicUrl ?? new URL(c.req.url).origin;
     return c.json(
       {
@@ -73,6 +79,7 @@ export function serverCardRoute(options: {
       // request's answer for everyone.
       { 'cache-control': options.publicUrl ? 'public, max-age=3600' : 'no-store' },
     );
-  });
+  };
+  for (const path of CARD_PATHS) route.use(path, open).get(path, card);
   return route;
 }
