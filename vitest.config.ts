@@ -10,7 +10,11 @@ export default defineConfig({
     hookTimeout: 20_000,
     pool: 'forks',
     // The JSON report lets .ci/run print "N passed, N failed" from vitest's own counts.
-    reporters: ['default', ['json', { outputFile: '.cache/vitest-report.json' }]],
+    // (scripts/test-node22.sh writes its own, so the two runs do not overwrite each other.)
+    reporters: [
+      'default',
+      ['json', { outputFile: process.env.VITEST_REPORT ?? '.cache/vitest-report.json' }],
+    ],
     projects: [
       { extends: true, test: { name: 'unit', include: ['tests/unit/**/*.test.ts'] } },
       { extends: true, test: { name: 'e2e', include: ['tests/e2e/**/*.test.ts'] } },

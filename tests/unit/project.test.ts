@@ -1,4 +1,5 @@
 import { readdirSync, readFileSync } from 'node:fs';
+import semver from 'semver';
 import { describe, expect, it } from 'vitest';
 import { EnvSchema } from '../../src/config-schema.js';
 import { ALL_TOOLS } from '../../src/tools/index.js';
@@ -50,6 +51,28 @@ describe('the supported Node versions agree', () => {
     expect(images.length).toBe(2);
     for (const major of images) expect(major).toBeGreaterThanOrEqual(lowest);
     expect(new Set(images).size).toBe(1);
+  });
+
+  it('every production dependency, direct or not, declares the Node versions we support', () => {
+    // What `engines` promises must hold for what ships: a dependency wanting a newer Node would
+    // break on the machines the README's two commands run on (ky 2 and eventsource-parser 4 did).
+    const lock = JSON.parse(read('package-lock.json')) as {
+      packages: Record<string, { dev?: boolean; engines?: { node?: string } }>;
+    };
+    const shipped = Object.entries(lock.packages).filter(([path, p]) => path !== '' && !p.dev);
+    expect(shipped.length).toBeGreaterThan(30);
+    // Our floor and the first release of every later major (ranges like "^20.3.0 || >=21" are unions).
+    const floor = semver.minVersion(pkg.engines.node)?.version ?? '';
+    const probes = [floor, ...[21, 22, 23, 24, 25, 26].map((major) => `${major}.0.0`)];
+    const refuses = (range: string) => probes.filter((version) => !semver.satisfies(version, range));
+    const narrower = shipped.flatMap(([path, p]) =>
+      p.engines?.node && refuses(p.engines.node).length > 0
+        ? [`${path.replace(/^.*node_modules\//, '')} wants node ${p.engines.node}`]
+        : [],
+    );
+    expect(narrower).toEqual([]);
+    // The check can fail: ky 2 (node >=22) would refuse our floor.
+    expect(refuses('>=22')).toEqual([floor, '21.0.0']);
   });
 
   it('this process runs a supported Node', () => {
