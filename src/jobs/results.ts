@@ -57,7 +57,7 @@ function extensionOf(url: string): string | undefined {
   }
 }
 
-export function kindOf(mime: string | undefined, field: string): MediaKind {
+export function mediaKindOf(mime: string | undefined, field: string): MediaKind {
   const m = mime ?? '';
   if (m.startsWith('image/')) return 'image';
   if (m.startsWith('video/')) return 'video';
@@ -101,7 +101,7 @@ export function mapOutput(output: Record<string, unknown>): MappedOutput {
       field,
       url,
       ...(mime ? { mime_type: mime } : {}),
-      kind: kindOf(mime, field),
+      kind: mediaKindOf(mime, field),
       name: fileName ?? (url.split('/').pop()?.split('?')[0] || field),
     };
     if (typeof info.width === 'number') file.width = info.width;

@@ -21,7 +21,7 @@ function describeType(s: JsonObject): string {
   return 'a value';
 }
 
-const kindOf = (value: unknown) =>
+const jsonTypeOf = (value: unknown) =>
   Array.isArray(value)
     ? 'an array'
     : value === null
@@ -57,7 +57,7 @@ function describe(error: OutputUnit, schema: JsonObject, input: unknown): InputI
   const issue = (message: string) => [{ field, message }];
   switch (error.keyword) {
     case 'type':
-      return issue(`expected ${describeType(at)}, got ${kindOf(value)}`);
+      return issue(`expected ${describeType(at)}, got ${jsonTypeOf(value)}`);
     case 'enum':
     case 'const':
       return issue(`expected ${describeType(at)}, got ${JSON.stringify(value)}`);

@@ -27,7 +27,8 @@ export function unlisted<TInput>(): v.MetadataAction<TInput, { [UNLISTED]: true 
 /**
  * Mark an argument another tool of the same toolset describes under the same
  * name (the run options every media tool shares: generate_image and run_model
- * say what they are): listed with its type and bounds, without the words.
+ * say what they are, with their upper bounds): listed with its type and lower
+ * bound only.
  */
 export function terse<TInput>(): v.MetadataAction<TInput, { [TERSE]: true }> {
   return v.metadata({ [TERSE]: true });

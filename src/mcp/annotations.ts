@@ -11,7 +11,7 @@ export const READS = {
 /** Reads the caller's account as it is right now (usage): asking again may answer differently. */
 export const READS_LIVE = { ...READS, idempotentHint: false } as const satisfies ToolAnnotations;
 
-/** Runs a model, or stores a file, on the caller's account, and so spends money. */
+/** Runs a model on the caller's account, and so spends money; running again spends again. */
 export const RUNS_MODEL = {
   readOnlyHint: false,
   destructiveHint: false,
@@ -19,16 +19,11 @@ export const RUNS_MODEL = {
   openWorldHint: true,
 } as const satisfies ToolAnnotations;
 
-/** Stops work already paid for: cannot be undone, but cancelling twice does no more. */
-export const CANCELS = {
-  readOnlyHint: false,
-  destructiveHint: true,
-  idempotentHint: true,
-  openWorldHint: true,
-} as const satisfies ToolAnnotations;
+/** Stores a file in fal's storage (billed as storage, not as a run); each upload is a new file. */
+export const STORES_FILE = { ...RUNS_MODEL } as const satisfies ToolAnnotations;
 
-/** Deletes for good: destructive, and deleting twice deletes once. */
-export const DELETES = {
+/** Cancels or deletes: cannot be undone, and doing it twice does no more than once. */
+export const DESTRUCTIVE = {
   readOnlyHint: false,
   destructiveHint: true,
   idempotentHint: true,

@@ -12,19 +12,24 @@ const SERVER_BOUNDS = new Set(['pattern', 'format', 'minLength', 'maxLength', 'm
  * What agents read, written small: no defaults spelt out (`additionalProperties: {}`,
  * `propertyNames: {type: string}`, an empty `required`, the `type` of an enum), no
  * bounds of server-checked fields, and output schemas one level deep: each
- * top-level field with its type, no descriptions, no `required` (the text says the
- * rest; the server validates the whole shape itself before answering).
+ * top-level field with its type (an enum's values too are the text's to say), no
+ * descriptions, no `required` (the text says the rest; the server validates the
+ * whole shape itself before answering).
  */
 function compact(node: unknown, io: Io, depth: number): unknown {
   if (Array.isArray(node)) return node.map((n) => compact(n, io, depth));
   if (typeof node !== 'object' || node === null) return node;
   const schema = node as Json;
+  if (io === 'output' && depth >= 1 && isUniformEnum(schema.enum)) {
+    return { type: jsonTypeOf((schema.enum as unknown[])[0]) };
+  }
   const serverOnly = schema[SERVER_CHECKED] === true;
   const described = schema[TERSE] !== true;
   const out: Json = {};
   for (const [key, value] of Object.entries(schema)) {
     if (key === SERVER_CHECKED || key === UNLISTED || key === TERSE) continue;
-    if (!described && key === 'description') continue;
+    // A terse field is described, with its bounds, by another tool of the same listing.
+    if (!described && (key === 'description' || key === 'maximum' || key === 'maxLength')) continue;
     if (key === 'additionalProperties' && isEmpty(value)) continue;
     if (key === 'propertyNames' && isStringType(value)) continue;
     if (serverOnly && SERVER_BOUNDS.has(key)) continue;
@@ -40,6 +45,10 @@ function compact(node: unknown, io: Io, depth: number): unknown {
           .filter(([, sub]) => !(io === 'output' && (sub as Json | undefined)?.[UNLISTED] === true))
           .map(([name, sub]) => [name, compact(sub, io, depth + 1)]),
       );
+    } else if (key === 'items' && typeof schema.description === 'string' && isObject(value)) {
+      // A described list's items need no words of their own (the model ids, the request ids).
+      const { description: _, ...item } = value;
+      out[key] = compact(item, io, depth + 1);
     } else if (key === 'items' || key === 'anyOf' || key === 'oneOf') {
       out[key] = compact(value, io, key === 'items' ? depth + 1 : depth);
     } else out[key] = value;
@@ -51,6 +60,10 @@ const isUniformEnum = (values: unknown) =>
   Array.isArray(values) &&
   values.length > 0 &&
   values.every((e) => typeof e === typeof values[0] && e !== null);
+const jsonTypeOf = (value: unknown) =>
+  typeof value === 'number' ? (Number.isInteger(value) ? 'integer' : 'number') : typeof value;
+const isObject = (value: unknown): value is Json =>
+  typeof value === 'object' && value !== null && !Array.isArray(value);
 const isEmpty = (value: unknown) =>
   typeof value === 'object' && value !== null && Object.keys(value).length === 0;
 const isStringType = (value: unknown) =>

@@ -80,11 +80,6 @@ export class ModelRegistry {
     };
   }
 
-  /** The key shared lookups run on: the operator's, or none. Never a caller's. */
-  get crawlKey(): Secret | undefined {
-    return this.#opts.crawlKey;
-  }
-
   /** What a caller's own search runs on: their key when they sent one, else the operator's; their tenant either way. */
   searchCredential(caller: Caller): Credential {
     return { key: caller.key ?? this.#opts.crawlKey, tenant: caller.tenant };

@@ -1,6 +1,6 @@
 import * as v from 'valibot';
 import { unlisted } from '../lib/schema-marks.js';
-import { CANCELS } from '../mcp/annotations.js';
+import { DESTRUCTIVE } from '../mcp/annotations.js';
 import { defineTool } from '../mcp/define-tool.js';
 import { JobParams } from './job-params.js';
 import { ModelNameParam } from './params.js';
@@ -27,7 +27,7 @@ export const cancelJobTool = defineTool({
     outcome: v.picklist(['cancelled', 'already_completed', 'not_found']),
     message: v.pipe(v.string(), unlisted()),
   }),
-  annotations: CANCELS,
+  annotations: DESTRUCTIVE,
   needsKey: 'any',
   async handler(args, caller, { services, signal }) {
     const { model } = await services.jobs.locate(caller, args.request_id, args.model);

@@ -3,7 +3,7 @@ import { UserError } from '../errors.js';
 import type { ListedUpload } from '../jobs/history-view.js';
 import type { BulkDeletion } from '../jobs/payloads.js';
 import { unlisted } from '../lib/schema-marks.js';
-import { DELETES } from '../mcp/annotations.js';
+import { DESTRUCTIVE } from '../mcp/annotations.js';
 import { defineTool } from '../mcp/define-tool.js';
 import { JobParams } from './job-params.js';
 import { SinceParam, sinceOf } from './list-jobs.js';
@@ -31,7 +31,7 @@ export const deletePayloadsTool = defineTool({
     failed: v.array(v.object({ link: v.string(), error: v.string() })),
     results: v.pipe(v.array(v.looseObject({ request_id: v.string(), outcome: v.string() })), unlisted()),
   }),
-  annotations: DELETES,
+  annotations: DESTRUCTIVE,
   needsKey: 'admin',
   synonyms: { id: 'request_id', ids: 'request_ids' },
   async handler(args, caller, { services, signal }) {

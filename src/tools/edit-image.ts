@@ -90,7 +90,7 @@ export const editImageTool = defineRunTool({
   name: 'edit_image',
   title: 'Edit an image (upscale, background, inpaint)',
   description:
-    'Edit an image (image_url) by operation: "edit" by prompt, "inpaint" the white area of mask_url, "remove_background", "upscale" (scale 2 or 4), "outpaint" to aspect_ratio or a social format, "compose" (place overlay_url, e.g. a logo; generative, not pixel-exact). run_model for other models. Needs a fal key.',
+    'Edit an image (image_url) by operation: "edit" by prompt, "inpaint" the white area of mask_url, "remove_background", "upscale" (scale 2 or 4), "outpaint" to aspect_ratio or a social format, "compose" (place overlay_url, e.g. a logo; generative, not pixel-exact). run_model for other models.',
   input: v.object({
     operation: v.pipe(
       v.picklist(['edit', 'inpaint', 'remove_background', 'upscale', 'outpaint', 'compose']),

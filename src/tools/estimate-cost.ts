@@ -12,7 +12,7 @@ export const estimateCostTool = defineTool({
   title: 'Estimate the cost of a batch',
   group: 'discovery',
   description:
-    'Total cost of planned work (balance: get_account). An item with its run input is priced as run_model states it; others by estimate_type: calls at typical past prices, or billing units. Needs a fal key.',
+    'Total cost of planned work. An item with its run input is priced as run_model states it; others by estimate_type: calls at typical past prices, or billing units.',
   input: v.object({
     estimate_type: v.optional(
       v.pipe(v.picklist(['historical_api_price', 'unit_price']), v.description('Per call or per unit.')),

@@ -35,7 +35,7 @@ export const generateAudioTool = defineRunTool({
   description:
     'Make music from a prompt (default Lyria 2; with lyrics, a song model) or a sound effect (kind ' +
     '"sound_effect"). Use generate_speech for spoken text, ' +
-    'run_model for other audio models. Returns audio links. Needs a fal key.',
+    'run_model for other audio models. Returns audio links.',
   input: v.object({
     prompt: v.pipe(
       v.string(),

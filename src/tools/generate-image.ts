@@ -56,7 +56,7 @@ export const generateImageTool = defineRunTool({
   name: 'generate_image',
   title: 'Generate an image',
   description:
-    'Make images from a prompt (default FLUX.1 [dev]) or transform an image_url; subject, style, composition, lighting, colour, camera join the prompt. edit_image for targeted edits, run_model for other options. Returns links and previews. Needs a fal key.',
+    'Make images from a prompt (default FLUX.1 [dev]) or transform an image_url; subject, style, composition, lighting, colour, camera join the prompt. edit_image for targeted edits, run_model for other options. Returns links and previews.',
   input: v.object({
     prompt: field('What to generate.'),
     subject: field('Who or what is shown.'),

@@ -17,7 +17,7 @@ export const generateSpeechTool = defineRunTool({
   name: 'generate_speech',
   title: 'Generate speech (text to speech)',
   description:
-    'Text to spoken audio (default ElevenLabs Multilingual v2). voice: the model\'s voice name or id ("Rachel" for ElevenLabs, "Wise_Woman" for MiniMax); language where the model takes one. generate_audio for music and sound effects. Needs a fal key.',
+    'Text to spoken audio (default ElevenLabs Multilingual v2). voice: the model\'s voice name or id ("Rachel" for ElevenLabs, "Wise_Woman" for MiniMax); language where the model takes one. generate_audio for music and sound effects.',
   input: v.object({
     text: v.pipe(
       v.string(),

@@ -35,7 +35,7 @@ export const generateVideoTool = defineRunTool({
   name: 'generate_video',
   title: 'Generate a video',
   description:
-    'Make a video from a prompt (default Kling 2.1 Master), animate an image_url, or restyle a video_url; duration, aspect_ratio and resolution go to a model that offers them. Video takes minutes: expect a request_id, then check_job. Needs a fal key.',
+    'Make a video from a prompt (default Kling 2.1 Master), animate an image_url, or restyle a video_url; duration, aspect_ratio and resolution go to a model that offers them. Video takes minutes: expect a request_id, then check_job.',
   input: v.object({
     prompt: v.pipe(
       v.string(),

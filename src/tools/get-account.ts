@@ -8,7 +8,7 @@ export const getAccountTool = defineTool({
   title: 'Your fal account and balance',
   group: 'discovery',
   description:
-    "Your fal account before spending: whether the key is an admin key, the credit balance (admin keys), and this server's limits for you. Needs a fal key.",
+    "Your fal account before spending: whether the key is an admin key, the credit balance (admin keys), and this server's limits for you.",
   input: v.object({}),
   output: v.object({
     admin: v.optional(v.boolean()),

@@ -11,11 +11,14 @@ export const getModelSchemaTool = defineTool({
   title: 'Get a model’s inputs and outputs',
   group: 'discovery',
   description:
-    'What a model takes and returns: required fields, types, enums, defaults, ranges, file inputs, media outputs. Call it before run_model. detail "full": the complete JSON Schemas (large); "code": JS, Python, curl snippets.',
+    'What a model takes and returns: required fields, types, enums, defaults, ranges, file inputs, media outputs. Call it before run_model.',
   input: v.object({
     model: ModelNameParam,
     detail: v.optional(
-      v.pipe(v.picklist(['summary', 'full', 'code']), v.description('code: snippets.')),
+      v.pipe(
+        v.picklist(['summary', 'full', 'code']),
+        v.description('full: whole JSON Schemas (large); code: JS, Python, curl.'),
+      ),
       'summary',
     ),
   }),

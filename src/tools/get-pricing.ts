@@ -14,7 +14,7 @@ export const getPricingTool = defineTool({
   title: 'Get model prices',
   group: 'discovery',
   description:
-    'Your unit prices for up to 50 models (per image, megapixel, second, …); estimate_cost totals a batch, get_account gives your balance. Needs a fal key.',
+    'Your unit prices for up to 50 models (per image, megapixel, second, …); estimate_cost totals a batch, get_account gives your balance.',
   input: v.object({
     models: v.pipe(
       v.array(ModelNameParam),

@@ -42,8 +42,8 @@ export const getUsageTool = defineTool({
   title: 'Get usage and spend',
   group: 'discovery',
   description:
-    "Usage and spend of the caller's fal account per model, for a date range (default: the last 24 hours; end " +
-    'is exclusive). Needs an admin fal key; never cached.',
+    "Usage and spend of the caller's fal account per model, for a date range (default: the last 24 h; end " +
+    'exclusive). Needs an admin fal key.',
   input: v.object({
     start: v.optional(DateParam),
     end: v.optional(DateParam),

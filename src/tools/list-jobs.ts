@@ -36,7 +36,7 @@ export const listJobsTool = defineTool({
   title: 'List your fal jobs and history',
   group: 'execution',
   description:
-    'Your jobs, newest first (default: last 24 h), also those run elsewhere with your key: request_id, model, status, time, cost estimate, media links. query finds past work by meaning ("the red car"). Needs a fal key.',
+    'Your jobs, newest first (default: last 24 h), also those run elsewhere with your key: request_id, model, status, time, cost estimate, media links. query finds past work by meaning ("the red car").',
   input: v.object({
     since: v.optional(SinceParam),
     status: v.optional(
@@ -47,7 +47,14 @@ export const listJobsTool = defineTool({
     ),
     model: v.optional(ModelNameParam),
     query: v.optional(
-      v.pipe(v.string(), v.trim(), v.minLength(1), v.maxLength(500), v.description('By meaning.')),
+      v.pipe(
+        v.string(),
+        v.trim(),
+        v.minLength(1),
+        v.maxLength(500),
+        serverChecked(),
+        v.description('By meaning.'),
+      ),
     ),
     limit: v.optional(
       v.pipe(v.number(), v.integer(), v.minValue(1), v.maxValue(100), v.description('Results.')),

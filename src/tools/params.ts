@@ -40,10 +40,8 @@ export const PriceParams = {
 export type ModelSummary = v.InferOutput<typeof ModelSummary>;
 
 export const CatalogueSourceFields = {
-  used_fallback: v.pipe(
-    v.boolean(),
-    v.description('True when fal could not be reached and a cached or built-in list answered.'),
-  ),
+  // The text says when a cached or built-in list answered, and why.
+  used_fallback: v.pipe(v.boolean(), unlisted()),
   fallback_reason: v.optional(v.pipe(v.string(), unlisted())),
 };
 

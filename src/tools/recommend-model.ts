@@ -1,5 +1,5 @@
 import * as v from 'valibot';
-import { serverChecked } from '../lib/schema-marks.js';
+import { serverChecked, unlisted } from '../lib/schema-marks.js';
 import { READS } from '../mcp/annotations.js';
 import { defineTool } from '../mcp/define-tool.js';
 import { recommendModels } from '../registry/discovery.js';
@@ -15,7 +15,7 @@ export const recommendModelTool = defineTool({
   title: 'Recommend models for a task',
   group: 'discovery',
   description:
-    'Pick fal models for a task in plain words ("product photo on white", "animate this portrait"), each with why it fits (inputs, outputs, family, your price). Use it before run_model when unsure which model.',
+    'Pick fal models for a task in plain words ("product photo on white", "animate this portrait"), each with why it fits (inputs, outputs, family, your price). Use it before run_model when unsure.',
   input: v.object({
     task: v.pipe(
       v.string(),
@@ -31,7 +31,7 @@ export const recommendModelTool = defineTool({
   }),
   output: v.object({
     recommendations: v.array(v.object({ ...ModelSummary.entries, reason: v.string() })),
-    source: v.picklist(['fal', 'local']),
+    source: v.pipe(v.picklist(['fal', 'local']), unlisted()),
     ...CatalogueSourceFields,
   }),
   annotations: READS,

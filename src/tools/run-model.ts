@@ -11,7 +11,7 @@ export const runModelTool = defineTool({
   title: 'Run a fal model',
   group: 'execution',
   description:
-    "Run any fal model and wait briefly. The input is checked against its schema first (a bad field bills nothing). Returns the output, media links and previews, or for a slow job its request_id (then check_job). submit_job: don't wait; generate_*/edit_image: common tasks. Needs a fal key.",
+    "Run any fal model and wait briefly. The input is checked against its schema first (a bad field bills nothing). Returns the output, media links and previews, or for a slow job its request_id (then check_job). submit_job: don't wait; generate_*/edit_image: common tasks.",
   input: v.object({
     model: ModelNameParam,
     input: JobParams.input,

@@ -1,5 +1,5 @@
 import * as v from 'valibot';
-import { serverChecked } from '../lib/schema-marks.js';
+import { serverChecked, unlisted } from '../lib/schema-marks.js';
 import { READS } from '../mcp/annotations.js';
 import { defineTool } from '../mcp/define-tool.js';
 import { searchModels } from '../registry/discovery.js';
@@ -12,7 +12,7 @@ export const searchModelsTool = defineTool({
   title: 'Search fal models',
   group: 'discovery',
   description:
-    'Free-text search over fal\'s models ("portrait photo", "lip sync", "upscale video"). Use recommend_model for models fitting a task with reasons, list_models to browse a category.',
+    'Free-text search over fal\'s models ("portrait photo", "lip sync", "upscale video"). recommend_model: models for a task, with reasons; list_models: browse a category.',
   input: v.object({
     query: v.pipe(
       v.string(),
@@ -28,10 +28,8 @@ export const searchModelsTool = defineTool({
   }),
   output: v.object({
     models: v.array(ModelSummary),
-    source: v.pipe(
-      v.picklist(['fal', 'local']),
-      v.description("Which search answered: fal's or the local index."),
-    ),
+    // Which search answered (fal's or the local index): the text says it.
+    source: v.pipe(v.picklist(['fal', 'local']), unlisted()),
     ...CatalogueSourceFields,
   }),
   annotations: READS,

@@ -12,7 +12,7 @@ export const submitJobTool = defineTool({
   title: 'Submit a fal job',
   group: 'execution',
   description:
-    'Queue a fal model run; returns its request_id at once (check_job gets the result). For long jobs (video, music, training) or batches; run_model to wait. webhook_url: fal calls it at the end. Needs a fal key.',
+    'Queue a fal model run; returns its request_id at once (check_job gets the result). For long jobs (video, music, training) or batches; run_model to wait.',
   input: v.object({
     model: ModelNameParam,
     input: JobParams.input,

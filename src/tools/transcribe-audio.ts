@@ -83,7 +83,7 @@ export const transcribeAudioTool = defineRunTool({
   title: 'Transcribe audio (speech to text)',
   description:
     'Speech to text from an audio_url (default Whisper): the transcript, and timed chunks (with speakers when ' +
-    'diarize is on) when the model gives them. Upload local audio with upload_file first. Needs a fal key.',
+    'diarize is on) when the model gives them. Upload local audio with upload_file first.',
   input: v.object({
     audio_url: v.pipe(
       MediaParams.audio_url,

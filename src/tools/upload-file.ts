@@ -5,9 +5,9 @@ import { extensionForMime, mimeForExtension } from '../jobs/results.js';
 import { multipartScript, singlePutCommand, uploadUrlExpiry } from '../jobs/signed-upload.js';
 import { initiateUpload, MULTIPART_ABOVE_BYTES, type UploadedFile, uploadSource } from '../jobs/upload.js';
 import { bufferSource, declaredSource, spooledSource, type UploadSource } from '../jobs/upload-source.js';
-import { unlisted } from '../lib/schema-marks.js';
+import { serverChecked, unlisted } from '../lib/schema-marks.js';
 import type { ToolOutput } from '../lib/tool-output.js';
-import { RUNS_MODEL } from '../mcp/annotations.js';
+import { STORES_FILE } from '../mcp/annotations.js';
 import { defineTool } from '../mcp/define-tool.js';
 import { openPublicUrl, precheckPublicUrl } from '../net/safe-fetch.js';
 import type { Services } from '../services.js';
@@ -34,17 +34,25 @@ export const uploadFileTool = defineTool({
   title: 'Upload a file to fal',
   group: 'execution',
   description:
-    "Put a file on fal's CDN; get a URL for file inputs. This server cannot read your disk: give a public url to copy, data_base64 + content_type (small files), or file_name (+ size) for an upload URL and the command to run. Needs a fal key.",
+    "Put a file on fal's CDN; get a URL for file inputs. This server cannot read your disk: give a public url to copy, data_base64 + content_type (small files), or file_name (+ size) for an upload URL and the command to run.",
   input: v.object({
     url: v.optional(
-      v.pipe(v.string(), v.trim(), v.minLength(1), v.maxLength(4096), v.description('To copy.')),
+      v.pipe(
+        v.string(),
+        v.trim(),
+        v.minLength(1),
+        v.maxLength(4096),
+        serverChecked(),
+        v.description('To copy.'),
+      ),
     ),
-    data_base64: v.optional(v.pipe(v.string(), v.minLength(1), v.description('The bytes.'))),
+    data_base64: v.optional(v.pipe(v.string(), v.minLength(1), serverChecked(), v.description('The bytes.'))),
     content_type: v.optional(
       v.pipe(
         v.string(),
         v.trim(),
         v.regex(/^[\w.+-]+\/[\w.+-]+$/, 'a MIME type such as image/png'),
+        serverChecked(),
         v.description('MIME type.'),
       ),
     ),
@@ -53,14 +61,17 @@ export const uploadFileTool = defineTool({
         v.string(),
         v.trim(),
         v.regex(/^[\w. -]{1,200}$/, 'a plain file name such as photo.png'),
+        serverChecked(),
         v.description('Name.'),
       ),
     ),
-    size: v.optional(v.pipe(v.number(), v.integer(), v.minValue(1), v.description('Bytes.'))),
+    size: v.optional(
+      v.pipe(v.number(), v.integer(), v.minValue(1), serverChecked(), v.description('Bytes.')),
+    ),
     expiration_seconds: JobParams.expiration_seconds,
   }),
   output: UploadOutput,
-  annotations: RUNS_MODEL,
+  annotations: STORES_FILE,
   needsKey: 'any',
   synonyms: { mime_type: 'content_type', filename: 'file_name', base64: 'data_base64', data: 'data_base64' },
   async handler(args, caller, { services, signal }) {

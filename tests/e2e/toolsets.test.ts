@@ -3,33 +3,11 @@ import { ALL_TOOLS } from '../../src/tools/index.js';
 import { CLIENTS, textOf } from '../helpers/clients.js';
 import { type Harness, IN_PROCESS_URL, startHarness } from '../helpers/harness.js';
 
-const DISCOVERY = [
-  'search_models',
-  'recommend_model',
-  'list_models',
-  'get_model_schema',
-  'get_pricing',
-  'estimate_cost',
-  'get_account',
-  'get_usage',
-];
-const EXECUTION = [
-  'run_model',
-  'submit_job',
-  'check_job',
-  'list_jobs',
-  'cancel_job',
-  'delete_payloads',
-  'upload_file',
-];
-const MEDIA = [
-  'generate_image',
-  'edit_image',
-  'generate_video',
-  'generate_audio',
-  'generate_speech',
-  'transcribe_audio',
-];
+// Each toolset is the tools the table puts in its group, in the table's order.
+const inGroup = (group: string) => ALL_TOOLS.filter((t) => t.group === group).map((t) => t.name);
+const DISCOVERY = inGroup('discovery');
+const EXECUTION = inGroup('execution');
+const MEDIA = inGroup('media');
 
 describe.each(['modern', 'legacy'] as const)('toolsets (%s client)', (era) => {
   let h: Harness;
@@ -51,6 +29,9 @@ describe.each(['modern', 'legacy'] as const)('toolsets (%s client)', (era) => {
 
   it('serves every tool by default and for "all"', async () => {
     expect(await names({})).toEqual([...DISCOVERY, ...EXECUTION, ...MEDIA]);
+    // Every tool is in one of the three groups, and the groups are not empty.
+    expect(DISCOVERY.length + EXECUTION.length + MEDIA.length).toBe(ALL_TOOLS.length);
+    expect(Math.min(DISCOVERY.length, EXECUTION.length, MEDIA.length)).toBeGreaterThan(0);
     expect(await names({ query: '?toolsets=all' })).toEqual(ALL_TOOLS.map((t) => t.name));
   });
 
@@ -61,7 +42,10 @@ describe.each(['modern', 'legacy'] as const)('toolsets (%s client)', (era) => {
 
   it('read-only mode hides everything that spends money or changes state, and refuses calls to it', async () => {
     const tools = await names({ headers: { 'X-MCP-Readonly': 'true' } });
-    expect(tools).toEqual([...DISCOVERY, 'check_job', 'list_jobs']);
+    // Read-only: what only reads (discovery, and looking at jobs), never what runs, cancels or deletes.
+    expect(tools).toEqual(expect.arrayContaining([...DISCOVERY, 'check_job', 'list_jobs']));
+    expect(tools).not.toContain('run_model');
+    expect(tools).toEqual(ALL_TOOLS.filter((t) => t.annotations.readOnlyHint === true).map((t) => t.name));
     const client = await CLIENTS[era]({
       url: `${IN_PROCESS_URL}?readonly=1`,
       fetch: h.inProcessFetch,

@@ -1,26 +1,8 @@
 import type { Context, MiddlewareHandler } from 'hono';
+import type { FalRoute } from '../../src/fal/routes.js';
 
-/** Routes a fault can target. */
-export type RouteName =
-  | 'models'
-  | 'pricing'
-  | 'estimate'
-  | 'usage'
-  | 'billing'
-  | 'payloads.delete'
-  | 'requests.search'
-  | 'requests.by-endpoint'
-  | 'queue.submit'
-  | 'queue.status'
-  | 'queue.stream'
-  | 'queue.result'
-  | 'queue.cancel'
-  | 'storage.initiate'
-  | 'storage.multipart'
-  | 'storage.upload'
-  | 'storage.part'
-  | 'storage.complete'
-  | 'cdn';
+/** Routes a fault can target: the server's own list of fal routes, and the CDN that serves results. */
+export type RouteName = FalRoute | 'cdn';
 
 export interface Fault {
   /** Answer with this status and an error body in fal's dialect for the route. */

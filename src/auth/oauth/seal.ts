@@ -56,10 +56,4 @@ export class Sealer {
       return undefined;
     }
   }
-
-  /** Whether a string looks like something we seal, before trying to open it. */
-  static kindOf(token: string): string | undefined {
-    const dot = token.indexOf('.');
-    return dot > 0 ? token.slice(0, dot) : undefined;
-  }
 }
