@@ -155,6 +155,36 @@ describe('the fal client against the emulator', () => {
     expect(error.kind).toBe('unavailable');
   });
 
+  it('reads at most 256 KiB of an error body, however much fal sends', async () => {
+    // A 503 whose body never ends: ky 2 read error bodies whole; a cap must stop it.
+    let pulled = 0;
+    const endless = async () =>
+      new Response(
+        new ReadableStream<Uint8Array>(
+          {
+            pull(controller) {
+              pulled += 16 * 1024;
+              controller.enqueue(new Uint8Array(16 * 1024).fill(0x61));
+            },
+          },
+          { highWaterMark: 0 },
+        ),
+        { status: 503, headers: { 'content-type': 'application/json' } },
+      );
+    const flooded = new FalClient({
+      apiUrl: 'http://127.0.0.1:9/v1',
+      queueUrl: 'http://127.0.0.1:9',
+      storageUrl: 'http://127.0.0.1:9',
+      timeoutMs: 5_000,
+      retryLimit: 0,
+      fetch: endless,
+    });
+    const error = await failure(fetchModelsPage(flooded, {}, ANON));
+    expect(error).toMatchObject({ kind: 'unavailable', status: 503 });
+    expect(pulled).toBeLessThanOrEqual(256 * 1024 + 2 * 16 * 1024);
+    expect(pulled).toBeGreaterThan(0);
+  });
+
   it('skips and counts a malformed entry instead of failing the page', async () => {
     emu.inject('models', {
       status: 200,
