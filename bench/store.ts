@@ -4,7 +4,7 @@
  * and a new machine's start from the snapshot against a crawl of the emulator.
  * Run: npm run bench:store (needs redis-server; scripts/install-system-deps.sh).
  */
-import { Secret } from '../src/auth/secret.js';
+import { Secret } from '../src/lib/secret.js';
 import { createLogger } from '../src/log.js';
 import { SharedCatalogue } from '../src/registry/shared-catalogue.js';
 import { MemoryStore } from '../src/store/memory-store.js';

@@ -1,6 +1,7 @@
 import * as v from 'valibot';
 
 export const LOG_LEVELS = ['debug', 'info', 'warn', 'error', 'silent'] as const;
+export type LogLevel = (typeof LOG_LEVELS)[number];
 
 const intIn = (min: number, max: number, expects: string) =>
   v.pipe(

@@ -1,15 +1,13 @@
 import * as v from 'valibot';
-import { Secret } from './auth/secret.js';
-import { EnvSchema, type LOG_LEVELS } from './config-schema.js';
+import { EnvSchema, type LogLevel } from './config-schema.js';
 import { isLoopbackHost } from './lib/loopback.js';
+import { Secret } from './lib/secret.js';
 import type { TracingConfig } from './telemetry/tracing.js';
 
 /** Thrown for a bad environment: one line naming the variable and what it expects. */
 export class ConfigError extends Error {
   override name = 'ConfigError';
 }
-
-export type LogLevel = (typeof LOG_LEVELS)[number];
 
 export type AuthPosture =
   /** No operator key: every caller brings their own. */

@@ -1,4 +1,4 @@
-import { Secret } from './auth/secret.js';
+import { Secret } from './lib/secret.js';
 
 /** Shorter values are not scrubbed: they would blank ordinary words, and no credential is that short. */
 const MIN_SECRET = 8;

@@ -1,5 +1,5 @@
 import { writeSync } from 'node:fs';
-import type { LogLevel } from './config.js';
+import type { LogLevel } from './config-schema.js';
 import { UserError } from './errors.js';
 import { revealAll, type SecretLike, scrubExact } from './log-secrets.js';
 

@@ -10,8 +10,10 @@ import { JobService } from './jobs/job-service.js';
 import { JobStore } from './jobs/job-store.js';
 import { PayloadDeleter } from './jobs/payloads.js';
 import { PendingUploads } from './jobs/pending-uploads.js';
+import { PlanEstimator } from './jobs/plan-estimate.js';
 import { RunEstimator } from './jobs/run-estimator.js';
 import { SpendConfirmations } from './jobs/spend-confirmations.js';
+import { UploadService } from './jobs/upload-service.js';
 import { WebhookTokens } from './jobs/webhook-tokens.js';
 import { AuthFailures } from './limits/auth-failures.js';
 import { ConcurrencyLimiter } from './limits/concurrency.js';
@@ -21,11 +23,13 @@ import type { Logger } from './log.js';
 import { PreviewMaker } from './media/previews.js';
 import { registerGauges } from './metrics/gauges.js';
 import { Metrics } from './metrics/metrics.js';
-import { type FetchPolicy, probePublicUrl } from './net/safe-fetch.js';
+import { probePublicUrl } from './net/safe-fetch.js';
+import { Discovery } from './registry/discovery.js';
 import { ModelSchemaService } from './registry/model-schemas.js';
 import { PricingService } from './registry/pricing.js';
 import { ModelRegistry } from './registry/registry.js';
 import { SharedCatalogue } from './registry/shared-catalogue.js';
+import { UsageService } from './registry/usage.js';
 import type { Presenter } from './runs/present.js';
 import { RunService } from './runs/run-service.js';
 import { MemoryStore } from './store/memory-store.js';
@@ -38,18 +42,20 @@ export interface Services {
   registry: ModelRegistry;
   schemas: ModelSchemaService;
   pricing: PricingService;
+  /** fal's model search and recommendations (with the local index as fallback). */
+  discovery: Discovery;
+  /** The caller's usage and spend (admin keys). */
+  usage: UsageService;
+  /** The cost of planned work (estimate_cost). */
+  planEstimates: PlanEstimator;
   jobs: JobService;
   /** Every model run: plan, submit, wait, hand off, present. */
   runs: RunService;
   payloads: PayloadDeleter;
   /** The caller's jobs and uploads: this server's records merged with fal's request history. */
   history: JobHistory;
-  /** Uploads running at once, per tenant and in all. */
-  uploads: ConcurrencyLimiter;
-  /** How upload_file fetches caller URLs. */
-  fetchPolicy: FetchPolicy;
-  /** Upload slots handed out (upload_file with file_name) whose files may not be there yet. */
-  pendingUploads: PendingUploads;
+  /** Files onto fal's CDN (upload_file): copied from a URL or bytes, or an upload URL handed out. */
+  uploads: UploadService;
   /** Spend confirmations (MRTR requestState): minted, checked, used once. */
   confirmations: SpendConfirmations;
   /** Inline previews of result images. */
@@ -215,6 +221,12 @@ export function createServices({
     registry,
     schemas,
     pricing,
+    discovery: new Discovery({ registry, fal, logger }),
+    usage: new UsageService(fal),
+    planEstimates: new PlanEstimator({
+      fal,
+      estimateRun: (model, input, caller, signal) => jobs.estimate(model, input, caller, signal),
+    }),
     jobs,
     runs: new RunService({
       jobs,
@@ -226,10 +238,14 @@ export function createServices({
     }),
     payloads: new PayloadDeleter({ fal, store: jobStore, logger }),
     history,
-    // Uploads stream through; these bound how many run at once, per key and in all.
-    uploads: new ConcurrencyLimiter(4, 16),
-    fetchPolicy,
-    pendingUploads,
+    uploads: new UploadService({
+      fal,
+      fetchPolicy,
+      // Uploads stream through; these bound how many run at once, per key and in all.
+      slots: new ConcurrencyLimiter(4, 16),
+      pending: pendingUploads,
+      history,
+    }),
     confirmations,
     previews,
     fal,

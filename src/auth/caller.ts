@@ -1,6 +1,6 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { AuthPosture } from '../config.js';
-import { Secret } from './secret.js';
+import { Secret } from '../lib/secret.js';
 
 /** Which credential a request runs on. */
 export type AuthMode = 'caller-key' | 'shared-key' | 'anonymous';

@@ -1,4 +1,4 @@
-import type { Secret } from '../auth/secret.js';
+import type { Secret } from '../lib/secret.js';
 import { revealAll } from '../log-secrets.js';
 import { BreakerBoard, type BreakerState } from './breaker.js';
 import type { FalError } from './errors.js';

@@ -1,7 +1,7 @@
 import ky, { type KyInstance } from 'ky';
 import type * as v from 'valibot';
-import type { Secret } from '../auth/secret.js';
-import { ByteBudget } from '../limits/byte-budget.js';
+import { ByteBudget } from '../lib/byte-budget.js';
+import type { Secret } from '../lib/secret.js';
 import { type Span, SpanKind, SpanStatusCode, startChildSpan, type Tracer } from '../telemetry/tracing.js';
 import type { BreakerState } from './breaker.js';
 import { CallGuard } from './call-guard.js';

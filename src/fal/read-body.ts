@@ -1,5 +1,5 @@
 import * as v from 'valibot';
-import type { BudgetSlot } from '../limits/byte-budget.js';
+import type { BudgetSlot } from '../lib/byte-budget.js';
 import { FalError } from './errors.js';
 
 export interface ReadLimits {

@@ -1,5 +1,5 @@
 import type { Readable } from 'node:stream';
-import type { Secret } from '../auth/secret.js';
+import type { Secret } from '../lib/secret.js';
 import type { CallGuard } from './call-guard.js';
 import { FalError } from './errors.js';
 import { type SentBody, sendBody, storageCode } from './put-stream.js';

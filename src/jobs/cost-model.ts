@@ -1,5 +1,5 @@
+import { DURATION_INPUTS, IMAGE_PRESETS } from '../lib/frames.js';
 import { isObject, type JsonObject } from '../lib/is-object.js';
-import { DURATION_INPUTS, IMAGE_PRESETS } from '../media/frames.js';
 
 /** What one run will cost by the caller's unit price, and how the figure was reached. */
 export interface CostEstimate {

@@ -1,10 +1,10 @@
 import { createHash, randomBytes } from 'node:crypto';
 import * as v from 'valibot';
 import type { Caller } from '../auth/caller.js';
-import { Sealer } from '../auth/oauth/seal.js';
-import { Secret } from '../auth/secret.js';
 import { UserError } from '../errors.js';
 import { canonical } from '../lib/canonical-json.js';
+import { Sealer } from '../lib/seal.js';
+import { Secret } from '../lib/secret.js';
 import type { SharedStore } from '../store/store.js';
 
 /** How long a confirmation form may stay unanswered. */

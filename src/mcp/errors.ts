@@ -1,7 +1,7 @@
 import type { Caller } from '../auth/caller.js';
 import { MissingKeyError, UserError } from '../errors.js';
 import { FalError } from '../fal/errors.js';
-import type { NeedsKey } from './define-tool.js';
+import type { NeedsKey } from '../tools/define-tool.js';
 
 /** Generic error types only restate the HTTP status; fal's others (content_policy_violation, runner_disconnected) say what happened. */
 const RESTATES_STATUS = new Set([

@@ -1,6 +1,6 @@
 import type { ServerContext } from '@modelcontextprotocol/server';
 import { isObject } from '../lib/is-object.js';
-import type { ToolInteraction } from './define-tool.js';
+import type { ToolInteraction } from '../tools/define-tool.js';
 
 const PROTOCOL_VERSION = 'io.modelcontextprotocol/protocolVersion';
 const CLIENT_CAPABILITIES = 'io.modelcontextprotocol/clientCapabilities';

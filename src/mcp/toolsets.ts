@@ -1,4 +1,4 @@
-import type { ToolGroup } from './define-tool.js';
+import type { ToolGroup } from '../tools/define-tool.js';
 
 export const TOOLSETS = ['discovery', 'execution', 'media', 'all'] as const;
 

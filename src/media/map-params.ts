@@ -1,6 +1,6 @@
+import { DURATION_INPUTS, ratioOf } from '../lib/frames.js';
 import { isObject, type JsonObject } from '../lib/is-object.js';
 import { allowedOf, enumValues, fitToSchema, nearestEnum, propAt, setAt } from '../lib/schema-values.js';
-import { DURATION_INPUTS, ratioOf } from './frames.js';
 
 /**
  * Friendly media parameters → one model's real input schema. Models name the same

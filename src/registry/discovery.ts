@@ -172,3 +172,21 @@ export async function recommendModels(
     })),
   };
 }
+
+/** Search and recommendations as a service: bound once to the registry and the fal client. */
+export class Discovery {
+  constructor(private readonly deps: DiscoveryDeps) {}
+
+  search(query: Parameters<typeof searchModels>[1], as: Credential, signal?: AbortSignal) {
+    return searchModels(this.deps, query, as, signal);
+  }
+
+  recommend(
+    query: Parameters<typeof recommendModels>[1],
+    as: Credential,
+    signal?: AbortSignal,
+    lookups?: ReasonLookups,
+  ) {
+    return recommendModels(this.deps, query, as, signal, lookups);
+  }
+}

@@ -1,4 +1,3 @@
-import type { Secret } from '../auth/secret.js';
 import { UnknownModelError } from '../errors.js';
 import type { Credential, FalClient } from '../fal/client.js';
 import { FalError } from '../fal/errors.js';
@@ -6,6 +5,7 @@ import { fetchModelsPage } from '../fal/platform.js';
 import type { ModelEntry } from '../fal/schemas.js';
 import type { JsonObject } from '../lib/is-object.js';
 import { LruTtlCache } from '../lib/lru.js';
+import type { Secret } from '../lib/secret.js';
 import { modelFromEntry } from './catalogue.js';
 import type { ModelRegistry } from './registry.js';
 import { closestNames, resolveModel } from './resolve.js';

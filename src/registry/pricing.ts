@@ -12,6 +12,8 @@ export interface Price {
 }
 
 const PRICE_TTL_MS = 10 * 60_000;
+/** Ids outside the catalogue priced one by one at most; more go to fal in one batch. */
+const MAX_SEPARATE = 3;
 /** A balance moves with every run: kept a minute, for the confirmations asked meanwhile. */
 const BALANCE_TTL_MS = 60_000;
 
@@ -116,5 +118,31 @@ export class PricingService {
       const p = found.get(id);
       return p ? [p] : [];
     });
+  }
+
+  /**
+   * Catalogue models in one batch. Ids the catalogue lacks (private apps?) are priced
+   * apart, so one that fal does not know (a 404 for the whole batch) cannot sink the
+   * others: one by one for a few, in one batch beyond that (a call must not turn into
+   * 50 calls to fal). `unpriced`: the ids fal does not know.
+   */
+  async pricesApart(
+    listed: readonly string[],
+    unlisted: readonly string[],
+    caller: Caller & { key: NonNullable<Caller['key']> },
+    signal?: AbortSignal,
+  ): Promise<{ found: Price[]; unpriced: string[] }> {
+    const found = await this.prices(listed, caller, signal);
+    const unpriced: string[] = [];
+    const groups = unlisted.length <= MAX_SEPARATE ? unlisted.map((id) => [id]) : [unlisted];
+    for (const ids of groups) {
+      try {
+        found.push(...(await this.prices(ids, caller, signal)));
+      } catch (error) {
+        if (!(error instanceof FalError) || error.kind !== 'not_found') throw error;
+        unpriced.push(...ids);
+      }
+    }
+    return { found, unpriced };
   }
 }

@@ -1,10 +1,10 @@
 import type { Caller } from '../auth/caller.js';
-import type { Secret } from '../auth/secret.js';
 import type { Credential, FalClient } from '../fal/client.js';
 import { SERVER_TENANT } from '../fal/client.js';
 import { FalError } from '../fal/errors.js';
 import { fetchModelsPage } from '../fal/platform.js';
 import type { ModelEntry } from '../fal/schemas.js';
+import type { Secret } from '../lib/secret.js';
 import type { Logger } from '../log.js';
 import {
   buildCatalogueFromModels,

@@ -1,6 +1,6 @@
 import type { Asked, MediaFile } from '../jobs/job-record.js';
+import { ratioOf } from '../lib/frames.js';
 import { isObject } from '../lib/is-object.js';
-import { ratioOf } from '../media/frames.js';
 import type { Unmet } from '../media/map-params.js';
 
 export type { Asked } from '../jobs/job-record.js';

@@ -1,5 +1,5 @@
 import { Redis, type Result } from 'ioredis';
-import type { Secret } from '../auth/secret.js';
+import type { Secret } from '../lib/secret.js';
 import type { Logger } from '../log.js';
 import { type SharedStore, type StoreStatus, StoreUnavailableError } from './store.js';
 

@@ -1,7 +1,7 @@
 import * as v from 'valibot';
 import { unlisted } from '../lib/schema-marks.js';
-import { DESTRUCTIVE } from '../mcp/annotations.js';
-import { defineTool } from '../mcp/define-tool.js';
+import { DESTRUCTIVE } from './annotations.js';
+import { defineTool } from './define-tool.js';
 import { JobParams } from './job-params.js';
 import { ModelNameParam } from './params.js';
 

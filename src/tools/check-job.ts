@@ -1,7 +1,7 @@
 import * as v from 'valibot';
-import { READS } from '../mcp/annotations.js';
-import { defineTool } from '../mcp/define-tool.js';
 import { JobOutput } from '../runs/present.js';
+import { READS } from './annotations.js';
+import { defineTool } from './define-tool.js';
 import { JobParams } from './job-params.js';
 import { ModelNameParam } from './params.js';
 

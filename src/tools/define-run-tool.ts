@@ -1,8 +1,8 @@
 import type * as v from 'valibot';
-import { RUNS_MODEL } from '../mcp/annotations.js';
-import { type AnyTool, defineTool } from '../mcp/define-tool.js';
 import type { MediaRequest } from '../runs/plan-media.js';
 import { MediaJobOutput, type Presenter } from '../runs/present.js';
+import { RUNS_MODEL } from './annotations.js';
+import { type AnyTool, defineTool } from './define-tool.js';
 
 /** The arguments every media tool takes (MediaRunFields), read by the runner. */
 export interface RunArgs {

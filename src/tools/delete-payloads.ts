@@ -3,8 +3,8 @@ import { UserError } from '../errors.js';
 import type { ListedUpload } from '../jobs/history-view.js';
 import type { BulkDeletion } from '../jobs/payloads.js';
 import { unlisted } from '../lib/schema-marks.js';
-import { DESTRUCTIVE } from '../mcp/annotations.js';
-import { defineTool } from '../mcp/define-tool.js';
+import { DESTRUCTIVE } from './annotations.js';
+import { defineTool } from './define-tool.js';
 import { JobParams } from './job-params.js';
 import { SinceParam, sinceOf } from './list-jobs.js';
 

@@ -1,7 +1,7 @@
 import * as v from 'valibot';
 import { unlisted } from '../lib/schema-marks.js';
-import { READS } from '../mcp/annotations.js';
-import { defineTool } from '../mcp/define-tool.js';
+import { READS } from './annotations.js';
+import { defineTool } from './define-tool.js';
 
 export const getAccountTool = defineTool({
   name: 'get_account',

@@ -1,9 +1,9 @@
 import * as v from 'valibot';
 import { unlisted } from '../lib/schema-marks.js';
-import { READS } from '../mcp/annotations.js';
-import { defineTool } from '../mcp/define-tool.js';
 import { codeSnippets } from '../registry/code-snippets.js';
 import { SchemaSummarySchema } from '../registry/schema-summary.js';
+import { READS } from './annotations.js';
+import { defineTool } from './define-tool.js';
 import { ModelNameParam } from './params.js';
 
 export const getModelSchemaTool = defineTool({

@@ -1,13 +1,9 @@
 import * as v from 'valibot';
 import { UnknownModelError } from '../errors.js';
-import { FalError } from '../fal/errors.js';
-import { READS } from '../mcp/annotations.js';
-import { defineTool } from '../mcp/define-tool.js';
 import { closestNames, type Resolution, resolveModel } from '../registry/resolve.js';
+import { READS } from './annotations.js';
+import { defineTool } from './define-tool.js';
 import { ModelNameParam } from './params.js';
-
-/** Ids outside the catalogue priced one by one at most; more go to fal in one batch. */
-const MAX_SEPARATE = 3;
 
 export const getPricingTool = defineTool({
   name: 'get_pricing',
@@ -51,24 +47,13 @@ export const getPricingTool = defineTool({
     // Nothing to price: the plain "unknown model" refusal says it best.
     if (resolved.length === 0 && firstUnknown) throw firstUnknown;
     const notes = resolved.flatMap((r) => (r.note ? [r.note] : []));
-    // Catalogue models go in one batch. Ids the catalogue lacks (private apps?) are priced apart, so
-    // one that fal does not know (a 404 for the whole batch) cannot sink the others: one by one for
-    // a few, in one batch beyond that (a call must not turn into 50 calls to fal).
-    const found = await services.pricing.prices(
+    const { found, unpriced } = await services.pricing.pricesApart(
       resolved.filter((r) => r.model).map((r) => r.id),
+      resolved.filter((r) => !r.model).map((r) => r.id),
       caller,
       signal,
     );
-    const unlisted = resolved.filter((r) => !r.model).map((r) => r.id);
-    const groups = unlisted.length <= MAX_SEPARATE ? unlisted.map((id) => [id]) : [unlisted];
-    for (const ids of groups) {
-      try {
-        found.push(...(await services.pricing.prices(ids, caller, signal)));
-      } catch (error) {
-        if (!(error instanceof FalError) || error.kind !== 'not_found') throw error;
-        for (const id of ids) unknown.push({ model: id, closest: closestNames(catalogue, id) });
-      }
-    }
+    for (const id of unpriced) unknown.push({ model: id, closest: closestNames(catalogue, id) });
     const prices = found.map((p) => ({
       model: p.endpoint_id,
       unit_price: p.unit_price,

@@ -1,10 +1,9 @@
 import * as v from 'valibot';
-import { fetchUsage, MAX_USAGE_PAGES } from '../fal/platform.js';
-import type { UsageRow } from '../fal/schemas.js';
 import { serverChecked, unlisted } from '../lib/schema-marks.js';
-import { READS_LIVE } from '../mcp/annotations.js';
-import { defineTool } from '../mcp/define-tool.js';
 import { resolveModel } from '../registry/resolve.js';
+import { MAX_USAGE_PAGES } from '../registry/usage.js';
+import { READS_LIVE } from './annotations.js';
+import { defineTool } from './define-tool.js';
 import { ModelNameParam } from './params.js';
 
 const DateParam = v.pipe(
@@ -25,17 +24,6 @@ const Row = v.object({
   cost: v.number(),
   currency: v.string(),
 });
-
-function toRow(r: UsageRow) {
-  return {
-    model: r.endpoint_id,
-    quantity: r.quantity ?? 0,
-    unit: r.unit ?? 'request',
-    // cost_total replaced the deprecated cost field; read either.
-    cost: r.cost_total ?? r.cost ?? 0,
-    currency: r.currency ?? 'USD',
-  };
-}
 
 export const getUsageTool = defineTool({
   name: 'get_usage',
@@ -67,8 +55,7 @@ export const getUsageTool = defineTool({
   async handler(args, caller, { services, signal }) {
     const catalogue = await services.registry.catalogue();
     const endpointIds = (args.models ?? []).map((m) => resolveModel(catalogue, m).id);
-    const usage = await fetchUsage(
-      services.fal,
+    const usage = await services.usage.report(
       {
         start: args.start,
         end: args.end,
@@ -79,16 +66,8 @@ export const getUsageTool = defineTool({
       caller,
       signal,
     );
-    const summary = (usage.summary ?? []).map(toRow);
-    const byCurrency = new Map<string, number>();
-    for (const r of summary) byCurrency.set(r.currency, (byCurrency.get(r.currency) ?? 0) + r.cost);
-    const totals = [...byCurrency].map(([currency, cost]) => ({
-      currency,
-      cost: Math.round(cost * 1e6) / 1e6,
-    }));
-    const timeSeries = args.include_time_series
-      ? (usage.time_series ?? []).map((b) => ({ bucket: b.bucket, results: b.results.map(toRow) }))
-      : undefined;
+    const { summary, totals } = usage;
+    const timeSeries = args.include_time_series ? usage.time_series : undefined;
     const partial = usage.partial
       ? [
           `Partial: fal has more than ${MAX_USAGE_PAGES} pages of usage for this query; the totals cover only ` +

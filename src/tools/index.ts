@@ -1,6 +1,6 @@
-import type { AnyTool } from '../mcp/define-tool.js';
 import { cancelJobTool } from './cancel-job.js';
 import { checkJobTool } from './check-job.js';
+import type { AnyTool } from './define-tool.js';
 import { deletePayloadsTool } from './delete-payloads.js';
 import { editImageTool } from './edit-image.js';
 import { estimateCostTool } from './estimate-cost.js';

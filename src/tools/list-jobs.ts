@@ -4,8 +4,8 @@ import type { ListedJob } from '../jobs/history-view.js';
 import { parseSince, windowStart } from '../jobs/history-view.js';
 import type { JobListing } from '../jobs/job-history.js';
 import { serverChecked, unlisted } from '../lib/schema-marks.js';
-import { READS } from '../mcp/annotations.js';
-import { defineTool } from '../mcp/define-tool.js';
+import { READS } from './annotations.js';
+import { defineTool } from './define-tool.js';
 import { ModelNameParam } from './params.js';
 
 /** `since` as list_jobs and delete_payloads take it. */

@@ -1,9 +1,9 @@
 import * as v from 'valibot';
 import { serverChecked } from '../lib/schema-marks.js';
-import { READS } from '../mcp/annotations.js';
-import { defineTool } from '../mcp/define-tool.js';
 import { listModels } from '../registry/list.js';
 import { PRICED_POOL, pricePool } from '../registry/priced.js';
+import { READS } from './annotations.js';
+import { defineTool } from './define-tool.js';
 import { CatalogueSourceFields, CategoryParam, limitParam, ModelSummary, PriceParams } from './params.js';
 import { fallbackFields, modelLines, summarizeModel, withPrice } from './summaries.js';
 

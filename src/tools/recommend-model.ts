@@ -1,9 +1,8 @@
 import * as v from 'valibot';
 import { serverChecked, unlisted } from '../lib/schema-marks.js';
-import { READS } from '../mcp/annotations.js';
-import { defineTool } from '../mcp/define-tool.js';
-import { recommendModels } from '../registry/discovery.js';
 import { asksForCheap, PRICED_POOL, pricePool } from '../registry/priced.js';
+import { READS } from './annotations.js';
+import { defineTool } from './define-tool.js';
 import { CatalogueSourceFields, CategoryParam, limitParam, ModelSummary, PriceParams } from './params.js';
 import { priceLine, summarizeModel, withPrice } from './summaries.js';
 
@@ -41,8 +40,7 @@ export const recommendModelTool = defineTool({
     // "cheap", "budget", "affordable": the fitting models, cheapest first.
     const sort = args.sort ?? (caller.key && asksForCheap(args.task) ? 'price' : undefined);
     const byPrice = args.max_unit_price_usd !== undefined || sort === 'price';
-    const found = await recommendModels(
-      services,
+    const found = await services.discovery.recommend(
       { task: args.task, category: args.category, limit: byPrice ? RECOMMEND_POOL : args.limit },
       services.registry.searchCredential(caller),
       signal,

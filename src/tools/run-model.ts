@@ -1,8 +1,8 @@
 import * as v from 'valibot';
-import { RUNS_MODEL } from '../mcp/annotations.js';
-import { defineTool } from '../mcp/define-tool.js';
 import { JobOutput } from '../runs/present.js';
+import { RUNS_MODEL } from './annotations.js';
 import { runOptions } from './define-run-tool.js';
+import { defineTool } from './define-tool.js';
 import { JobParams } from './job-params.js';
 import { ModelNameParam } from './params.js';
 

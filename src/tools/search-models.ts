@@ -1,9 +1,8 @@
 import * as v from 'valibot';
 import { serverChecked, unlisted } from '../lib/schema-marks.js';
-import { READS } from '../mcp/annotations.js';
-import { defineTool } from '../mcp/define-tool.js';
-import { searchModels } from '../registry/discovery.js';
 import { PRICED_POOL, pricePool } from '../registry/priced.js';
+import { READS } from './annotations.js';
+import { defineTool } from './define-tool.js';
 import { CatalogueSourceFields, CategoryParam, limitParam, ModelSummary, PriceParams } from './params.js';
 import { modelLines, summarizeModel, withPrice } from './summaries.js';
 
@@ -37,8 +36,7 @@ export const searchModelsTool = defineTool({
   synonyms: { search: 'query', q: 'query', text: 'query', kind: 'category' },
   async handler(args, caller, { services, signal }) {
     const byPrice = args.max_unit_price_usd !== undefined || args.sort === 'price';
-    const found = await searchModels(
-      services,
+    const found = await services.discovery.search(
       { text: args.query, category: args.category, limit: byPrice ? PRICED_POOL : args.limit },
       services.registry.searchCredential(caller),
       signal,

@@ -1,6 +1,6 @@
 import { inspect } from 'node:util';
 import { describe, expect, it } from 'vitest';
-import { Secret } from '../../src/auth/secret.js';
+import { Secret } from '../../src/lib/secret.js';
 import { createLogger, scrub } from '../../src/log.js';
 import { connectLegacy, connectModern } from '../helpers/clients.js';
 import { IN_PROCESS_URL, startHarness } from '../helpers/harness.js';

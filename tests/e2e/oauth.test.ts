@@ -3,8 +3,8 @@ import { Client as LegacyClient } from '@modelcontextprotocol/sdk/client/index.j
 import { StreamableHTTPClientTransport as LegacyTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { GrantSealer } from '../../src/auth/oauth/grants.js';
-import { Sealer } from '../../src/auth/oauth/seal.js';
-import { Secret } from '../../src/auth/secret.js';
+import { Sealer } from '../../src/lib/seal.js';
+import { Secret } from '../../src/lib/secret.js';
 import { ALL_TOOLS } from '../../src/tools/index.js';
 import { receivedResults } from '../helpers/clients.js';
 import { type Harness, IN_PROCESS_URL, startHarness } from '../helpers/harness.js';

@@ -1,5 +1,5 @@
-import { Secret } from '../../src/auth/secret.js';
 import { FalClient } from '../../src/fal/client.js';
+import { Secret } from '../../src/lib/secret.js';
 import { createLogger } from '../../src/log.js';
 import { ModelRegistry } from '../../src/registry/registry.js';
 import type { SharedCatalogue } from '../../src/registry/shared-catalogue.js';

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { BreakerBoard } from '../../src/fal/breaker.js';
 import { FalError } from '../../src/fal/errors.js';
-import { ByteBudget } from '../../src/limits/byte-budget.js';
+import { ByteBudget } from '../../src/lib/byte-budget.js';
 
 function board(opts: Partial<{ threshold: number; quorum: number; maxTenantCircuits: number }> = {}) {
   let now = 0;

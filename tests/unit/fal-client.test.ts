@@ -1,9 +1,9 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { Secret } from '../../src/auth/secret.js';
 import { FalClient } from '../../src/fal/client.js';
 import { FalError, parseRetryAfter } from '../../src/fal/errors.js';
 import { fetchModelsPage, fetchPricing } from '../../src/fal/platform.js';
 import { cancelRequest, submitToQueue } from '../../src/fal/queue.js';
+import { Secret } from '../../src/lib/secret.js';
 import { describeFalError } from '../../src/mcp/errors.js';
 import { type RunningEmulator, startEmulator } from '../emulator/app.js';
 import { underFakeClock } from '../helpers/fake-clock.js';

@@ -1,10 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Secret } from '../../src/auth/secret.js';
 import { FalClient } from '../../src/fal/client.js';
 import { submitToQueue } from '../../src/fal/queue.js';
 import { mapOutput } from '../../src/jobs/results.js';
 import { validateInput } from '../../src/jobs/validate-input.js';
 import { waitForJob } from '../../src/jobs/wait.js';
+import { Secret } from '../../src/lib/secret.js';
 import { isBlockedAddress } from '../../src/net/address-guard.js';
 import { type RunningEmulator, startEmulator } from '../emulator/app.js';
 

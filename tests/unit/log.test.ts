@@ -1,7 +1,7 @@
 import { spawn } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
-import { Secret } from '../../src/auth/secret.js';
 import { UserError } from '../../src/errors.js';
+import { Secret } from '../../src/lib/secret.js';
 import { createLogger, scrub } from '../../src/log.js';
 
 /** Run a snippet that logs through the default (stderr) sink; return what reached stderr. */

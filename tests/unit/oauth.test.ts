@@ -3,8 +3,8 @@ import { redirectUriProblem } from '../../src/auth/oauth/clients.js';
 import { GrantSealer, pkceMatches, sameResource } from '../../src/auth/oauth/grants.js';
 import { RefreshLedger } from '../../src/auth/oauth/refresh-ledger.js';
 import { UsedCodes } from '../../src/auth/oauth/replay.js';
-import { Sealer } from '../../src/auth/oauth/seal.js';
-import { Secret } from '../../src/auth/secret.js';
+import { Sealer } from '../../src/lib/seal.js';
+import { Secret } from '../../src/lib/secret.js';
 import { MemoryStore } from '../../src/store/memory-store.js';
 
 const A = new Secret('a'.repeat(32));

@@ -105,20 +105,3 @@ describe('where images are decoded', () => {
     expect(users).toEqual(['media/decode-worker.ts']);
   });
 });
-
-describe('who may import whom (the request flow: http → mcp → tools → runs → services below)', () => {
-  const files = readdirSync(new URL('../../src', import.meta.url), {
-    recursive: true,
-    encoding: 'utf8',
-  }).filter((f) => f.endsWith('.ts'));
-  const importers = (folder: string, target: RegExp) =>
-    files.filter((f) => f.startsWith(`${folder}/`) && target.test(read(`src/${f}`)));
-
-  it('mcp/ never reaches into tools/: a run is presented by the run service, not by a tool', () => {
-    expect(importers('mcp', /from '(\.\.\/)+tools\//)).toEqual([]);
-  });
-
-  it('the run pipeline (runs/) depends on nothing above it', () => {
-    expect(importers('runs', /from '(\.\.\/)+(tools|mcp|http)\//)).toEqual([]);
-  });
-});

@@ -1,11 +1,11 @@
 import v8 from 'node:v8';
 import vm from 'node:vm';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { Secret } from '../../src/auth/secret.js';
 import { FalClient } from '../../src/fal/client.js';
 import { submitToQueue } from '../../src/fal/queue.js';
 import { streamStatus } from '../../src/fal/status-stream.js';
 import { waitForJob } from '../../src/jobs/wait.js';
+import { Secret } from '../../src/lib/secret.js';
 import { type RunningEmulator, startEmulator } from '../emulator/app.js';
 
 v8.setFlagsFromString('--expose-gc');

@@ -1,7 +1,7 @@
 import * as v from 'valibot';
 import { isLoopbackHost } from '../../lib/loopback.js';
 import { LruTtlCache } from '../../lib/lru.js';
-import type { Sealer } from './seal.js';
+import type { Sealer } from '../../lib/seal.js';
 
 /** A client the authorization server will talk to, however it registered. */
 export interface OAuthClient {

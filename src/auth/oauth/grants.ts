@@ -1,7 +1,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import * as v from 'valibot';
-import { Secret } from '../secret.js';
-import type { Sealer } from './seal.js';
+import type { Sealer } from '../../lib/seal.js';
+import { Secret } from '../../lib/secret.js';
 
 /**
  * Everything the OAuth flow hands out, as sealed payloads: nothing is stored,

@@ -1,10 +1,10 @@
+import { Sealer } from '../../lib/seal.js';
+import type { Secret } from '../../lib/secret.js';
 import type { SharedStore } from '../../store/store.js';
-import type { Secret } from '../secret.js';
 import { ClientDirectory, type MetadataDocumentFetcher } from './clients.js';
 import { type Grant, GrantSealer, type Opened } from './grants.js';
 import { RefreshLedger } from './refresh-ledger.js';
 import { UsedCodes } from './replay.js';
-import { Sealer } from './seal.js';
 
 /** What checking a pasted fal key with fal told us. */
 export type KeyCheck = 'accepted' | 'refused' | 'unavailable';

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { type Context, Hono } from 'hono';
 import * as v from 'valibot';
 import type { JobService } from '../../jobs/job-service.js';
-import { ByteBudget } from '../../limits/byte-budget.js';
+import { ByteBudget } from '../../lib/byte-budget.js';
 import type { Logger } from '../../log.js';
 import type { FalWebhookKeys } from '../../webhooks/fal-keys.js';
 import { precheckDelivery, type SignedHeaders, verifyDelivery } from '../../webhooks/verify.js';

@@ -1,8 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import * as v from 'valibot';
 import type { Caller } from '../../auth/caller.js';
-import { Sealer } from '../../auth/oauth/seal.js';
-import { Secret } from '../../auth/secret.js';
+import { Sealer } from '../../lib/seal.js';
+import { Secret } from '../../lib/secret.js';
 
 /** What a task id carries: whose job, which model, fal's request id, when the task began (epoch s). */
 export interface TaskRef {

@@ -7,7 +7,7 @@ import type { OAuthClient } from '../../../auth/oauth/clients.js';
 import { type ConsentRequest, sameResource } from '../../../auth/oauth/grants.js';
 import { consentPage, PAGE_HEADERS } from '../../../auth/oauth/pages.js';
 import type { OAuthService } from '../../../auth/oauth/service.js';
-import { Secret } from '../../../auth/secret.js';
+import { Secret } from '../../../lib/secret.js';
 import type { AppEnv } from '../../env.js';
 import { pageContentPolicy } from '../../middleware/security-headers.js';
 import { htmlPage, type OAuthRouteOptions, PKCE_VALUE, signInBudget, smallBody } from './shared.js';

@@ -1,5 +1,5 @@
 import { createCipheriv, createDecipheriv, createHash, hkdfSync, randomBytes } from 'node:crypto';
-import type { Secret } from '../secret.js';
+import type { Secret } from './secret.js';
 
 /**
  * Authenticated encryption of small JSON payloads into opaque strings

@@ -7,9 +7,30 @@ import type { Interaction } from '../runs/confirm.js';
 import type { Presenter } from '../runs/present.js';
 import type { Services } from '../services.js';
 
+/**
+ * The services a tool may use: the ones that do the work, never the fal client,
+ * the store or the process's plumbing (a tool reaches fal only through them).
+ */
+export type ToolServices = Pick<
+  Services,
+  | 'registry'
+  | 'discovery'
+  | 'schemas'
+  | 'pricing'
+  | 'usage'
+  | 'planEstimates'
+  | 'jobs'
+  | 'runs'
+  | 'payloads'
+  | 'history'
+  | 'uploads'
+  | 'budget'
+  | 'limits'
+>;
+
 /** What a handler gets besides its arguments and caller. */
 export interface ToolContext {
-  services: Services;
+  services: ToolServices;
   requestId: string;
   /** Aborted when the client cancels or disconnects. */
   signal: AbortSignal;
