@@ -3,8 +3,10 @@ import * as v from 'valibot';
 export const LOG_LEVELS = ['debug', 'info', 'warn', 'error', 'silent'] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];
 
-const intIn = (min: number, max: number, expects: string) =>
-  v.pipe(
+/** A whole number within bounds; the message states them, so they are written once. */
+const intIn = (min: number, max: number, unit: string, note?: string) => {
+  const expects = `${unit} from ${min} to ${max}${note ? ` (${note})` : ''}`;
+  return v.pipe(
     v.string(),
     v.trim(),
     v.regex(/^\d+$/, expects),
@@ -13,6 +15,7 @@ const intIn = (min: number, max: number, expects: string) =>
     v.minValue(min, expects),
     v.maxValue(max, expects),
   );
+};
 
 const httpUrl = (expects: string) =>
   v.pipe(
@@ -104,7 +107,7 @@ const dollars = v.pipe(
 
 /** Every variable the server reads, with its default and what a valid value looks like. */
 export const EnvSchema = v.object({
-  PORT: v.optional(intIn(0, 65535, 'a port number from 0 to 65535'), '8080'),
+  PORT: v.optional(intIn(0, 65535, 'a port number'), '8080'),
   HOST: v.optional(nonEmpty('a listen address such as 127.0.0.1 or 0.0.0.0'), '127.0.0.1'),
   FAL_KEY: v.optional(nonEmpty('a fal key (key-id:key-secret)')),
   MCP_AUTH_TOKENS: v.optional(
@@ -120,7 +123,7 @@ export const EnvSchema = v.object({
   FAL_API_URL: v.optional(httpUrl('an http(s) URL such as https://api.fal.ai/v1'), 'https://api.fal.ai/v1'),
   FAL_QUEUE_URL: v.optional(httpUrl('an http(s) URL such as https://queue.fal.run'), 'https://queue.fal.run'),
   FAL_STORAGE_URL: v.optional(httpUrl('an http(s) URL such as https://rest.fal.ai'), 'https://rest.fal.ai'),
-  MODEL_CACHE_TTL_SECONDS: v.optional(intIn(1, 7 * 24 * 3600, 'whole seconds from 1 to 604800'), '3600'),
+  MODEL_CACHE_TTL_SECONDS: v.optional(intIn(1, 7 * 24 * 3600, 'whole seconds'), '3600'),
   ALLOWED_ORIGINS: v.optional(originList),
   FAL_MEDIA_ORIGINS: v.optional(mediaOriginList),
   ALLOWED_HOSTS: v.optional(hostList),
@@ -128,23 +131,26 @@ export const EnvSchema = v.object({
     v.pipe(v.string(), v.trim(), v.toLowerCase(), v.picklist(LOG_LEVELS, `one of ${LOG_LEVELS.join(', ')}`)),
     'info',
   ),
-  MAX_BODY_BYTES: v.optional(intIn(1024, 64 * 1024 * 1024, 'bytes from 1024 to 67108864'), '4194304'),
-  UPSTREAM_TIMEOUT_MS: v.optional(intIn(100, 300_000, 'milliseconds from 100 to 300000'), '30000'),
-  UPSTREAM_RETRIES: v.optional(intIn(0, 10, 'a number of retries from 0 to 10'), '2'),
+  MAX_BODY_BYTES: v.optional(intIn(1024, 64 * 1024 * 1024, 'bytes'), '4194304'),
+  UPSTREAM_TIMEOUT_MS: v.optional(intIn(100, 300_000, 'milliseconds'), '30000'),
+  UPSTREAM_RETRIES: v.optional(intIn(0, 10, 'a number of retries'), '2'),
   WARM_CATALOGUE: v.optional(bool('true or false'), 'true'),
-  DEFAULT_WAIT_SECONDS: v.optional(intIn(0, 300, 'whole seconds from 0 to 300'), '20'),
-  MAX_WAIT_SECONDS: v.optional(intIn(0, 300, 'whole seconds from 0 to 300'), '50'),
+  DEFAULT_WAIT_SECONDS: v.optional(intIn(0, 300, 'whole seconds'), '20'),
+  MAX_WAIT_SECONDS: v.optional(intIn(0, 300, 'whole seconds'), '50'),
   MAX_COST_PER_CALL_USD: v.optional(dollars),
   CONFIRM_COST_ABOVE_USD: v.optional(dollars),
   TENANT_DAILY_BUDGET_USD: v.optional(dollars),
   FAL_STORE_PAYLOADS: v.optional(bool('true or false'), 'true'),
   FAL_MEDIA_EXPIRATION_SECONDS: v.optional(
-    intIn(MIN_EXPIRATION_SECONDS, MAX_EXPIRATION_SECONDS, 'seconds from 60 to 31536000 (a year)'),
+    intIn(MIN_EXPIRATION_SECONDS, MAX_EXPIRATION_SECONDS, 'seconds', 'a year at most'),
   ),
-  UPLOAD_MAX_BYTES: v.optional(intIn(1024, 1024 * 1024 * 1024, 'bytes from 1024 to 1073741824'), '52428800'),
-  FETCH_TIMEOUT_MS: v.optional(intIn(100, 300_000, 'milliseconds from 100 to 300000'), '30000'),
+  UPLOAD_MAX_BYTES: v.optional(intIn(1024, 1024 * 1024 * 1024, 'bytes'), '52428800'),
+  FETCH_TIMEOUT_MS: v.optional(intIn(100, 300_000, 'milliseconds'), '30000'),
   FETCH_ALLOW_HOSTS: v.optional(list),
-  RATE_LIMIT_PER_MINUTE: v.optional(intIn(0, 1_000_000, 'requests per minute (0 turns limiting off)'), '600'),
+  RATE_LIMIT_PER_MINUTE: v.optional(
+    intIn(0, 1_000_000, 'requests per minute', '0 turns limiting off'),
+    '600',
+  ),
   RATE_LIMIT_BURST: v.optional(intIn(1, 1_000_000, 'a number of requests'), '120'),
   RATE_LIMIT_IP_PER_MINUTE: v.optional(intIn(1, 1_000_000, 'requests per minute from one client address')),
   RATE_LIMIT_IP_BURST: v.optional(intIn(1, 1_000_000, 'a number of requests')),
@@ -158,30 +164,27 @@ export const EnvSchema = v.object({
     ),
     'none',
   ),
-  TRUST_PROXY_HOPS: v.optional(intIn(1, 10, 'the number of trusted proxies in front, from 1 to 10'), '1'),
+  TRUST_PROXY_HOPS: v.optional(intIn(1, 10, 'the number of trusted proxies in front'), '1'),
   BREAKER_FAILURE_THRESHOLD: v.optional(intIn(1, 1000, 'a number of consecutive failures'), '5'),
-  BREAKER_COOLDOWN_MS: v.optional(intIn(100, 600_000, 'milliseconds from 100 to 600000'), '10000'),
+  BREAKER_COOLDOWN_MS: v.optional(intIn(100, 600_000, 'milliseconds'), '10000'),
   BREAKER_QUORUM: v.optional(intIn(1, 1000, 'a number of distinct callers'), '3'),
   MAX_UPSTREAM_RESPONSE_BYTES: v.optional(
-    intIn(64 * 1024, 1024 * 1024 * 1024, 'bytes from 65536 to 1073741824'),
+    intIn(64 * 1024, 1024 * 1024 * 1024, 'bytes'),
     String(16 * 1024 * 1024),
   ),
   FAL_WEBHOOK_JWKS_URL: v.optional(
     httpUrl('an http(s) URL of a JWKS such as https://rest.alpha.fal.ai/.well-known/jwks.json'),
     'https://rest.alpha.fal.ai/.well-known/jwks.json',
   ),
-  DRAIN_TIMEOUT_MS: v.optional(intIn(0, 600_000, 'milliseconds from 0 to 600000'), '25000'),
+  DRAIN_TIMEOUT_MS: v.optional(intIn(0, 600_000, 'milliseconds'), '25000'),
   METRICS_ENABLED: v.optional(bool('true or false'), 'false'),
   METRICS_TOKEN: v.optional(nonEmpty('a token for Authorization: Bearer on /metrics')),
-  MAX_INPUT_BYTES: v.optional(intIn(1024, 64 * 1024 * 1024, 'bytes from 1024 to 67108864'), '262144'),
+  MAX_INPUT_BYTES: v.optional(intIn(1024, 64 * 1024 * 1024, 'bytes'), '262144'),
   PUBLIC_URL: v.optional(httpUrl('the public base URL of this server, such as https://fal-mcp.fly.dev')),
   OAUTH_SECRET: v.optional(secrets),
   TASKS_SECRET: v.optional(secrets),
-  OAUTH_ACCESS_TOKEN_TTL_SECONDS: v.optional(intIn(60, 86_400, 'whole seconds from 60 to 86400'), '3600'),
-  OAUTH_REFRESH_TOKEN_TTL_SECONDS: v.optional(
-    intIn(300, 365 * 86_400, 'whole seconds from 300 to 31536000'),
-    String(30 * 86_400),
-  ),
+  OAUTH_ACCESS_TOKEN_TTL_SECONDS: v.optional(intIn(60, 86_400, 'whole seconds'), '3600'),
+  OAUTH_REFRESH_TOKEN_TTL_SECONDS: v.optional(intIn(300, 365 * 86_400, 'whole seconds'), String(30 * 86_400)),
   REDIS_URL: v.optional(
     v.pipe(
       v.string(),

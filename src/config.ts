@@ -1,8 +1,7 @@
 import * as v from 'valibot';
-import { EnvSchema, type LogLevel } from './config-schema.js';
+import { EnvSchema } from './config-schema.js';
 import { isLoopbackHost } from './lib/loopback.js';
 import { Secret } from './lib/secret.js';
-import type { TracingConfig } from './telemetry/tracing.js';
 
 /** Thrown for a bad environment: one line naming the variable and what it expects. */
 export class ConfigError extends Error {
@@ -17,71 +16,8 @@ export type AuthPosture =
   /** Operator key with no access control: the operator explicitly accepted the risk. */
   | { kind: 'open-shared-key'; operatorKey: Secret };
 
-export interface Config {
-  port: number;
-  host: string;
-  auth: AuthPosture;
-  falApiUrl: string;
-  falQueueUrl: string;
-  falStorageUrl: string;
-  modelCacheTtlSeconds: number;
-  /** Seals MCP task ids (TASKS_SECRET); empty: a secret made per process (one machine only). */
-  tasksSecrets: readonly Secret[];
-  /** CONFIRM_COST_ABOVE_USD: a run estimated above it asks the user first (where the client can). */
-  confirmCostAboveUsd: number | undefined;
-  /** OpenTelemetry (OTEL_*): traces over OTLP/HTTP when an endpoint is set. */
-  tracing: TracingConfig;
-  /** TENANT_DAILY_BUDGET_USD: the most each tenant's runs may be estimated at per UTC day. */
-  tenantDailyBudgetUsd: number | undefined;
-  /** FAL_STORE_PAYLOADS, FAL_MEDIA_EXPIRATION_SECONDS: what fal keeps of a run unless the caller says. */
-  privacy: { storePayload: boolean; expirationSeconds: number | undefined };
-  allowedOrigins: readonly string[];
-  /** FAL_MEDIA_ORIGINS: what the media view may load media from (its CSP resourceDomains). */
-  mediaOrigins: readonly string[];
-  allowedHosts: readonly string[];
-  logLevel: LogLevel;
-  maxBodyBytes: number;
-  upstreamTimeoutMs: number;
-  /** Retries of idempotent upstream calls on 429/5xx (submits retry on 429 only). */
-  upstreamRetries: number;
-  warmCatalogue: boolean;
-  defaultWaitSeconds: number;
-  maxWaitSeconds: number;
-  maxCostPerCallUsd: number | undefined;
-  uploadMaxBytes: number;
-  fetchTimeoutMs: number;
-  /** host:port pairs upload_file may fetch from despite being private (development and tests only). */
-  fetchAllowHosts: readonly string[];
-  rateLimitPerMinute: number;
-  rateLimitBurst: number;
-  /** Every request also draws on its client address's bucket (fresh keys are not fresh budgets). */
-  rateLimitIpPerMinute: number;
-  rateLimitIpBurst: number;
-  maxConcurrentJobsPerTenant: number;
-  /** Which header names the client IP (for anonymous rate limits); only behind a trusted proxy. */
-  trustProxy: 'none' | 'fly' | 'x-forwarded-for';
-  /** With x-forwarded-for: how many proxies in front append to it (the client is that many from the right). */
-  trustProxyHops: number;
-  breakerFailureThreshold: number;
-  breakerCooldownMs: number;
-  /** Distinct tenants whose failures it takes to open a route's circuit for everyone. */
-  breakerQuorum: number;
-  /** Largest answer read from fal; larger ones end the call with a pointer to fetch it directly. */
-  maxUpstreamResponseBytes: number;
-  /** fal's webhook signing keys (the receiver is on when PUBLIC_URL is set). */
-  falWebhookJwksUrl: string;
-  drainTimeoutMs: number;
-  /** Largest model input (JSON) a run accepts. */
-  maxInputBytes: number;
-  /** /metrics: off, open, or behind a bearer token. */
-  metrics: { enabled: false } | { enabled: true; token: Secret | undefined };
-  /** The URL clients reach this server at (needed behind a proxy; OAuth issuer and resource). */
-  publicUrl: string | undefined;
-  /** Sign-in for URL-only clients; off unless OAUTH_SECRET is set. */
-  oauth: OAuthConfig;
-  /** Shared state for several machines (docs/scaling.md); unset: this process's memory. */
-  redis: { url: Secret; keyPrefix: string } | undefined;
-}
+/** The server's settings, as loadConfig makes them from the environment (each variable once, in config-schema.ts). */
+export type Config = ReturnType<typeof loadConfig>;
 
 export type OAuthConfig =
   | { enabled: false }
@@ -98,7 +34,7 @@ export function configSecrets(config: Config): Secret[] {
 }
 
 /** Parse the environment once. Throws ConfigError with a single readable line. */
-export function loadConfig(env: Record<string, string | undefined>): Config {
+export function loadConfig(env: Record<string, string | undefined>) {
   const input: Record<string, string> = {};
   for (const key of Object.keys(EnvSchema.entries)) {
     const value = env[key];
@@ -130,11 +66,13 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     falStorageUrl: e.FAL_STORAGE_URL,
     modelCacheTtlSeconds: e.MODEL_CACHE_TTL_SECONDS,
     allowedOrigins: e.ALLOWED_ORIGINS ?? [],
+    /** FAL_MEDIA_ORIGINS: what the media view may load media from (its CSP resourceDomains). */
     mediaOrigins: e.FAL_MEDIA_ORIGINS ?? mediaOriginsFor(e.FAL_STORAGE_URL),
     allowedHosts: e.ALLOWED_HOSTS ?? [],
     logLevel: e.LOG_LEVEL,
     maxBodyBytes: e.MAX_BODY_BYTES,
     upstreamTimeoutMs: e.UPSTREAM_TIMEOUT_MS,
+    /** Retries of idempotent upstream calls on 429/5xx (submits retry on 429 only). */
     upstreamRetries: e.UPSTREAM_RETRIES,
     warmCatalogue: e.WARM_CATALOGUE,
     defaultWaitSeconds: Math.min(e.DEFAULT_WAIT_SECONDS, e.MAX_WAIT_SECONDS),
@@ -142,30 +80,42 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     maxCostPerCallUsd: e.MAX_COST_PER_CALL_USD,
     uploadMaxBytes: e.UPLOAD_MAX_BYTES,
     fetchTimeoutMs: e.FETCH_TIMEOUT_MS,
+    /** host:port pairs upload_file may fetch from despite being private (development and tests only). */
     fetchAllowHosts: e.FETCH_ALLOW_HOSTS ?? [],
     rateLimitPerMinute: e.RATE_LIMIT_PER_MINUTE,
     rateLimitBurst: e.RATE_LIMIT_BURST,
+    /** Every request also draws on its client address's bucket (fresh keys are not fresh budgets). */
     rateLimitIpPerMinute: e.RATE_LIMIT_IP_PER_MINUTE ?? e.RATE_LIMIT_PER_MINUTE,
     rateLimitIpBurst: e.RATE_LIMIT_IP_BURST ?? e.RATE_LIMIT_BURST,
     maxConcurrentJobsPerTenant: e.MAX_CONCURRENT_JOBS_PER_TENANT,
+    /** Which header names the client IP (for anonymous rate limits); only behind a trusted proxy. */
     trustProxy: e.TRUST_PROXY,
+    /** With x-forwarded-for: how many proxies in front append to it (the client is that many from the right). */
     trustProxyHops: e.TRUST_PROXY_HOPS,
     breakerFailureThreshold: e.BREAKER_FAILURE_THRESHOLD,
     breakerCooldownMs: e.BREAKER_COOLDOWN_MS,
+    /** Distinct tenants whose failures it takes to open a route's circuit for everyone. */
     breakerQuorum: e.BREAKER_QUORUM,
+    /** Largest answer read from fal; larger ones end the call with a pointer to fetch it directly. */
     maxUpstreamResponseBytes: e.MAX_UPSTREAM_RESPONSE_BYTES,
+    /** fal's webhook signing keys (the receiver is on when PUBLIC_URL is set). */
     falWebhookJwksUrl: e.FAL_WEBHOOK_JWKS_URL,
     drainTimeoutMs: e.DRAIN_TIMEOUT_MS,
+    /** Largest model input (JSON) a run accepts. */
     maxInputBytes: e.MAX_INPUT_BYTES,
-    metrics:
-      e.METRICS_ENABLED || e.METRICS_TOKEN
-        ? { enabled: true, token: e.METRICS_TOKEN ? new Secret(e.METRICS_TOKEN) : undefined }
-        : { enabled: false },
+    /** /metrics: off, open, or behind a bearer token. */
+    metrics: metricsConfig(e.METRICS_ENABLED, e.METRICS_TOKEN),
+    /** The URL clients reach this server at (needed behind a proxy; OAuth issuer and resource). */
     publicUrl: e.PUBLIC_URL,
+    /** Sign-in for URL-only clients; off unless OAUTH_SECRET is set. */
     oauth: oauthConfig(e.OAUTH_SECRET, e.PUBLIC_URL, e.HOST, e),
+    /** Seals MCP task ids (TASKS_SECRET); empty: a secret made per process (one machine only). */
     tasksSecrets: (e.TASKS_SECRET ?? []).map((s) => new Secret(s)),
+    /** CONFIRM_COST_ABOVE_USD: a run estimated above it asks the user first (where the client can). */
     confirmCostAboveUsd: e.CONFIRM_COST_ABOVE_USD,
+    /** TENANT_DAILY_BUDGET_USD: the most each tenant's runs may be estimated at per UTC day. */
     tenantDailyBudgetUsd: e.TENANT_DAILY_BUDGET_USD,
+    /** OpenTelemetry (OTEL_*): traces over OTLP/HTTP when an endpoint is set. */
     tracing: {
       endpoint: e.OTEL_EXPORTER_OTLP_ENDPOINT,
       protocol: e.OTEL_EXPORTER_OTLP_PROTOCOL,
@@ -173,9 +123,20 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
       sampler: e.OTEL_TRACES_SAMPLER,
       samplerArg: e.OTEL_TRACES_SAMPLER_ARG,
     },
+    /** FAL_STORE_PAYLOADS, FAL_MEDIA_EXPIRATION_SECONDS: what fal keeps of a run unless the caller says. */
     privacy: { storePayload: e.FAL_STORE_PAYLOADS, expirationSeconds: e.FAL_MEDIA_EXPIRATION_SECONDS },
+    /** Shared state for several machines (docs/scaling.md); unset: this process's memory. */
     redis: e.REDIS_URL ? { url: new Secret(e.REDIS_URL), keyPrefix: e.REDIS_KEY_PREFIX } : undefined,
   };
+}
+
+function metricsConfig(
+  enabled: boolean,
+  token: string | undefined,
+): { enabled: false } | { enabled: true; token: Secret | undefined } {
+  return enabled || token
+    ? { enabled: true, token: token ? new Secret(token) : undefined }
+    : { enabled: false };
 }
 
 function oauthConfig(

@@ -1,8 +1,33 @@
 import { spawnSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
 import { ConfigError, loadConfig } from '../../src/config.js';
+import { EnvSchema } from '../../src/config-schema.js';
+
+/** Every whole-number variable with its bounds, read from the schema itself. */
+const BOUNDED = Object.entries(EnvSchema.entries).flatMap(([name, schema]) => {
+  const pipe = ((schema as { wrapped?: { pipe?: unknown[] } }).wrapped?.pipe ?? []) as {
+    type?: string;
+    requirement?: unknown;
+  }[];
+  const min = pipe.find((a) => a.type === 'min_value')?.requirement;
+  const max = pipe.find((a) => a.type === 'max_value')?.requirement;
+  return typeof min === 'number' && typeof max === 'number' ? [[name, min, max] as const] : [];
+});
 
 describe('configuration', () => {
+  it.each(BOUNDED)('%s: a value past its bounds (%i to %i) is refused, naming them', (name, min, max) => {
+    for (const value of [max + 1, ...(min > 0 ? [min - 1] : [])]) {
+      expect(() => loadConfig({ [name]: String(value) })).toThrow(
+        new RegExp(`^${name}: expected .*from ${min} to ${max}`),
+      );
+    }
+    expect(() => loadConfig({ [name]: String(max) })).not.toThrow(ConfigError);
+  });
+
+  it('finds the bounded variables to check', () => {
+    expect(BOUNDED.length).toBeGreaterThan(20);
+  });
+
   it('has the documented defaults', () => {
     const c = loadConfig({});
     expect(c).toMatchObject({
