@@ -1,3 +1,4 @@
+import { getConnInfo } from '@hono/node-server/conninfo';
 import type { Context } from 'hono';
 import type { Config } from '../config.js';
 
@@ -41,8 +42,9 @@ export function clientIpResolver(
   };
 }
 
-/** The TCP peer (the proxy, when there is one). */
+/** The TCP peer (the proxy, when there is one); `unknown` for a request made in process (tests). */
 export function peerAddress(c: Context): string {
-  const env = c.env as { incoming?: { socket?: { remoteAddress?: string } } } | undefined;
-  return env?.incoming?.socket?.remoteAddress ?? 'unknown';
+  const env = c.env as { incoming?: unknown; server?: unknown } | undefined;
+  if (!env?.incoming && !env?.server) return 'unknown';
+  return getConnInfo(c).remote.address ?? 'unknown';
 }

@@ -72,7 +72,7 @@ export async function submitConfirmed(
     const asking = deps.balance?.(caller, at.signal).catch(() => undefined);
     const balance = asking && (await settleWithin(asking, NICE_TO_HAVE_MS, undefined));
     const left = balance?.readable ? ` Your balance: ${balance.amount} ${balance.currency}.` : '';
-    const requestState = deps.confirmations.mint(caller, tool, digest, {
+    const requestState = await deps.confirmations.mint(caller, tool, digest, {
       model: error.model,
       estimateUsd: usd,
     });

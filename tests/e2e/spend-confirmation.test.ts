@@ -60,7 +60,7 @@ describe('asking before spending (input_required, 2026-07-28)', () => {
           params: { mode: 'form', requestedSchema: { properties: { confirm: { type: 'boolean' } } } },
         },
       },
-      requestState: expect.stringMatching(/^confirm\./),
+      requestState: expect.stringMatching(/^v1\./),
     });
     const message = (asked.result as Loose).inputRequests.confirm_spend.params.message as string;
     // The same figure and basis every other rule and result states.
