@@ -503,6 +503,22 @@ describe('OAuth protocol errors', () => {
       [{ response_type: 'token' }, 'unsupported_response_type'],
       [{ resource: 'https://elsewhere.example/mcp' }, 'invalid_target'],
     ];
+    // A parameter left out is refused as plainly as a wrong one.
+    const without = async (name: string) => {
+      const url = new URL(await authorizeUrl({}));
+      url.searchParams.delete(name);
+      return url.href;
+    };
+    const missing: [string, string][] = [
+      [await without('response_type'), 'unsupported_response_type'],
+      [await without('code_challenge'), 'invalid_request'],
+      [await without('code_challenge_method'), 'invalid_request'],
+    ];
+    for (const [url, error] of missing) {
+      const html = await (await h.inProcessFetch(url, { redirect: 'manual' })).text();
+      expect(html).toContain(`(${error})`);
+      expect(html).not.toMatch(/Invalid key|received undefined/);
+    }
     for (const [overrides, error] of cases) {
       const res = await h.inProcessFetch(await authorizeUrl(overrides), { redirect: 'manual' });
       expect(res.status).toBe(400);

@@ -2,6 +2,7 @@ import type { Context } from 'hono';
 import { Hono } from 'hono';
 import { getCookie, setCookie } from 'hono/cookie';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
+import * as v from 'valibot';
 import { isFalKeyShaped } from '../../../auth/caller.js';
 import type { OAuthClient } from '../../../auth/oauth/clients.js';
 import { type ConsentRequest, sameResource } from '../../../auth/oauth/grants.js';
@@ -13,6 +14,21 @@ import { pageContentPolicy } from '../../middleware/security-headers.js';
 import { htmlPage, type OAuthRouteOptions, PKCE_VALUE, signInBudget, smallBody } from './shared.js';
 
 const CSRF_COOKIE = 'fmcp_csrf';
+
+/**
+ * What an authorization request must say (RFC 6749 §4.1.1, PKCE S256), in the order
+ * it is checked; each refusal is `oauth error|what to do`. client_id, redirect_uri
+ * and resource are checked against the registered client and this server.
+ */
+const AuthorizeQuery = v.object({
+  response_type: v.literal('code', 'unsupported_response_type|Only response_type=code is supported.'),
+  code_challenge: v.pipe(
+    v.string('invalid_request|PKCE is required: send code_challenge (S256).'),
+    v.regex(PKCE_VALUE, 'invalid_request|PKCE is required: send code_challenge (S256).'),
+  ),
+  code_challenge_method: v.literal('S256', 'invalid_request|Only code_challenge_method=S256 is supported.'),
+});
+const ABSENT = { response_type: '', code_challenge: '', code_challenge_method: '' };
 
 /** The consent page: shown for a valid request, submitted with the pasted key, answered with a code. */
 export function authorizeRoutes(options: OAuthRouteOptions): Hono<AppEnv> {
@@ -34,16 +50,13 @@ export function authorizeRoutes(options: OAuthRouteOptions): Hono<AppEnv> {
     const fail = (error: string, description: string) =>
       htmlPage(c, 400, 'Cannot sign in', `${description} (${error})`, 'Start again from your MCP client.');
 
-    if (q.get('response_type') !== 'code') {
-      return fail('unsupported_response_type', 'Only response_type=code is supported.');
+    // An absent parameter is judged as an empty one: its own refusal, not a generic one.
+    const parsed = v.safeParse(AuthorizeQuery, { ...ABSENT, ...Object.fromEntries(q) });
+    if (!parsed.success) {
+      const [error, description] = (parsed.issues[0]?.message ?? '').split('|');
+      return fail(error ?? 'invalid_request', description ?? 'Invalid authorization request.');
     }
-    const challenge = q.get('code_challenge');
-    if (!challenge || !PKCE_VALUE.test(challenge)) {
-      return fail('invalid_request', 'PKCE is required: send code_challenge (S256).');
-    }
-    if (q.get('code_challenge_method') !== 'S256') {
-      return fail('invalid_request', 'Only code_challenge_method=S256 is supported.');
-    }
+    const { code_challenge: challenge } = parsed.output;
     const resource = q.get('resource') ?? oauth.resource(c.req.url);
     if (!sameResource(resource, oauth.resource(c.req.url))) {
       return fail('invalid_target', `This server issues tokens only for ${oauth.resource(c.req.url)}.`);
