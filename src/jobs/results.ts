@@ -1,51 +1,9 @@
 /** Finding the media in a model's output, and keeping the output small enough for an agent. */
+import { mimeForExtension } from '../lib/mime.js';
 import type { MEDIA_KINDS, MediaFile } from './job-record.js';
 
 export type { MediaFile } from './job-record.js';
 export type MediaKind = (typeof MEDIA_KINDS)[number];
-
-const EXTENSIONS: Record<string, string> = {
-  png: 'image/png',
-  jpg: 'image/jpeg',
-  jpeg: 'image/jpeg',
-  webp: 'image/webp',
-  gif: 'image/gif',
-  avif: 'image/avif',
-  svg: 'image/svg+xml',
-  mp4: 'video/mp4',
-  webm: 'video/webm',
-  mov: 'video/quicktime',
-  mp3: 'audio/mpeg',
-  wav: 'audio/wav',
-  ogg: 'audio/ogg',
-  flac: 'audio/flac',
-  m4a: 'audio/mp4',
-  aac: 'audio/aac',
-  glb: 'model/gltf-binary',
-  gltf: 'model/gltf+json',
-  obj: 'model/obj',
-  stl: 'model/stl',
-  ply: 'application/ply',
-  fbx: 'application/octet-stream',
-  usdz: 'model/vnd.usdz+zip',
-  zip: 'application/zip',
-  tar: 'application/x-tar',
-  safetensors: 'application/octet-stream',
-  txt: 'text/plain',
-  srt: 'text/plain',
-  vtt: 'text/vtt',
-  json: 'application/json',
-};
-
-/** The MIME type of a file extension (without the dot), if it is a known media or archive type. */
-export function mimeForExtension(ext: string | undefined): string | undefined {
-  return ext ? EXTENSIONS[ext.toLowerCase()] : undefined;
-}
-
-/** The extension usually given to a MIME type. */
-export function extensionForMime(mime: string): string | undefined {
-  return Object.entries(EXTENSIONS).find(([, m]) => m === mime)?.[0];
-}
 
 function extensionOf(url: string): string | undefined {
   try {
@@ -80,6 +38,20 @@ export interface MappedOutput {
   omittedDataUris: number;
 }
 
+/** Files a model makes: media, 3D, archives, weights, captions and data; not a web page or a script. */
+const FILE_TYPES = new Set([
+  'application/zip',
+  'application/x-tar',
+  'application/octet-stream',
+  'application/json',
+  'application/ply',
+  'application/x-subrip',
+  'text/plain',
+  'text/vtt',
+]);
+const isFileType = (mime: string | undefined) =>
+  mime !== undefined && (/^(image|video|audio|model)\//.test(mime) || FILE_TYPES.has(mime));
+
 /**
  * Walk fal's output: every `{url, content_type, …}` File object and every bare
  * media URL becomes a MediaFile; data URIs over 1 KiB are replaced by a note so
@@ -95,7 +67,7 @@ export function mapOutput(output: Record<string, unknown>): MappedOutput {
     seen.add(url);
     const declared = typeof info.content_type === 'string' ? info.content_type : undefined;
     const ext = extensionOf(url);
-    const mime = declared ?? (ext ? EXTENSIONS[ext] : undefined);
+    const mime = declared ?? mimeForExtension(ext);
     const fileName = typeof info.file_name === 'string' ? info.file_name : undefined;
     const file: MediaFile = {
       field,
@@ -123,7 +95,7 @@ export function mapOutput(output: Record<string, unknown>): MappedOutput {
       if (value.startsWith('data:') && value.length > DATA_URI_INLINE_LIMIT) return shrinkDataUri(value);
       if (/^https?:\/\//.test(value)) {
         const ext = extensionOf(value);
-        if (ext && EXTENSIONS[ext]) addMedia(field, value, {});
+        if (isFileType(mimeForExtension(ext))) addMedia(field, value, {});
       }
       return value;
     }

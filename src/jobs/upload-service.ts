@@ -1,11 +1,11 @@
 import type { KeyedCaller } from '../auth/caller.js';
 import { UserError } from '../errors.js';
 import type { FalClient } from '../fal/client.js';
+import { extensionForMime, mimeForExtension } from '../lib/mime.js';
 import type { ConcurrencyLimiter } from '../limits/concurrency.js';
 import { type FetchPolicy, openPublicUrl, precheckPublicUrl } from '../net/safe-fetch.js';
 import type { JobHistory } from './job-history.js';
 import type { PendingUploads } from './pending-uploads.js';
-import { extensionForMime, mimeForExtension } from './results.js';
 import { multipartScript, singlePutCommand, uploadUrlExpiry } from './signed-upload.js';
 import { initiateUpload, MULTIPART_ABOVE_BYTES, uploadSource } from './upload.js';
 import { bufferSource, declaredSource, spooledSource, type UploadSource } from './upload-source.js';

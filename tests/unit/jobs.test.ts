@@ -4,6 +4,7 @@ import { submitToQueue } from '../../src/fal/queue.js';
 import { mapOutput } from '../../src/jobs/results.js';
 import { validateInput } from '../../src/jobs/validate-input.js';
 import { waitForJob } from '../../src/jobs/wait.js';
+import { extensionForMime, mimeForExtension } from '../../src/lib/mime.js';
 import { Secret } from '../../src/lib/secret.js';
 import { isBlockedAddress } from '../../src/net/address-guard.js';
 import { type RunningEmulator, startEmulator } from '../emulator/app.js';
@@ -224,6 +225,38 @@ describe('mapping outputs', () => {
       /^\[image\/png data URI of 5022 characters omitted/,
     );
     expect(mapped.output.seed).toBe(7);
+  });
+
+  it('counts a bare URL as a file only when it names one a model makes, never a page or a script', () => {
+    const mapped = mapOutput({
+      song: 'https://cdn.test/s.mp3',
+      weights: 'https://cdn.test/lora.safetensors',
+      captions: 'https://cdn.test/c.srt',
+      docs: 'https://fal.ai/models/x.html',
+      script: 'https://cdn.test/x.js',
+    });
+    expect(mapped.media.map((m) => [m.field, m.mime_type])).toEqual([
+      ['song', 'audio/mpeg'],
+      ['weights', 'application/octet-stream'],
+      ['captions', 'application/x-subrip'],
+    ]);
+  });
+});
+
+describe('MIME types (the mime package, told what people call a few files)', () => {
+  it('names the usual extension and type of media files', () => {
+    expect(
+      ['audio/mpeg', 'video/quicktime', 'audio/ogg', 'image/jpeg', 'model/gltf-binary'].map(extensionForMime),
+    ).toEqual(['mp3', 'mov', 'ogg', 'jpg', 'glb']);
+    expect(['PNG', 'webm', 'flac', 'usdz', 'ply', 'nope'].map(mimeForExtension)).toEqual([
+      'image/png',
+      'video/webm',
+      'audio/x-flac',
+      'model/vnd.usdz+zip',
+      'application/ply',
+      undefined,
+    ]);
+    expect(mimeForExtension(undefined)).toBeUndefined();
   });
 });
 
