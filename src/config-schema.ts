@@ -177,6 +177,8 @@ export const EnvSchema = v.object({
     'https://rest.alpha.fal.ai/.well-known/jwks.json',
   ),
   DRAIN_TIMEOUT_MS: v.optional(intIn(0, 600_000, 'milliseconds'), '25000'),
+  HEADERS_TIMEOUT_MS: v.optional(intIn(1000, 120_000, 'milliseconds'), '10000'),
+  REQUEST_TIMEOUT_MS: v.optional(intIn(1000, 600_000, 'milliseconds'), '30000'),
   METRICS_ENABLED: v.optional(bool('true or false'), 'false'),
   METRICS_TOKEN: v.optional(nonEmpty('a token for Authorization: Bearer on /metrics')),
   MAX_INPUT_BYTES: v.optional(intIn(1024, 64 * 1024 * 1024, 'bytes'), '262144'),

@@ -57,6 +57,11 @@ export function loadConfig(env: Record<string, string | undefined>) {
       'TASKS_SECRET: expected a secret shared by every machine (openssl rand -base64 32) when REDIS_URL is set: a task or a spend confirmation sealed on one machine must open on the others',
     );
   }
+  if (e.REQUEST_TIMEOUT_MS < e.HEADERS_TIMEOUT_MS) {
+    throw new ConfigError(
+      `REQUEST_TIMEOUT_MS: expected at least HEADERS_TIMEOUT_MS (${e.HEADERS_TIMEOUT_MS}): a request's headers are part of it`,
+    );
+  }
   return {
     port: e.PORT,
     host: e.HOST,
@@ -101,6 +106,9 @@ export function loadConfig(env: Record<string, string | undefined>) {
     /** fal's webhook signing keys (the receiver is on when PUBLIC_URL is set). */
     falWebhookJwksUrl: e.FAL_WEBHOOK_JWKS_URL,
     drainTimeoutMs: e.DRAIN_TIMEOUT_MS,
+    /** A client must send its headers within this, and its whole request within requestTimeoutMs. */
+    headersTimeoutMs: e.HEADERS_TIMEOUT_MS,
+    requestTimeoutMs: e.REQUEST_TIMEOUT_MS,
     /** Largest model input (JSON) a run accepts. */
     maxInputBytes: e.MAX_INPUT_BYTES,
     /** /metrics: off, open, or behind a bearer token. */

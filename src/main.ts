@@ -29,12 +29,13 @@ async function start(): Promise<void> {
     fetch: bootFetch({ get: () => built?.app.fetch as Fetch | undefined, ready }),
     port: config.port,
     hostname: config.host,
-    // Slow or idle clients cannot pin sockets: headers within 10 s, a whole request within 30 s.
-    // Node checks those deadlines every connectionsCheckingInterval (30 s by default, which made
-    // them fire at 30 s and 60 s); checking every second keeps them to their word.
+    // Slow or idle clients cannot pin sockets: headers within 10 s, a whole request within 30 s
+    // (HEADERS_TIMEOUT_MS, REQUEST_TIMEOUT_MS). Node checks those deadlines every
+    // connectionsCheckingInterval (30 s by default, which made them fire at 30 s and 60 s);
+    // checking every second keeps them to their word.
     serverOptions: {
-      headersTimeout: 10_000,
-      requestTimeout: 30_000,
+      headersTimeout: config.headersTimeoutMs,
+      requestTimeout: config.requestTimeoutMs,
       connectionsCheckingInterval: 1_000,
       maxHeaderSize: 16 * 1024,
       keepAliveTimeout: 5_000,

@@ -86,6 +86,7 @@ describe('configuration', () => {
       /^FAL_MEDIA_ORIGINS: expected origins such as https:\/\/cdn\.example\.com/,
     ],
     [{ FAL_MEDIA_ORIGINS: 'https://cdn.example.com/files' }, /^FAL_MEDIA_ORIGINS: expected origins/],
+    [{ HEADERS_TIMEOUT_MS: '20000', REQUEST_TIMEOUT_MS: '15000' }, /^REQUEST_TIMEOUT_MS: expected at least/],
   ])('%o is refused with one line naming the variable', (env, message) => {
     expect(() => loadConfig(env)).toThrow(ConfigError);
     expect(() => loadConfig(env)).toThrow(message);
