@@ -1,6 +1,7 @@
 import { defineConfig } from 'vitest/config';
 
-// `npm test` runs both projects; `npx vitest --project unit` runs the unit ones alone.
+// `npm test` runs every project; `npm run test:fast` all but the slow one (load, slowloris-scale
+// waits, real clients); `npx vitest run --project unit` the unit tests alone, in seconds.
 export default defineConfig({
   test: {
     environment: 'node',
@@ -16,8 +17,14 @@ export default defineConfig({
       ['json', { outputFile: process.env.VITEST_REPORT ?? '.cache/vitest-report.json' }],
     ],
     projects: [
+      // Logic alone: no server, emulator or Redis.
       { extends: true, test: { name: 'unit', include: ['tests/unit/**/*.test.ts'] } },
+      // One part against the emulator or a real Redis (the fal client, the store, the tool table).
+      { extends: true, test: { name: 'integration', include: ['tests/integration/**/*.test.ts'] } },
+      // Behaviour through real MCP clients against the app and the emulator.
       { extends: true, test: { name: 'e2e', include: ['tests/e2e/**/*.test.ts'] } },
+      // Load and real third-party clients: minutes, not seconds; CI runs them with the rest.
+      { extends: true, test: { name: 'slow', include: ['tests/slow/**/*.test.ts'] } },
     ],
   },
 });

@@ -57,21 +57,36 @@ describe('the discovery tools through a real client', () => {
 
     it.each([
       [{ status: 500 }, 'API error (HTTP 500)'],
-      [{ delayMs: 6_000 }, 'API timeout'],
       [{ drop: true }, 'Connection error'],
       [{ malformed: true }, 'Unexpected response: fal answered with a body that is not valid JSON'],
-    ])(
-      'falls back to the local index when fal fails (%o)',
-      async (fault, reason) => {
-        h.emulator.inject('models', fault);
-        const r = await call('search_models', { query: 'whisper', limit: 3 });
-        expect(r.isError).toBeFalsy();
-        expect(r.data).toMatchObject({ source: 'local', used_fallback: true, fallback_reason: reason });
-        expect(r.data.models[0].id).toBe('fal-ai/whisper');
-        expect(r.text).toContain(`local index: ${reason}`);
-      },
-      20_000,
-    );
+    ])('falls back to the local index when fal fails (%o)', async (fault, reason) => {
+      h.emulator.inject('models', fault);
+      const r = await call('search_models', { query: 'whisper', limit: 3 });
+      expect(r.isError).toBeFalsy();
+      expect(r.data).toMatchObject({ source: 'local', used_fallback: true, fallback_reason: reason });
+      expect(r.data.models[0].id).toBe('fal-ai/whisper');
+      expect(r.text).toContain(`local index: ${reason}`);
+    });
+
+    it('falls back to the local index when fal answers too late', async () => {
+      // Its own server with a short upstream deadline: the same fallback, in a second, not in three tries of 5 s.
+      const quick = await startHarness({ env: { UPSTREAM_TIMEOUT_MS: '300', UPSTREAM_RETRIES: '0' } });
+      try {
+        await quick.services.registry.catalogue();
+        quick.emulator.inject('models', { delayMs: 1_000 });
+        const c = await connectModern({
+          url: IN_PROCESS_URL,
+          fetch: quick.inProcessFetch,
+          headers: { 'X-Fal-Key': KEY },
+        });
+        const r = await c.callTool('search_models', { query: 'whisper', limit: 3 });
+        await c.close();
+        expect(r.structuredContent).toMatchObject({ used_fallback: true, fallback_reason: 'API timeout' });
+        expect(textOf(r)).toContain('local index: API timeout');
+      } finally {
+        await quick.close();
+      }
+    });
 
     it('uses the caller key for the search but never for the shared crawl', async () => {
       await call('search_models', { query: 'flux', limit: 1 });
