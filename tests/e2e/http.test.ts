@@ -103,6 +103,33 @@ describe('the HTTP surface', () => {
     expect(((await res.json()) as { error: { message: string } }).error.message).toMatch(/4096 bytes/);
   });
 
+  it('over a socket: a declared length over MAX_BODY_BYTES is refused unread, a chunked body as it streams', async () => {
+    const url = await h.listen();
+    const pad = (n: number) =>
+      JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'tools/list', params: { pad: 'x'.repeat(n) } });
+    // fetch states the length of a string body.
+    const declared = await fetch(url, { method: 'POST', headers: MCP_HEADERS, body: pad(8192) });
+    expect(declared.status).toBe(413);
+    // A stream has no length: it is counted as it arrives, and refused once past the limit.
+    const chunks = [pad(8192).slice(0, 4000), pad(8192).slice(4000)];
+    const streamed = await fetch(url, {
+      method: 'POST',
+      headers: MCP_HEADERS,
+      body: new ReadableStream({
+        pull(controller) {
+          const next = chunks.shift();
+          if (next) controller.enqueue(new TextEncoder().encode(next));
+          else controller.close();
+        },
+      }),
+      duplex: 'half',
+    } as RequestInit);
+    expect(streamed.status).toBe(413);
+    // Under the limit, either way, the message is served.
+    const small = await fetch(url, { method: 'POST', headers: MCP_HEADERS, body: pad(10) });
+    expect(small.status).toBe(200);
+  });
+
   it('GET / says what this is and how to connect', async () => {
     const res = await h.app.request('http://localhost:8080/');
     const body = (await res.json()) as {

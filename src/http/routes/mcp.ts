@@ -7,7 +7,6 @@ import {
   TRACESTATE_META_KEY,
 } from '@modelcontextprotocol/server';
 import { Hono } from 'hono';
-import { bodyLimit } from 'hono/body-limit';
 import type { OAuthService } from '../../auth/oauth/service.js';
 import type { AuthPosture } from '../../config.js';
 import type { AuthFailures } from '../../limits/auth-failures.js';
@@ -25,6 +24,7 @@ import {
 } from '../../telemetry/tracing.js';
 import type { AppEnv } from '../env.js';
 import { jsonRpcErrorResponse } from '../jsonrpc-error.js';
+import { bodySize } from '../middleware/body-size.js';
 import { callerContext } from '../middleware/caller-context.js';
 import { jsonBody } from '../middleware/json-body.js';
 import { messagePolicy } from '../middleware/message-policy.js';
@@ -67,11 +67,9 @@ export function mcpRoute(options: McpRouteOptions): Hono<AppEnv> {
   route.post(
     '/',
     addressLimit(options.limits),
-    bodyLimit({
-      maxSize: options.maxBodyBytes,
-      onError: () =>
-        jsonRpcErrorResponse(413, `Request body too large: the limit is ${options.maxBodyBytes} bytes.`),
-    }),
+    bodySize(options.maxBodyBytes, () =>
+      jsonRpcErrorResponse(413, `Request body too large: the limit is ${options.maxBodyBytes} bytes.`),
+    ),
     callerContext({
       posture: options.posture,
       oauth: options.oauth,
