@@ -184,7 +184,7 @@ for (const heap of ['V8 default', IMAGE_HEAP]) {
   });
   const after = rssMb(mem.child.pid as number);
   const scrape = await (await fetch(mem.url.replace('/mcp', '/metrics'))).text();
-  const live = Number(/measure="heap_used"\} (\d+)/.exec(scrape)?.[1] ?? Number.NaN) / 1048576;
+  const live = Number(/^nodejs_heap_size_used_bytes (\d+)/m.exec(scrape)?.[1] ?? Number.NaN) / 1048576;
   memory.push({ heap, start, cached, after, rps: big.rps, non2xx: big.non2xx, live });
   await stop(mem.child);
 }

@@ -29,7 +29,8 @@ describe("results outlive fal's retention: with fal's webhook (PUBLIC_URL set)",
     h.emulator.state.webhooks.find((w) => w.requestId === requestId)?.statuses.includes(200) ?? false;
   const forgottenAtFal = (requestId: string) => !h.emulator.state.jobs.has(requestId) || undefined;
   const waitUntilFalForgets = async (requestId: string) => {
-    await new Promise((r) => setTimeout(r, 400));
+    // fal's clock moves on past its retention: nothing is waited for.
+    h.emulator.state.advance(400);
     // A status call makes the emulator drop what it no longer keeps; done directly, not through the server.
     await fetch(`${h.emulator.queueUrl}/fal-ai/flux/requests/${requestId}/status`, {
       headers: { authorization: `Key ${KEY}` },
@@ -70,7 +71,8 @@ describe("results outlive fal's retention: with fal's webhook (PUBLIC_URL set)",
       await client.callTool('submit_job', { model: 'fal-ai/fast-sdxl', input: { prompt: 'x' } }),
     );
     await expect.poll(() => deliveredOk(submitted.request_id), { timeout: 5000 }).toBe(true);
-    await new Promise((r) => setTimeout(r, 400));
+    // fal's clock moves on past its retention: nothing is waited for.
+    h.emulator.state.advance(400);
     const late = jobOf(await client.callTool('check_job', { request_id: submitted.request_id }));
     expect(late).toMatchObject({ status: 'FAILED' });
     expect(late.error).toMatch(/prompt: too spicy/);
@@ -275,7 +277,7 @@ describe("results outlive fal's retention: without webhooks", () => {
   it('the first call that sees a job completed keeps it: a late check_job answers from it', async () => {
     const done = jobOf(await client.callTool('run_model', { model: 'flux_dev', input: { prompt: 'once' } }));
     expect(done.status).toBe('COMPLETED');
-    await new Promise((r) => setTimeout(r, RETAIN_MS + 200));
+    h.emulator.state.advance(RETAIN_MS + 200);
     const calls = h.emulator.faults.calls.length;
     const late = jobOf(await client.callTool('check_job', { request_id: done.request_id }));
     expect(late).toMatchObject({ status: 'COMPLETED', media: done.media });
@@ -296,7 +298,7 @@ describe("results outlive fal's retention: without webhooks", () => {
     const submitted = jobOf(
       await client.callTool('submit_job', { model: 'flux_dev', input: { prompt: 'lost' } }),
     );
-    await new Promise((r) => setTimeout(r, RETAIN_MS + 200));
+    h.emulator.state.advance(RETAIN_MS + 200);
     const late = await client.callTool('check_job', { request_id: submitted.request_id });
     expect(late.isError).toBe(true);
     expect(textOf(late)).toMatch(

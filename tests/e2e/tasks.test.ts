@@ -86,6 +86,7 @@ describe('MCP Tasks (io.modelcontextprotocol/tasks, 2026-07-28)', () => {
       statusMessage: expect.stringContaining(job?.requestId ?? '?'),
     });
 
+    // The server keeps a job's status for a poll interval: this waits on the wall clock.
     await new Promise((r) => setTimeout(r, 2_600));
     const done = await get(created.taskId);
     expect(done.result).toMatchObject({ taskId: created.taskId, status: 'completed' });
@@ -187,7 +188,7 @@ describe('MCP Tasks (io.modelcontextprotocol/tasks, 2026-07-28)', () => {
     const kept = a.emulator.state.retention;
     a.emulator.state.retention = { smallMs: 0, largeMs: 0, largeBytes: kept.largeBytes };
     try {
-      await new Promise((r) => setTimeout(r, 400));
+      a.emulator.state.advance(1_300);
       const gone = await get(created.taskId);
       expect(gone.error).toMatchObject({
         code: -32602,

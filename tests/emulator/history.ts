@@ -32,7 +32,7 @@ export function historyRoutes(
   };
 
   const itemOf = async (job: Job, payloads: boolean) => {
-    const done = completedAt(job);
+    const done = completedAt(job, state.now());
     const started = job.submittedAt + job.timing.queueMs;
     const stored = payloads && job.storeIo && !job.payloadsDeleted;
     const failed = job.cancelled ? 499 : job.timing.fail ? (job.timing.fail.status ?? 500) : undefined;
@@ -40,7 +40,7 @@ export function historyRoutes(
       request_id: job.requestId,
       endpoint_id: job.endpointId,
       sent_at: new Date(job.submittedAt).toISOString(),
-      started_at: Date.now() >= started ? new Date(started).toISOString() : null,
+      started_at: state.now() >= started ? new Date(started).toISOString() : null,
       ended_at: done !== undefined ? new Date(done).toISOString() : null,
       status_code: done !== undefined ? (failed ?? job.timing.modelError?.status ?? 200) : null,
       duration: done !== undefined ? job.timing.runMs / 1000 : null,
@@ -102,7 +102,7 @@ export function historyRoutes(
     if (ids.length < 1 || ids.length > 50)
       return c.json(platformError(400, 'endpoint_id: 1 to 50 values required'), 400);
     const requestId = url.searchParams.get('request_id');
-    const end = Date.parse(url.searchParams.get('end') ?? '') || Date.now();
+    const end = Date.parse(url.searchParams.get('end') ?? '') || state.now();
     const start = Date.parse(url.searchParams.get('start') ?? '') || end - (requestId ? 90 : 1) * DAY;
     const status = url.searchParams.get('status');
     const payloads = url.searchParams.getAll('expand').includes('payloads');

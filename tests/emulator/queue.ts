@@ -66,7 +66,7 @@ export function queueRoutes(state: EmulatorState, faults: FaultBook, origin: () 
       { at: start + job.timing.runMs / 2, message: 'Halfway there' },
       { at: start + job.timing.runMs, message: 'Finished' },
     ];
-    const now = phase.status === 'COMPLETED' ? Number.POSITIVE_INFINITY : Date.now();
+    const now = phase.status === 'COMPLETED' ? Number.POSITIVE_INFINITY : state.now();
     return lines
       .filter((l) => l.at <= now)
       .map((l) => ({
@@ -104,7 +104,7 @@ export function queueRoutes(state: EmulatorState, faults: FaultBook, origin: () 
 
   /** fal's status object for a job as it stands now. */
   const statusBody = (job: Job, app: string, id: string, withLogs: boolean) => {
-    const phase = phaseOf(job, Date.now());
+    const phase = phaseOf(job, state.now());
     const body: Record<string, unknown> & { status: Phase['status'] } = {
       status: phase.status,
       request_id: job.requestId,
@@ -150,7 +150,7 @@ export function queueRoutes(state: EmulatorState, faults: FaultBook, origin: () 
       if (app !== appOf(app)) return c.json({ detail: 'Method Not Allowed' }, 405);
       const job = find(app, id, key);
       if (!job) return c.json({ status: 'NOT_FOUND', detail: 'Request not found' }, 404);
-      const phase = phaseOf(job, Date.now());
+      const phase = phaseOf(job, state.now());
       if (isStream) {
         const withLogs = new URL(c.req.url).searchParams.get('logs') === '1';
         return streamStatus(c, state, () => statusBody(job, app, id, withLogs));
@@ -197,10 +197,10 @@ export function queueRoutes(state: EmulatorState, faults: FaultBook, origin: () 
       if (denied) return c.json({ detail: denied.detail }, denied.status);
       const job = find(app, id, key);
       if (!job) return c.json({ status: 'NOT_FOUND' }, 404);
-      if (phaseOf(job, Date.now()).status === 'COMPLETED')
+      if (phaseOf(job, state.now()).status === 'COMPLETED')
         return c.json({ status: 'ALREADY_COMPLETED' }, 400);
       job.cancelled = true;
-      job.cancelledAt = Date.now();
+      job.cancelledAt = state.now();
       return c.json({ status: 'CANCELLATION_REQUESTED' }, 202);
     });
   });
@@ -227,7 +227,7 @@ export function queueRoutes(state: EmulatorState, faults: FaultBook, origin: () 
       app,
       key,
       input: input as Record<string, unknown>,
-      submittedAt: Date.now(),
+      submittedAt: state.now(),
       timing,
       cancelled: false,
       webhook: new URL(c.req.url).searchParams.get('fal_webhook') ?? undefined,

@@ -82,10 +82,10 @@ export interface Job {
 }
 
 /** Finished: when it completed, or undefined while queued or running. */
-export function completedAt(job: Job): number | undefined {
+export function completedAt(job: Job, now: number): number | undefined {
   if (job.cancelled) return job.cancelledAt ?? job.submittedAt;
   const at = job.submittedAt + job.timing.queueMs + job.timing.runMs;
-  return Date.now() >= at ? at : undefined;
+  return now >= at ? at : undefined;
 }
 
 export interface StoredFile {
@@ -122,6 +122,8 @@ export interface EmulatorOptions {
 let shared: EmulatedModel[] | undefined;
 
 export class EmulatorState {
+  /** How far tests have moved fal's clock ahead of the wall clock (advance). */
+  #ahead = 0;
   readonly models: EmulatedModel[];
   readonly byId: Map<string, EmulatedModel>;
   readonly jobs = new Map<string, Job>();
@@ -174,9 +176,19 @@ export class EmulatorState {
     this.acceptChunkedUploads = options.acceptChunkedUploads ?? false;
   }
 
+  /** fal's clock: the wall clock, plus what tests moved it on (so they wait for nothing). */
+  now(): number {
+    return Date.now() + this.#ahead;
+  }
+
+  /** Move fal's clock on: queued jobs run, finished ones are forgotten, files expire, at once. */
+  advance(ms: number): void {
+    this.#ahead += ms;
+  }
+
   /** Whether fal has forgotten a finished request (past retention for its result's size). */
   isForgotten(job: Job, resultBytes: number): boolean {
-    const done = completedAt(job);
+    const done = completedAt(job, this.now());
     if (done === undefined) return false;
     const keep =
       job.storeIo && this.retention.storedMs !== undefined
@@ -184,7 +196,7 @@ export class EmulatorState {
         : resultBytes >= this.retention.largeBytes
           ? this.retention.largeMs
           : this.retention.smallMs;
-    return Date.now() - done > keep;
+    return this.now() - done > keep;
   }
 
   /** Keys whose permission preset leaves out reading request history (any key containing "nohistory"). */

@@ -115,7 +115,7 @@ export function storageRoutes(state: EmulatorState, faults: FaultBook, origin: (
 
   s.get('/cdn/files/:token/:name', (c) => {
     const file = state.files.get(c.req.param('token'));
-    if (!file || (file.expiresAt !== undefined && Date.now() >= file.expiresAt))
+    if (!file || (file.expiresAt !== undefined && state.now() >= file.expiresAt))
       return c.json({ detail: 'Not found' }, 404);
     return c.body(file.bytes as Uint8Array<ArrayBuffer>, 200, { 'content-type': file.contentType });
   });
@@ -123,7 +123,7 @@ export function storageRoutes(state: EmulatorState, faults: FaultBook, origin: (
   s.get('/cdn/:requestId/:name', faults.route('cdn', err), async (c) => {
     // A request's files go with its payloads, or when the lifetime it was submitted with ends.
     const job = state.requestLog.find((j) => j.requestId === c.req.param('requestId'));
-    if (job?.payloadsDeleted || (job?.mediaExpiresAt !== undefined && Date.now() >= job.mediaExpiresAt))
+    if (job?.payloadsDeleted || (job?.mediaExpiresAt !== undefined && state.now() >= job.mediaExpiresAt))
       return c.json({ detail: 'Not found' }, 404);
     // An image is drawn at the frame its request asked for, as the model would have made it.
     const file = await cdnFile(c.req.param('name'), job && frameOf(inputOfJob(state, job)));
@@ -153,7 +153,7 @@ export function storageRoutes(state: EmulatorState, faults: FaultBook, origin: (
 /** The lifetime asked for at the upload's initiate, as an expiry from now. */
 function expiryOf(state: EmulatorState, token: string): { expiresAt?: number } {
   const seconds = state.uploadLifetimes.get(token);
-  return seconds !== undefined ? { expiresAt: Date.now() + seconds * 1000 } : {};
+  return seconds !== undefined ? { expiresAt: state.now() + seconds * 1000 } : {};
 }
 
 function headersOf(c: Context): Record<string, string> {

@@ -83,7 +83,7 @@ export function scheduleWebhook(
     }
   };
   const wait = () => {
-    const done = completedAt(job);
+    const done = completedAt(job, state.now());
     if (done === undefined) return state.later(50, wait);
     void attempt();
   };
