@@ -336,7 +336,7 @@ say(
   'limits off for the benchmark); the baseline is Hono + the same SDK with one echo tool (`bench/baseline-server.ts`).',
 );
 say(
-  'The "same answer" floor is that baseline registering our 18 tool definitions per request (the SDK\'s usual way)',
+  `The "same answer" floor is that baseline registering our ${replay.tools.length} tool definitions per request (the SDK's usual way)`,
 );
 say(
   'and replaying the exact result our server gave for the call, with no work of its own: it separates the cost of',
@@ -385,10 +385,16 @@ say(
 );
 say();
 say('![Throughput as a ratio to the baseline echo call](benchmarks.svg)');
-// The toolsets tables are written by bench:toolsets; keep them across a rewrite.
+// The toolsets and tracing sections are written by bench:toolsets and bench:tracing; keep them
+// (with the heading before each marker) across a rewrite.
 const previous = existsSync('docs/benchmarks.md') ? readFileSync('docs/benchmarks.md', 'utf8') : '';
-const toolsets = /<!-- toolsets:start -->[\s\S]*<!-- toolsets:end -->/.exec(previous)?.[0];
-writeFileSync('docs/benchmarks.md', `${out.join('\n')}\n${toolsets ? `\n${toolsets}\n` : ''}`);
+const kept = ['toolsets', 'tracing'].flatMap((name) => {
+  const block = new RegExp(`(## [^\\n]*\\n\\n)?<!-- ${name}:start -->[\\s\\S]*<!-- ${name}:end -->`).exec(
+    previous,
+  );
+  return block ? [block[0]] : [];
+});
+writeFileSync('docs/benchmarks.md', [out.join('\n'), ...kept].join('\n\n').concat('\n'));
 
 // A small bar chart of the ratios, as SVG.
 const bars = rows.filter((r) => r.name !== 'baseline echo');
