@@ -5,6 +5,19 @@ import { mediaLine } from '../jobs/results.js';
 import { unlisted } from '../lib/schema-marks.js';
 import type { ToolOutput } from '../lib/tool-output.js';
 
+/** A speech-to-text job's transcript: its text, and timed chunks (with speakers when diarized). */
+export const Transcript = v.object({
+  text: v.string(),
+  chunks: v.array(
+    v.object({
+      start: v.nullable(v.number()),
+      end: v.nullable(v.number()),
+      text: v.string(),
+      speaker: v.optional(v.string()),
+    }),
+  ),
+});
+
 /** The job shape every run tool and check_job return: the job, and while it runs, what to call. */
 export const JobOutput = v.object({
   ...JobViewSchema.entries,
@@ -18,6 +31,8 @@ export const JobOutput = v.object({
   inference_seconds: v.optional(v.pipe(v.number(), unlisted())),
   estimated_cost_usd: v.optional(v.pipe(v.number(), unlisted())),
   cost_basis: v.optional(v.pipe(v.string(), unlisted())),
+  // A job transcribe_audio started shows its transcript wherever it is read (check_job, tasks/get).
+  transcript: v.optional(v.pipe(Transcript, unlisted())),
   next: v.optional(
     v.pipe(
       v.object({

@@ -2,7 +2,7 @@ import type * as v from 'valibot';
 import type { MediaRequest } from '../runs/plan-media.js';
 import { MediaJobOutput, type Presenter } from '../runs/present.js';
 import { RUNS_MODEL } from './annotations.js';
-import { type AnyTool, defineTool } from './define-tool.js';
+import { type DeclaredTool, defineTool } from './define-tool.js';
 
 /** The arguments every media tool takes (MediaRunFields), read by the runner. */
 export interface RunArgs {
@@ -37,9 +37,11 @@ export interface RunToolDefinition<I extends v.GenericSchema<unknown, RunArgs>, 
  * waits, hands off and presents; a new media tool is this file plus one line in
  * tools/index.ts.
  */
-export function defineRunTool<I extends v.GenericSchema<unknown, RunArgs>, O extends v.GenericSchema>(
-  def: RunToolDefinition<I, O>,
-): AnyTool {
+export function defineRunTool<
+  const Name extends string,
+  I extends v.GenericSchema<unknown, RunArgs>,
+  O extends v.GenericSchema = typeof MediaJobOutput,
+>(def: RunToolDefinition<I, O> & { name: Name }): DeclaredTool<Name, O> {
   return defineTool({
     name: def.name,
     title: def.title,
@@ -63,7 +65,8 @@ export function defineRunTool<I extends v.GenericSchema<unknown, RunArgs>, O ext
       );
       return runs.run(plan, runOptions(runArgs), caller, ctx);
     },
-  });
+    // Without an output of its own, O is its default, MediaJobOutput: the one this falls back to.
+  }) as unknown as DeclaredTool<Name, O>;
 }
 
 /** The run options the job tools take, as their arguments name them. */

@@ -90,13 +90,22 @@ export interface AnyTool extends Omit<ToolDefinition, 'handler'> {
   handler(args: unknown, caller: Caller, ctx: ToolContext): Promise<ToolOutput<unknown>>;
 }
 
+/** A declared tool: erased for the table, its name and output schema kept for whoever reads its results. */
+export type DeclaredTool<Name extends string = string, O extends v.GenericSchema = v.GenericSchema> = AnyTool & {
+  readonly name: Name;
+  readonly output: O;
+};
+
 /**
  * Declare a tool with full type inference inside its file. The SDK validates
  * arguments against `input`, and the tool runner checks `needsKey`, before the
  * handler runs, which is what makes the erasure to `AnyTool` sound.
  */
-export function defineTool<I extends v.GenericSchema, O extends v.GenericSchema, N extends NeedsKey>(
-  definition: ToolDefinition<I, O, N>,
-): AnyTool {
-  return definition as unknown as AnyTool;
+export function defineTool<
+  const Name extends string,
+  I extends v.GenericSchema,
+  O extends v.GenericSchema,
+  N extends NeedsKey,
+>(definition: ToolDefinition<I, O, N> & { name: Name }): DeclaredTool<Name, O> {
+  return definition as unknown as DeclaredTool<Name, O>;
 }

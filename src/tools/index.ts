@@ -21,8 +21,8 @@ import { submitJobTool } from './submit-job.js';
 import { transcribeAudioTool } from './transcribe-audio.js';
 import { uploadFileTool } from './upload-file.js';
 
-/** Every tool the server offers, in the order agents see them. */
-export const ALL_TOOLS: readonly AnyTool[] = [
+/** Every tool the server offers, in the order agents see them (each keeping its name and output type). */
+export const ALL_TOOLS = [
   searchModelsTool,
   recommendModelTool,
   listModelsTool,
@@ -44,4 +44,4 @@ export const ALL_TOOLS: readonly AnyTool[] = [
   generateAudioTool,
   generateSpeechTool,
   transcribeAudioTool,
-];
+] as const satisfies readonly AnyTool[];

@@ -1,6 +1,6 @@
 import * as v from 'valibot';
 import type { MediaMode } from '../runs/plan-media.js';
-import { MediaJobOutput, type Presenter } from '../runs/present.js';
+import { MediaJobOutput, type Presenter, Transcript } from '../runs/present.js';
 import { defineRunTool } from './define-run-tool.js';
 import { MediaParams, MediaRunFieldsTerse } from './media-params.js';
 
@@ -12,18 +12,6 @@ const TRANSCRIBE: MediaMode = {
   keywords: 'speech to text transcription',
   needs: ['audio_url'],
 };
-
-const Transcript = v.object({
-  text: v.string(),
-  chunks: v.array(
-    v.object({
-      start: v.nullable(v.number()),
-      end: v.nullable(v.number()),
-      text: v.string(),
-      speaker: v.optional(v.string()),
-    }),
-  ),
-});
 
 /** Pull the text and timed chunks out of a speech-to-text output, whatever the model called them. */
 export function transcriptOf(

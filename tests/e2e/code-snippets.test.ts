@@ -7,11 +7,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type EmulatedModel, loadCatalogue } from '../emulator/catalogue.js';
 import { connectModern, type TestClient, textOf } from '../helpers/clients.js';
 import { type Harness, IN_PROCESS_URL, startHarness } from '../helpers/harness.js';
+import { structuredOf } from '../helpers/structured.js';
 
 const run = promisify(execFile);
 const KEY = 'snippet-id:snippet-secret';
-// biome-ignore lint/suspicious/noExplicitAny: assertions read deep into structured results
-type Loose = Record<string, any>;
 
 const AWKWARD_PROMPT = `it's a "quoted" $HOME \`cmd\` \\ line\nbreak`;
 /** A model whose example prompt has every character a shell or a string literal trips over. */
@@ -42,7 +41,9 @@ describe('get_model_schema detail:"code"', () => {
   let dir: string;
   const snippetsOf = async (model: string) => {
     const r = await client.callTool('get_model_schema', { model, detail: 'code' });
-    return { code: (r.structuredContent as Loose).code, text: textOf(r) };
+    const { code } = structuredOf('get_model_schema', r);
+    if (!code) throw new Error(`get_model_schema gave no code for ${model}: ${textOf(r)}`);
+    return { code, text: textOf(r) };
   };
   const lastJob = () => [...h.emulator.state.jobs.values()].at(-1);
 

@@ -1,17 +1,15 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { connectLegacy, connectModern, type TestClient, textOf } from '../helpers/clients.js';
 import { type Harness, IN_PROCESS_URL, startHarness } from '../helpers/harness.js';
-
-// biome-ignore lint/suspicious/noExplicitAny: assertions read deep into structured results
-type Loose = Record<string, any>;
+import { structuredOf, type ToolName } from '../helpers/structured.js';
 
 /** Discovery knows the caller's prices: one pricing call per page, cached per tenant. */
 describe('prices in discovery', () => {
   let h: Harness;
   let client: TestClient;
-  const call = async (name: string, args: Record<string, unknown>) => {
+  const call = async <N extends ToolName>(name: N, args: Record<string, unknown>) => {
     const r = await client.callTool(name, args);
-    return { ...r, data: r.structuredContent as Loose, text: textOf(r) };
+    return { ...r, data: structuredOf(name, r), text: textOf(r) };
   };
   beforeAll(async () => {
     h = await startHarness();
@@ -36,7 +34,7 @@ describe('prices in discovery', () => {
     expect(h.emulator.faults.callsTo('pricing').length - before).toBe(1);
     expect(r.data.models.length).toBeGreaterThan(0);
     for (const m of r.data.models) expect(m.unit_price).toBeLessThanOrEqual(0.01);
-    expect(r.data.models.map((m: Loose) => m.id)).toContain('fal-ai/flux/schnell');
+    expect(r.data.models.map((m) => m.id)).toContain('fal-ai/flux/schnell');
     expect(r.text).toMatch(/fal-ai\/flux\/schnell — .+ — \$0\.003 per megapixels/);
   });
 
@@ -48,23 +46,23 @@ describe('prices in discovery', () => {
       limit: 50,
     });
     const prices = r.data.models
-      .filter((m: Loose) => m.unit === 'megapixels')
-      .map((m: Loose) => m.unit_price);
-    expect(prices).toEqual([...prices].sort((a: number, b: number) => a - b));
-    const schnell = r.data.models.find((m: Loose) => m.id === 'fal-ai/flux/schnell');
-    expect(schnell.family_role).toBe('budget');
+      .filter((m) => m.unit === 'megapixels')
+      .map((m) => m.unit_price ?? Number.NaN);
+    expect(prices).toEqual([...prices].sort((a, b) => a - b));
+    const schnell = r.data.models.find((m) => m.id === 'fal-ai/flux/schnell');
+    expect(schnell?.family_role).toBe('budget');
     expect(r.text).toContain('$0.003 per megapixels, the budget choice of its family');
-    expect(
-      r.data.models.some((m: Loose) => m.family_role === 'premium' && m.id.startsWith('fal-ai/flux/')),
-    ).toBe(true);
+    expect(r.data.models.some((m) => m.family_role === 'premium' && m.id.startsWith('fal-ai/flux/'))).toBe(
+      true,
+    );
   });
 
   it('a task that asks for cheap ranks the fitting models by price, with the price in each reason', async () => {
     const r = await call('recommend_model', { task: 'cheapest text to image model', limit: 5 });
-    const prices = r.data.recommendations.map((m: Loose) => m.unit_price);
-    expect(prices.every((p: unknown) => typeof p === 'number')).toBe(true);
-    expect(prices).toEqual([...prices].sort((a: number, b: number) => a - b));
-    expect(r.data.recommendations[0].reason).toMatch(/; Your price: \$[\d.]+ per \w+/);
+    const prices = r.data.recommendations.map((m) => m.unit_price);
+    expect(prices.every((p) => typeof p === 'number')).toBe(true);
+    expect(prices).toEqual([...prices].sort((a, b) => (a ?? 0) - (b ?? 0)));
+    expect(r.data.recommendations[0]?.reason).toMatch(/; Your price: \$[\d.]+ per \w+/);
   });
 
   it('a slow pricing API does not hold up a run no spend rule needs a figure for', async () => {
@@ -96,7 +94,7 @@ describe('prices in discovery', () => {
       const r = await slow.callTool('search_models', { query: 'upscale', limit: 3 });
       await slow.close();
       expect(r.isError).toBeFalsy();
-      expect((r.structuredContent as Loose).models[0].unit_price).toBeUndefined();
+      expect(structuredOf('search_models', r).models[0]?.unit_price).toBeUndefined();
       expect(textOf(r)).toContain(
         'Prices could not be fetched (fal did not answer within 1.5 s); listed without them.',
       );
@@ -109,7 +107,7 @@ describe('prices in discovery', () => {
     const keyless = await connectLegacy({ url: IN_PROCESS_URL, fetch: h.inProcessFetch });
     try {
       const r = await keyless.callTool('search_models', { query: 'flux', max_unit_price_usd: 0.01 });
-      expect((r.structuredContent as Loose).models[0].unit_price).toBeUndefined();
+      expect(structuredOf('search_models', r).models[0]?.unit_price).toBeUndefined();
       expect(textOf(r)).toContain('Prices are per account: send your fal key to filter or sort by them.');
     } finally {
       await keyless.close();
@@ -131,7 +129,7 @@ describe('get_account: the balance before a batch', () => {
     });
     try {
       const r = await c.callTool('get_account', {});
-      return { data: r.structuredContent as Loose, text: textOf(r) };
+      return { data: structuredOf('get_account', r), text: textOf(r) };
     } finally {
       await c.close();
     }

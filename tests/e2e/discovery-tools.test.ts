@@ -2,6 +2,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { loadCatalogue } from '../emulator/catalogue.js';
 import { connectLegacy, connectModern, type TestClient, textOf } from '../helpers/clients.js';
 import { type Harness, IN_PROCESS_URL, startHarness } from '../helpers/harness.js';
+import { structuredOf, type ToolName } from '../helpers/structured.js';
 
 const KEY = 'disco-id:disco-secret';
 const ADMIN = 'admin-id:admin-secret';
@@ -9,10 +10,9 @@ const ADMIN = 'admin-id:admin-secret';
 describe('the discovery tools through a real client', () => {
   let h: Harness;
   let client: TestClient;
-  const call = async (name: string, args: Record<string, unknown>) => {
+  const call = async <N extends ToolName>(name: N, args: Record<string, unknown>) => {
     const r = await client.callTool(name, args);
-    // biome-ignore lint/suspicious/noExplicitAny: assertions below read deep into structured results
-    return { ...r, data: r.structuredContent as Record<string, any>, text: textOf(r) };
+    return { ...r, data: structuredOf(name, r), text: textOf(r) };
   };
 
   beforeAll(async () => {
@@ -64,7 +64,7 @@ describe('the discovery tools through a real client', () => {
       const r = await call('search_models', { query: 'whisper', limit: 3 });
       expect(r.isError).toBeFalsy();
       expect(r.data).toMatchObject({ source: 'local', used_fallback: true, fallback_reason: reason });
-      expect(r.data.models[0].id).toBe('fal-ai/whisper');
+      expect(r.data.models[0]?.id).toBe('fal-ai/whisper');
       expect(r.text).toContain(`local index: ${reason}`);
     });
 
@@ -114,14 +114,14 @@ describe('the discovery tools through a real client', () => {
       const cats = r.data.recommendations.map((m: { category: string }) => m.category);
       expect(cats).toContain('text-to-image');
       expect(cats).toContain('image-to-image');
-      expect(r.data.recommendations[0].reason).toMatch(/Part of .* family/);
+      expect(r.data.recommendations[0]?.reason).toMatch(/Part of .* family/);
     });
 
     it('says when it answered from the local index', async () => {
       h.emulator.inject('models', { status: 503 });
       const r = await call('recommend_model', { task: 'remove background from product photo', limit: 3 });
       expect(r.data).toMatchObject({ used_fallback: true, fallback_reason: 'API error (HTTP 503)' });
-      expect(r.data.recommendations[0].reason).toMatch(/Matches "remove", "background"/);
+      expect(r.data.recommendations[0]?.reason).toMatch(/Matches "remove", "background"/);
     });
   });
 
@@ -130,9 +130,9 @@ describe('the discovery tools through a real client', () => {
       const r = await call('get_model_schema', { model: 'flux_dev' });
       expect(r.data.model).toBe('fal-ai/flux/dev');
       expect(r.data.required).toEqual(['prompt']);
-      const size = r.data.fields.find((f: { name: string }) => f.name === 'image_size');
+      const size = r.data.fields.find((f) => f.name === 'image_size');
       expect(size).toMatchObject({ type: 'ImageSize | string', default: 'landscape_4_3' });
-      expect(size.enum).toContain('square_hd');
+      expect(size?.enum).toContain('square_hd');
       expect(r.data.output_media).toEqual([{ field: 'images', kind: 'image', many: true }]);
       expect(r.data.input_schema).toBeUndefined();
       expect(r.text).toMatch(/- prompt \(required\): string/);
@@ -145,7 +145,8 @@ describe('the discovery tools through a real client', () => {
       });
       expect(r.data.file_inputs).toEqual(['image_url']);
       expect(r.data.output_media).toEqual([{ field: 'video', kind: 'video', many: false }]);
-      expect(r.data.input_schema.properties.image_url['x-fal-file-input']).toBe(true);
+      const inputs = r.data.input_schema?.properties as Record<string, Record<string, unknown>> | undefined;
+      expect(inputs?.image_url?.['x-fal-file-input']).toBe(true);
     });
 
     it('"full" puts descriptions and the JSON Schemas in the text, for clients that only read text', async () => {

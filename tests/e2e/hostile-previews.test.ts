@@ -4,9 +4,8 @@ import sharp from 'sharp';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { connectModern, type TestClient } from '../helpers/clients.js';
 import { type Harness, IN_PROCESS_URL, startHarness } from '../helpers/harness.js';
+import { structuredOf } from '../helpers/structured.js';
 
-// biome-ignore lint/suspicious/noExplicitAny: assertions read deep into structured results
-type Loose = Record<string, any>;
 const images = (r: { content: unknown }) =>
   (r.content as { type: string }[]).filter((c) => c.type === 'image');
 const output = (names: string[]) => (cdn: string, requestId: string) => ({
@@ -40,7 +39,7 @@ describe('previews no result can turn against the process', () => {
   it('a 10,000 × 10,000 progressive CMYK JPEG is refused by its header, before any decoding', async () => {
     const r = await run(['hostile-cmyk.jpg', 'fine.png']);
     expect(images(r)).toHaveLength(1);
-    expect((r.structuredContent as Loose).notes).toContain(
+    expect(structuredOf('run_model', r).notes).toContain(
       'No preview of images[0]: it is a JPEG that must be decoded whole of 10000×10000 (100.0 MP); previews decode at most 6.0 MP.',
     );
   });
@@ -49,7 +48,7 @@ describe('previews no result can turn against the process', () => {
     const r = await run(['thumbnailed-cmyk.jpg']);
     const shown = images(r) as { data?: string }[];
     expect(shown).toHaveLength(1);
-    expect((r.structuredContent as Loose).notes).toEqual([]);
+    expect(structuredOf('run_model', r).notes).toEqual([]);
     const meta = await sharp(Buffer.from(shown[0]?.data ?? '', 'base64')).metadata();
     expect(meta).toMatchObject({ format: 'webp', width: 160, height: 120 });
   });
@@ -57,7 +56,7 @@ describe('previews no result can turn against the process', () => {
   it('a small progressive CMYK JPEG still gets its preview (decoded whole, within the cap)', async () => {
     const r = await run(['progressive-cmyk.jpg']);
     expect(images(r)).toHaveLength(1);
-    expect((r.structuredContent as Loose).notes).toEqual([]);
+    expect(structuredOf('run_model', r).notes).toEqual([]);
   });
 
   it('four 20 MB non-images, checked five times: each read stops at its first bytes, and is not fetched again', async () => {
@@ -65,10 +64,10 @@ describe('previews no result can turn against the process', () => {
     const readBefore = h.services.previews.downloadedBytes;
     const names = ['junk-1.png', 'junk-2.png', 'junk-3.png', 'junk-4.png'];
     const first = await run(names);
-    const requestId = (first.structuredContent as Loose).request_id as string;
+    const requestId = structuredOf('run_model', first).request_id;
     for (let i = 0; i < 4; i++) {
       const again = await client.callTool('check_job', { request_id: requestId });
-      expect((again.structuredContent as Loose).notes).toContain(
+      expect(structuredOf('check_job', again).notes).toContain(
         'No preview of images[3]: it is not a PNG, JPEG, WebP, GIF or AVIF image.',
       );
     }

@@ -2,17 +2,16 @@ import sharp from 'sharp';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { connectLegacy, type TestClient, textOf } from '../helpers/clients.js';
 import { type Harness, IN_PROCESS_URL, startHarness } from '../helpers/harness.js';
+import { structuredOf, type ToolName } from '../helpers/structured.js';
 
-// biome-ignore lint/suspicious/noExplicitAny: assertions read deep into structured results
-type Loose = Record<string, any>;
 const IMG = 'https://example.com/cat.png';
 
 describe('the media tools', () => {
   let h: Harness;
   let client: TestClient;
-  const call = async (name: string, args: Record<string, unknown>) => {
+  const call = async <N extends ToolName>(name: N, args: Record<string, unknown>) => {
     const r = await client.callTool(name, args);
-    return { ...r, data: r.structuredContent as Loose, text: textOf(r) };
+    return { ...r, data: structuredOf(name, r), text: textOf(r) };
   };
   /** What the emulator received for the last submitted job. */
   const lastInput = () => [...h.emulator.state.jobs.values()].at(-1);
@@ -58,7 +57,7 @@ describe('the media tools', () => {
         expect(await sharp(bytes).metadata()).toMatchObject({ width: 1024, height: 576 });
       }
       expect(r.text).toContain(
-        `(image/png, 1024×576, ${(r.data.media[0].file_size / 1024 / 1024).toFixed(1)} MB)`,
+        `(image/png, 1024×576, ${((r.data.media[0]?.file_size ?? 0) / 1024 / 1024).toFixed(1)} MB)`,
       );
     });
 
@@ -260,7 +259,7 @@ describe('the media tools', () => {
         wait_seconds: 1,
       });
       expect(r.data.status).toBe('IN_QUEUE');
-      expect(r.data.next.tool).toBe('check_job');
+      expect(r.data.next?.tool).toBe('check_job');
       expect(lastInput()?.input).toEqual({ prompt: 'waves', duration: '10', aspect_ratio: '9:16' });
       expect(r.data.notes).toContain(
         'duration 10 was sent to fal-ai/kling-video/v2.1/master/text-to-video as duration="10".',
@@ -317,7 +316,7 @@ describe('the media tools', () => {
       const sfx = await call('generate_audio', { prompt: 'door creak', kind: 'sound_effect', duration: 3 });
       expect(sfx.data.model).toBe('fal-ai/elevenlabs/sound-effects/v2');
       expect(lastInput()?.input).toEqual({ text: 'door creak', duration_seconds: 3 });
-      expect(sfx.data.media[0].kind).toBe('audio');
+      expect(sfx.data.media[0]?.kind).toBe('audio');
     });
 
     it('converts seconds for a model that counts milliseconds', async () => {
@@ -381,7 +380,7 @@ describe('the media tools', () => {
         task: 'transcribe',
         chunk_level: 'segment',
       });
-      expect(r.data.transcript.text).toBe('The quick brown fox jumps over the lazy dog.');
+      expect(r.data.transcript?.text).toBe('The quick brown fox jumps over the lazy dog.');
       expect(r.text).toMatch(/^Transcript \(fal-ai\/whisper, request \S+\):\nThe quick brown fox/);
     });
 
@@ -412,7 +411,7 @@ describe('when a default model leaves the catalogue', () => {
       });
       const r = await client.callTool('transcribe_audio', { audio_url: 'https://example.com/a.mp3' });
       await client.close();
-      const data = r.structuredContent as Loose;
+      const data = structuredOf('transcribe_audio', r);
       expect(data.model).not.toBe('fal-ai/whisper');
       expect(h.services.registry.status().models).toBe(1206);
       expect(data.notes[0]).toMatch(

@@ -2,9 +2,8 @@ import sharp from 'sharp';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { connectLegacy, connectModern, type TestClient, textOf } from '../helpers/clients.js';
 import { type Harness, IN_PROCESS_URL, startHarness } from '../helpers/harness.js';
+import { structuredOf } from '../helpers/structured.js';
 
-// biome-ignore lint/suspicious/noExplicitAny: assertions read deep into structured results
-type Loose = Record<string, any>;
 type Content = { type: string; data?: string; mimeType?: string };
 
 const images = (r: { content: unknown }) => (r.content as Content[]).filter((c) => c.type === 'image');
@@ -37,7 +36,7 @@ describe('inline image previews', () => {
 
   it('generate_image answers with one small WebP per image, after the text and before the links', async () => {
     const r = await client.callTool('generate_image', { prompt: 'a fox', num_images: 2 });
-    const data = r.structuredContent as Loose;
+    const data = structuredOf('generate_image', r);
     expect(data.status).toBe('COMPLETED');
     const shown = images(r);
     expect(shown).toHaveLength(2);
@@ -62,7 +61,7 @@ describe('inline image previews', () => {
   it('preview: false fetches nothing and answers exactly as without previews', async () => {
     const r = await client.callTool('generate_image', { prompt: 'a fox', preview: false });
     expect(images(r)).toEqual([]);
-    expect((r.structuredContent as Loose).media).toHaveLength(1);
+    expect(structuredOf('generate_image', r).media).toHaveLength(1);
     expect(cdnCalls()).toBe(0);
   });
 
@@ -74,13 +73,13 @@ describe('inline image previews', () => {
     });
     const r = await client.callTool('run_model', { model: 'fal-ai/flux/schnell', input: { prompt: 'x' } });
     expect(images(r)).toHaveLength(4);
-    expect((r.structuredContent as Loose).media).toHaveLength(6);
+    expect(structuredOf('run_model', r).media).toHaveLength(6);
     expect(textOf(r)).toContain('Previews show the first 4 of 6 images.');
   });
 
   it('check_job shows previews of a finished job, and again from cache without fetching', async () => {
     const started = await client.callTool('submit_job', { model: 'fal-ai/flux/dev', input: { prompt: 'x' } });
-    const { request_id } = started.structuredContent as Loose;
+    const { request_id } = structuredOf('submit_job', started);
     const first = await client.callTool('check_job', { request_id, wait_seconds: 5 });
     expect(images(first)).toHaveLength(1);
     expect(cdnCalls()).toBe(1);
@@ -97,7 +96,7 @@ describe('inline image previews', () => {
     const r = await client.callTool('generate_image', { prompt: 'a fox' });
     expect(r.isError).toBeFalsy();
     expect(images(r)).toEqual([]);
-    const data = r.structuredContent as Loose;
+    const data = structuredOf('generate_image', r);
     expect(data).toMatchObject({ status: 'COMPLETED', media: [{ kind: 'image' }] });
     expect(data.notes.join('\n')).toContain(note);
     expect(textOf(r)).toContain(note);
@@ -118,7 +117,7 @@ describe('inline image previews', () => {
     });
     const r = await client.callTool('run_model', { model: 'fal-ai/flux/schnell', input: { prompt: 'x' } });
     expect(images(r)).toHaveLength(1);
-    expect((r.structuredContent as Loose).notes).toContain(`No preview of images[0]: ${note}.`);
+    expect(structuredOf('run_model', r).notes).toContain(`No preview of images[0]: ${note}.`);
   });
 
   it('never fetches an output URL that points inside the network', async () => {
@@ -129,7 +128,7 @@ describe('inline image previews', () => {
     });
     const r = await client.callTool('run_model', { model: 'fal-ai/flux/schnell', input: { prompt: 'x' } });
     expect(images(r)).toEqual([]);
-    expect((r.structuredContent as Loose).notes).toContain(
+    expect(structuredOf('run_model', r).notes).toContain(
       'No preview of images[0]: refused to fetch the URL: 169.254.169.254 is a private or reserved address.',
     );
   });

@@ -1,9 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { connectModern, type TestClient, textOf } from '../helpers/clients.js';
 import { type Harness, IN_PROCESS_URL, startHarness } from '../helpers/harness.js';
+import { structuredOf } from '../helpers/structured.js';
 
-// biome-ignore lint/suspicious/noExplicitAny: assertions read deep into structured results
-type Loose = Record<string, any>;
 type Fit = { id?: RegExp; category?: string };
 
 /**
@@ -37,7 +36,7 @@ describe('recommend_model for tasks as users phrase them', () => {
       : client;
     const r = await c.callTool('recommend_model', { task, limit: 3 });
     if (c !== client) await c.close();
-    return { list: (r.structuredContent as Loose).recommendations as Loose[], text: textOf(r) };
+    return { list: structuredOf('recommend_model', r).recommendations, text: textOf(r) };
   };
 
   beforeAll(async () => {

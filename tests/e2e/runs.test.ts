@@ -2,9 +2,8 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { connectLegacy, connectModern, type TestClient, textOf } from '../helpers/clients.js';
 import { type Harness, IN_PROCESS_URL, startHarness } from '../helpers/harness.js';
 import { type RawRpcOptions, rawRpc } from '../helpers/raw-rpc.js';
+import { structuredOf, type ToolName } from '../helpers/structured.js';
 
-// biome-ignore lint/suspicious/noExplicitAny: assertions read deep into structured results
-type Loose = Record<string, any>;
 const TASKS = { extensions: { 'io.modelcontextprotocol/tasks': {} } };
 const SECRET = 'runs-tasks-secret-0123456789abcdefgh';
 const KEY = 'runs-id:runs-secret';
@@ -15,9 +14,9 @@ describe('the run pipeline', () => {
   let a: Harness;
   let b: Harness;
   let client: TestClient;
-  const call = async (name: string, args: Record<string, unknown>) => {
+  const call = async <N extends ToolName>(name: N, args: Record<string, unknown>) => {
     const r = await client.callTool(name, args);
-    return { ...r, data: r.structuredContent as Loose, text: textOf(r) };
+    return { ...r, data: structuredOf(name, r), text: textOf(r) };
   };
   const submits = () => a.emulator.faults.callsTo('queue.submit').length;
   const lastJob = () => [...a.emulator.state.jobs.values()].at(-1);
@@ -59,11 +58,11 @@ describe('the run pipeline', () => {
       expect(started.data.status).toMatch(/IN_QUEUE|IN_PROGRESS/);
       const done = await call('check_job', { request_id: started.data.request_id, wait_seconds: 10 });
       expect(done.data.status).toBe('COMPLETED');
-      expect(done.data.transcript.text).toBe('The quick brown fox jumps over the lazy dog.');
+      expect(done.data.transcript?.text).toBe('The quick brown fox jumps over the lazy dog.');
       expect(done.text).toMatch(/^Transcript \(fal-ai\/whisper, request \S+\):\nThe quick brown fox/);
       // Read again (now from the kept outcome): the same presentation.
       const again = await call('check_job', { request_id: started.data.request_id });
-      expect(again.data.transcript.text).toBe('The quick brown fox jumps over the lazy dog.');
+      expect(again.data.transcript?.text).toBe('The quick brown fox jumps over the lazy dog.');
       // A job started by run_model on the same model is shown as run_model shows it.
       const plain = await call('run_model', { model: 'fal-ai/whisper', input: { audio_url: AUDIO } });
       expect(plain.data.transcript).toBeUndefined();
@@ -81,19 +80,21 @@ describe('the run pipeline', () => {
           { name: 'transcribe_audio', arguments: { audio_url: AUDIO, wait_seconds: 0 } },
           'transcribe_audio',
         )
-      ).result as Loose;
+      ).result as { resultType: string; status: string; taskId: string };
       expect(created).toMatchObject({ resultType: 'task', status: 'working' });
       const requestId = lastJob()?.requestId ?? '';
       // Wait for the job through check_job (no sleeping), then read the task.
       await call('check_job', { request_id: requestId, wait_seconds: 10 });
       for (const machine of [a, b]) {
-        const got = (await raw(machine, 'tasks/get', { taskId: created.taskId }, created.taskId))
-          .result as Loose;
+        const got = (await raw(machine, 'tasks/get', { taskId: created.taskId }, created.taskId)).result as {
+          status: string;
+          result: { structuredContent: unknown; content: { type: string; text?: string }[] };
+        };
         expect(got.status).toBe('completed');
-        expect(got.result.structuredContent.transcript.text).toBe(
+        expect(structuredOf('transcribe_audio', got.result).transcript?.text).toBe(
           'The quick brown fox jumps over the lazy dog.',
         );
-        expect(got.result.content[0].text).toMatch(/^Transcript \(fal-ai\/whisper/);
+        expect(got.result.content[0]?.text).toMatch(/^Transcript \(fal-ai\/whisper/);
       }
     });
   });
@@ -141,7 +142,7 @@ describe('the run pipeline', () => {
       });
       const r = await call('run_model', { model, input: { prompt: 'waves' } });
       expect(r.text).toContain('(video/mp4, 4.2 s)');
-      expect(r.data.media[0].duration).toBe(4.2);
+      expect(r.data.media[0]?.duration).toBe(4.2);
       const asked = await call('generate_video', {
         prompt: 'waves',
         model,
@@ -185,7 +186,7 @@ describe('the run pipeline', () => {
       expect(submits()).toBe(0);
 
       // The caller sends the file as upload_file said (one PUT with its length).
-      const put = await fetch(slot.data.upload_url, {
+      const put = await fetch(slot.data.upload_url ?? '', {
         method: 'PUT',
         headers: { 'content-type': 'audio/mpeg', 'content-length': '2048' },
         body: new Uint8Array(2048),
@@ -193,7 +194,7 @@ describe('the run pipeline', () => {
       expect(put.ok).toBe(true);
       const ran = await call('transcribe_audio', { audio_url: fileUrl });
       expect(ran.isError).toBeFalsy();
-      expect(ran.data.transcript.text).toContain('quick brown fox');
+      expect(ran.data.transcript?.text).toContain('quick brown fox');
       // Once found, the slot is forgotten: the next run does not ask the CDN again.
       const cdnBefore = a.emulator.faults.callsTo('cdn').length;
       await call('transcribe_audio', { audio_url: fileUrl });

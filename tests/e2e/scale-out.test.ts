@@ -4,9 +4,7 @@ import { connectModern, type TestClient, textOf } from '../helpers/clients.js';
 import { type Harness, IN_PROCESS_URL, startHarness } from '../helpers/harness.js';
 import { authorizationCode, TEST_OAUTH_SECRET } from '../helpers/oauth.js';
 import { REDIS_SERVER, type RunningRedis, startRedis, warnIfNoRedis } from '../helpers/redis.js';
-
-// biome-ignore lint/suspicious/noExplicitAny: assertions read deep into structured results
-type Loose = Record<string, any>;
+import { structuredOf, type ToolName } from '../helpers/structured.js';
 
 warnIfNoRedis('scale-out');
 const KEY = 'scale-id:scale-secret';
@@ -56,9 +54,9 @@ async function startPair(
   };
 }
 
-async function call(client: TestClient, name: string, args: Record<string, unknown>) {
+async function call<N extends ToolName>(client: TestClient, name: N, args: Record<string, unknown>) {
   const r = await client.callTool(name, args);
-  return { ...r, data: r.structuredContent as Loose, text: textOf(r) };
+  return { ...r, data: structuredOf(name, r), text: textOf(r) };
 }
 
 /** POST /token with an authorization-code exchange on one instance. */
@@ -69,7 +67,11 @@ const exchangeCode = (h: Harness, exchange: Record<string, string>) =>
     body: new URLSearchParams(exchange),
   });
 
-const ready = async (h: Harness) => (await h.inProcessFetch(`${BASE}/ready`)).json() as Promise<Loose>;
+const ready = async (h: Harness) =>
+  (await h.inProcessFetch(`${BASE}/ready`)).json() as Promise<{
+    status: string;
+    store: { kind: string; state: string; last_error: string | null };
+  }>;
 
 const MODES: [Mode, boolean][] = [
   ['one instance, state in memory', true],
@@ -127,7 +129,7 @@ describe.each(MODES)('%s: the promises one machine keeps', (mode, available) => 
       const second = await call(onB, 'submit_job', { model: 'flux_schnell', input: { prompt: 'from b' } });
       for (const client of [onA, onB]) {
         const listed = await call(client, 'list_jobs', {});
-        expect(listed.data.jobs.map((j: Loose) => j.request_id)).toEqual([
+        expect(listed.data.jobs.map((j) => j.request_id)).toEqual([
           second.data.request_id,
           first.data.request_id,
         ]);
@@ -346,9 +348,10 @@ describe.skipIf(!REDIS_SERVER)("fal's webhook reaches another machine than the o
     try {
       a.emulator.state.setTiming('fal-ai/flux/schnell', { queueMs: 60_000, runMs: 10 });
       const clientA = await connectModern({ url: await a.listen(), headers: { 'X-Fal-Key': KEY } });
-      const job = (
-        await clientA.callTool('submit_job', { model: 'fal-ai/flux/schnell', input: { prompt: 'x' } })
-      ).structuredContent as Loose;
+      const job = structuredOf(
+        'submit_job',
+        await clientA.callTool('submit_job', { model: 'fal-ai/flux/schnell', input: { prompt: 'x' } }),
+      );
       const tokenUrl = new URL(a.emulator.state.jobs.get(job.request_id)?.webhook ?? '');
       // The load balancer sends fal's delivery to machine B.
       const onB = `${b.config.publicUrl}${tokenUrl.pathname}`;
@@ -362,7 +365,7 @@ describe.skipIf(!REDIS_SERVER)("fal's webhook reaches another machine than the o
       const delivered = await fetch(onB, { method: 'POST', headers: signed.headers, body: signed.body });
       expect(delivered.status).toBe(200);
       const checked = await clientA.callTool('check_job', { request_id: job.request_id });
-      expect((checked.structuredContent as Loose).media[0].url).toBe('https://v3.fal.media/files/kept.png');
+      expect(structuredOf('check_job', checked).media[0]?.url).toBe('https://v3.fal.media/files/kept.png');
       await clientA.close();
     } finally {
       await b.close();

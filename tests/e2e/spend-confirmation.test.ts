@@ -4,14 +4,17 @@ import { type Harness, IN_PROCESS_URL, startHarness } from '../helpers/harness.j
 import { type RawRpcOptions, rawRpc } from '../helpers/raw-rpc.js';
 import { REDIS_SERVER, type RunningRedis, startRedis, warnIfNoRedis } from '../helpers/redis.js';
 
-// biome-ignore lint/suspicious/noExplicitAny: assertions read deep into results
-type Loose = Record<string, any>;
 const ELICIT = { elicitation: {} };
 const KEY = 'spend-id:spend-secret';
 const SECRET = 'confirmations-secret-for-tests-0123456789';
 const ARGS = { model: 'fal-ai/flux/dev', input: { prompt: 'an expensive fox' } };
 
 warnIfNoRedis('spend confirmation');
+
+/** The question a spend confirmation puts to the user (an input-required result's form message). */
+const messageOf = (result: unknown) =>
+  (result as { inputRequests: { confirm_spend: { params: { message: string } } } }).inputRequests
+    .confirm_spend.params.message;
 
 describe('asking before spending (input_required, 2026-07-28)', () => {
   let redis: RunningRedis | undefined;
@@ -62,7 +65,7 @@ describe('asking before spending (input_required, 2026-07-28)', () => {
       },
       requestState: expect.stringMatching(/^v1\./),
     });
-    const message = (asked.result as Loose).inputRequests.confirm_spend.params.message as string;
+    const message = messageOf(asked.result);
     // The same figure and basis every other rule and result states.
     expect(message).toBe(
       "Run fal-ai/flux/dev? It is estimated at $0.025 USD (1 image(s) × 1 MP (1024×768) × $0.025 per megapixel; fal's typical past call: $0.1), above the $0.001 that needs your confirmation.",
@@ -72,7 +75,7 @@ describe('asking before spending (input_required, 2026-07-28)', () => {
 
   it("the question states the account's balance when the key may read it", async () => {
     const asked = await call(a, {}, { headers: { 'X-Fal-Key': 'confirm-admin-id:confirm-secret' } });
-    const message = (asked.result as Loose).inputRequests.confirm_spend.params.message as string;
+    const message = messageOf(asked.result);
     expect(message).toMatch(/needs your confirmation\. Your balance: 42\.5 USD\.$/);
     expect(submits()).toBe(0);
   });
@@ -81,7 +84,7 @@ describe('asking before spending (input_required, 2026-07-28)', () => {
     a.emulator.faults.inject('billing', { delayMs: 4_000 });
     try {
       const asked = await call(a, {}, { headers: { 'X-Fal-Key': 'slow-billing-admin-id:secret' } });
-      const message = (asked.result as Loose).inputRequests.confirm_spend.params.message as string;
+      const message = messageOf(asked.result);
       expect(message).toMatch(/needs your confirmation\.$/);
       expect(submits()).toBe(0);
     } finally {

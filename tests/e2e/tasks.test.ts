@@ -2,9 +2,8 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { connectLegacy, textOf } from '../helpers/clients.js';
 import { type Harness, IN_PROCESS_URL, startHarness } from '../helpers/harness.js';
 import { type RawRpcOptions, rawRpc } from '../helpers/raw-rpc.js';
+import { structuredOf } from '../helpers/structured.js';
 
-// biome-ignore lint/suspicious/noExplicitAny: assertions read deep into results
-type Loose = Record<string, any>;
 const TASKS = { extensions: { 'io.modelcontextprotocol/tasks': {} } };
 const SLOW = 'fal-ai/kling-video/v2.1/master/text-to-video';
 const SECRET = 'tasks-secret-for-tests-0123456789abcdef';
@@ -26,7 +25,13 @@ describe('MCP Tasks (io.modelcontextprotocol/tasks, 2026-07-28)', () => {
       { name: 'run_model', arguments: { model: SLOW, input: { prompt: 'a slow one' }, wait_seconds: 1 } },
       as(h, key, { capabilities: TASKS, name: 'run_model' }),
     );
-    return r.result as Loose;
+    return r.result as {
+      resultType: string;
+      status: string;
+      taskId: string;
+      ttlMs: number;
+      createdAt: string;
+    };
   };
   const get = (taskId: string, h = a, key = KEY, capabilities: Record<string, unknown> = TASKS) =>
     rawRpc('tasks/get', { taskId }, as(h, key, { capabilities, name: taskId }));
@@ -91,9 +96,12 @@ describe('MCP Tasks (io.modelcontextprotocol/tasks, 2026-07-28)', () => {
     const done = await get(created.taskId);
     expect(done.result).toMatchObject({ taskId: created.taskId, status: 'completed' });
     // The same result check_job gives, media links included.
-    const result = done.result?.result as Loose;
-    expect(result.structuredContent).toMatchObject({ status: 'COMPLETED', request_id: job?.requestId });
-    expect(result.content.some((c: Loose) => c.type === 'resource_link')).toBe(true);
+    const result = done.result?.result as { structuredContent: unknown; content: { type: string }[] };
+    expect(structuredOf('run_model', result)).toMatchObject({
+      status: 'COMPLETED',
+      request_id: job?.requestId,
+    });
+    expect(result.content.some((c) => c.type === 'resource_link')).toBe(true);
     // Any machine answers: B never saw this job.
     const elsewhere = await get(created.taskId, b);
     expect(elsewhere.result).toMatchObject({ status: 'completed', taskId: created.taskId });
