@@ -18,6 +18,12 @@ interface SearchIndex {
   byLength: Map<number, string[]>;
   /** Every hyphenated family name ("ace-step", "flux-pro"): written in a query, it names that product. */
   products: Set<string>;
+  /** Per document, computed once (a query touches hundreds): its family (the id's second part), lower case… */
+  families: readonly string[];
+  /** … that family without separators, for "the query names this model" … */
+  bareFamilies: readonly string[];
+  /** … and its display name, lower case. */
+  lowerNames: readonly string[];
   vocabulary: string[];
   /** What each query word expanded to (prefixes, synonyms, typos): agents reuse few words. */
   expansions: Map<string, Map<string, number>>;
@@ -73,14 +79,16 @@ function buildIndex(catalogue: Catalogue): SearchIndex {
     else byLength.set(token.length, [token]);
   }
   const n = docs.length;
-  const products = new Set(
-    docs.map((m) => (m.id.split('/')[1] ?? '').toLowerCase()).filter((f) => f.includes('-')),
-  );
+  const families = docs.map((m) => (m.id.split('/')[1] ?? '').toLowerCase());
+  const products = new Set(families.filter((f) => f.includes('-')));
   return {
     docs,
     postings,
     byLength,
     products,
+    families,
+    bareFamilies: families.map((f) => f.replace(/[-_.]/g, '')),
+    lowerNames: docs.map((m) => m.name.toLowerCase()),
     vocabulary,
     expansions: new Map(),
     scratch: { wordBest: new Float64Array(n), total: new Float64Array(n), matched: new Uint32Array(n) },
@@ -229,13 +237,13 @@ export function searchCatalogueCounted(
     const model = index.docs[doc] as FalModel;
     if (inCategory && !inCategory(model.category)) continue;
     if (activeOnly && model.status === 'deprecated') continue;
-    if (named.length > 0 && !named.includes(model.id.split('/')[1]?.toLowerCase() ?? '')) continue;
+    if (named.length > 0 && !named.includes(index.families[doc] ?? '')) continue;
     const coverage = bitCount(mask) / words.length;
     let rank = score * coverage * coverage;
-    if (phrase.length > 2 && (model.name.toLowerCase().includes(phrase) || model.id.includes(phrase)))
+    if (phrase.length > 2 && ((index.lowerNames[doc] ?? '').includes(phrase) || model.id.includes(phrase)))
       rank *= 1.5;
     if (intents.has(model.category)) rank *= 1.3;
-    if (namesModel(words, model)) rank *= 1.5;
+    if (namesModel(words, index.bareFamilies[doc] ?? '')) rank *= 1.5;
     if (model.highlighted) rank *= 1.2;
     ranked.push({ model, score: Math.round(rank * 1000) / 1000, mask });
   }
@@ -260,7 +268,6 @@ function bitCount(mask: number): number {
  * caller named that model, which outranks words that only hit a variant's suffix
  * ("style" in a LoRA gallery's hdr-style).
  */
-function namesModel(words: readonly string[], model: FalModel): boolean {
-  const family = (model.id.split('/')[1] ?? '').toLowerCase().replace(/[-_.]/g, '');
+function namesModel(words: readonly string[], family: string): boolean {
   return words.some((w) => w.length >= 4 && family.startsWith(w) && w.length / family.length >= 0.6);
 }
