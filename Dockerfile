@@ -5,9 +5,9 @@ WORKDIR /app
 COPY package.json package-lock.json tsconfig.json tsconfig.build.json ./
 RUN npm ci --ignore-scripts --no-audit --no-fund
 COPY src ./src
-# The MCP App view is built into dist/ui/ beside the server, and the server bundled into dist/main.js.
+# The MCP App view is built into dist/ui/ beside the server.
 COPY ui ./ui
-COPY scripts/build-view.ts scripts/build-server.ts ./scripts/
+COPY scripts/build-view.ts ./scripts/build-view.ts
 RUN npm run build
 
 # Runtime stage: production dependencies and the compiled server only.

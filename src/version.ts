@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
-import { projectFile } from './paths.js';
 
-const pkg = JSON.parse(readFileSync(projectFile('package.json'), 'utf8')) as {
+// Read once from package.json, which sits one level above both src/ and dist/.
+const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as {
   name: string;
   version: string;
 };
