@@ -91,7 +91,10 @@ export interface AnyTool extends Omit<ToolDefinition, 'handler'> {
 }
 
 /** A declared tool: erased for the table, its name and output schema kept for whoever reads its results. */
-export type DeclaredTool<Name extends string = string, O extends v.GenericSchema = v.GenericSchema> = AnyTool & {
+export type DeclaredTool<
+  Name extends string = string,
+  O extends v.GenericSchema = v.GenericSchema,
+> = AnyTool & {
   readonly name: Name;
   readonly output: O;
 };
