@@ -4,6 +4,7 @@ import type { OAuthService } from './auth/oauth/service.js';
 import type { Config } from './config.js';
 import { FalClient } from './fal/client.js';
 import { DailyBudget } from './jobs/daily-budget.js';
+import { FalHistory } from './jobs/fal-history.js';
 import { IdempotencyKeys } from './jobs/idempotency.js';
 import { JobHistory } from './jobs/job-history.js';
 import { JobService } from './jobs/job-service.js';
@@ -175,13 +176,8 @@ export function createServices({
   };
   const pendingUploads = new PendingUploads(store, (url, signal) => probePublicUrl(url, fetchPolicy, signal));
   const pricing = new PricingService(fal, (hit) => metrics.cache('pricing', hit));
-  const history = new JobHistory({
-    fal,
-    store: jobStore,
-    pricing,
-    logger,
-    historyWaitMs: Math.min(8_000, config.upstreamTimeoutMs),
-  });
+  const falHistory = new FalHistory({ fal, waitMs: Math.min(8_000, config.upstreamTimeoutMs) });
+  const history = new JobHistory({ fal, falHistory, store: jobStore, pricing });
   // In memory, budget counters get a store of their own: nothing another tenant writes can push them out.
   const budget =
     config.tenantDailyBudgetUsd === undefined
@@ -191,7 +187,7 @@ export function createServices({
           config.tenantDailyBudgetUsd,
         );
   const jobs = new JobService({
-    history,
+    history: falHistory,
     fal,
     pendingUploads,
     estimator: new RunEstimator({ pricing, registry, schemas }),
@@ -244,7 +240,8 @@ export function createServices({
       // Uploads stream through; these bound how many run at once, per key and in all.
       slots: new ConcurrencyLimiter(4, 16),
       pending: pendingUploads,
-      history,
+      index: jobStore.index,
+      logger,
     }),
     confirmations,
     previews,

@@ -5,8 +5,8 @@ import { cancelRequest, fetchResult, fetchStatus, type QueueStatus } from '../fa
 import { appOf, assertEndpointId, assertRequestId } from '../fal/queue-paths.js';
 import type { ConcurrencyLimiter } from '../limits/concurrency.js';
 import { resolveModel } from '../registry/resolve.js';
+import type { FalHistory } from './fal-history.js';
 import type { IdempotencyKeys } from './idempotency.js';
-import type { JobHistory } from './job-history.js';
 import type { JobRecord, Outcome } from './job-record.js';
 import {
   FAL_RETENTION,
@@ -46,7 +46,7 @@ export interface JobDeps
   /** fal's queue base URL, to tell a caller where to fetch a result too large to read here. */
   queueUrl: string;
   /** fal's request history: finds what fal's queue forgot, and which model a bare request id went to. */
-  history?: Pick<JobHistory, 'recover' | 'modelOf'> | undefined;
+  history?: Pick<FalHistory, 'recover' | 'modelOf'> | undefined;
 }
 
 export type ProgressSink = (progress: number, message: string) => Promise<void>;

@@ -3,8 +3,9 @@ import { UserError } from '../errors.js';
 import type { FalClient } from '../fal/client.js';
 import { extensionForMime, mimeForExtension } from '../lib/mime.js';
 import type { ConcurrencyLimiter } from '../limits/concurrency.js';
+import type { Logger } from '../log.js';
 import { type FetchPolicy, openPublicUrl, precheckPublicUrl } from '../net/safe-fetch.js';
-import type { JobHistory } from './job-history.js';
+import type { JobIndex } from './job-index.js';
 import type { PendingUploads } from './pending-uploads.js';
 import { multipartScript, singlePutCommand, uploadUrlExpiry } from './signed-upload.js';
 import { initiateUpload, MULTIPART_ABOVE_BYTES, uploadSource } from './upload.js';
@@ -59,7 +60,9 @@ export class UploadService {
       fetchPolicy: FetchPolicy;
       slots: ConcurrencyLimiter;
       pending: PendingUploads;
-      history: JobHistory;
+      /** Where the tenant's uploads are noted (list_jobs, delete_payloads say they stay, and until when). */
+      index: JobIndex;
+      logger: Logger;
     },
   ) {}
 
@@ -128,7 +131,7 @@ export class UploadService {
       } finally {
         await source.dispose();
       }
-      const expiresAt = await this.deps.history.rememberUpload(caller, {
+      const expiresAt = await this.#remember(caller, {
         url: uploaded.url,
         content_type: uploaded.content_type,
         size: uploaded.size,
@@ -177,7 +180,7 @@ export class UploadService {
     const expires = uploadUrlExpiry(target.upload_url);
     // Until the caller has run the command, a job given this URL would fail at fal after billing.
     await this.deps.pending.expect(target.file_url, expires);
-    await this.deps.history.rememberUpload(caller, {
+    await this.#remember(caller, {
       url: target.file_url,
       content_type: contentType,
       size: req.size,
@@ -193,6 +196,38 @@ export class UploadService {
       file_name: req.fileName,
       expires,
     };
+  }
+
+  /** The upload in the audit log and the tenant's index; its expiry (ISO) when a lifetime was asked for. */
+  async #remember(
+    caller: KeyedCaller,
+    file: {
+      url: string;
+      content_type: string;
+      size?: number | undefined;
+      expirationSeconds?: number | undefined;
+      /** Sent through this server, or an upload URL handed to the caller (the bytes may never come). */
+      how: 'uploaded' | 'upload_url_issued';
+    },
+  ): Promise<string | undefined> {
+    this.deps.logger.audit('upload', {
+      tenant: caller.tenant,
+      tool: 'upload_file',
+      outcome: file.how,
+      content_type: file.content_type,
+      size: file.size,
+    });
+    const at = Date.now();
+    const expiresAt = file.expirationSeconds !== undefined ? at + file.expirationSeconds * 1000 : undefined;
+    await this.deps.index.add(caller.tenant, {
+      kind: 'upload',
+      url: file.url,
+      content_type: file.content_type,
+      ...(file.size !== undefined ? { size: file.size } : {}),
+      at,
+      ...(expiresAt !== undefined ? { expires_at: expiresAt } : {}),
+    });
+    return expiresAt !== undefined ? new Date(expiresAt).toISOString() : undefined;
   }
 }
 
