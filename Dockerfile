@@ -1,13 +1,13 @@
 # syntax=docker/dockerfile:1
-# Build stage: compile TypeScript with the full toolchain.
+# Build stage: bundle the TypeScript with the full toolchain (scripts/build-server.ts).
 FROM node:22-slim AS build
 WORKDIR /app
-COPY package.json package-lock.json tsconfig.json tsconfig.build.json ./
+COPY package.json package-lock.json tsconfig.json ./
 RUN npm ci --ignore-scripts --no-audit --no-fund
 COPY src ./src
-# The MCP App view is built into dist/ui/ beside the server.
+# The MCP App view is built into dist/ui/ beside the server, and the server bundled into dist/main.js.
 COPY ui ./ui
-COPY scripts/build-view.ts ./scripts/build-view.ts
+COPY scripts/build-view.ts scripts/build-server.ts ./scripts/
 RUN npm run build
 
 # Runtime stage: production dependencies and the compiled server only.

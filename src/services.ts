@@ -22,7 +22,6 @@ import { RateLimiter } from './limits/rate-limiter.js';
 import { RefusedKeys } from './limits/refused-keys.js';
 import type { Logger } from './log.js';
 import { PreviewMaker } from './media/previews.js';
-import { registerGauges } from './metrics/gauges.js';
 import { Metrics } from './metrics/metrics.js';
 import { probePublicUrl } from './net/safe-fetch.js';
 import { Discovery } from './registry/discovery.js';
@@ -68,6 +67,8 @@ export interface Services {
   limits: { requestsPerMinute: number; burst: number; jobsWaitedOnAtOnce: number };
   /** TENANT_DAILY_BUDGET_USD, when set: each tenant's estimated spend per UTC day. */
   budget: DailyBudget | undefined;
+  /** OpenTelemetry traces, when OTEL_EXPORTER_OTLP_ENDPOINT is set. */
+  tracing: Tracing | undefined;
 }
 
 /** What the HTTP edge needs besides the tools' services: the limits and checks it runs before a tool. */
@@ -144,7 +145,7 @@ export function createServices({
     onKeyRefused: (tenant) => refused.add(tenant),
     ...(fetch ? { fetch } : {}),
     ...(now ? { now } : {}),
-    tracer: tracing?.tracer,
+    tracing,
   });
   const crawlKey = config.auth.kind === 'caller-key' ? undefined : config.auth.operatorKey;
   const registry = new ModelRegistry({
@@ -210,7 +211,7 @@ export function createServices({
     },
     waits: new ConcurrencyLimiter(config.maxConcurrentJobsPerTenant),
   });
-  registerGauges(metrics, { registry, fal, store });
+  metrics.watch({ registry, fal, store });
   const confirmations = new SpendConfirmations(config.tasksSecrets, store);
   const previews = new PreviewMaker({ allowHosts: config.fetchAllowHosts, logger });
   const services: Services = {
@@ -254,6 +255,7 @@ export function createServices({
       jobsWaitedOnAtOnce: config.maxConcurrentJobsPerTenant,
     },
     budget,
+    tracing,
   };
   const edge: EdgeServices = {
     store,

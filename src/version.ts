@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
+import { projectFile } from './paths.js';
 
-// Read once from package.json, which sits one level above both src/ and dist/.
-const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as {
+const pkg = JSON.parse(readFileSync(projectFile('package.json'), 'utf8')) as {
   name: string;
   version: string;
 };

@@ -1,8 +1,8 @@
-import ky, { type KyInstance } from 'ky';
+import type { KyInstance } from 'ky';
 import type * as v from 'valibot';
 import { ByteBudget } from '../lib/byte-budget.js';
 import type { Secret } from '../lib/secret.js';
-import { type Span, SpanKind, SpanStatusCode, startChildSpan, type Tracer } from '../telemetry/tracing.js';
+import type { Span, Tracing } from '../telemetry/tracing.js';
 import type { BreakerState } from './breaker.js';
 import { CallGuard } from './call-guard.js';
 import { keepErrorBody } from './error-body.js';
@@ -65,7 +65,7 @@ export interface FalClientOptions {
   /** The clock circuits cool down by (tests pass a manual one). */
   now?: () => number;
   /** OpenTelemetry: a client span per call when tracing is on. */
-  tracer?: Tracer | undefined;
+  tracing?: Tracing | undefined;
 }
 
 const DEFAULT_MAX_RESPONSE = 16 * 1024 * 1024;
@@ -84,7 +84,7 @@ interface EventStreamRequest {
  * against a valibot schema, circuits per route and tenant (docs/hardening.md).
  */
 export class FalClient {
-  readonly #apis: Record<FalApi, KyInstance>;
+  #apis: Promise<Record<FalApi, KyInstance>> | undefined;
   readonly #guard: CallGuard;
   readonly #budget: ByteBudget;
   readonly #opts: FalClientOptions & { retryLimit: number; maxRetryAfterMs: number; backoffLimitMs: number };
@@ -98,23 +98,10 @@ export class FalClient {
     this.maxResponseBytes = options.maxResponseBytes ?? DEFAULT_MAX_RESPONSE;
     // Four answers at the cap at once process-wide, one per tenant; answers under 1 MiB are free.
     this.#budget = new ByteBudget(4 * this.maxResponseBytes, this.maxResponseBytes, 1024 * 1024);
-    const make = (prefix: string) =>
-      ky.create({
-        prefixUrl: prefix,
-        timeout: options.timeoutMs,
-        throwHttpErrors: true,
-        fetch: this.#fetch,
-        hooks: { beforeError: [keepErrorBody(options.timeoutMs)] },
-      });
     this.#hosts = {
       platform: new URL(options.apiUrl).host,
       queue: new URL(options.queueUrl).host,
       storage: new URL(options.storageUrl).host,
-    };
-    this.#apis = {
-      platform: make(options.apiUrl),
-      queue: make(options.queueUrl),
-      storage: make(options.storageUrl),
     };
     this.#guard = new CallGuard({
       threshold: options.breakerThreshold,
@@ -124,6 +111,26 @@ export class FalClient {
       observe: options.observe,
       onKeyRefused: options.onKeyRefused,
     });
+  }
+
+  /**
+   * One ky instance per API base, made on the first call to fal: a fresh process answers its
+   * first tools/list without loading ky (~50 ms of its cold start, measured).
+   */
+  async #api(api: FalApi): Promise<KyInstance> {
+    this.#apis ??= import('ky').then(({ default: ky }) => {
+      const { apiUrl, queueUrl, storageUrl, timeoutMs } = this.#opts;
+      const make = (prefixUrl: string) =>
+        ky.create({
+          prefixUrl,
+          timeout: timeoutMs,
+          throwHttpErrors: true,
+          fetch: this.#fetch,
+          hooks: { beforeError: [keepErrorBody(timeoutMs)] },
+        });
+      return { platform: make(apiUrl), queue: make(queueUrl), storage: make(storageUrl) };
+    });
+    return (await this.#apis)[api];
   }
 
   /** The shared circuit of every route, and how many tenant circuits are open. */
@@ -145,23 +152,19 @@ export class FalClient {
     as: Credential,
     run: (span: Span | undefined) => Promise<T>,
   ): Promise<T> {
-    const { tracer } = this.#opts;
-    if (!tracer) return run(undefined);
-    const span = startChildSpan(tracer, as, `fal ${route}`, {
-      kind: SpanKind.CLIENT,
-      attributes: {
-        'fal.route': route,
-        'http.request.method': method,
-        'server.address': this.#hosts[FAL_ROUTES[route].api],
-      },
+    const { tracing } = this.#opts;
+    if (!tracing) return run(undefined);
+    const span = tracing.startClientSpan(as, `fal ${route}`, {
+      'fal.route': route,
+      'http.request.method': method,
+      'server.address': this.#hosts[FAL_ROUTES[route].api],
     });
     try {
       return await run(span);
     } catch (error) {
-      span.setStatus({ code: SpanStatusCode.ERROR });
-      if (error instanceof FalError) {
-        span.setAttribute('error.type', error.kind);
-        if (error.status !== undefined) span.setAttribute('http.response.status_code', error.status);
+      tracing.fail(span, error instanceof FalError ? error.kind : undefined);
+      if (error instanceof FalError && error.status !== undefined) {
+        span.setAttribute('http.response.status_code', error.status);
       }
       throw error;
     } finally {
@@ -181,7 +184,7 @@ export class FalClient {
     try {
       let response: Response;
       try {
-        response = await this.#apis[api](req.path, {
+        response = await (await this.#api(api))(req.path, {
           method: req.method,
           headers,
           ...(req.searchParams ? { searchParams: req.searchParams } : {}),
@@ -253,7 +256,7 @@ export class FalClient {
     this.#guard.admit(req.route, req.as.tenant, api);
     let response: Response;
     try {
-      response = await this.#apis[api](req.path, {
+      response = await (await this.#api(api))(req.path, {
         method: 'GET',
         headers,
         ...(req.searchParams ? { searchParams: req.searchParams } : {}),

@@ -1,6 +1,6 @@
-import { HTTPError, TimeoutError } from 'ky';
 import { errorBodyOf } from './error-body.js';
 import { FalError, falErrorFromResponse } from './errors.js';
+import { isHttpError, isKyTimeout } from './ky-errors.js';
 import type { FalRoute } from './routes.js';
 
 // Connection errors that prove the request never left: nothing can have been accepted.
@@ -37,10 +37,10 @@ export async function toFalError(
   signal?: AbortSignal,
 ): Promise<FalError> {
   if (error instanceof FalError) return error;
-  if (error instanceof HTTPError) {
+  if (isHttpError(error)) {
     return falErrorFromResponse(error.response.status, error.response.headers, errorBodyOf(error.response));
   }
-  if (error instanceof TimeoutError) {
+  if (isKyTimeout(error)) {
     return new FalError({ kind: 'unavailable', message: 'fal did not answer in time', ambiguous: sendsWork });
   }
   if (signal?.aborted || (error instanceof Error && error.name === 'AbortError')) {

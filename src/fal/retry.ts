@@ -1,6 +1,6 @@
-import { HTTPError } from 'ky';
 import { errorBodyOf } from './error-body.js';
 import { isModelErrorBody, parseRetryAfter, retryableHeader } from './errors.js';
+import { isHttpError } from './ky-errors.js';
 import type { RetryPolicy } from './routes.js';
 
 const RETRYABLE_STATUS = [408, 429, 500, 502, 503, 504];
@@ -30,7 +30,7 @@ export function retryOptions(policy: RetryPolicy, budget: RetryBudget) {
     retryOnTimeout: policy !== 'rate-limit-only',
     // false stops; undefined lets ky's own rules (status list, Retry-After) decide.
     shouldRetry: ({ error }: { error: Error }): false | undefined => {
-      if (!(error instanceof HTTPError)) {
+      if (!isHttpError(error)) {
         // A submit that failed in transit may have been accepted: never send it again.
         return policy === 'rate-limit-only' ? false : undefined;
       }

@@ -167,7 +167,7 @@ export function createApp(deps: AppDeps): BuiltApp {
         mediaViewResource(config.mediaOrigins),
       ),
       posture: config.auth,
-      tracer: deps.tracing?.tracer,
+      tracing: deps.tracing,
       policy,
       maxBodyBytes: config.maxBodyBytes,
       limits,

@@ -9,7 +9,6 @@ import { InputNeeded, type JobHandle } from '../lib/tool-output.js';
 import { type Logger, scrub } from '../log.js';
 import { MEDIA_VIEW_TOOL_META } from '../resources/media-view.js';
 import type { Services } from '../services.js';
-import { markToolError } from '../telemetry/tracing.js';
 import { listedAnnotations } from '../tools/annotations.js';
 import type { AnyTool, ToolContext, ToolGroup } from '../tools/define-tool.js';
 import { adminKeyRefusal, describeError, keyRefusal } from './errors.js';
@@ -162,7 +161,7 @@ async function runTool(
       return { result: error.result };
     }
     const report = describeError(error, requestId);
-    markToolError(caller);
+    services.tracing?.markToolError(caller);
     if (operation) operation.toolError = true;
     services.metrics.tool(tool.name, 'error', (performance.now() - started) / 1000);
     const fields = { ok: false, ms: Math.round(performance.now() - started), error };

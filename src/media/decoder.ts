@@ -2,6 +2,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import type { Logger } from '../log.js';
+import { FROM_SOURCES, projectFile } from '../paths.js';
 import type { DecodeAnswer, DecodeRequest } from './decode-worker.js';
 
 export interface DecodedPreview {
@@ -250,21 +251,19 @@ export class ImageDecoder {
 }
 
 /**
- * The worker next to this file: compiled JavaScript in production. Run from
+ * The decoder's script: dist/media/decode-worker.js in production. Run from
  * TypeScript sources (tests), it is compiled once with esbuild, since a loader
  * such as tsx reserves gigabytes of address space and could not start under
  * the limit.
  */
 function workerScript(): Promise<string> {
-  const js = new URL('./decode-worker.js', import.meta.url);
-  if (existsSync(js)) return Promise.resolve(fileURLToPath(js));
+  const js = projectFile('dist/media/decode-worker.js');
+  if (!FROM_SOURCES && existsSync(js)) return Promise.resolve(fileURLToPath(js));
   compiled ??= (async () => {
-    const out = fileURLToPath(
-      new URL(`../../node_modules/.cache/fal-mcp/decode-worker-${process.pid}.mjs`, import.meta.url),
-    );
+    const out = fileURLToPath(projectFile(`node_modules/.cache/fal-mcp/decode-worker-${process.pid}.mjs`));
     const { build } = await import('esbuild');
     await build({
-      entryPoints: [fileURLToPath(new URL('./decode-worker.ts', import.meta.url))],
+      entryPoints: [fileURLToPath(projectFile('src/media/decode-worker.ts'))],
       outfile: out,
       format: 'esm',
       platform: 'node',

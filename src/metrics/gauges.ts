@@ -1,15 +1,18 @@
-import { Gauge } from 'prom-client';
+import { Gauge, type Registry } from 'prom-client';
 import type { FalClient } from '../fal/client.js';
 import type { ModelRegistry } from '../registry/registry.js';
 import type { SharedStore } from '../store/store.js';
-import type { Metrics } from './metrics.js';
+
+/** What the gauges read: the catalogue, fal's circuits, the shared store. */
+export interface GaugeSources {
+  registry: ModelRegistry;
+  fal: FalClient;
+  store: SharedStore;
+}
 
 /** The gauges read on every scrape: catalogue, circuits, shared store (process memory is a default metric). */
-export function registerGauges(
-  metrics: Metrics,
-  deps: { registry: ModelRegistry; fal: FalClient; store: SharedStore },
-) {
-  const registers = [metrics.registry];
+export function registerGauges(registry: Registry, deps: GaugeSources): void {
+  const registers = [registry];
   new Gauge({
     name: 'fal_mcp_catalogue',
     help: 'Model catalogue: models, age in seconds, crawls since start, and whether it is the fallback list',

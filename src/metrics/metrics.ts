@@ -1,5 +1,6 @@
 import { SUPPORTED_PROTOCOL_VERSIONS } from '@modelcontextprotocol/server';
-import { Counter, collectDefaultMetrics, Histogram, Registry } from 'prom-client';
+import type { GaugeSources } from './gauges.js';
+import type { Instruments } from './prometheus.js';
 
 export interface OperationFacts {
   method: string;
@@ -33,68 +34,46 @@ const MCP_METHODS = new Set([
   'notifications/cancelled',
 ]);
 
-// From a cached answer (milliseconds) to a long wait on a video model (up to 50 s).
-const DURATION_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60];
+/** Observations kept while prom-client loads (a few ms after the first one); more are not counted. */
+const MAX_PENDING = 10_000;
 
 /**
- * The process's Prometheus registry: request, tool and upstream counters with
- * duration histograms (so p95/p99 can be read), plus Node's default process
- * metrics. One registry per app, so several apps in one process (tests) do not
- * share counts.
+ * What the server counts, in Prometheus's terms (prometheus.ts). prom-client is
+ * loaded on first use (the first observation or scrape), not at start: a fresh
+ * process answers its first request ~50 ms sooner (docs/benchmarks.md). What is
+ * observed while it loads is kept and counted once it has.
  */
 export class Metrics {
-  readonly registry = new Registry();
-  readonly #httpRequests = this.#counter('fal_mcp_http_requests_total', 'HTTP requests by route and status', [
-    'route',
-    'status',
-  ]);
-  readonly #httpDuration = this.#histogram(
-    'fal_mcp_http_request_duration_seconds',
-    'Time from request to the end of its response (streams included), by route',
-    ['route'],
-  );
-  readonly #toolCalls = this.#counter('fal_mcp_tool_calls_total', 'Tool calls by tool and outcome', [
-    'outcome',
-    'tool',
-  ]);
-  readonly #toolDuration = this.#histogram('fal_mcp_tool_call_duration_seconds', 'Tool call duration', [
-    'tool',
-  ]);
-  readonly #upstreamCalls = this.#counter(
-    'fal_mcp_upstream_requests_total',
-    'Calls to fal by API and outcome',
-    ['api', 'outcome'],
-  );
-  readonly #upstreamDuration = this.#histogram(
-    'fal_mcp_upstream_duration_seconds',
-    'Duration of calls to fal',
-    ['api'],
-  );
-  readonly #cacheLookups = this.#counter('fal_mcp_cache_lookups_total', 'Cache lookups by cache and result', [
-    'cache',
-    'result',
-  ]);
+  #instruments: Instruments | undefined;
+  #loading: Promise<Instruments> | undefined;
+  #pending: (() => void)[] = [];
+  #gauges: GaugeSources | undefined;
 
-  // OpenTelemetry's `mcp.server.operation.duration`, named as its Prometheus exporter names it.
-  readonly #operationDuration = this.#histogram(
-    'mcp_server_operation_duration_seconds',
-    'MCP request duration by method, tool, protocol version and error type (OpenTelemetry MCP conventions)',
-    ['error_type', 'gen_ai_tool_name', 'mcp_method_name', 'mcp_protocol_version'],
-  );
-
-  constructor() {
-    collectDefaultMetrics({ register: this.registry });
+  /** Read the catalogue, fal's circuits and the shared store on every scrape. */
+  watch(sources: GaugeSources): void {
+    this.#gauges = sources;
+    this.#instruments?.watch(sources);
   }
 
   http(route: string, status: number, seconds: number): void {
-    this.#httpRequests.inc({ route, status: String(status) });
-    this.#httpDuration.observe({ route }, seconds);
+    const m = this.#instruments;
+    if (!m) {
+      this.#later(() => this.http(route, status, seconds));
+      return;
+    }
+    m.httpRequests.inc({ route, status: String(status) });
+    m.httpDuration.observe({ route }, seconds);
   }
 
   // Labels are passed in alphabetical order: prom-client writes them in the order given.
   tool(tool: string, outcome: 'ok' | 'error', seconds: number): void {
-    this.#toolCalls.inc({ outcome, tool });
-    this.#toolDuration.observe({ tool }, seconds);
+    const m = this.#instruments;
+    if (!m) {
+      this.#later(() => this.tool(tool, outcome, seconds));
+      return;
+    }
+    m.toolCalls.inc({ outcome, tool });
+    m.toolDuration.observe({ tool }, seconds);
   }
 
   /**
@@ -103,7 +82,12 @@ export class Metrics {
    * chooses are kept only when known (`knownTools` for tools), so a scanner cannot grow the series.
    */
   operation(op: OperationFacts, status: number, seconds: number, knownTools: ReadonlySet<string>): void {
-    this.#operationDuration.observe(
+    const m = this.#instruments;
+    if (!m) {
+      this.#later(() => this.operation(op, status, seconds, knownTools));
+      return;
+    }
+    m.operationDuration.observe(
       {
         error_type: op.toolError ? 'tool_error' : status >= 400 ? String(status) : '',
         gen_ai_tool_name: op.tool === undefined ? '' : knownTools.has(op.tool) ? op.tool : 'other',
@@ -117,27 +101,41 @@ export class Metrics {
   }
 
   upstream(api: string, outcome: string, seconds: number): void {
-    this.#upstreamCalls.inc({ api, outcome });
-    this.#upstreamDuration.observe({ api }, seconds);
+    const m = this.#instruments;
+    if (!m) {
+      this.#later(() => this.upstream(api, outcome, seconds));
+      return;
+    }
+    m.upstreamCalls.inc({ api, outcome });
+    m.upstreamDuration.observe({ api }, seconds);
   }
 
   cache(cache: string, hit: boolean): void {
-    this.#cacheLookups.inc({ cache, result: hit ? 'hit' : 'miss' });
+    const m = this.#instruments;
+    if (!m) {
+      this.#later(() => this.cache(cache, hit));
+      return;
+    }
+    m.cacheLookups.inc({ cache, result: hit ? 'hit' : 'miss' });
   }
 
-  get contentType(): string {
-    return this.registry.contentType;
+  /** The Prometheus text exposition, and its content type. */
+  async render(): Promise<{ text: string; contentType: string }> {
+    const { registry } = await this.#load();
+    return { text: await registry.metrics(), contentType: registry.contentType };
   }
 
-  render(): Promise<string> {
-    return this.registry.metrics();
+  #later(observe: () => void): void {
+    if (this.#pending.length < MAX_PENDING) this.#pending.push(observe);
+    void this.#load();
   }
 
-  #counter<L extends string>(name: string, help: string, labelNames: L[]): Counter<L> {
-    return new Counter({ name, help, labelNames, registers: [this.registry] });
-  }
-
-  #histogram<L extends string>(name: string, help: string, labelNames: L[]): Histogram<L> {
-    return new Histogram({ name, help, labelNames, buckets: DURATION_BUCKETS, registers: [this.registry] });
+  #load(): Promise<Instruments> {
+    this.#loading ??= import('./prometheus.js').then(({ createInstruments }) => {
+      this.#instruments = createInstruments(this.#gauges);
+      for (const observe of this.#pending.splice(0)) observe();
+      return this.#instruments;
+    });
+    return this.#loading;
   }
 }

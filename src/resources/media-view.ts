@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import type { ReadResourceResult } from '@modelcontextprotocol/server';
+import { projectFile } from '../paths.js';
 
 /** The MCP App that shows what a job made (io.modelcontextprotocol/ui). */
 export const MEDIA_VIEW_URI = 'ui://fal/media-view.html';
@@ -22,7 +22,7 @@ let html: string | undefined;
  * no external scripts). Read once; the same path from src/ (tsx) and dist/.
  */
 function viewHtml(): string {
-  html ??= readFileSync(fileURLToPath(new URL('../../dist/ui/media-view.html', import.meta.url)), 'utf8');
+  html ??= readFileSync(projectFile('dist/ui/media-view.html'), 'utf8');
   return html;
 }
 

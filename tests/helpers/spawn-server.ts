@@ -1,6 +1,6 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { expect } from 'vitest';
+import { vi } from 'vitest';
 import type { RunningEmulator } from '../emulator/app.js';
 
 export interface SpawnedServer {
@@ -16,12 +16,21 @@ export interface SpawnedServer {
   kill(): void;
 }
 
-/** `src/main.ts` in its own process against an emulator, as `npm start` would run it. */
+/**
+ * `src/main.ts` in its own process against an emulator, as `npm start` would run it; or, given
+ * `entry`, a built server (`<project>/dist/main.js`).
+ */
 export async function spawnServer(
   emu: RunningEmulator,
-  opts: { env?: Record<string, string>; nodeArgs?: string[]; waitForListening?: boolean } = {},
+  opts: {
+    env?: Record<string, string>;
+    nodeArgs?: string[];
+    waitForListening?: boolean;
+    entry?: string;
+  } = {},
 ): Promise<SpawnedServer> {
-  const child = spawn(process.execPath, [...(opts.nodeArgs ?? []), '--import', 'tsx', 'src/main.ts'], {
+  const entry = opts.entry ? [opts.entry] : ['--import', 'tsx', 'src/main.ts'];
+  const child = spawn(process.execPath, [...(opts.nodeArgs ?? []), ...entry], {
     env: {
       ...process.env,
       PORT: '0',
@@ -60,7 +69,13 @@ export async function spawnServer(
     kill: () => child.kill('SIGKILL'),
   };
   if (opts.waitForListening !== false) {
-    await expect.poll(() => lines.find((l) => l.msg === 'listening'), { timeout: 15_000 }).toBeTruthy();
+    // vi.waitFor rather than expect.poll: it also works in a beforeAll.
+    await vi.waitFor(
+      () => {
+        if (!lines.some((l) => l.msg === 'listening')) throw new Error('the server has not said "listening"');
+      },
+      { timeout: 15_000, interval: 20 },
+    );
     server.url = String(lines.find((l) => l.msg === 'listening')?.url);
   }
   return server;

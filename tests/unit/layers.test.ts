@@ -18,7 +18,7 @@ const LAYERS: readonly (readonly string[])[] = [
   ['runs'],
   ['jobs', 'registry', 'media', 'auth', 'webhooks', 'limits', 'metrics'],
   ['fal', 'net', 'store'],
-  ['lib', 'telemetry', 'errors', 'log', 'log-secrets', 'config', 'config-schema', 'version'],
+  ['lib', 'telemetry', 'errors', 'log', 'log-secrets', 'config', 'config-schema', 'version', 'paths'],
 ];
 const SERVICE_LAYERS = new Set(['services', 'runs', ...(LAYERS[6] ?? [])]);
 

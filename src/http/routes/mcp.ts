@@ -15,13 +15,7 @@ import type { Logger } from '../../log.js';
 import { declaresTasks } from '../../mcp/tasks/register.js';
 import type { RequestExtra } from '../../mcp/tool-table.js';
 import { selectionFrom } from '../../mcp/toolsets.js';
-import {
-  bindSpan,
-  endWithResponse,
-  type McpMessage,
-  startMcpSpan,
-  type Tracer,
-} from '../../telemetry/tracing.js';
+import type { McpMessage, Tracing } from '../../telemetry/tracing.js';
 import type { AppEnv } from '../env.js';
 import { jsonRpcErrorResponse } from '../jsonrpc-error.js';
 import { bodySize } from '../middleware/body-size.js';
@@ -43,7 +37,7 @@ export interface McpRouteOptions {
   /** Present when OAuth sign-in is on: sealed tokens are accepted and anonymous calls challenged. */
   oauth?: OAuthService | undefined;
   /** OpenTelemetry: a server span per MCP request when tracing is on. */
-  tracer?: Tracer | undefined;
+  tracing?: Tracing | undefined;
 }
 
 /** POST /mcp for both protocol eras; GET and DELETE are 405 (stateless: no streams, no sessions). */
@@ -82,7 +76,7 @@ export function mcpRoute(options: McpRouteOptions): Hono<AppEnv> {
     (c) => {
       // Traced, each request gets its own caller object: its span is found through it (a shared
       // one, such as the anonymous caller, would mix concurrent requests' spans).
-      const caller = options.tracer ? { ...c.get('caller') } : c.get('caller');
+      const caller = options.tracing ? { ...c.get('caller') } : c.get('caller');
       const rpc = rpcOf(c.get('parsedBody'));
       const operation = rpc && {
         method: rpc.method,
@@ -106,15 +100,15 @@ export function mcpRoute(options: McpRouteOptions): Hono<AppEnv> {
           // field holds the tenant id, never the key.
           authInfo: { token: caller.tenant, clientId: caller.tenant, scopes: [], extra: { ...extra } },
         });
-      if (!options.tracer) return serve();
+      const { tracing } = options;
+      if (!tracing) return serve();
       // The request's span travels with its caller: fal calls made for it become its children.
-      const { span } = startMcpSpan(options.tracer, messageOf(c.get('parsedBody'), c.req.raw.headers));
-      bindSpan(caller, span);
+      const span = tracing.startRequestSpan(caller, messageOf(c.get('parsedBody'), c.req.raw.headers));
       // Under Node the socket says when the answer (streamed or not) is done; in process, its body does.
       const outgoing = (c.env as { outgoing?: ServerResponse } | undefined)?.outgoing;
       return serve().then(
         (response) => {
-          if (typeof outgoing?.once !== 'function') return endWithResponse(span, response);
+          if (typeof outgoing?.once !== 'function') return tracing.endWithResponse(span, response);
           span.setAttribute('http.response.status_code', response.status);
           outgoing.once('close', () => span.end());
           return response;

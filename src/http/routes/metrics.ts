@@ -27,8 +27,9 @@ export function metricsRoute(metrics: Metrics, setting: Config['metrics']): Hono
       }),
     );
   }
-  route.get('/metrics', async (c) =>
-    c.body(await metrics.render(), 200, { 'content-type': metrics.contentType }),
-  );
+  route.get('/metrics', async (c) => {
+    const { text, contentType } = await metrics.render();
+    return c.body(text, 200, { 'content-type': contentType });
+  });
   return route;
 }

@@ -1,8 +1,8 @@
 import { readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import { SUPPORTED_PROTOCOL_VERSIONS } from '@modelcontextprotocol/server';
 import { type Handler, Hono } from 'hono';
 import { cors } from 'hono/cors';
+import { projectFile } from '../../paths.js';
 import { SERVER_VERSION } from '../../version.js';
 import type { AppEnv } from '../env.js';
 
@@ -15,8 +15,7 @@ interface RegistryEntry {
 
 /** server.json at the repository root (and beside dist/ in the image): the registry entry, read once. */
 function registryEntry(): RegistryEntry {
-  const path = fileURLToPath(new URL('../../../server.json', import.meta.url));
-  return JSON.parse(readFileSync(path, 'utf8')) as RegistryEntry;
+  return JSON.parse(readFileSync(projectFile('server.json'), 'utf8')) as RegistryEntry;
 }
 
 /** The SEP's path (no extension) and the `.json` one registries and earlier drafts use. */
