@@ -4,8 +4,10 @@
  * functions. Run: npm run bench:profile -- [call] [era] [seconds]
  * call: tools/list | list_models | list_search | get_model_schema | ping | echo-baseline
  */
-import { readdirSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { SourceMap } from 'node:module';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { startEmulator } from '../tests/emulator/app.js';
 import { type Era, load, mcpRequest, startProcess, stop, toolCall } from './lib.js';
 
@@ -59,6 +61,23 @@ const profile = JSON.parse(readFileSync(join(dir, file), 'utf8')) as {
   samples: number[];
   timeDeltas: number[];
 };
+// The server runs bundled (dist/main.js and its chunks): each frame is read back through the
+// bundle's source maps to the module it came from (a package's file, or ours under src/).
+const maps = new Map<string, SourceMap | undefined>();
+const mapOf = (url: string) => {
+  if (!maps.has(url)) {
+    const file = url.startsWith('file://') ? `${fileURLToPath(url)}.map` : '';
+    maps.set(url, file && existsSync(file) ? new SourceMap(JSON.parse(readFileSync(file, 'utf8'))) : undefined);
+  }
+  return maps.get(url);
+};
+for (const n of profile.nodes) {
+  const entry = mapOf(n.callFrame.url)?.findEntry(n.callFrame.lineNumber, 0);
+  if (entry && 'originalSource' in entry && entry.originalSource) {
+    n.callFrame.url = entry.originalSource.replace(/^(\.\.\/)+/, 'file:///bundle/');
+    n.callFrame.lineNumber = entry.originalLine;
+  }
+}
 const self = new Map<number, number>();
 profile.samples.forEach((id, i) => {
   self.set(id, (self.get(id) ?? 0) + (profile.timeDeltas[i] ?? 0));

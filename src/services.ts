@@ -103,7 +103,7 @@ export interface ServiceDeps {
   fetchClientMetadata?: MetadataDocumentFetcher | undefined;
   /** The shared store from createStore() (required with REDIS_URL); memory when omitted. */
   store?: SharedStore | undefined;
-  /** The clock circuits cool down by; tests pass a manual one. */
+  /** The clock circuits cool down by and tasks are dated by; tests pass a manual one. */
   now?: (() => number) | undefined;
   /** How tools show their finished jobs beyond the common view, by tool name (from the tool table). */
   presenters?: ReadonlyMap<string, Presenter> | undefined;

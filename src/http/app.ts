@@ -163,7 +163,7 @@ export function createApp(deps: AppDeps): BuiltApp {
       factory: createServerFactory(
         table,
         [modelCardResource(services)],
-        TaskService.create(config.tasksSecrets, services),
+        TaskService.create(config.tasksSecrets, services, deps.now),
         mediaViewResource(config.mediaOrigins),
       ),
       posture: config.auth,

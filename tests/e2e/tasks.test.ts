@@ -10,6 +10,8 @@ const SECRET = 'tasks-secret-for-tests-0123456789abcdef';
 
 describe('MCP Tasks (io.modelcontextprotocol/tasks, 2026-07-28)', () => {
   let a: Harness;
+  /** How far the server's clock runs ahead of the wall clock (moved by tests instead of sleeping). */
+  let ahead = 0;
   let b: Harness;
   const as = (h: Harness, key: string, extra: Partial<RawRpcOptions> = {}): RawRpcOptions => ({
     fetch: h.inProcessFetch,
@@ -37,7 +39,7 @@ describe('MCP Tasks (io.modelcontextprotocol/tasks, 2026-07-28)', () => {
     rawRpc('tasks/get', { taskId }, as(h, key, { capabilities, name: taskId }));
 
   beforeAll(async () => {
-    a = await startHarness({ env: { TASKS_SECRET: SECRET } });
+    a = await startHarness({ env: { TASKS_SECRET: SECRET }, now: () => Date.now() + ahead });
     // A second machine with the same secret and the same fal, no shared storage.
     b = await startHarness({ sharedEmulator: a.emulator, env: { TASKS_SECRET: SECRET } });
   });
@@ -91,8 +93,9 @@ describe('MCP Tasks (io.modelcontextprotocol/tasks, 2026-07-28)', () => {
       statusMessage: expect.stringContaining(job?.requestId ?? '?'),
     });
 
-    // The server keeps a job's status for a poll interval: this waits on the wall clock.
-    await new Promise((r) => setTimeout(r, 2_600));
+    // Time passes for fal (the job finishes) and for the server (the status it keeps for a poll expires).
+    a.emulator.state.advance(2_600);
+    ahead += 2_600;
     const done = await get(created.taskId);
     expect(done.result).toMatchObject({ taskId: created.taskId, status: 'completed' });
     // The same result check_job gives, media links included.

@@ -37,7 +37,7 @@ export async function startHarness(
      * emulator) can call the server back: webhooks.
      */
     publicUrl?: boolean;
-    /** The clock the server's circuits cool down by (a manual one moves only when the test says). */
+    /** The clock the server's circuits cool down by and tasks are dated by (a manual one moves only when the test says). */
     now?: () => number;
   } = {},
 ): Promise<Harness> {

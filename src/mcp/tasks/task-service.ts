@@ -39,7 +39,7 @@ const notFound = () =>
  */
 export class TaskService {
   /** Pending views by tenant and request, for 1.5 s. */
-  readonly #recent = new LruTtlCache<string, JobView>(4096, 1_500);
+  readonly #recent = new LruTtlCache<string, JobView>(4096, 1_500, () => this.now());
 
   constructor(
     private readonly ids: TaskIds,
@@ -47,8 +47,12 @@ export class TaskService {
     private readonly now: () => number = Date.now,
   ) {}
 
-  static create(secrets: ConstructorParameters<typeof TaskIds>[0], services: Services): TaskService {
-    return new TaskService(new TaskIds(secrets), services);
+  static create(
+    secrets: ConstructorParameters<typeof TaskIds>[0],
+    services: Services,
+    now: () => number = Date.now,
+  ): TaskService {
+    return new TaskService(new TaskIds(secrets), services, now);
   }
 
   /** The CreateTaskResult for a job handed back pending (the job is already durable at fal). */
