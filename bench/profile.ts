@@ -67,7 +67,10 @@ const maps = new Map<string, SourceMap | undefined>();
 const mapOf = (url: string) => {
   if (!maps.has(url)) {
     const file = url.startsWith('file://') ? `${fileURLToPath(url)}.map` : '';
-    maps.set(url, file && existsSync(file) ? new SourceMap(JSON.parse(readFileSync(file, 'utf8'))) : undefined);
+    maps.set(
+      url,
+      file && existsSync(file) ? new SourceMap(JSON.parse(readFileSync(file, 'utf8'))) : undefined,
+    );
   }
   return maps.get(url);
 };
