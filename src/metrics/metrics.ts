@@ -46,7 +46,7 @@ const MAX_PENDING = 10_000;
 export class Metrics {
   #instruments: Instruments | undefined;
   #loading: Promise<Instruments> | undefined;
-  #pending: (() => void)[] = [];
+  #pending: ((m: Instruments) => void)[] = [];
   #gauges: GaugeSources | undefined;
 
   /** Read the catalogue, fal's circuits and the shared store on every scrape. */
@@ -56,24 +56,18 @@ export class Metrics {
   }
 
   http(route: string, status: number, seconds: number): void {
-    const m = this.#instruments;
-    if (!m) {
-      this.#later(() => this.http(route, status, seconds));
-      return;
-    }
-    m.httpRequests.inc({ route, status: String(status) });
-    m.httpDuration.observe({ route }, seconds);
+    this.#record((m) => {
+      m.httpRequests.inc({ route, status: String(status) });
+      m.httpDuration.observe({ route }, seconds);
+    });
   }
 
   // Labels are passed in alphabetical order: prom-client writes them in the order given.
   tool(tool: string, outcome: 'ok' | 'error', seconds: number): void {
-    const m = this.#instruments;
-    if (!m) {
-      this.#later(() => this.tool(tool, outcome, seconds));
-      return;
-    }
-    m.toolCalls.inc({ outcome, tool });
-    m.toolDuration.observe({ tool }, seconds);
+    this.#record((m) => {
+      m.toolCalls.inc({ outcome, tool });
+      m.toolDuration.observe({ tool }, seconds);
+    });
   }
 
   /**
@@ -82,41 +76,32 @@ export class Metrics {
    * chooses are kept only when known (`knownTools` for tools), so a scanner cannot grow the series.
    */
   operation(op: OperationFacts, status: number, seconds: number, knownTools: ReadonlySet<string>): void {
-    const m = this.#instruments;
-    if (!m) {
-      this.#later(() => this.operation(op, status, seconds, knownTools));
-      return;
-    }
-    m.operationDuration.observe(
-      {
-        error_type: op.toolError ? 'tool_error' : status >= 400 ? String(status) : '',
-        gen_ai_tool_name: op.tool === undefined ? '' : knownTools.has(op.tool) ? op.tool : 'other',
-        mcp_method_name: MCP_METHODS.has(op.method) ? op.method : 'other',
-        mcp_protocol_version: PROTOCOL_VERSIONS.has(op.protocolVersion ?? '')
-          ? (op.protocolVersion ?? '')
-          : '',
-      },
-      seconds,
-    );
+    this.#record((m) => {
+      m.operationDuration.observe(
+        {
+          error_type: op.toolError ? 'tool_error' : status >= 400 ? String(status) : '',
+          gen_ai_tool_name: op.tool === undefined ? '' : knownTools.has(op.tool) ? op.tool : 'other',
+          mcp_method_name: MCP_METHODS.has(op.method) ? op.method : 'other',
+          mcp_protocol_version: PROTOCOL_VERSIONS.has(op.protocolVersion ?? '')
+            ? (op.protocolVersion ?? '')
+            : '',
+        },
+        seconds,
+      );
+    });
   }
 
   upstream(api: string, outcome: string, seconds: number): void {
-    const m = this.#instruments;
-    if (!m) {
-      this.#later(() => this.upstream(api, outcome, seconds));
-      return;
-    }
-    m.upstreamCalls.inc({ api, outcome });
-    m.upstreamDuration.observe({ api }, seconds);
+    this.#record((m) => {
+      m.upstreamCalls.inc({ api, outcome });
+      m.upstreamDuration.observe({ api }, seconds);
+    });
   }
 
   cache(cache: string, hit: boolean): void {
-    const m = this.#instruments;
-    if (!m) {
-      this.#later(() => this.cache(cache, hit));
-      return;
-    }
-    m.cacheLookups.inc({ cache, result: hit ? 'hit' : 'miss' });
+    this.#record((m) => {
+      m.cacheLookups.inc({ cache, result: hit ? 'hit' : 'miss' });
+    });
   }
 
   /** The Prometheus text exposition, and its content type. */
@@ -125,16 +110,22 @@ export class Metrics {
     return { text: await registry.metrics(), contentType: registry.contentType };
   }
 
-  #later(observe: () => void): void {
+  /** Count now, or once prom-client has loaded (a failed load only loses counts, never a request). */
+  #record(observe: (m: Instruments) => void): void {
+    if (this.#instruments) {
+      observe(this.#instruments);
+      return;
+    }
     if (this.#pending.length < MAX_PENDING) this.#pending.push(observe);
-    void this.#load();
+    this.#load().catch(() => undefined);
   }
 
   #load(): Promise<Instruments> {
     this.#loading ??= import('./prometheus.js').then(({ createInstruments }) => {
-      this.#instruments = createInstruments(this.#gauges);
-      for (const observe of this.#pending.splice(0)) observe();
-      return this.#instruments;
+      const instruments = createInstruments(this.#gauges);
+      this.#instruments = instruments;
+      for (const observe of this.#pending.splice(0)) observe(instruments);
+      return instruments;
     });
     return this.#loading;
   }
