@@ -1,9 +1,9 @@
 /**
  * Files of this project by their path from its root (package.json, server.json,
  * dist/ui/…). This module sits one level below the root wherever it runs: as
- * src/paths.ts (tsx), dist/paths.js (tsc) or inside the bundled dist/main.js,
- * so one relative URL holds for all three; a module deeper down could not say
- * the same once bundled.
+ * src/paths.ts (tsx), or inside dist/main.js or one of its chunks, which
+ * scripts/build-server.ts writes directly in dist/; so one relative URL holds
+ * for both (tests/slow/built-server.test.ts checks the bundle).
  */
 export function projectFile(path: string): URL {
   return new URL(`../${path}`, import.meta.url);
