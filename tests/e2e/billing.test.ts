@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { connectModern, type TestClient, textOf } from '../helpers/clients.js';
 import { type Harness, IN_PROCESS_URL, startHarness } from '../helpers/harness.js';
 
@@ -108,11 +108,14 @@ describe('one call never bills twice', () => {
 
   it('two concurrent calls with one idempotency_key but different work: the second is refused, not joined', async () => {
     h.emulator.inject('queue.submit', { delayMs: 200, times: 1 });
+    const submitsAtFal = () => h.emulator.faults.callsTo('queue.submit').length;
+    const before = submitsAtFal();
+    const first = submit({ idempotency_key: 'same-key', input: { prompt: 'a fox' } });
+    // The second call starts once the first has reached fal (its key is held while fal answers).
+    await vi.waitFor(() => expect(submitsAtFal()).toBe(before + 1), { interval: 5 });
     const [a, b] = await Promise.all([
-      submit({ idempotency_key: 'same-key', input: { prompt: 'a fox' } }),
-      new Promise((r) => setTimeout(r, 50)).then(() =>
-        submit({ idempotency_key: 'same-key', input: { prompt: 'a wolf' } }),
-      ),
+      first,
+      submit({ idempotency_key: 'same-key', input: { prompt: 'a wolf' } }),
     ]);
     expect(a.isError).toBeFalsy();
     expect(b.isError).toBe(true);

@@ -226,30 +226,46 @@ describe('limits a hostile caller cannot step around', () => {
         params: { name: 'list_models', arguments: { search: 'x'.repeat(300 * 1024) } },
       });
       // Hold two large requests open (their bodies arrive slowly), then try a third.
+      const bytes = new TextEncoder().encode(heavy);
       const slowBody = () => {
-        let push: (chunk: Uint8Array | null) => void = () => undefined;
-        const stream = new ReadableStream<Uint8Array>({
-          start(controller) {
-            push = (chunk) => (chunk ? controller.enqueue(chunk) : controller.close());
-          },
+        let reading: () => void = () => undefined;
+        let finish: () => void = () => undefined;
+        const started = new Promise<void>((r) => {
+          reading = r;
         });
-        const bytes = new TextEncoder().encode(heavy);
+        const finished = new Promise<void>((r) => {
+          finish = r;
+        });
+        let sent = false;
+        // Nothing is buffered ahead (high-water mark 0): the first pull means the server is reading
+        // the body, which it does only once the request holds one of its address's two large slots.
+        const stream = new ReadableStream<Uint8Array>(
+          {
+            async pull(controller) {
+              reading();
+              if (!sent) {
+                sent = true;
+                controller.enqueue(bytes.subarray(0, 1000));
+                return;
+              }
+              await finished;
+              controller.enqueue(bytes.subarray(1000));
+              controller.close();
+            },
+          },
+          { highWaterMark: 0 },
+        );
         const response = h.inProcessFetch(IN_PROCESS_URL, {
           method: 'POST',
           headers: { ...LEGACY, 'content-length': String(bytes.length) },
           body: stream,
           duplex: 'half',
         } as RequestInit);
-        push(bytes.subarray(0, 1000));
-        const finish = () => {
-          push(bytes.subarray(1000));
-          push(null);
-        };
-        return { response, finish };
+        return { response, started, finish };
       };
       const a = slowBody();
       const b = slowBody();
-      await new Promise((r) => setTimeout(r, 50));
+      await Promise.all([a.started, b.started]);
       const third = await poster(h)({ 'content-length': String(Buffer.byteLength(heavy)) }, heavy);
       expect(third.status).toBe(429);
       expect(await third.json()).toMatchObject({

@@ -37,7 +37,6 @@ describe('graceful shutdown', () => {
         // New connections are refused while the old call drains.
         await expect(fetch(server.url.replace('/mcp', '/health'))).rejects.toThrow();
 
-        const started = Date.now();
         const result = await Promise.race([
           inFlight,
           new Promise<never>((_, reject) =>
@@ -45,7 +44,6 @@ describe('graceful shutdown', () => {
           ),
         ]);
         expect((result.structuredContent as { status: string }).status).toBe('COMPLETED');
-        expect(Date.now() - started).toBeLessThan(5_000);
         expect(await server.exited).toBe(0);
         const stopped = server.lines.find((l) => l.msg === 'stopped');
         expect(stopped).toMatchObject({ timedOut: false, abandoned: 0 });

@@ -47,7 +47,8 @@ describe('one tenant attacking the circuits', () => {
     }
     // A's own calls time out at fal (per-key slowness), on the pricing route.
     h.emulator.inject('pricing', { delayMs: 1_000, key: ATTACKER });
-    await new Promise((r) => setTimeout(r, 50));
+    // fal's clock on past the failing jobs' 5 ms run: each has failed by the time A asks.
+    h.emulator.state.advance(50);
 
     const attack = Promise.all([
       ...failing.map((request_id) => attacker.callTool('check_job', { request_id })),

@@ -77,7 +77,7 @@ export class FaultBook {
       });
       const fault = this.#take(name, c);
       if (!fault) return next();
-      if (fault.delayMs) await new Promise((r) => setTimeout(r, fault.delayMs));
+      if (fault.delayMs) await pause(fault.delayMs, c.req.raw.signal);
       if (fault.resetAfterHandling) {
         await next();
         destroySocket(c);
@@ -151,4 +151,17 @@ export function queueError(status: number): unknown {
     detail: status >= 500 ? 'Internal server error' : `Request failed with status ${status}`,
     error_type: status >= 500 ? 'internal_error' : 'client_error',
   };
+}
+
+/** A slow answer, cut short when the caller hangs up (as a real server stops waiting for it). */
+function pause(ms: number, hangUp: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    const done = () => {
+      clearTimeout(timer);
+      hangUp.removeEventListener('abort', done);
+      resolve();
+    };
+    const timer = setTimeout(done, ms);
+    hangUp.addEventListener('abort', done);
+  });
 }

@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { UsedCodes } from '../../src/auth/oauth/replay.js';
 import { UserError } from '../../src/errors.js';
 import { IdempotencyKeys } from '../../src/jobs/idempotency.js';
@@ -25,8 +25,10 @@ describe('IdempotencyKeys: across machines', () => {
     expect(mine.kind).toBe('reserved');
     if (mine.kind !== 'reserved') return;
     // Machine b retries while a is still submitting: it waits, then gets a's job.
+    const before = store.calls;
     const retry = b.reserve('t1', 'k1', 'fp', 'fal-ai/flux/dev');
-    await new Promise((r) => setTimeout(r, 150));
+    // Two looks (claim, then read: pending) each, twice: b has found the key taken and gone on waiting.
+    await vi.waitFor(() => expect(store.calls - before).toBeGreaterThanOrEqual(4), { interval: 5 });
     expect(await a.complete(mine, record('req-1'), 'fp')).toBe(true);
     expect(await retry).toEqual({ kind: 'earlier', record: record('req-1') });
     await expect(b.reserve('t1', 'k1', 'other-fp', 'fal-ai/flux/dev')).rejects.toThrow(

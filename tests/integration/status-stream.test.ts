@@ -131,7 +131,8 @@ describe("waiting on fal's status stream", () => {
           return Promise.reject(new Error('client gone'));
         },
       });
-      await new Promise((r) => setTimeout(r, 50));
+      // Node reports unhandled rejections once the microtasks have run: one turn of the event loop.
+      await new Promise((r) => setImmediate(r));
       expect(outcome.ended).toBe('completed');
       expect(tries).toBeGreaterThan(0);
       expect(unhandled).toEqual([]);
@@ -153,13 +154,12 @@ describe("waiting on fal's status stream", () => {
   });
 
   it('ends at the wait budget through garbage collections (Node 20 could lose the abort on its way to fetch)', async () => {
-    const id = await submit(5_000, 100);
+    // Queued for longer than the test may run: a lost abort would never end the wait.
+    const id = await submit(600_000, 100);
     const collect = setInterval(gc, 10);
     try {
-      const started = Date.now();
       const outcome = await wait(id, { waitMs: 300 });
       expect(outcome.ended).toBe('timeout');
-      expect(Date.now() - started).toBeLessThan(3_000);
     } finally {
       clearInterval(collect);
     }
