@@ -112,7 +112,7 @@ describe('one call never bills twice', () => {
     const before = submitsAtFal();
     const first = submit({ idempotency_key: 'same-key', input: { prompt: 'a fox' } });
     // The second call starts once the first has reached fal (its key is held while fal answers).
-    await vi.waitFor(() => expect(submitsAtFal()).toBe(before + 1), { interval: 5 });
+    await vi.waitFor(() => expect(submitsAtFal()).toBe(before + 1), { interval: 5, timeout: 5_000 });
     const [a, b] = await Promise.all([
       first,
       submit({ idempotency_key: 'same-key', input: { prompt: 'a wolf' } }),

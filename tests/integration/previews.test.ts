@@ -126,7 +126,10 @@ describe('PreviewMaker', () => {
     emu.inject('cdn', { delayMs: 60_000 });
     const controller = new AbortController();
     const batch = maker({ timeoutMs: 60_000 }).make(files('cancel', 2), 't_a', controller.signal);
-    await vi.waitFor(() => expect(emu.faults.callsTo('cdn')).toHaveLength(1), { interval: 5 });
+    await vi.waitFor(() => expect(emu.faults.callsTo('cdn')).toHaveLength(1), {
+      interval: 5,
+      timeout: 5_000,
+    });
     controller.abort();
     expect((await batch).images).toEqual([]);
     expect(emu.faults.callsTo('cdn')).toHaveLength(1);

@@ -28,7 +28,10 @@ describe('IdempotencyKeys: across machines', () => {
     const before = store.calls;
     const retry = b.reserve('t1', 'k1', 'fp', 'fal-ai/flux/dev');
     // Two looks (claim, then read: pending) each, twice: b has found the key taken and gone on waiting.
-    await vi.waitFor(() => expect(store.calls - before).toBeGreaterThanOrEqual(4), { interval: 5 });
+    await vi.waitFor(() => expect(store.calls - before).toBeGreaterThanOrEqual(4), {
+      interval: 5,
+      timeout: 5_000,
+    });
     expect(await a.complete(mine, record('req-1'), 'fp')).toBe(true);
     expect(await retry).toEqual({ kind: 'earlier', record: record('req-1') });
     await expect(b.reserve('t1', 'k1', 'other-fp', 'fal-ai/flux/dev')).rejects.toThrow(
