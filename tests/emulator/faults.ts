@@ -1,3 +1,4 @@
+import { setTimeout as delay } from 'node:timers/promises';
 import type { Context, MiddlewareHandler } from 'hono';
 import type { FalRoute } from '../../src/fal/routes.js';
 
@@ -77,7 +78,9 @@ export class FaultBook {
       });
       const fault = this.#take(name, c);
       if (!fault) return next();
-      if (fault.delayMs) await pause(fault.delayMs, c.req.raw.signal);
+      // A slow answer, cut short when the caller hangs up (as a real server stops waiting for it).
+      if (fault.delayMs)
+        await delay(fault.delayMs, undefined, { signal: c.req.raw.signal }).catch(() => undefined);
       if (fault.resetAfterHandling) {
         await next();
         destroySocket(c);
@@ -151,17 +154,4 @@ export function queueError(status: number): unknown {
     detail: status >= 500 ? 'Internal server error' : `Request failed with status ${status}`,
     error_type: status >= 500 ? 'internal_error' : 'client_error',
   };
-}
-
-/** A slow answer, cut short when the caller hangs up (as a real server stops waiting for it). */
-function pause(ms: number, hangUp: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    const done = () => {
-      clearTimeout(timer);
-      hangUp.removeEventListener('abort', done);
-      resolve();
-    };
-    const timer = setTimeout(done, ms);
-    hangUp.addEventListener('abort', done);
-  });
 }
